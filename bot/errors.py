@@ -1,0 +1,48 @@
+"""The errors Ouderstem raises on purpose.
+
+    OuderstemError
+    ├── ConfigError          a setting is missing or bad; the message says what to set
+    ├── FlowError            a flow file cannot be used
+    │   └── UnknownFlow
+    ├── StoreError           the database refused or failed
+    │   ├── MigrationError
+    │   └── NotFound
+    └── AccessDenied         a staff action by someone without the role at that school
+
+User-facing messages never come from these texts: the Telegram layer maps them to catalog
+messages. These texts are for operators and logs, and never hold answers or chat ids.
+"""
+
+
+class OuderstemError(Exception):
+    """Base of every error raised on purpose."""
+
+
+class ConfigError(OuderstemError):
+    pass
+
+
+class FlowError(OuderstemError):
+    pass
+
+
+class UnknownFlow(FlowError):
+    def __init__(self, flow_id: str) -> None:
+        super().__init__(f"unknown flow {flow_id!r}")
+        self.flow_id = flow_id
+
+
+class StoreError(OuderstemError):
+    pass
+
+
+class MigrationError(StoreError):
+    pass
+
+
+class NotFound(StoreError):
+    pass
+
+
+class AccessDenied(OuderstemError):
+    pass

@@ -1,0 +1,172 @@
+"""Every user-facing text, in the user's language, from the gettext catalogs in `locales/`.
+
+Two catalog domains per language: `ouderstem` (the bot's own messages, extracted from `bot/`)
+and `flows` (the flow texts, extracted from `flows/*.yaml` with the message context
+`<flow id>:<item key>`, so a reworded Dutch item keeps its key and its translations become fuzzy
+instead of lost). Dutch is the source language: a missing or fuzzy translation falls back to the
+Dutch text, and `ouderstem i18n status` reports it.
+
+Catalogs are read from the .po files at start-up (no compile step to forget); `ouderstem i18n
+compile` still writes .mo files for tools that want them.
+
+Mark a text for extraction with `N_("...")` where it is defined; translate it where it is shown
+with `t(lang, TEXT, **placeholders)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from collections.abc import Callable
+from gettext import c2py
+
+from babel import Locale
+from babel.messages.plurals import get_plural
+from babel.messages.pofile import read_po
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+SOURCE_LANGUAGE = "nl"
+# In the order the language menu shows them: Dutch, the largest home-language groups in Ghent
+# schools (question-bank.md), then the others.
+LANGUAGES: tuple[str, ...] = (
+    "nl", "fr", "en", "tr", "bg", "ar", "pl", "ro", "sk", "uk", "ru", "fa", "ps", "so", "ti",
+)  # fmt: skip
+RTL_LANGUAGES = frozenset({"ar", "fa", "ps"})
+BOT_DOMAIN = "ouderstem"
+FLOWS_DOMAIN = "flows"
+
+# Unicode isolates keep left-to-right bits ("3/20", numbers, codes) intact inside RTL text.
+LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
+RLM = "\u200f"
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention babel extracts
+    """Mark a text for extraction; it is translated where it is shown."""
+    return message
+
+
+@dataclass
+class Catalog:
+    """One language's translations: {(context, msgid): text}, plural forms, and what is fuzzy."""
+
+    language: str
+    messages: dict[tuple[str | None, str], str | tuple[str, ...]] = field(default_factory=dict)
+
+    def lookup(self, msgid: str, context: str | None = None) -> str | tuple[str, ...] | None:
+        return self.messages.get((context, msgid))
+
+
+@cache
+def catalog(language: str) -> Catalog:
+    """The translations of one language, read once from its .po files."""
+    result = Catalog(language)
+    folder = LOCALES_DIR / language / "LC_MESSAGES"
+    for domain in (BOT_DOMAIN, FLOWS_DOMAIN):
+        path = folder / f"{domain}.po"
+        if not path.exists():
+            continue
+        with path.open("rb") as handle:
+            po = read_po(handle, locale=language)
+        for message in po:
+            if not message.id or message.fuzzy or not message.string:
+                continue
+            msgid = message.id[0] if isinstance(message.id, tuple) else message.id
+            if isinstance(message.string, tuple) and not all(message.string):
+                continue
+            result.messages[(message.context, msgid)] = message.string
+    return result
+
+
+def gettext(language: str, message: str, context: str | None = None) -> str:
+    """`message` (Dutch) in `language`; Dutch when there is no usable translation."""
+    if language == SOURCE_LANGUAGE:
+        return message
+    found = catalog(language).lookup(message, context)
+    if isinstance(found, tuple):
+        return found[0]
+    return found or message
+
+
+def ngettext(language: str, singular: str, plural: str, n: int) -> str:
+    """The plural form for `n` in `language`, by babel's CLDR plural rules."""
+    found = None if language == SOURCE_LANGUAGE else catalog(language).lookup(singular)
+    if isinstance(found, tuple):
+        index = _plural_index(language, n)
+        if index < len(found):
+            return found[index]
+    return singular if n == 1 else plural
+
+
+@cache
+def _plural_function(language: str) -> Callable[[int], int]:
+    """gettext's own evaluation of the language's Plural-Forms expression (from babel's data)."""
+    return c2py(get_plural(language).plural_expr)
+
+
+def _plural_index(language: str, n: int) -> int:
+    return int(_plural_function(language)(n))
+
+
+def t(language: str, message: str, /, **placeholders: object) -> str:
+    """Translate and fill in placeholders; RTL text gets isolates around each placeholder."""
+    text = gettext(language, message)
+    return fill(language, text, placeholders)
+
+
+def tn(language: str, singular: str, plural: str, n: int, /, **placeholders: object) -> str:
+    text = ngettext(language, singular, plural, n)
+    return fill(language, text, {"n": n, **placeholders})
+
+
+def fill(language: str, text: str, placeholders: dict[str, object]) -> str:
+    if not placeholders:
+        return text
+    if language in RTL_LANGUAGES:
+        placeholders = {k: f"{FSI}{v}{PDI}" for k, v in placeholders.items()}
+    try:
+        return text.format(**placeholders)
+    except (KeyError, IndexError, ValueError):
+        # A broken translation must never break the conversation: fall back to the source.
+        return text
+
+
+def isolate_ltr(language: str, text: str) -> str:
+    """Wrap a left-to-right fragment ("3/20") so it renders intact inside RTL text."""
+    return f"{LRI}{text}{PDI}" if language in RTL_LANGUAGES else text
+
+
+def flow_context(flow_id: str, key: str) -> str:
+    """The message context of a flow item: stable across rewording of the Dutch text."""
+    return f"{flow_id}:{key}"
+
+
+def flow_text(language: str, flow_id: str, key: str, dutch: str) -> str:
+    """A flow text (question, option, intro, ...) in `language`, keyed by its stable id."""
+    return gettext(language, dutch, flow_context(flow_id, key))
+
+
+@cache
+def language_name(language: str) -> str:
+    """The language's own name in its own script, from CLDR ("Türkçe", "العربية")."""
+    name = Locale.parse(language).get_display_name(language) or language
+    return name[:1].upper() + name[1:]
+
+
+def normalize_language(code: str | None) -> str | None:
+    """Map a Telegram `language_code` ("en-GB", "prs") to a supported language, or None."""
+    if not code:
+        return None
+    base = code.replace("_", "-").split("-")[0].lower()
+    base = {"prs": "fa", "per": "fa", "pbu": "ps", "pus": "ps", "som": "so", "tir": "ti"}.get(
+        base, base
+    )
+    return base if base in LANGUAGES else None
+
+
+def format_date(language: str, value: object) -> str:
+    """A date in the reader's locale ("15 december 2026", "15 Aralık 2026")."""
+    from babel.dates import format_date as babel_format_date
+
+    return babel_format_date(value, format="long", locale=language)  # type: ignore[arg-type]
