@@ -145,7 +145,7 @@ class Flow(_Model):
     @model_validator(mode="after")
     def _references_resolve(self) -> Flow:
         # Structural errors that make a flow unusable are refused at load time; softer problems
-        # (limits, translations) are reported by `bot.inspect` with file and question id.
+        # (limits, translations) are reported by `bot.flow_check` with file and question id.
         seen: set[str] = set()
         for q in self.questions:
             if q.id in seen:
@@ -208,3 +208,41 @@ def json_schema() -> str:
 
 
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+# ---- translatable items: stable keys for the catalogs (see bot.i18n.flow_text) ---------------
+
+
+def question_key(question_id: str) -> str:
+    return f"q.{question_id}"
+
+
+def option_key(question_id: str, option_id: str) -> str:
+    return f"q.{question_id}.{option_id}"
+
+
+def theme_key(theme_id: str) -> str:
+    return f"theme.{theme_id}"
+
+
+def tip_key(theme_id: str) -> str:
+    return f"theme.{theme_id}.tip"
+
+
+def topic_key(topic_id: str) -> str:
+    return f"topic.{topic_id}"
+
+
+def translatable_items(flow: Flow) -> list[tuple[str, str]]:
+    """(stable key, Dutch text) of every text in a flow, in reading order."""
+    items = [("title", flow.title), ("intro", flow.intro)]
+    for theme in flow.themes:
+        items.append((theme_key(theme.id), theme.title))
+        if theme.tip:
+            items.append((tip_key(theme.id), theme.tip))
+    items.extend((topic_key(t.id), t.text) for t in flow.topics)
+    for q in flow.questions:
+        items.append((question_key(q.id), q.text))
+        items.extend((option_key(q.id, o.id), o.text) for o in q.options)
+    items.append(("closing", flow.closing))
+    return items

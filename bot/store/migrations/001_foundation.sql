@@ -2,10 +2,19 @@
 -- Chat ids live only in `chats` and `contacts`, apart from answers: they are needed to message a
 -- parent, never to report.
 
-CREATE TABLE schools (
+-- A centre (e.g. a city education centre) groups schools; its coordinators read aggregates.
+CREATE TABLE centres (
     id          INTEGER PRIMARY KEY,
-    name        TEXT NOT NULL,
+    name        TEXT NOT NULL UNIQUE,
     created_at  TEXT NOT NULL
+);
+
+CREATE TABLE schools (
+    id           INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL,
+    centre_id    INTEGER REFERENCES centres(id) ON DELETE SET NULL,
+    share_named  INTEGER NOT NULL DEFAULT 0,  -- agreed to be shown by name beside other schools
+    created_at   TEXT NOT NULL
 );
 
 CREATE TABLE rounds (

@@ -1,0 +1,90 @@
+"""Configuration, read once from the environment and `.env`, typed, with one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+from bot.limits import MIN_GROUP_CLOSED, MIN_GROUP_OPEN
+
+OFFICIAL_API = "https://api.telegram.org"
+
+
+class Settings(BaseSettings):
+    """Every setting Ouderstem reads; the env var name is given per field."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    database: Path = Field(default=Path("ouderstem.db"), alias="OUDERSTEM_DB")
+    base_url: str = Field(default=OFFICIAL_API, alias="TELEGRAM_BASE_URL")
+    bot_username: str = Field(default="OuderstemBot", alias="TELEGRAM_BOT_USERNAME")
+    poll_interval: float = Field(default=0.0, ge=0, le=60, alias="OUDERSTEM_POLL_INTERVAL")
+    log_level: str = Field(default="INFO", alias="OUDERSTEM_LOG_LEVEL")
+    min_group_closed: int = Field(default=MIN_GROUP_CLOSED, alias="OUDERSTEM_MIN_GROUP")
+    min_group_open: int = Field(default=MIN_GROUP_OPEN, alias="OUDERSTEM_MIN_GROUP_OPEN")
+    audio_cache: Path = Field(default=Path("audio-cache"), alias="OUDERSTEM_AUDIO_CACHE")
+    reminder_days: int = Field(default=3, ge=0, le=60, alias="OUDERSTEM_REMINDER_DAYS")
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("bot_username")
+    @classmethod
+    def _username(cls, value: str) -> str:
+        value = value.lstrip("@")
+        if not value.replace("_", "").isalnum():
+            raise ValueError("letters, digits and _ only")
+        return value
+
+    @field_validator("min_group_closed")
+    @classmethod
+    def _min_closed(cls, value: int) -> int:
+        if value < MIN_GROUP_CLOSED:
+            raise ValueError(f"may only be raised, not below {MIN_GROUP_CLOSED}")
+        return value
+
+    @field_validator("min_group_open")
+    @classmethod
+    def _min_open(cls, value: int) -> int:
+        if value < MIN_GROUP_OPEN:
+            raise ValueError(f"may only be raised, not below {MIN_GROUP_OPEN}")
+        return value
+
+    @property
+    def api_url(self) -> str:
+        """The Bot API base PTB wants: the server root plus `/bot` (the token follows)."""
+        return f"{self.base_url}/bot"
+
+    @property
+    def file_url(self) -> str:
+        return f"{self.base_url}/file/bot"
+
+    def require_token(self) -> str:
+        if self.token is None or not self.token.get_secret_value().strip():
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in the environment "
+                "or in .env (try `ouderstem demo` to run without one)"
+            )
+        token = self.token.get_secret_value().strip()
+        if ":" not in token:
+            raise ConfigError("TELEGRAM_BOT_TOKEN looks wrong: it should look like 123456:ABC-...")
+        return token
+
+
+def load_settings() -> Settings:
+    """Read the settings once; a bad value becomes a one-line ConfigError naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        alias = Settings.model_fields[field].alias if field in Settings.model_fields else field
+        raise ConfigError(f"{alias or field}: {first['msg']}") from None

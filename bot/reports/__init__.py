@@ -1,0 +1,34 @@
+"""Reports: what parents said, per round and per school, never one parent's answers.
+
+    build_round_report(store, round_id, options) -> RoundReport   one round, every view
+    build_overview(store, school_ids, options, named) -> Overview  schools side by side / centre
+    summary_text(report), detail_text(report, view)                chat messages (plain text)
+    charts(report) -> [(file name, PNG bytes)]                     phone-sized charts
+    export(report, fmt) -> bytes                                   csv | xlsx | pdf | json
+
+Modules: `queries` (all SQL, aggregates only), `privacy` (the rules, pure functions), `model`
+(the pydantic report, its JSON documented in README.md), `build`, `text`, `charts`, `exports`,
+`cli` (the `ouderstem report` subcommand).
+"""
+
+from bot.reports.build import build_overview, build_round_report
+from bot.reports.charts import charts
+from bot.reports.exports import FORMATS, export
+from bot.reports.model import REPORT_FORMAT, Overview, ReportOptions, RoundReport
+from bot.reports.text import VIEWS, detail_text, overview_text, summary_text
+
+__all__ = [
+    "FORMATS",
+    "REPORT_FORMAT",
+    "VIEWS",
+    "Overview",
+    "ReportOptions",
+    "RoundReport",
+    "build_overview",
+    "build_round_report",
+    "charts",
+    "detail_text",
+    "export",
+    "overview_text",
+    "summary_text",
+]

@@ -1,0 +1,254 @@
+"""Every SQL statement of the reports: aggregates computed in SQLite, never answer by answer.
+
+Reads go through `store.run_read` (the store's read connection, which in WAL mode never waits
+for the writer). Queries take a list of round ids so a centre's overview is one query per kind,
+not one per school. Each answer row is touched once, through the `answers(respondent_id, ...)`
+primary key from the counted respondents, and grouped in SQL (GROUP BY round, question, value;
+`json_each` for multiple choice). Python only sees one row per (round, cell, question, value).
+
+The counted set (privacy rule 2) is the `counted` CTE: final respondents (completed, or all once
+the round is closed; never those who asked to stop), the first whole blocks of `step` of them in
+the order they finished.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from bot.reports.privacy import RELEASE_STEP
+
+Dimension = Literal["language", "group"] | None
+
+
+class ReadStore(Protocol):
+    async def run_read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
+
+
+def _marks(ids: Sequence[int]) -> str:
+    return ", ".join("?" for _ in ids)
+
+
+def _counted_cte(round_ids: Sequence[int]) -> str:
+    return f"""
+    final AS (
+        SELECT r.id, r.round_id, r.language, r.group_id,
+               ROW_NUMBER() OVER (
+                   PARTITION BY r.round_id
+                   ORDER BY r.completed_at IS NULL, COALESCE(r.completed_at, r.updated_at), r.id
+               ) AS place,
+               COUNT(*) OVER (PARTITION BY r.round_id) AS finals
+        FROM respondents r JOIN rounds o ON o.id = r.round_id
+        WHERE r.round_id IN ({_marks(round_ids)})
+          AND r.status != 'stopped'
+          AND (r.completed_at IS NOT NULL OR o.status = 'closed')
+    ),
+    counted AS (
+        SELECT id, round_id, language, COALESCE(group_id, 0) AS group_key
+        FROM final WHERE place <= (finals / ?) * ?
+    )"""
+
+
+def _cell(dimension: Dimension) -> str:
+    return {None: "''", "language": "c.language", "group": "CAST(c.group_key AS TEXT)"}[dimension]
+
+
+# ---- rounds and schools ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolRow:
+    id: int
+    name: str
+    centre_id: int | None
+    share_named: bool
+
+
+async def schools(store: ReadStore, school_ids: Sequence[int]) -> list[SchoolRow]:
+    if not school_ids:
+        return []
+    rows = await store.run_read(
+        f"SELECT id, name, centre_id, share_named FROM schools WHERE id IN ({_marks(school_ids)}) "
+        "ORDER BY name, id",
+        list(school_ids),
+    )
+    return [SchoolRow(r[0], r[1], r[2], bool(r[3])) for r in rows]
+
+
+async def latest_rounds(
+    store: ReadStore, school_ids: Sequence[int], flow_id: str
+) -> dict[int, int]:
+    """{school id: id of its latest round of `flow_id`} (by opening time, then id)."""
+    if not school_ids:
+        return {}
+    rows = await store.run_read(
+        f"""SELECT school_id, id FROM (
+                SELECT school_id, id, ROW_NUMBER() OVER (
+                    PARTITION BY school_id ORDER BY opens_at DESC, id DESC) AS place
+                FROM rounds WHERE flow_id = ? AND school_id IN ({_marks(school_ids)})
+            ) WHERE place = 1""",
+        [flow_id, *school_ids],
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+async def expected(store: ReadStore, round_ids: Sequence[int]) -> dict[int, int | None]:
+    """{round id: the number of families (or staff) the school hoped to reach}."""
+    if not round_ids:
+        return {}
+    rows = await store.run_read(
+        f"SELECT id, expected FROM rounds WHERE id IN ({_marks(round_ids)})", list(round_ids)
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+# ---- participation ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipationRow:
+    round_id: int
+    language: str
+    group_key: int  # 0 for respondents who came in without a class link
+    started: int
+    completed: int
+    final: int
+
+
+async def participation(store: ReadStore, round_ids: Sequence[int]) -> list[ParticipationRow]:
+    """Respondents per round, language and class group (never those who asked to stop)."""
+    if not round_ids:
+        return []
+    rows = await store.run_read(
+        f"""SELECT r.round_id, r.language, COALESCE(r.group_id, 0), COUNT(*),
+                   SUM(r.completed_at IS NOT NULL),
+                   SUM(r.completed_at IS NOT NULL OR o.status = 'closed')
+            FROM respondents r JOIN rounds o ON o.id = r.round_id
+            WHERE r.round_id IN ({_marks(round_ids)}) AND r.status != 'stopped'
+            GROUP BY r.round_id, r.language, COALESCE(r.group_id, 0)""",
+        list(round_ids),
+    )
+    return [ParticipationRow(r[0], r[1], r[2], r[3], r[4] or 0, r[5] or 0) for r in rows]
+
+
+async def counted(
+    store: ReadStore,
+    round_ids: Sequence[int],
+    dimension: Dimension = None,
+    step: int = RELEASE_STEP,
+) -> dict[tuple[int, str], int]:
+    """{(round id, cell): respondents counted in the figures}."""
+    if not round_ids:
+        return {}
+    rows = await store.run_read(
+        f"""WITH {_counted_cte(round_ids)}
+            SELECT c.round_id, {_cell(dimension)}, COUNT(*) FROM counted c
+            GROUP BY c.round_id, {_cell(dimension)}""",
+        [*round_ids, step, step],
+    )
+    return {(r[0], r[1]): r[2] for r in rows}
+
+
+# ---- closed answers ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ValueRow:
+    round_id: int
+    cell: str
+    question_id: str
+    value: str
+    count: int
+
+
+async def value_counts(
+    store: ReadStore,
+    round_ids: Sequence[int],
+    dimension: Dimension = None,
+    step: int = RELEASE_STEP,
+) -> list[ValueRow]:
+    """Answers per (round, cell, question, value): single values and multiple-choice options."""
+    if not round_ids:
+        return []
+    cell = _cell(dimension)
+    rows = await store.run_read(
+        f"""WITH {_counted_cte(round_ids)}
+            SELECT c.round_id, {cell}, a.question_id, a.value, COUNT(*)
+            FROM counted c JOIN answers a ON a.respondent_id = c.id
+            WHERE a.value IS NOT NULL AND a.skipped = 0
+            GROUP BY c.round_id, {cell}, a.question_id, a.value
+            UNION ALL
+            SELECT c.round_id, {cell}, a.question_id, j.value, COUNT(*)
+            FROM counted c JOIN answers a ON a.respondent_id = c.id, json_each(a.choices) j
+            WHERE a.choices IS NOT NULL AND a.skipped = 0
+            GROUP BY c.round_id, {cell}, a.question_id, j.value""",
+        [*round_ids, step, step],
+    )
+    return [ValueRow(r[0], r[1], r[2], str(r[3]), r[4]) for r in rows]
+
+
+async def multi_answered(
+    store: ReadStore,
+    round_ids: Sequence[int],
+    dimension: Dimension = None,
+    step: int = RELEASE_STEP,
+) -> dict[tuple[int, str, str], int]:
+    """{(round, cell, question): respondents who answered a multiple-choice question}."""
+    if not round_ids:
+        return {}
+    cell = _cell(dimension)
+    rows = await store.run_read(
+        f"""WITH {_counted_cte(round_ids)}
+            SELECT c.round_id, {cell}, a.question_id, COUNT(*)
+            FROM counted c JOIN answers a ON a.respondent_id = c.id
+            WHERE a.choices IS NOT NULL AND a.skipped = 0
+            GROUP BY c.round_id, {cell}, a.question_id""",
+        [*round_ids, step, step],
+    )
+    return {(r[0], r[1], r[2]): r[3] for r in rows}
+
+
+# ---- open answers -----------------------------------------------------------------------------
+
+
+async def open_texts(
+    store: ReadStore, round_id: int, step: int = RELEASE_STEP
+) -> list[tuple[str, str, str | None]]:
+    """(question, text, language) of counted respondents, sorted so nothing links them."""
+    rows = await store.run_read(
+        f"""WITH {_counted_cte([round_id])}
+            SELECT a.question_id, a.text, a.text_language
+            FROM counted c JOIN answers a ON a.respondent_id = c.id
+            WHERE a.text IS NOT NULL AND a.text != ''
+            ORDER BY a.question_id, a.text_language, a.text""",
+        [round_id, step, step],
+    )
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+async def voice_counts(store: ReadStore, round_id: int, step: int = RELEASE_STEP) -> dict[str, int]:
+    rows = await store.run_read(
+        f"""WITH {_counted_cte([round_id])}
+            SELECT a.question_id, COUNT(*) FROM counted c JOIN answers a ON a.respondent_id = c.id
+            WHERE a.voice_file_id IS NOT NULL GROUP BY a.question_id""",
+        [round_id, step, step],
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+async def voice_file_ids(
+    store: ReadStore, round_id: int, step: int = RELEASE_STEP
+) -> dict[str, list[str]]:
+    """{question: voice file ids}, for a brugfiguur only (the caller checks the role)."""
+    rows = await store.run_read(
+        f"""WITH {_counted_cte([round_id])}
+            SELECT a.question_id, a.voice_file_id
+            FROM counted c JOIN answers a ON a.respondent_id = c.id
+            WHERE a.voice_file_id IS NOT NULL ORDER BY a.question_id, a.voice_file_id""",
+        [round_id, step, step],
+    )
+    found: dict[str, list[str]] = {}
+    for question_id, file_id in rows:
+        found.setdefault(question_id, []).append(file_id)
+    return found

@@ -1,0 +1,127 @@
+"""Wire the PTB Application: one function, no logic of its own."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot import texts
+from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, t
+from bot.tg import parent
+from bot.tg.deps import DEPS_KEY, Deps
+
+log = logging.getLogger(__name__)
+
+PRIVATE = filters.ChatType.PRIVATE
+# Staff modules add their handlers in this group, before the parent's catch-alls.
+STAFF_GROUP = -1
+
+Extension = Callable[[Application, Deps], None]  # type: ignore[type-arg]
+EXTENSIONS: list[Extension] = []  # staff, reports, outbox, audio register themselves here
+
+
+def build_application(
+    deps: Deps,
+    *,
+    request: BaseRequest | None = None,
+    rate_limit: bool = True,
+    extensions: list[Extension] | None = None,
+) -> Application:  # type: ignore[type-arg]
+    """The bot: every handler, the error handler and start-up tasks, around `deps`."""
+    settings = deps.settings
+    builder: ApplicationBuilder = (  # type: ignore[type-arg]
+        Application.builder()
+        .token(settings.require_token())
+        .base_url(settings.api_url)
+        .base_file_url(settings.file_url)
+        .concurrent_updates(256)  # parents in parallel; one parent in order (bot.tg.deps)
+        .post_init(_post_init)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    application = builder.build()
+    application.bot_data[DEPS_KEY] = deps
+
+    for extension in extensions if extensions is not None else EXTENSIONS:
+        extension(application, deps)
+
+    groups = ~PRIVATE & (filters.ChatType.GROUPS | filters.ChatType.CHANNEL)
+    application.add_handler(MessageHandler(groups, parent.on_group))
+    commands = [
+        ("start", parent.on_start),
+        ("help", parent.on_help),
+        ("stop", parent.on_stop),
+        ("taal", parent.on_language_command),
+        ("language", parent.on_language_command),
+        ("vergeet", parent.on_forget),
+    ]
+    for name, callback in commands:
+        application.add_handler(CommandHandler(name, callback, filters=PRIVATE & filters.UpdateType.MESSAGE))
+    application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED, parent.on_edited))
+    application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, parent.on_unknown_command))
+    application.add_handler(MessageHandler(PRIVATE & filters.FORWARDED, parent.on_unusable))
+    application.add_handler(MessageHandler(PRIVATE & filters.TEXT, parent.on_text))
+    application.add_handler(MessageHandler(PRIVATE & (filters.VOICE | filters.AUDIO), parent.on_voice))
+    application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE, parent.on_unusable))
+    application.add_handler(CallbackQueryHandler(parent.on_button))
+    application.add_error_handler(on_error)
+    return application
+
+
+async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    """Localized command menu and descriptions, set once at start-up."""
+    bot = application.bot
+    for language in LANGUAGES:
+        code = None if language == SOURCE_LANGUAGE else language
+        commands = [
+            BotCommand("help", t(language, texts.CMD_HELP)),
+            BotCommand("stop", t(language, texts.CMD_STOP)),
+            BotCommand("taal", t(language, texts.CMD_TAAL)),
+            BotCommand("vergeet", t(language, texts.CMD_VERGEET)),
+        ]
+        try:
+            await bot.set_my_commands(commands, language_code=code)
+            await bot.set_my_description(t(language, texts.BOT_DESCRIPTION), language_code=code)
+            await bot.set_my_short_description(t(language, texts.BOT_SHORT_DESCRIPTION), language_code=code)
+        except TelegramError as exc:
+            log.warning("could not set the command menu for %s: %s", language, exc)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure (no texts, no chat ids) and tell the person kindly."""
+    error = context.error
+    log.error(
+        "handling update %s failed: %s",
+        update.update_id if isinstance(update, Update) else "?",
+        type(error).__name__,
+        exc_info=error,
+    )
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.effective_chat.type != "private":
+        return
+    deps: Deps = context.application.bot_data[DEPS_KEY]
+    try:
+        chat = await deps.store.chat(update.effective_chat.id)
+        language = parent.language_of(chat, update)
+        if update.callback_query:
+            await update.callback_query.answer()
+        await update.effective_chat.send_message(t(language, texts.ERROR))
+    except Exception as exc:  # the apology itself failed: nothing more to do
+        log.error("could not send the error message: %s", type(exc).__name__)

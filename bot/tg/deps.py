@@ -1,0 +1,100 @@
+"""What every handler needs, wired once in `bot.tg.app` and found in `application.bot_data`.
+
+Also the guard every handler runs under: one parent's updates are handled one at a time (a
+lock per chat, so the application itself can handle different parents concurrently), and an
+update id handled before is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.clock import Clock, TokenFactory, new_respondent_id, new_token, system_clock
+from bot.config import Settings
+from bot.store.base import DuplicateUpdate
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from bot.store.sqlite import SqliteStore
+
+log = logging.getLogger(__name__)
+DEPS_KEY = "ouderstem"
+
+StartHook = Callable[[Update, ContextTypes.DEFAULT_TYPE, "Deps", str], Awaitable[None]]
+
+
+class ChatLocks:
+    """One asyncio.Lock per chat, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, chat_id: int | None) -> AsyncIterator[None]:
+        if chat_id is None:
+            yield
+            return
+        lock, users = self._locks.get(chat_id, (asyncio.Lock(), 0))
+        self._locks[chat_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[chat_id]
+            if users <= 1:
+                del self._locks[chat_id]
+            else:
+                self._locks[chat_id] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    store: SqliteStore
+    clock: Clock = system_clock
+    tokens: TokenFactory = new_token
+    respondent_ids: Callable[[], str] = new_respondent_id
+    locks: ChatLocks = field(default_factory=ChatLocks)
+    start_hooks: dict[str, StartHook] = field(default_factory=dict)  # deep-link prefix -> hook
+    services: dict[str, Any] = field(default_factory=dict)  # audio, outbox, ... by name
+
+
+def deps_of(context: ContextTypes.DEFAULT_TYPE) -> Deps:
+    return context.application.bot_data[DEPS_KEY]  # type: ignore[no-any-return]
+
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Deps], Awaitable[None]]
+
+
+def guarded(handler: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+    """Run a handler under its chat's lock, once per update id."""
+
+    @functools.wraps(handler)
+    async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        deps = deps_of(context)
+        chat_id = update.effective_chat.id if update.effective_chat else None
+        async with deps.locks.hold(chat_id):
+            if await deps.store.is_processed(update.update_id):
+                log.info("update %d was handled before; skipped", update.update_id)
+                if update.callback_query:
+                    await update.callback_query.answer()
+                return
+            try:
+                await handler(update, context, deps)
+            except DuplicateUpdate:
+                log.info("update %d was handled before; skipped", update.update_id)
+
+    return run

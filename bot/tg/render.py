@@ -1,0 +1,188 @@
+"""Turn engine events into what a parent sees: message texts and inline keyboards.
+
+Pure apart from building PTB markup objects: no sending, no storing. Every text comes from the
+catalogs through `bot.i18n`, in the parent's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import texts
+from bot.engine import FACES, Answer, QuestionAsked
+from bot.flow_model import (
+    DONT_KNOW,
+    NO,
+    SCALE_VALUES,
+    YES,
+    Flow,
+    Question,
+    QuestionType,
+    option_key,
+    question_key,
+)
+from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, flow_text, format_date, language_name, t
+from bot.tg import callbacks
+
+FACE_LABELS = tuple(FACES[v] for v in SCALE_VALUES)
+SHRUG = FACES[DONT_KNOW]
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """Everything the Telegram layer needs to ask a question."""
+
+    text: str
+    keyboard: InlineKeyboardMarkup | None
+    question: Question
+
+
+@dataclass
+class Context:
+    """Who we are talking to and about which round."""
+
+    language: str
+    flow: Flow
+    round_id: int
+    can_listen: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def question_text(ctx: Context, question: Question) -> str:
+    return flow_text(ctx.language, ctx.flow.id, question_key(question.id), question.text)
+
+
+def option_text(ctx: Context, question: Question, option_id: str) -> str:
+    option = next(o for o in question.options if o.id == option_id)
+    return flow_text(ctx.language, ctx.flow.id, option_key(question.id, option.id), option.text)
+
+
+def answer_label(ctx: Context, question: Question, answer: Answer) -> str:
+    """How a given answer reads back to the parent ("🙂", "Ja", "Bus, Fiets")."""
+    lang = ctx.language
+    if answer.skipped:
+        return t(lang, texts.SKIPPED)
+    if answer.voice_file_id:
+        return "🎤"
+    if answer.text is not None:
+        return answer.text if len(answer.text) <= 80 else answer.text[:79] + "…"
+    if question.type == QuestionType.SCALE and answer.value is not None:
+        if answer.value == DONT_KNOW:
+            return f"{SHRUG} {t(lang, texts.DONT_KNOW)}"
+        return FACES.get(answer.value, answer.value)
+    if question.type == QuestionType.YESNO:
+        return t(lang, texts.YES if answer.value == YES else texts.NO)
+    values = answer.values or ((answer.value,) if answer.value else ())
+    return ", ".join(option_text(ctx, question, v) for v in values)
+
+
+def ask(ctx: Context, event: QuestionAsked, selection: list[str] | None = None) -> QuestionView:
+    """The message for a question, with its buttons."""
+    lang = ctx.language
+    question = ctx.flow.question(event.question_id)
+    lines = [
+        t(lang, texts.PROGRESS, number=event.number, total=event.total),
+        "",
+        question_text(ctx, question),
+    ]
+    if question.type == QuestionType.OPEN:
+        lines += ["", t(lang, texts.REPAIR_OPEN if event.repair else texts.OPEN_HINT)]
+    elif question.type == QuestionType.MULTI:
+        lines += ["", t(lang, texts.MULTI_HINT)]
+    elif event.repair:
+        hint = texts.REPAIR_SCALE if question.type == QuestionType.SCALE else texts.REPAIR_CHOICE
+        lines += ["", t(lang, hint)]
+    if event.previous is not None and not event.previous.skipped:
+        lines += ["", t(lang, texts.PREVIOUS_ANSWER, answer=answer_label(ctx, question, event.previous))]
+    keyboard = keyboard_for(ctx, question, event, selection or [])
+    return QuestionView("\n".join(lines), keyboard, question)
+
+
+def keyboard_for(
+    ctx: Context, question: Question, event: QuestionAsked, selection: list[str]
+) -> InlineKeyboardMarkup:
+    lang, rid, ver, qid = ctx.language, ctx.round_id, ctx.flow.version, question.id
+    rows: list[list[InlineKeyboardButton]] = []
+
+    def button(label: str, data: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(label, callback_data=data)
+
+    match question.type:
+        case QuestionType.SCALE:
+            faces = [
+                button(f"{v} {face}" if event.repair else face, callbacks.answer(rid, ver, qid, v))
+                for v, face in zip(SCALE_VALUES, FACE_LABELS, strict=True)
+            ]
+            rows.append(faces)
+            rows.append(
+                [button(f"{SHRUG} {t(lang, texts.DONT_KNOW)}", callbacks.answer(rid, ver, qid, DONT_KNOW))]
+            )
+        case QuestionType.YESNO:
+            rows.append(
+                [
+                    button(f"👍 {t(lang, texts.YES)}", callbacks.answer(rid, ver, qid, YES)),
+                    button(f"👎 {t(lang, texts.NO)}", callbacks.answer(rid, ver, qid, NO)),
+                ]
+            )
+        case QuestionType.CHOICE | QuestionType.MULTI:
+            for number, option in enumerate(question.options, start=1):
+                label = option_text(ctx, question, option.id)
+                if question.type == QuestionType.MULTI:
+                    label = f"{'☑️' if option.id in selection else '⬜'} {label}"
+                elif event.repair:
+                    label = f"{number}. {label}"
+                rows.append([button(label, callbacks.answer(rid, ver, qid, option.id))])
+            if question.type == QuestionType.MULTI:
+                rows.append(
+                    [button(f"✅ {t(lang, texts.DONE)}", callbacks.question_action("d", rid, ver, qid))]
+                )
+        case _:
+            pass
+
+    tools: list[InlineKeyboardButton] = []
+    if event.can_go_back:
+        tools.append(button(f"⬅️ {t(lang, texts.BACK)}", callbacks.encode("b", rid)))
+    if question.optional or (event.repair and question.type != QuestionType.SCALE):
+        tools.append(button(f"⏭️ {t(lang, texts.SKIP)}", callbacks.question_action("s", rid, ver, qid)))
+    if lang != SOURCE_LANGUAGE:
+        tools.append(button("🇳🇱 NL", callbacks.question_action("o", rid, ver, qid)))
+    if ctx.can_listen:
+        tools.append(button(f"🔊 {t(lang, texts.LISTEN)}", callbacks.question_action("h", rid, ver, qid)))
+    if tools:
+        rows.append(tools)
+    return InlineKeyboardMarkup(rows)
+
+
+def answered(ctx: Context, view_text: str, question: Question, answer: Answer) -> str:
+    """The question message once answered: its buttons go, the answer shows."""
+    label = answer_label(ctx, question, answer)
+    return f"{view_text}\n\n✅ {t(ctx.language, texts.CHOSEN, answer=label)}"
+
+
+def dutch_original(ctx: Context, question: Question) -> str:
+    lines = [t(ctx.language, texts.DUTCH_ORIGINAL_IS), "", question.text]
+    lines += [f"• {o.text}" for o in question.options]
+    return "\n".join(lines)
+
+
+def feedback_when(language: str, closes_at: datetime | None) -> str:
+    if closes_at is None:
+        return t(language, texts.FEEDBACK_SOON)
+    return t(language, texts.FEEDBACK_AFTER, date=format_date(language, closes_at.date()))
+
+
+def language_menu(suggested: str | None) -> tuple[str, InlineKeyboardMarkup]:
+    """Every language by its own name in its own script; the suggested one first, alone."""
+    rows: list[list[InlineKeyboardButton]] = []
+    names = [(code, language_name(code)) for code in LANGUAGES]
+    if suggested:
+        rows.append([InlineKeyboardButton(f"✅ {language_name(suggested)}", callback_data=f"l|{suggested}")])
+    pairs = [InlineKeyboardButton(name, callback_data=f"l|{code}") for code, name in names if code != suggested]
+    rows += [pairs[i : i + 3] for i in range(0, len(pairs), 3)]
+    prompt = t(suggested or SOURCE_LANGUAGE, texts.CHOOSE_LANGUAGE)
+    if suggested and suggested != SOURCE_LANGUAGE:
+        prompt = f"{prompt}\n{t(SOURCE_LANGUAGE, texts.CHOOSE_LANGUAGE)}"
+    return prompt, InlineKeyboardMarkup(rows)
