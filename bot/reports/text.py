@@ -84,7 +84,7 @@ def summary_sections(report: RoundReport) -> list[tuple[str, str, list[str]]]:
     sections = [("👪", t(lang, PARTICIPATION), _participation_lines(report))]
     if report.themes:
         lines = [f"• {th.title}: {labels.mean(lang, th.figure.mean)}" for th in report.themes]
-        if all(th.figure.mean is None for th in report.themes):
+        if report.participation.counted and all(th.figure.mean is None for th in report.themes):
             lines.insert(0, t(lang, NOTHING_YET, minimum=report.thresholds.min_closed))
         sections.append(("🧭", t(lang, THEMES), lines))
     if report.highlights.strengths:

@@ -31,7 +31,24 @@ PRIVATE = filters.ChatType.PRIVATE
 STAFF_GROUP = -1
 
 Extension = Callable[[Application, Deps], None]  # type: ignore[type-arg]
-EXTENSIONS: list[Extension] = []  # staff, reports, outbox, audio register themselves here
+# Feature modules with an `install(application, deps)` that adds their handlers, jobs and
+# services; a module that does not exist yet is skipped.
+EXTENSION_MODULES = ("bot.audio", "bot.tg.staff", "bot.tg.report_handlers", "bot.outbox")
+
+
+def default_extensions() -> list[Extension]:
+    import importlib
+
+    found: list[Extension] = []
+    for name in EXTENSION_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        found.append(module.install)
+    return found
 
 
 def build_application(
@@ -58,7 +75,7 @@ def build_application(
     application = builder.build()
     application.bot_data[DEPS_KEY] = deps
 
-    for extension in extensions if extensions is not None else EXTENSIONS:
+    for extension in extensions if extensions is not None else default_extensions():
         extension(application, deps)
 
     groups = ~PRIVATE & (filters.ChatType.GROUPS | filters.ChatType.CHANNEL)
