@@ -251,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(args, "run_plain"):
             args.run_plain(args)
             return 0
+        if hasattr(args, "func"):
+            return int(args.func(args) or 0)
         settings = load_settings()
         if hasattr(args, "run_sync"):
             args.run_sync(args, settings)

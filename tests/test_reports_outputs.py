@@ -24,7 +24,7 @@ from bot.reports import (
     export,
     summary_text,
 )
-from bot.reports.exports import tables
+from bot.reports.tables import tables
 from bot.store import SqliteStore
 from tests.reports_fixtures import Builder, library, scale_answers
 
@@ -180,3 +180,42 @@ async def test_an_empty_round_renders_everywhere(tmp_path: Path) -> None:
     for fmt in FORMATS:
         assert export(report, fmt)
     assert [name for name, _ in charts(report)] == ["deelname.png"]
+
+
+async def test_an_open_questions_only_round(tmp_path: Path) -> None:
+    from bot.flow_model import Flow
+
+    dialogue = Flow.model_validate(
+        {
+            "id": "test-dialoog",
+            "version": 1,
+            "audience": "parents",
+            "title": "Dialoog",
+            "intro": "Intro.",
+            "closing": "Dank.",
+            "themes": [{"id": "partnerschap", "title": "Partnerschap"}],
+            "questions": [
+                {"id": "goed", "type": "open", "theme": "partnerschap", "text": "Wat gaat goed?"},
+                {"id": "beter", "type": "open", "text": "Wat kan beter?", "optional": True},
+            ],
+        }
+    )
+    flows = {**FLOWS, dialogue.id: dialogue}
+    async with SqliteStore(tmp_path / "dialoog.db") as store:
+        b = Builder(store, flows=flows)
+        school = await b.school("School")
+        rnd, _ = await b.round(school, "test-dialoog")
+        for i in range(10):
+            await b.respond(
+                rnd, {"goed": f"Het contact {i}", "beter": None if i % 2 else "Brieven"}
+            )
+        report = await build_round_report(store, rnd.id, flows=flows)
+    assert report.statements == [] and report.themes == [] and report.tips == []
+    goed, beter = report.open_answers
+    assert goed.text_count == 10 and beter.text_count == 5
+    for view in VIEWS:
+        assert detail_text(report, view)
+    assert "Brieven" in detail_text(report, "open")
+    for fmt in FORMATS:
+        assert export(report, fmt)
+    assert summary_text(report)

@@ -31,8 +31,9 @@ from bot.reports import (
     summary_text,
 )
 from bot.reports.charts import figures
-from bot.reports.exports import formatted, pdf_blocks, tables
+from bot.reports.exports import pdf_blocks
 from bot.reports.model import Figure, RoundReport
+from bot.reports.tables import formatted, tables
 from bot.store import SqliteStore
 from tests.reports_fixtures import Builder, library, scale_answers
 
@@ -189,7 +190,7 @@ def test_chat_texts(scenario: Scenario) -> None:
         assert len(text) <= 4096
     groups = detail_text(scenario.report, "groups")
     assert "• Klas Drie: –" in groups and "• Klas Vier: –" in groups
-    assert "verborgen samen: 7" in groups
+    assert "niet apart getoond, samen: 7" in groups
 
 
 def test_json(scenario: Scenario) -> None:

@@ -7,14 +7,16 @@
     export(report, fmt) -> bytes                                   csv | xlsx | pdf | json
 
 Modules: `queries` (all SQL, aggregates only), `privacy` (the rules, pure functions), `model`
-(the pydantic report, its JSON documented in README.md), `build`, `text`, `charts`, `exports`,
-`cli` (the `ouderstem report` subcommand).
+(the pydantic report, its JSON documented in README.md), `figures` (counts to figures), `build`
+(a round), `overview` (across schools), `labels` (catalog texts, Dutch number format), `text`
+(chat), `charts` (PNG), `tables` and `exports` (CSV, XLSX, PDF, JSON), `cli` (`ouderstem report`).
 """
 
-from bot.reports.build import build_overview, build_round_report
+from bot.reports.build import build_round_report
 from bot.reports.charts import charts
 from bot.reports.exports import FORMATS, export
 from bot.reports.model import REPORT_FORMAT, Overview, ReportOptions, RoundReport
+from bot.reports.overview import build_overview
 from bot.reports.text import VIEWS, detail_text, overview_text, summary_text
 
 __all__ = [

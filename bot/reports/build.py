@@ -1,4 +1,4 @@
-"""Build the report model from the store's aggregates, applying `bot.reports.privacy` once.
+"""Build a round's report model from the store's aggregates, applying `bot.reports.privacy` once.
 
 Everything a reader sees later (chat text, charts, CSV, XLSX, PDF, JSON) is rendered from the
 model built here, so the privacy rules are applied in one place: a figure that is hidden in the
@@ -9,23 +9,23 @@ only from figures that are shown (privacy rule 6).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from bot.errors import NotFound, UnknownFlow
-from bot.flow_model import (
-    DONT_KNOW,
-    MATRIX_CELLS,
-    SCALE_VALUES,
-    Audience,
-    Flow,
-    Question,
-    QuestionType,
-    flow_library,
-)
+from bot.errors import NotFound
+from bot.flow_model import MATRIX_CELLS, Audience, Flow, QuestionType, flow_library
 from bot.i18n import t
 from bot.reports import labels, queries
+from bot.reports.figures import (
+    Raw,
+    closed_questions,
+    figures_of,
+    flow_of,
+    make_figure,
+    pool,
+    raw_answers,
+    scale_questions,
+)
 from bot.reports.model import (
     Breakdown,
     BreakdownCell,
@@ -39,10 +39,6 @@ from bot.reports.model import (
     OpenQuestion,
     OpenText,
     Option,
-    Overview,
-    OverviewSchool,
-    OverviewTheme,
-    OverviewTotal,
     Participation,
     ParticipationBreakdown,
     ParticipationCell,
@@ -57,120 +53,14 @@ from bot.reports.model import (
     Trend,
     TrendRow,
 )
-from bot.reports.privacy import (
-    merge_small,
-    open_answers_shown,
-    poolable,
-    released,
-    shown,
-    suppress,
-)
+from bot.reports.privacy import merge_small, open_answers_shown, released, suppress
 from bot.store.records import Round
 
-CLOSED_TYPES = (QuestionType.SCALE, QuestionType.CHOICE, QuestionType.MULTI, QuestionType.YESNO)
 OTHER = "_other"  # the cell of languages too small to name
 NO_GROUP = "0"  # the cell of respondents who came in without a class link
 HIGHLIGHTS = 3  # strengths and concerns named in the summary
 TIPS = 3  # weakest themes that get a reflection prompt
 REFLECTIONS_PER_TIP = 2
-DEFAULT_OVERVIEW_FLOW = "barometer-ouders"
-
-
-# ---- figures -------------------------------------------------------------------------------
-
-
-@dataclass
-class Raw:
-    """Answers to one question in one cell, before any privacy rule."""
-
-    counts: dict[str, int] = field(default_factory=dict)
-    n: int = 0
-
-    def add(self, other: Raw) -> None:
-        for value, c in other.counts.items():
-            self.counts[value] = self.counts.get(value, 0) + c
-        self.n += other.n
-
-
-RawTable = dict[tuple[int, str], dict[str, Raw]]  # (round id, cell) -> question id -> answers
-
-
-def closed_questions(flow: Flow) -> list[Question]:
-    return [q for q in flow.questions if q.type in CLOSED_TYPES]
-
-
-def scale_questions(flow: Flow, theme_id: str | None = None) -> list[Question]:
-    return [
-        q
-        for q in flow.questions
-        if q.type == QuestionType.SCALE and (theme_id is None or q.theme == theme_id)
-    ]
-
-
-def make_figure(raw: Raw | None, minimum: int, question: Question) -> Figure:
-    """A figure from raw answers: every number, or nothing when under the minimum."""
-    if raw is None or not shown(raw.n, minimum):
-        return Figure.hidden()
-    counts = {v: raw.counts.get(v, 0) for v in question.allowed_values()}
-    for value, c in raw.counts.items():
-        counts.setdefault(value, c)  # a value of an older flow version stays visible
-    figure = Figure(shown=True, n=raw.n, counts=counts)
-    return _with_scale_stats(figure, minimum) if question.type == QuestionType.SCALE else figure
-
-
-def _with_scale_stats(figure: Figure, minimum: int) -> Figure:
-    counts = figure.counts or {}
-    if not figure.n:
-        return figure
-    faces = {v: counts.get(v, 0) for v in SCALE_VALUES}
-    given = sum(faces.values())
-    mean = positive = None
-    if given >= minimum:  # a mean over one or two faces would say little and mislead
-        mean = round(sum(int(v) * c for v, c in faces.items()) / given, 3)
-        positive = round((faces["4"] + faces["5"]) / given, 4)
-    dontknow = round(counts.get(DONT_KNOW, 0) / figure.n, 4)
-    return figure.model_copy(
-        update={"mean": mean, "positive_share": positive, "dontknow_share": dontknow}
-    )
-
-
-def pool(figures: Iterable[Figure], minimum: int) -> Figure:
-    """Pool shown scale figures (a theme, a star): hidden figures never enter (rule 6)."""
-    total = Raw()
-    for f in figures:
-        if f.shown and f.counts is not None:
-            total.add(Raw(dict(f.counts), f.n or 0))
-    if not total.n:
-        return Figure.hidden()
-    values = (*SCALE_VALUES, DONT_KNOW)
-    counts = {v: total.counts.get(v, 0) for v in values}
-    return _with_scale_stats(Figure(shown=True, n=total.n, counts=counts), minimum)
-
-
-async def raw_answers(
-    store: Any, round_ids: Sequence[int], flows: Mapping[int, Flow], dimension: queries.Dimension
-) -> RawTable:
-    """Raw answers per (round, cell, question), from two GROUP BY queries."""
-    table: RawTable = defaultdict(lambda: defaultdict(Raw))
-    multi = {
-        (rid, q.id)
-        for rid, flow in flows.items()
-        for q in flow.questions
-        if q.type == QuestionType.MULTI
-    }
-    for row in await queries.value_counts(store, round_ids, dimension):
-        raw = table[(row.round_id, row.cell)][row.question_id]
-        raw.counts[row.value] = raw.counts.get(row.value, 0) + row.count
-        if (row.round_id, row.question_id) not in multi:
-            raw.n += row.count
-    answered = await queries.multi_answered(store, round_ids, dimension)
-    for (rid, cell, qid), n in answered.items():
-        table[(rid, cell)][qid].n = n
-    return table
-
-
-def figures_of(raw: Mapping[str, Raw], flow: Flow, minimum: int) -> dict[str, Figure]:
-    return {q.id: make_figure(raw.get(q.id), minimum, q) for q in closed_questions(flow)}
 
 
 # ---- participation -------------------------------------------------------------------------
@@ -659,13 +549,6 @@ async def _open_answers(
 # ---- the round report ------------------------------------------------------------------------
 
 
-def _flow(library: Mapping[str, Flow], flow_id: str) -> Flow:
-    try:
-        return library[flow_id]
-    except KeyError:
-        raise UnknownFlow(flow_id) from None
-
-
 async def build_round_report(
     store: Any,
     round_id: int,
@@ -682,7 +565,7 @@ async def build_round_report(
     rnd = await store.round(round_id)
     if rnd is None:
         raise NotFound(f"round {round_id}")
-    flow = _flow(library, rnd.flow_id)
+    flow = flow_of(library, rnd.flow_id)
     lang, minimum = options.language, options.min_closed
     school = (await queries.schools(store, [rnd.school_id]))[0]
     groups = await store.round_groups(rnd.id)
@@ -734,109 +617,4 @@ async def build_round_report(
             store, rnd, flow, participation.counted, named_languages, options
         ),
         tips=_tips(themes, lang),
-    )
-
-
-# ---- across schools --------------------------------------------------------------------------
-
-
-async def build_overview(
-    store: Any,
-    school_ids: Sequence[int],
-    options: ReportOptions | None = None,
-    named: bool = False,
-    *,
-    flow_id: str = DEFAULT_OVERVIEW_FLOW,
-    flows: Mapping[str, Flow] | None = None,
-) -> Overview:
-    """The latest round of `flow_id` in each school, side by side and as one total.
-
-    named=True (a brugfiguur's own schools): every school is listed by name. named=False (a
-    coordinator): only schools that agreed (`schools.share_named`) are listed; all count in the
-    total. Schools are listed alphabetically, never ranked (privacy rule 7).
-    """
-    options = options or ReportOptions()
-    library = flows if flows is not None else flow_library()
-    flow = _flow(library, flow_id)
-    minimum = options.min_closed
-    school_rows = await queries.schools(store, school_ids)
-    latest = await queries.latest_rounds(store, [s.id for s in school_rows], flow_id)
-    round_ids = sorted(latest.values())
-    expected = await queries.expected(store, round_ids)
-    started: dict[int, int] = defaultdict(int)
-    completed: dict[int, int] = defaultdict(int)
-    final: dict[int, int] = defaultdict(int)
-    for row in await queries.participation(store, round_ids):
-        started[row.round_id] += row.started
-        completed[row.round_id] += row.completed
-        final[row.round_id] += row.final
-    raw = await raw_answers(store, round_ids, dict.fromkeys(round_ids, flow), None)
-    per_round = {rid: figures_of(raw.get((rid, ""), {}), flow, minimum) for rid in round_ids}
-
-    total_rows = []
-    total_figures: dict[str, Figure] = {}
-    contributing: set[int] = set()
-    for q in closed_questions(flow):
-        answers = {rid: raw.get((rid, ""), {}).get(q.id) or Raw() for rid in round_ids}
-        included = poolable({rid: a.n for rid, a in answers.items()}, minimum)
-        total = Raw()
-        for rid in sorted(included):
-            total.add(answers[rid])
-            if answers[rid].n:
-                contributing.add(rid)
-        total_figures[q.id] = make_figure(total, minimum, q)
-        total_rows.append(BreakdownRow(id=q.id, figures={"total": total_figures[q.id]}))
-
-    def theme_figures(figures: Mapping[str, Figure]) -> dict[str, Figure]:
-        return {
-            th.id: pool((figures[q.id] for q in scale_questions(flow, th.id)), minimum)
-            for th in flow.themes
-            if scale_questions(flow, th.id)
-        }
-
-    total_themes = theme_figures(total_figures)
-    listed = [s for s in school_rows if named or s.share_named]
-    others = [s for s in school_rows if s not in listed and started.get(latest.get(s.id, 0), 0)]
-    if len(others) == 1:
-        listed = []  # the total minus the named schools would be that one school (rule 7)
-    schools = []
-    for s in listed:
-        own = latest.get(s.id)
-        schools.append(
-            OverviewSchool(
-                school_id=s.id,
-                name=s.name,
-                round_id=own,
-                expected=expected.get(own) if own else None,
-                started=started[own] if own else 0,
-                completed=completed[own] if own else 0,
-                counted=released(final[own]) if own else 0,
-                themes=theme_figures(per_round[own]) if own else {},
-            )
-        )
-    expectations = [expected.get(rid) for rid in round_ids]
-    return Overview(
-        language=options.language,
-        viewer=options.viewer,
-        flow_id=flow_id,
-        named=named,
-        thresholds=Thresholds(min_closed=minimum, min_open=options.min_open),
-        total=OverviewTotal(
-            schools=len(school_rows),
-            schools_with_round=len(round_ids),
-            schools_in_figures=len(contributing),
-            expected=sum(e for e in expectations if e)
-            if all(expectations) and expectations
-            else None,
-            started=sum(started.values()),
-            completed=sum(completed.values()),
-            counted=sum(released(f) for f in final.values()),
-            themes=[
-                OverviewTheme(theme_id=th.id, title=th.title, figure=total_themes[th.id])
-                for th in flow.themes
-                if th.id in total_themes
-            ],
-            statements=total_rows,
-        ),
-        schools=schools,
     )

@@ -62,6 +62,7 @@ TREND_TITLE = N_("Deze ronde naast de vorige")
 NOW = N_("nu")
 BEFORE = N_("vorige ronde")
 SCALE_AXIS = N_("1 = nee · 5 = ja")
+HIDDEN_LEGEND = N_("– = niet apart getoond, zodat geen kleine groep herkenbaar is")
 FOOTER = N_("{school} · ronde {round} · {counted} ingevulde lijsten meegeteld · Ouderstem")
 
 
@@ -290,7 +291,7 @@ def _participation(report: RoundReport) -> MplFigure:
         ]
         if part.hidden_together is not None:
             rows.append((t(lang, labels.HIDDEN_TOGETHER), part.hidden_together, None, None, False))
-    height = 1.9 + ROW * len(rows)
+    height = 2.2 + ROW * len(rows)
     fig = _figure(height)
     fig.suptitle(
         t(lang, PARTICIPATION_TITLE),
@@ -300,7 +301,7 @@ def _participation(report: RoundReport) -> MplFigure:
         ha="left",
         y=1 - 0.25 / height,
     )
-    ax = fig.add_axes((0.34, 0.5 / height, 0.58, (height - 1.6) / height))
+    ax = fig.add_axes((0.34, 0.8 / height, 0.58, (height - 1.9) / height))
     ys = list(range(len(rows)))[::-1]
     top = max([v for _, s, _, e, _ in rows for v in (s, e) if v] or [1])
     for y, (_, started, completed, expected, heading) in zip(ys, rows, strict=True):
@@ -356,6 +357,8 @@ def _participation(report: RoundReport) -> MplFigure:
         fontsize=FONT - 3,
         frameon=False,
     )
+    if any(started is None for _, started, _, _, heading in rows if not heading):
+        fig.text(0.02, 0.45 / height, t(lang, HIDDEN_LEGEND), fontsize=FONT - 4, color=INK)
     return fig
 
 

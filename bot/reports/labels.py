@@ -8,6 +8,7 @@ works in another language only needs a catalog. Numbers are formatted here too, 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from babel import Locale
 from babel.numbers import format_decimal, format_percent
@@ -73,7 +74,7 @@ AUDIENCES = {"parents": N_("ouders"), "team": N_("team"), "pupils": N_("leerling
 OTHER_LANGUAGES = N_("andere talen samen")
 OTHER_LANGUAGE = N_("andere taal")
 NO_GROUP = N_("zonder groep")
-HIDDEN_TOGETHER = N_("verborgen samen")
+HIDDEN_TOGETHER = N_("niet apart getoond, samen")
 HIDDEN = "–"  # a figure held back for privacy: the same mark in every output
 
 
@@ -98,7 +99,7 @@ def matrix_label(language: str, cell: str) -> str:
     line, level = cell.split(":", 1)
     return t(
         language,
-        N_("{line} – {level}"),
+        N_("{line} · {level}"),
         line=t(language, MATRIX_LINE_LABELS[line]),
         level=t(language, MATRIX_LEVEL_LABELS[level]),
     )
@@ -110,6 +111,18 @@ def matrix_label(language: str, cell: str) -> str:
 def mean(language: str, value: float | None) -> str:
     """A mean on the 1-5 scale with one decimal ("4,2"), or the hidden mark."""
     return HIDDEN if value is None else format_decimal(value, format="0.0", locale=language)
+
+
+def rounded(value: float) -> Decimal:
+    """A mean as it is shown: one decimal, rounded half to even like babel."""
+    return Decimal(repr(value)).quantize(Decimal("0.1"), ROUND_HALF_EVEN)
+
+
+def shown_difference(value: float | None, base: float | None) -> float | None:
+    """A gap or change between two means as shown, so "3,0 → 3,0" never reads "+0,1"."""
+    if value is None or base is None:
+        return None
+    return float(rounded(value) - rounded(base))
 
 
 def signed(language: str, value: float | None) -> str:

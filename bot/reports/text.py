@@ -271,8 +271,13 @@ def _team_view(report: RoundReport) -> list[str]:
 
     def compare(row_figures: dict[str, Figure], gaps: dict[str, float | None]) -> str:
         parts = [f"{names['parents']} {labels.mean(lang, row_figures['parents'].mean)}"]
+        base = row_figures["parents"].mean
         for a in others:
-            gap = gaps.get(a)
+            gap = (
+                labels.shown_difference(row_figures[a].mean, base)
+                if gaps.get(a) is not None
+                else None
+            )
             suffix = f" ({labels.signed(lang, gap)})" if gap is not None else ""
             parts.append(f"{names[a]} {labels.mean(lang, row_figures[a].mean)}{suffix}")
         return " · ".join(parts)
@@ -368,7 +373,11 @@ def _trend_view(report: RoundReport) -> list[str]:
     for row in tr.themes:
         lines.append(
             f"🧭 {row.text}: {labels.mean(lang, row.before)} → {labels.mean(lang, row.now)}"
-            + (f" ({labels.signed(lang, row.change)})" if row.change is not None else "")
+            + (
+                f" ({labels.signed(lang, labels.shown_difference(row.now, row.before))})"
+                if row.change is not None
+                else ""
+            )
         )
     return lines
 
