@@ -130,5 +130,5 @@ async def _report(store: SqliteStore, round_id: int, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.pdf").write_bytes(export(report, "pdf"))
     for name, png in charts(report):
-        (out / f"{name}.png").write_bytes(png)
+        (out / (name if name.endswith(".png") else f"{name}.png")).write_bytes(png)
     print(f"\nReport files written to {out}/ (report.pdf and the charts as PNG)")
