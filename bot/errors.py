@@ -7,7 +7,9 @@
     ├── StoreError           the database refused or failed
     │   ├── MigrationError
     │   └── NotFound
-    └── AccessDenied         a staff action by someone without the role at that school
+    ├── AccessDenied         a staff action by someone without the role at that school
+    └── AudioError           a question could not be read aloud (bot.audio)
+        ├── NotSpeakable, ToolMissing, ToolFailed, ToolTimeout
 
 User-facing messages never come from these texts: the Telegram layer maps them to catalog
 messages. These texts are for operators and logs, and never hold answers or chat ids.

@@ -103,6 +103,7 @@ HELP = N_(
     "/stop – pauzeren, later verdergaan\n"
     "/taal – een andere taal kiezen\n"
     "/vergeet – al uw antwoorden wissen\n"
+    "/voorlezen – elke vraag ook voorlezen\n"
     "/help – deze uitleg"
 )
 PAUSED = N_(
@@ -131,6 +132,7 @@ CMD_HELP = N_("Hulp en uitleg")
 CMD_STOP = N_("Pauzeren, later verdergaan")
 CMD_TAAL = N_("Een andere taal kiezen")
 CMD_VERGEET = N_("Al mijn antwoorden wissen")
+CMD_VOORLEZEN = N_("Elke vraag voorlezen, aan of uit")
 BOT_DESCRIPTION = N_(
     "Ouderstem: geef de school van uw kind uw mening, in uw eigen taal. "
     "Anoniem, kort, met één tik per vraag."

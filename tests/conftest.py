@@ -61,7 +61,8 @@ class BotHarness:
 
 async def start_bot(store: SqliteStore, api: StubBotApi | None = None, clock: Callable[[], datetime] | None = None) -> BotHarness:
     api = api or StubBotApi()
-    settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN, OUDERSTEM_DB=store.path)
+    audio_cache = Path(store.path).parent / "audio-cache"
+    settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN, OUDERSTEM_DB=store.path, OUDERSTEM_AUDIO_CACHE=str(audio_cache))
     deps = Deps(settings=settings, store=store, clock=clock or (lambda: datetime.now(UTC)))
     application = build_application(deps, request=api.request(), rate_limit=False)
     await application.initialize()

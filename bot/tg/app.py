@@ -111,6 +111,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
             BotCommand("stop", t(language, texts.CMD_STOP)),
             BotCommand("taal", t(language, texts.CMD_TAAL)),
             BotCommand("vergeet", t(language, texts.CMD_VERGEET)),
+            BotCommand("voorlezen", t(language, texts.CMD_VOORLEZEN)),
         ]
         try:
             await bot.set_my_commands(commands, language_code=code)

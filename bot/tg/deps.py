@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -79,7 +79,9 @@ def deps_of(context: ContextTypes.DEFAULT_TYPE) -> Deps:
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Deps], Awaitable[None]]
 
 
-def guarded(handler: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+def guarded(
+    handler: Handler,
+) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
     """Run a handler under its chat's lock, once per update id."""
 
     @functools.wraps(handler)

@@ -92,7 +92,7 @@ async def active_of(deps: Deps, chat: Chat | None) -> Active | None:
 
 def render_context(deps: Deps, language: str, active: Active, chat: Chat | None) -> render.Context:
     audio = deps.services.get("audio")
-    can_listen = bool(audio and audio.available(language))
+    can_listen = bool(audio and audio.available(language, active.flow))
     return render.Context(language=language, flow=active.flow, round_id=active.round.id, can_listen=can_listen)
 
 

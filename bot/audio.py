@@ -1,0 +1,557 @@
+"""🔊 Listen: every question as a Telegram voice message, in the parent's language.
+
+What is read: the question, then how to answer it: the five faces explained ("1: helemaal niet
+... 5: ja, heel erg"), "ja of nee", or the numbered options (texts in `bot.audio_texts`). A
+question that is not translated yet is read in Dutch, because the parent sees it in Dutch too.
+
+Where the sound comes from, the first that exists wins:
+
+1. A recording by a person: ``locales/<lang>/audio/<flow-id>/<question-id>.ogg``, e.g.
+   ``locales/ti/audio/barometer-ouders/welkom_1.ogg``. One file per question, holding everything
+   that is read for it (question and answers). OGG/Opus, mono (Telegram plays nothing else as a
+   voice message): ``ffmpeg -i take.wav -c:a libopus -b:a 24k -ac 1 -ar 48000 welkom_1.ogg``.
+   Ids are the stable ids of the flow file; when a question is reworded, record it again. A
+   language is offered for a flow when espeak-ng speaks it or every question of the flow is
+   recorded (`recorded_coverage`); that is looked up once per process and flow.
+2. espeak-ng, encoded to OGG/Opus by ffmpeg (both run as asyncio subprocesses with a timeout) and
+   cached in ``OUDERSTEM_AUDIO_CACHE`` as ``<lang>/<voice>-<hash of the text>.ogg``. The cache
+   may be deleted at any time.
+
+Once Telegram has a clip, its file_id is sent instead of the file: ``telegram-file-ids.json`` in
+the cache folder maps bot id and clip to file_id, written atomically.
+
+Errors; none leaves `AudioService.send_question`, the parent gets a kind text instead::
+
+    OuderstemError
+    └── AudioError
+        ├── NotSpeakable    no recording and no voice for this language
+        ├── ToolMissing     espeak-ng or ffmpeg is not installed
+        ├── ToolFailed      a tool exited with an error, or wrote no sound
+        └── ToolTimeout     a tool ran longer than TOOL_TIMEOUT_S
+
+Wiring: `install(application, deps)` puts an `AudioService` in ``deps.services["audio"]`` and adds
+/voorlezen. `espeak_languages()` and `recorded_coverage(flow)` serve ``ouderstem i18n status``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import json
+import logging
+import math
+import os
+import subprocess
+import tempfile
+import unicodedata
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from telegram import Chat as TelegramChat
+from telegram import Update
+from telegram.constants import ChatAction, MessageLimit
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
+
+from bot import audio_texts, engine, texts
+from bot.config import Settings
+from bot.engine import Status
+from bot.errors import OuderstemError
+from bot.flow_model import Flow, Question, QuestionType, option_key, question_key
+from bot.i18n import LANGUAGES, LOCALES_DIR, SOURCE_LANGUAGE, flow_text, t
+from bot.tg import parent
+from bot.tg.deps import Deps, guarded
+
+log = logging.getLogger(__name__)
+
+# Our language -> espeak-ng voice. Not listed: ps, so, ti (espeak-ng has no voice for them).
+# fr is Belgian French; fa is Iranian Persian, which Dari speakers understand.
+ESPEAK_VOICES: Mapping[str, str] = {
+    "nl": "nl", "fr": "fr-be", "en": "en-gb", "tr": "tr", "bg": "bg", "ar": "ar", "pl": "pl",
+    "ro": "ro", "sk": "sk", "uk": "uk", "ru": "ru", "fa": "fa",
+}  # fmt: skip
+SPEECH_RATE_WPM = 140  # espeak-ng's default of 175 is fast for people listening in a new language
+OPUS_BITRATE = "24k"  # speech in mono: small uploads, clear on a phone speaker
+OPUS_SAMPLE_RATE = 48_000  # Opus's own rate; OGG granule positions count in it
+TOOL_TIMEOUT_S = 30.0  # one espeak-ng or ffmpeg run; a question takes well under a second
+PROBE_TIMEOUT_S = 10.0  # `espeak-ng --voices`, `ffmpeg -encoders` at start-up
+MAX_PARALLEL_SYNTHESES = 2  # CPU-bound: more parents wait a moment, the bot keeps answering
+MAX_SPOKEN_CHARS = 3000  # bounds the synthesis time of one clip (a question is ~300)
+SYNTHESIS_VERSION = 1  # bump when the voice settings change: cached clips are then made anew
+STDERR_TAIL = 300  # characters of a failing tool's stderr kept in the error
+FILE_IDS_NAME = "telegram-file-ids.json"
+VOICE_FILENAME = "vraag.ogg"
+COMMANDS = ("voorlezen",)
+APT_PACKAGES = "espeak-ng ffmpeg"
+# Telegram's answer when the person allows voice messages from contacts only (a Premium setting).
+VOICE_FORBIDDEN_ERROR = "VOICE_MESSAGES_FORBIDDEN"
+
+# Format characters the catalogs use for right-to-left text; a voice must not see them. ZWNJ and
+# ZWJ stay: Persian spelling needs them.
+_BIDI_CONTROLS = dict.fromkeys(
+    map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)
+_SENTENCE_END = ".!?:;…؟۔።፧"
+
+
+# ---- errors ----------------------------------------------------------------------------------
+
+
+class AudioError(OuderstemError):
+    """A question could not be turned into sound. Messages never hold the text read."""
+
+
+class NotSpeakable(AudioError):
+    pass
+
+
+class ToolMissing(AudioError):
+    pass
+
+
+class ToolFailed(AudioError):
+    pass
+
+
+class ToolTimeout(AudioError):
+    pass
+
+
+# ---- external tools --------------------------------------------------------------------------
+
+Runner = Callable[[Sequence[str], bytes | None, float], Awaitable[bytes]]
+
+
+async def run_tool(argv: Sequence[str], stdin: bytes | None, timeout: float) -> bytes:
+    """Run one tool without blocking the event loop; its stdout, or an AudioError."""
+    name = Path(argv[0]).name
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+    except FileNotFoundError:
+        raise ToolMissing(f"{name} is not installed (apt-get install {APT_PACKAGES})") from None
+    except OSError as exc:
+        raise ToolFailed(f"{name} could not start: {exc.strerror}") from None
+    try:
+        out, err = await asyncio.wait_for(process.communicate(stdin), timeout)
+    except TimeoutError:
+        raise ToolTimeout(f"{name} took longer than {timeout:g} s") from None
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    if process.returncode != 0:
+        tail = err.decode(errors="replace").strip()[-STDERR_TAIL:]
+        raise ToolFailed(f"{name} exited with {process.returncode}: {tail}")
+    return out
+
+
+@functools.cache
+def _espeak_voice_codes(espeak: str) -> frozenset[str]:
+    """The language codes of `espeak-ng --voices` ("nl", "fr-be", ...); empty without espeak-ng."""
+    try:
+        result = subprocess.run(
+            [espeak, "--voices"],
+            capture_output=True,
+            text=True,
+            timeout=PROBE_TIMEOUT_S,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("espeak-ng is not usable (%s): install %s", type(exc).__name__, APT_PACKAGES)
+        return frozenset()
+    rows = (line.split() for line in result.stdout.splitlines()[1:])
+    return frozenset(row[1].lower() for row in rows if len(row) >= 2)
+
+
+def espeak_languages(espeak: str = "espeak-ng") -> set[str]:
+    """Our languages that espeak-ng has a voice for on this machine (empty when not installed)."""
+    found = _espeak_voice_codes(espeak)
+    return {language for language, voice in ESPEAK_VOICES.items() if voice in found}
+
+
+@functools.cache
+def ffmpeg_encodes_opus(ffmpeg: str = "ffmpeg") -> bool:
+    """Whether `ffmpeg` exists and has the libopus encoder Telegram voice messages need."""
+    try:
+        result = subprocess.run(
+            [ffmpeg, "-hide_banner", "-encoders"],
+            capture_output=True,
+            text=True,
+            timeout=PROBE_TIMEOUT_S,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("ffmpeg is not usable (%s): install %s", type(exc).__name__, APT_PACKAGES)
+        return False
+    return "libopus" in result.stdout
+
+
+# ---- OGG/Opus --------------------------------------------------------------------------------
+
+
+def is_ogg_opus(data: bytes) -> bool:
+    """An OGG stream whose first page carries an Opus header."""
+    return data.startswith(b"OggS") and b"OpusHead" in data[:128]
+
+
+def ogg_opus_seconds(data: bytes) -> int | None:
+    """Duration from the last page's granule position (48 kHz samples) minus the pre-skip."""
+    head, last = data.find(b"OpusHead"), data.rfind(b"OggS")
+    if head < 0 or last < 0 or len(data) < last + 14 or len(data) < head + 12:
+        return None
+    granule = int.from_bytes(data[last + 6 : last + 14], "little", signed=True)
+    pre_skip = int.from_bytes(data[head + 10 : head + 12], "little")
+    if granule <= pre_skip:
+        return None
+    return max(1, math.ceil((granule - pre_skip) / OPUS_SAMPLE_RATE))
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+# ---- what is read ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Script:
+    """The words read for a question, and the language they are in."""
+
+    language: str
+    text: str
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if not text or text[-1] in _SENTENCE_END else f"{text}."
+
+
+def _speakable(text: str) -> str:
+    """Without bidi controls and pictographs (a voice would spell out "smiling face")."""
+    text = text.translate(_BIDI_CONTROLS)
+    return "".join(c for c in text if unicodedata.category(c) != "So")
+
+
+def script(flow: Flow, question: Question, language: str) -> Script:
+    """The question, then how to answer it; in Dutch while the question is not translated."""
+    said = flow_text(language, flow.id, question_key(question.id), question.text)
+    spoken = language if language == SOURCE_LANGUAGE or said != question.text else SOURCE_LANGUAGE
+    parts = [said]
+    match question.type:
+        case QuestionType.SCALE:
+            parts.append(t(spoken, audio_texts.SCALE_SPOKEN))
+        case QuestionType.YESNO:
+            parts.append(t(spoken, audio_texts.YESNO_SPOKEN))
+        case QuestionType.CHOICE | QuestionType.MULTI:
+            multi = question.type == QuestionType.MULTI
+            parts.append(
+                t(spoken, audio_texts.MULTI_SPOKEN if multi else audio_texts.CHOICE_SPOKEN)
+            )
+            for number, option in enumerate(question.options, start=1):
+                words = flow_text(spoken, flow.id, option_key(question.id, option.id), option.text)
+                parts.append(f"{number}: {words}")
+            if multi:
+                parts.append(t(spoken, audio_texts.MULTI_DONE_SPOKEN))
+        case QuestionType.OPEN:
+            parts.append(t(spoken, texts.OPEN_HINT))
+        case _:
+            pass
+    text = "\n".join(_sentence(_speakable(part)) for part in parts if part.strip())
+    return Script(spoken, text[:MAX_SPOKEN_CHARS])
+
+
+def recorded_path(
+    language: str, flow_id: str, question_id: str, locales_dir: Path = LOCALES_DIR
+) -> Path:
+    """Where a person's recording of a question goes: locales/<lang>/audio/<flow>/<question>.ogg."""
+    return locales_dir / language / "audio" / flow_id / f"{question_id}.ogg"
+
+
+def recorded_coverage(flow: Flow, locales_dir: Path = LOCALES_DIR) -> dict[str, tuple[int, int]]:
+    """Per language: (questions with a recording, questions that can be asked) of a flow."""
+    ids = [q.id for q in flow.answerable_questions]
+    return {
+        language: (
+            sum(recorded_path(language, flow.id, q, locales_dir).is_file() for q in ids),
+            len(ids),
+        )
+        for language in LANGUAGES
+    }
+
+
+# ---- the service -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One sound for one question: a recording, or a (maybe not yet made) synthesised file."""
+
+    key: str  # names the sound in the file_id map; changes when the sound would change
+    path: Path
+    voice: str | None = None  # espeak-ng voice, for a clip still to synthesise
+    text: str = ""
+
+
+class AudioService:
+    """Turns questions into voice messages; `deps.services["audio"]`."""
+
+    def __init__(
+        self,
+        cache_dir: Path,
+        *,
+        locales_dir: Path = LOCALES_DIR,
+        espeak: str = "espeak-ng",
+        ffmpeg: str = "ffmpeg",
+        voices: Mapping[str, str] | None = None,
+        run: Runner = run_tool,
+    ) -> None:
+        """`voices` (language -> espeak-ng voice) defaults to what this machine can speak."""
+        self.cache_dir = cache_dir
+        self.locales_dir = locales_dir
+        self.espeak, self.ffmpeg = espeak, ffmpeg
+        self.run = run
+        if voices is None:
+            speakable = espeak_languages(espeak) if ffmpeg_encodes_opus(ffmpeg) else set()
+            voices = {language: ESPEAK_VOICES[language] for language in speakable}
+        self.voices = dict(voices)
+        self._locks: dict[Path, asyncio.Lock] = {}
+        self._slots = asyncio.Semaphore(MAX_PARALLEL_SYNTHESES)
+        self._recorded: dict[tuple[str, str], bool] = {}
+        self._file_ids: dict[str, dict[str, str]] | None = None
+        self._file_ids_lock = asyncio.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AudioService:
+        service = cls(settings.audio_cache)
+        missing = sorted(set(LANGUAGES) - set(service.voices))
+        log.info("audio: synthesised in %s; recordings only in %s", sorted(service.voices), missing)
+        return service
+
+    # ---- which languages ----------------------------------------------------------------------
+
+    def available(self, language: str, flow: Flow | None = None) -> bool:
+        """Whether to offer 🔊: a voice speaks the language, or every question of `flow` is recorded."""
+        if language in self.voices:
+            return True
+        if flow is None:
+            return False
+        key = (language, flow.key)
+        if key not in self._recorded:
+            recorded, total = recorded_coverage(flow, self.locales_dir).get(language, (0, 1))
+            self._recorded[key] = recorded == total
+        return self._recorded[key]
+
+    # ---- making the sound ---------------------------------------------------------------------
+
+    def clip(self, flow: Flow, question_id: str, language: str) -> Clip:
+        """The sound for a question: its recording when there is a good one, else a synthesis."""
+        question = flow.question(question_id)
+        recorded = recorded_path(language, flow.id, question.id, self.locales_dir)
+        if recorded.is_file():
+            with recorded.open("rb") as handle:
+                good = is_ogg_opus(handle.read(128))
+            if good:
+                stat = recorded.stat()
+                key = f"rec:{language}/{flow.id}/{question.id}:{stat.st_mtime_ns}:{stat.st_size}"
+                return Clip(key, recorded)
+            log.warning(
+                "recording %s/%s/%s is not OGG/Opus; synthesising", language, flow.id, question.id
+            )
+        words = script(flow, question, language)
+        voice = self.voices.get(words.language)
+        if voice is None:
+            raise NotSpeakable(f"no recording and no voice for {language}")
+        material = f"{SYNTHESIS_VERSION}|{voice}|{SPEECH_RATE_WPM}|{OPUS_BITRATE}|{words.text}"
+        digest = hashlib.sha256(material.encode()).hexdigest()[:32]
+        path = self.cache_dir / words.language / f"{voice}-{digest}.ogg"
+        return Clip(f"tts:{words.language}:{voice}:{digest}", path, voice, words.text)
+
+    async def ensure(self, clip: Clip) -> Path:
+        """The clip's file, synthesised and cached first when it is not on disk yet."""
+        if clip.path.is_file():
+            return clip.path
+        if clip.voice is None:
+            raise ToolFailed(f"recording {clip.path.name} disappeared")
+        lock = self._locks.setdefault(clip.path, asyncio.Lock())
+        async with lock:
+            if not clip.path.is_file():
+                async with self._slots:
+                    data = await self._synthesise(clip.voice, clip.text)
+                await asyncio.to_thread(_atomic_write, clip.path, data)
+        self._locks.pop(clip.path, None)
+        return clip.path
+
+    async def sound(self, flow: Flow, question_id: str, language: str) -> Path:
+        """The OGG/Opus file read for a question (for tools and tests; the bot uses send_question)."""
+        return await self.ensure(self.clip(flow, question_id, language))
+
+    async def _synthesise(self, voice: str, text: str) -> bytes:
+        espeak = [self.espeak, "-v", voice, "-s", str(SPEECH_RATE_WPM), "--stdin", "--stdout"]
+        wav = await self.run(espeak, text.encode(), TOOL_TIMEOUT_S)
+        if not wav.startswith(b"RIFF"):
+            raise ToolFailed("espeak-ng wrote no WAV sound")
+        ffmpeg = [
+            self.ffmpeg, "-hide_banner", "-loglevel", "error", "-f", "wav", "-i", "pipe:0",
+            "-c:a", "libopus", "-b:a", OPUS_BITRATE, "-ac", "1", "-ar", str(OPUS_SAMPLE_RATE),
+            "-application", "voip", "-f", "ogg", "pipe:1",
+        ]  # fmt: skip
+        ogg = await self.run(ffmpeg, wav, TOOL_TIMEOUT_S)
+        if not is_ogg_opus(ogg):
+            raise ToolFailed("ffmpeg wrote no OGG/Opus")
+        return ogg
+
+    # ---- Telegram's file ids ------------------------------------------------------------------
+
+    async def _id_map(self) -> dict[str, dict[str, str]]:
+        if self._file_ids is None:
+            path = self.cache_dir / FILE_IDS_NAME
+            try:
+                raw = await asyncio.to_thread(path.read_text, encoding="utf-8")
+                loaded: Any = json.loads(raw).get("bots", {})
+                self._file_ids = {str(b): dict(m) for b, m in loaded.items() if isinstance(m, dict)}
+            except FileNotFoundError:
+                self._file_ids = {}
+            except (OSError, ValueError, AttributeError) as exc:
+                log.warning("ignoring unreadable %s: %s", FILE_IDS_NAME, type(exc).__name__)
+                self._file_ids = {}
+        return self._file_ids
+
+    async def file_id(self, bot_id: str, clip: Clip) -> str | None:
+        return (await self._id_map()).get(bot_id, {}).get(clip.key)
+
+    async def remember(self, bot_id: str, clip: Clip, file_id: str | None) -> None:
+        """Store (or with None, drop) the file_id Telegram gave a clip, and save the map."""
+        async with self._file_ids_lock:
+            ids = (await self._id_map()).setdefault(bot_id, {})
+            if file_id is None:
+                ids.pop(clip.key, None)
+            else:
+                ids[clip.key] = file_id
+            data = json.dumps({"version": 1, "bots": self._file_ids}, indent=1, sort_keys=True)
+            await asyncio.to_thread(_atomic_write, self.cache_dir / FILE_IDS_NAME, data.encode())
+
+    # ---- sending ------------------------------------------------------------------------------
+
+    async def send_question(
+        self, update: Update, flow: Flow, question_id: str, language: str
+    ) -> bool:
+        """Send a question as a voice message; on any failure a kind text instead. Never raises."""
+        chat = update.effective_chat
+        if chat is None:
+            return False
+        try:
+            number, total = engine.progress(flow, question_id)
+        except (KeyError, ValueError):
+            log.info("no sound for %s/%s: not a question that is asked", flow.id, question_id)
+            return False
+        caption = f"🔊 {t(language, texts.PROGRESS, number=number, total=total)}"
+        try:
+            clip = self.clip(flow, question_id, language)
+            await self._send(chat, clip, caption[: MessageLimit.CAPTION_LENGTH])
+            return True
+        except (AudioError, TelegramError, OSError) as exc:
+            name = type(exc).__name__
+            log.warning(
+                "reading %s/%s aloud in %s failed: %s: %s",
+                flow.id,
+                question_id,
+                language,
+                name,
+                exc,
+            )
+            forbidden = isinstance(exc, BadRequest) and VOICE_FORBIDDEN_ERROR in exc.message.upper()
+            text = audio_texts.VOICE_FORBIDDEN if forbidden else audio_texts.AUDIO_FAILED
+        await self._apologise(chat, language, text)
+        return False
+
+    async def _send(self, chat: TelegramChat, clip: Clip, caption: str) -> None:
+        bot_id = _bot_id(chat)
+        known = await self.file_id(bot_id, clip)
+        if known is not None:
+            try:
+                await chat.send_voice(voice=known, caption=caption)
+                return
+            except BadRequest as exc:  # e.g. another bot's id, or Telegram forgot the file
+                log.info("stored file id refused (%s); uploading again", exc.message)
+                await self.remember(bot_id, clip, None)
+        if not clip.path.is_file():
+            with suppress(TelegramError):
+                await chat.send_action(ChatAction.RECORD_VOICE)
+        path = await self.ensure(clip)
+        data = await asyncio.to_thread(path.read_bytes)
+        message = await chat.send_voice(
+            voice=data, filename=VOICE_FILENAME, caption=caption, duration=ogg_opus_seconds(data)
+        )
+        if message.voice is not None:
+            await self.remember(bot_id, clip, message.voice.file_id)
+
+    async def _apologise(self, chat: TelegramChat, language: str, text: str) -> None:
+        try:
+            await chat.send_message(t(language, text))
+        except TelegramError as exc:
+            log.warning("could not say that reading aloud failed: %s", type(exc).__name__)
+
+
+def _bot_id(chat: TelegramChat) -> str:
+    """File ids belong to one bot: the map keeps them per bot id."""
+    try:
+        return str(chat.get_bot().id)
+    except RuntimeError:
+        return "unknown"
+
+
+# ---- /voorlezen --------------------------------------------------------------------------------
+
+
+@guarded
+async def on_always_audio(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps) -> None:
+    """/voorlezen: read every question aloud from now on, or stop doing so."""
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    chat = await deps.store.chat(chat_id)
+    language = parent.language_of(chat, update)
+    active = await parent.active_of(deps, chat)
+    audio: AudioService | None = deps.services.get("audio")
+    turn_on = not (chat is not None and chat.always_audio)
+    if audio is None or (
+        turn_on and not audio.available(language, active.flow if active else None)
+    ):
+        await deps.store.mark_processed(update.update_id, deps.clock())
+        await parent.reply(update, t(language, audio_texts.NOT_IN_LANGUAGE))
+        return
+    await deps.store.save_chat(
+        chat_id, deps.clock(), update_id=update.update_id, always_audio=int(turn_on)
+    )
+    if not turn_on:
+        await parent.reply(update, t(language, audio_texts.ALWAYS_OFF))
+        return
+    await parent.reply(update, t(language, audio_texts.ALWAYS_ON, command=f"/{COMMANDS[0]}"))
+    if active is not None and active.state.status == Status.WAITING and active.state.current:
+        await audio.send_question(update, active.flow, active.state.current, language)
+
+
+def install(application: Application, deps: Deps) -> None:  # type: ignore[type-arg]
+    """Put the audio service in `deps.services["audio"]` and add /voorlezen (private chats)."""
+    if "audio" not in deps.services:
+        deps.services["audio"] = AudioService.from_settings(deps.settings)
+    only_private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    application.add_handler(CommandHandler(COMMANDS, on_always_audio, filters=only_private))
