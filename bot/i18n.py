@@ -1,13 +1,15 @@
 """Every user-facing text, in the user's language, from the gettext catalogs in `locales/`.
 
-Two catalog domains per language: `ouderstem` (the bot's own messages, extracted from `bot/`)
-and `flows` (the flow texts, extracted from `flows/*.yaml` with the message context
-`<flow id>:<item key>`, so a reworded Dutch item keeps its key and its translations become fuzzy
-instead of lost). Dutch is the source language: a missing or fuzzy translation falls back to the
-Dutch text, and `ouderstem i18n status` reports it.
+Three catalog domains per language (`babel.cfg` says which source goes where): `ouderstem` (the
+bot's own messages to parents), `flows` (the flow texts, extracted from `flows/*.yaml` with the
+message context `<flow id>:<item key>`, so a reworded Dutch item keeps its key and its
+translations become fuzzy instead of lost) and `staff` (staff-facing texts; staff read Dutch, so
+only the Dutch catalog exists). Dutch is the source language: a missing or fuzzy translation
+falls back to the Dutch text, and `ouderstem i18n status` reports it. The Dutch catalogs leave
+msgstr empty: for Dutch the source text itself is shown.
 
 Catalogs are read from the .po files at start-up (no compile step to forget); `ouderstem i18n
-compile` still writes .mo files for tools that want them.
+compile` still writes .mo files for tools that want them. The tooling is `bot.i18n_tools`.
 
 Mark a text for extraction with `N_("...")` where it is defined; translate it where it is shown
 with `t(lang, TEXT, **placeholders)`.
@@ -15,12 +17,11 @@ with `t(lang, TEXT, **placeholders)`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
-
-from collections.abc import Callable
 from gettext import c2py
+from pathlib import Path
 
 from babel import Locale
 from babel.messages.plurals import get_plural
@@ -36,13 +37,17 @@ LANGUAGES: tuple[str, ...] = (
 RTL_LANGUAGES = frozenset({"ar", "fa", "ps"})
 BOT_DOMAIN = "ouderstem"
 FLOWS_DOMAIN = "flows"
+STAFF_DOMAIN = "staff"
+# Read in this order; the first domain with a translation of a text wins, so a staff text can
+# never change what parents read.
+DOMAINS = (BOT_DOMAIN, FLOWS_DOMAIN, STAFF_DOMAIN)
 
 # Unicode isolates keep left-to-right bits ("3/20", numbers, codes) intact inside RTL text.
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
 RLM = "\u200f"
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention babel extracts
+def N_(message: str) -> str:  # the gettext convention, which babel extracts
     """Mark a text for extraction; it is translated where it is shown."""
     return message
 
@@ -63,7 +68,7 @@ def catalog(language: str) -> Catalog:
     """The translations of one language, read once from its .po files."""
     result = Catalog(language)
     folder = LOCALES_DIR / language / "LC_MESSAGES"
-    for domain in (BOT_DOMAIN, FLOWS_DOMAIN):
+    for domain in DOMAINS:
         path = folder / f"{domain}.po"
         if not path.exists():
             continue
@@ -72,10 +77,13 @@ def catalog(language: str) -> Catalog:
         for message in po:
             if not message.id or message.fuzzy or not message.string:
                 continue
-            msgid = message.id[0] if isinstance(message.id, tuple) else message.id
-            if isinstance(message.string, tuple) and not all(message.string):
-                continue
-            result.messages[(message.context, msgid)] = message.string
+            msgid = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
+            string = message.string
+            if isinstance(string, (list, tuple)):
+                if not all(string):
+                    continue
+                string = tuple(string)
+            result.messages.setdefault((message.context, msgid), string)
     return result
 
 
@@ -112,24 +120,33 @@ def _plural_index(language: str, n: int) -> int:
 def t(language: str, message: str, /, **placeholders: object) -> str:
     """Translate and fill in placeholders; RTL text gets isolates around each placeholder."""
     text = gettext(language, message)
-    return fill(language, text, placeholders)
+    return fill(language, text, placeholders, source=message)
 
 
 def tn(language: str, singular: str, plural: str, n: int, /, **placeholders: object) -> str:
     text = ngettext(language, singular, plural, n)
-    return fill(language, text, {"n": n, **placeholders})
+    return fill(language, text, {"n": n, **placeholders}, source=singular if n == 1 else plural)
 
 
-def fill(language: str, text: str, placeholders: dict[str, object]) -> str:
+def fill(
+    language: str, text: str, placeholders: dict[str, object], source: str | None = None
+) -> str:
+    """Fill in placeholders; in RTL text each value is isolated (FSI ... PDI) so that a number or
+    a Latin name keeps its own direction and does not reorder the sentence around it."""
     if not placeholders:
         return text
     if language in RTL_LANGUAGES:
         placeholders = {k: f"{FSI}{v}{PDI}" for k, v in placeholders.items()}
-    try:
-        return text.format(**placeholders)
-    except (KeyError, IndexError, ValueError):
-        # A broken translation must never break the conversation: fall back to the source.
-        return text
+    for candidate in (text, source):
+        if candidate is None:
+            continue
+        try:
+            return candidate.format(**placeholders)
+        except (KeyError, IndexError, ValueError):
+            # A broken translation must never break the conversation, nor show "{number}" to a
+            # parent: fall back to the Dutch source (`ouderstem i18n check` reports the cause).
+            continue
+    return text
 
 
 def isolate_ltr(language: str, text: str) -> str:
@@ -147,10 +164,17 @@ def flow_text(language: str, flow_id: str, key: str, dutch: str) -> str:
     return gettext(language, dutch, flow_context(flow_id, key))
 
 
+# Our "fa" catalog is Persian as written in Afghanistan, for Afghan families, who call their
+# language Dari: the menu shows CLDR's name for fa_AF, "دری", rather than "فارسی".
+NAMED_AS = {"fa": "fa_AF"}
+
+
 @cache
 def language_name(language: str) -> str:
-    """The language's own name in its own script, from CLDR ("Türkçe", "العربية")."""
-    name = Locale.parse(language).get_display_name(language) or language
+    """The language's own name in its own script, from CLDR ("Türkçe", "العربية", "دری")."""
+    locale = Locale.parse(language)
+    name = locale.languages.get(NAMED_AS.get(language, "")) or locale.get_display_name(language)
+    name = name or language
     return name[:1].upper() + name[1:]
 
 
