@@ -14,6 +14,7 @@ parse is forged or broken and gets a kind "this button no longer works".
     l|<language>                             choose a language ("l|*" shows them all)
     f|yes  f|no                              confirm or cancel /vergeet
     x|<staff action>|...                     staff buttons (bot.tg.staff)
+    rp|<kind>|...                            report buttons (bot.tg.report_handlers)
 """
 
 from __future__ import annotations
