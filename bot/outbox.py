@@ -1,0 +1,381 @@
+"""The durable outbox sender: reminders, feedback and notices leave the database exactly once.
+
+Messages are written to the `outbox` table first (bot/store/staff.py, `StaffStore.enqueue`), in
+the same transaction as what caused them; this module sends them.
+
+    Outbox.drain()   send everything due now, then return a tally per outcome (tests call it)
+    Outbox.start()   a background task: drain, sleep until the next message is due or `wake()`
+    Outbox.stop()    stop taking messages, let the calls in flight finish
+
+Exactly once. Before each Bot API call the message is marked `sending` and that is committed;
+after the call it becomes `sent` (or pending again, blocked, failed). A message found `sending`
+when the sender starts was interrupted mid-call: Telegram may or may not have delivered it, and
+the Bot API has no idempotency key, so it is marked `unknown` and never sent again. Likewise a
+call that broke after the request may have reached Telegram (read or write timeout, connection
+lost mid-response) ends as `unknown`. So nothing is ever sent twice; what may be lost is counted
+apart and shown to the school as "onzeker".
+
+Errors (`classify`):
+
+    RetryAfter (429)                   wait retry_after (the whole sender pauses), then again;
+                                       does not count as an attempt
+    TimedOut / NetworkError, request   exponential backoff from BACKOFF_BASE, at most
+      provably not sent (connect or    MAX_ATTEMPTS attempts, then `failed`
+      pool timeout, connect error, an
+      HTTP error answer such as 5xx)
+    TimedOut / NetworkError, request   `unknown` (see above)
+      may have arrived
+    Forbidden (403)                    the person blocked the bot: `blocked`, `chats.blocked` is
+                                       set, their other pending messages are blocked too; never
+                                       retried
+    BadRequest (400) and others        `failed`
+
+Rate: at most OUTBOX_PER_SECOND messages in any one second (below Telegram's 30 per second, so
+live conversations keep room) and one per second per chat, by `RateLimiter`. In production PTB's
+AIORateLimiter sits under this as well. Logs name message ids and error classes only: never a
+text or a chat id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import warnings
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot import staff_texts
+from bot.clock import Clock
+from bot.limits import BROADCAST_MESSAGES_PER_SECOND
+from bot.store.staff import (
+    BLOCKED,
+    FAILED,
+    GO,
+    PENDING,
+    SENT,
+    UNKNOWN,
+    BatchResult,
+    NewMessage,
+    Queued,
+    StaffStore,
+)
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+    from bot.tg.deps import Deps
+
+log = logging.getLogger(__name__)
+
+OUTBOX_PER_SECOND = 25  # of Telegram's BROADCAST_MESSAGES_PER_SECOND (30): 5/s left for live replies
+PER_CHAT_SECONDS = 1.0  # Telegram: about one message per second to one chat
+MAX_ATTEMPTS = 8  # network failures before a message is given up ("failed")
+BACKOFF_BASE = timedelta(seconds=30)  # first wait after a network failure, doubled each time
+BACKOFF_CAP = timedelta(minutes=15)
+MAX_IN_FLIGHT = 16  # Bot API calls at once
+BATCH = 200  # messages read per pass
+IDLE_SECONDS = 5.0  # how often an idle sender looks at the table without being woken
+STOP_GRACE_SECONDS = 10.0  # how long stop() lets the calls in flight finish
+
+RETRY, FLOOD = "retry", "flood"  # tally keys besides the statuses
+
+assert OUTBOX_PER_SECOND <= BROADCAST_MESSAGES_PER_SECOND
+
+
+class RateLimiter:
+    """At most `per_second` sends in any one second, and one per `per_chat` seconds per chat."""
+
+    def __init__(
+        self,
+        per_second: int = OUTBOX_PER_SECOND,
+        per_chat: float = PER_CHAT_SECONDS,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self.per_second = per_second
+        self.per_chat = per_chat
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self._recent: deque[float] = deque()
+        self._last: dict[int, float] = {}
+
+    def wait_for(self, chat_id: int) -> float:
+        """Seconds until a message to this chat may go."""
+        now = self.monotonic()
+        while self._recent and now - self._recent[0] >= 1.0:
+            self._recent.popleft()
+        wait = 0.0
+        if len(self._recent) >= self.per_second:
+            wait = 1.0 - (now - self._recent[0])
+        last = self._last.get(chat_id)
+        if last is not None:
+            wait = max(wait, self.per_chat - (now - last))
+        return wait
+
+    async def acquire(self, chat_id: int) -> None:
+        while (wait := self.wait_for(chat_id)) > 0:
+            await self.sleep(wait)
+        now = self.monotonic()
+        self._recent.append(now)
+        self._last[chat_id] = now
+        if len(self._last) > 10_000:  # forget chats whose pause is long over
+            self._last = {c: t for c, t in self._last.items() if now - t < self.per_chat}
+
+
+def _retry_after_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns that the type will become timedelta
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+NOT_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def never_sent(exc: BaseException) -> bool:
+    """The request provably did not reach Telegram (or Telegram answered with an error)."""
+    cause = exc.__cause__
+    return cause is None or isinstance(cause, (TelegramError, *NOT_SENT_CAUSES))
+
+
+def classify(exc: BaseException) -> tuple[str, float]:
+    """(what to do, seconds to wait) for an error of a send: see the module docstring."""
+    if isinstance(exc, RetryAfter):
+        return FLOOD, _retry_after_seconds(exc)
+    if isinstance(exc, Forbidden):
+        return BLOCKED, 0.0
+    if isinstance(exc, (BadRequest, ChatMigrated)):
+        return FAILED, 0.0
+    if isinstance(exc, NetworkError):  # TimedOut included
+        return (RETRY, 0.0) if never_sent(exc) else (UNKNOWN, 0.0)
+    if isinstance(exc, TelegramError):  # InvalidToken, Conflict: the operator must act
+        return RETRY, 0.0
+    return UNKNOWN, 0.0  # a bug after the call may have started: never risk a second send
+
+
+def backoff(attempt: int) -> timedelta:
+    """The wait after the `attempt`-th failed call (1, 2, ...)."""
+    return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempt - 1))
+
+
+def result_text(title: str, counts: dict[str, int]) -> str:
+    """What a school reads about a feedback broadcast."""
+    return staff_texts.say(
+        staff_texts.FEEDBACK_RESULT,
+        round=title,
+        sent=counts.get(SENT, 0),
+        waiting=counts.get(PENDING, 0) + counts.get("sending", 0),
+        blocked=counts.get(BLOCKED, 0),
+        failed=counts.get(FAILED, 0),
+        unknown=counts.get(UNKNOWN, 0),
+    )
+
+
+def result_notice(result: BatchResult) -> NewMessage | None:
+    """The message that tells a feedback's author how it went, once every message settled."""
+    if result.batch.kind != "feedback" or result.creator_chat is None:
+        return None
+    return NewMessage(
+        chat_id=result.creator_chat,
+        kind="notice",
+        language="nl",
+        text=result_text(result.batch.title, result.counts),
+        dedupe_key=f"batch:{result.batch.id}",
+    )
+
+
+class Outbox:
+    """Sends what the outbox table holds, at Telegram's pace, exactly once (see the module)."""
+
+    def __init__(
+        self,
+        staff: StaffStore,
+        bot: Bot,
+        clock: Clock,
+        *,
+        limiter: RateLimiter | None = None,
+        max_in_flight: int = MAX_IN_FLIGHT,
+    ) -> None:
+        self.staff = staff
+        self.bot = bot
+        self.clock = clock
+        self.limiter = limiter or RateLimiter()
+        self.max_in_flight = max_in_flight
+        self.paused_until: datetime | None = None
+        self._recovered = False
+        self._stopping = False
+        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    # ---- sending -------------------------------------------------------------------------------
+
+    async def drain(self) -> dict[str, int]:
+        """Send every message due now; return how each went (sent, retry, blocked, ...)."""
+        async with self._lock:
+            tally: Counter[str] = Counter()
+            if not self._recovered:
+                tally["interrupted"] += await self.staff.recover(self.clock())
+                self._recovered = True
+            while not self._stopping and not self._paused():
+                due = self._one_per_chat(await self.staff.due(self.clock(), BATCH))
+                if not due:
+                    finished = await self.staff.finish_batches(self.clock(), result_notice)
+                    if any(result_notice(r) for r in finished):
+                        continue  # a result notice was queued: send it too
+                    break
+                await self._send_all(due, tally)
+            return {k: v for k, v in tally.items() if v}
+
+    def _paused(self) -> bool:
+        return self.paused_until is not None and self.clock() < self.paused_until
+
+    @staticmethod
+    def _one_per_chat(messages: list[Queued]) -> list[Queued]:
+        """At most one message per chat per pass: the next one waits for the per-chat pause."""
+        seen: set[int] = set()
+        picked = []
+        for message in messages:
+            if message.chat_id not in seen:
+                seen.add(message.chat_id)
+                picked.append(message)
+        return picked
+
+    async def _send_all(self, messages: list[Queued], tally: Counter[str]) -> None:
+        slots = asyncio.Semaphore(self.max_in_flight)
+        tasks = []
+        for message in messages:
+            if self._stopping or self._paused():
+                break
+            await self.limiter.acquire(message.chat_id)
+            await slots.acquire()
+            tasks.append(asyncio.create_task(self._deliver(message, tally, slots)))
+        for outcome in await asyncio.gather(*tasks, return_exceptions=True):
+            if isinstance(outcome, BaseException):
+                log.error("outbox delivery failed: %s", type(outcome).__name__)
+
+    async def _deliver(self, message: Queued, tally: Counter[str], slots: asyncio.Semaphore) -> None:
+        try:
+            claimed = await self.staff.claim(message.id, self.clock())
+            if claimed != GO:
+                tally[claimed] += 1
+                return
+            try:
+                await self.bot.send_message(
+                    message.chat_id, message.text, reply_markup=self._markup(message)
+                )
+            except Exception as exc:
+                await self._failed(message, exc, tally)
+            else:
+                await self.staff.settle(message.id, SENT, self.clock())
+                tally[SENT] += 1
+        finally:
+            slots.release()
+
+    def _markup(self, message: Queued) -> InlineKeyboardMarkup | None:
+        if not message.markup:
+            return None
+        return InlineKeyboardMarkup.de_json(json.loads(message.markup), self.bot)
+
+    async def _failed(self, message: Queued, exc: Exception, tally: Counter[str]) -> None:
+        what, wait = classify(exc)
+        now = self.clock()
+        error = type(exc).__name__
+        log.warning("outbox message %d: %s (%s)", message.id, error, what)
+        attempt = message.attempts + 1
+        if what == FLOOD:
+            self.paused_until = now + timedelta(seconds=wait)
+            await self.staff.settle(
+                message.id, PENDING, now, error=error, next_attempt_at=self.paused_until, refund_attempt=True
+            )
+            tally[RETRY] += 1
+        elif what == BLOCKED:
+            await self.staff.mark_blocked(message.id, message.chat_id, now)
+            tally[BLOCKED] += 1
+        elif what == RETRY and attempt < MAX_ATTEMPTS:
+            await self.staff.settle(message.id, PENDING, now, error=error, next_attempt_at=now + backoff(attempt))
+            tally[RETRY] += 1
+        else:
+            status = UNKNOWN if what == UNKNOWN else FAILED
+            await self.staff.settle(message.id, status, now, error=error)
+            tally[status] += 1
+
+    # ---- the background task -------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """New messages are due: look now instead of at the next poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Drain, then sleep until the next message is due (or `wake`), until `stop`."""
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                await self.drain()
+                delay = await self._idle_delay()
+            except Exception as exc:  # keep running: the table keeps every message
+                log.error("outbox pass failed: %s", type(exc).__name__)
+                delay = IDLE_SECONDS
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    async def _idle_delay(self) -> float:
+        now = self.clock()
+        moments = [m for m in (await self.staff.next_due(), self.paused_until) if m is not None and m > now]
+        if not moments:
+            return IDLE_SECONDS
+        return max(0.05, min(IDLE_SECONDS, (min(moments) - now).total_seconds()))
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._stopping = False
+            self._task = asyncio.create_task(self.run(), name="ouderstem-outbox")
+
+    async def stop(self) -> None:
+        """Take no new message; let the calls in flight finish (then cancel)."""
+        self._stopping = True
+        self.wake()
+        task, self._task = self._task, None
+        if task is None:
+            return
+        try:
+            await asyncio.wait_for(task, timeout=STOP_GRACE_SECONDS)
+        except TimeoutError:
+            log.warning("outbox stopped with calls in flight; they count as unknown")
+
+
+def install(application: Application, deps: Deps) -> None:  # type: ignore[type-arg]
+    """Expose the outbox as `deps.services["outbox"]`; run it from start-up to stop."""
+    outbox = Outbox(StaffStore(deps.store), application.bot, deps.clock)
+    deps.services["outbox"] = outbox
+    previous_init, previous_stop = application.post_init, application.post_stop
+
+    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+        if previous_init is not None:
+            await previous_init(app)
+        await outbox.start()
+
+    async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
+        await outbox.stop()
+        if previous_stop is not None:
+            await previous_stop(app)
+
+    application.post_init = post_init
+    application.post_stop = post_stop
