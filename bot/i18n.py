@@ -47,6 +47,11 @@ LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
 RLM = "\u200f"
 
 
+def NP_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802 - like N_
+    """Mark a text with a plural form; show it with `tn(language, *TEXT, n)`."""
+    return singular, plural
+
+
 def N_(message: str) -> str:  # the gettext convention, which babel extracts
     """Mark a text for extraction; it is translated where it is shown."""
     return message

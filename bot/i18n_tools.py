@@ -207,7 +207,7 @@ def _constant_names(source: bytes) -> list[tuple[int, int, str, str]]:
             if (
                 isinstance(call, ast.Call)
                 and isinstance(call.func, ast.Name)
-                and call.func.id == "N_"
+                and call.func.id in ("N_", "NP_")
                 and call.args
                 and isinstance(call.args[0], ast.Constant)
                 and isinstance(call.args[0].value, str)

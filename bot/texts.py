@@ -5,7 +5,7 @@ Plain language, level A2: short sentences, one idea each, polite "u". Translatio
 Placeholders in {braces} must stay identical in every translation (a test checks it).
 """
 
-from bot.i18n import N_
+from bot.i18n import N_, NP_
 
 # ---- joining ---------------------------------------------------------------------------------
 CHOOSE_LANGUAGE = N_("In welke taal wilt u antwoorden?")
@@ -15,9 +15,10 @@ LANGUAGE_SET = N_("Goed. We gaan verder in het Nederlands.")
 WELCOME = N_(
     "Hallo! {school} vraagt uw mening.\n"
     "Uw antwoorden zijn anoniem: de school ziet niet wie wat zegt.\n"
-    "Het duurt ongeveer {minutes} minuten.\n"
+    "Het duurt ongeveer {duration}.\n"
     "Stoppen kan altijd met /stop. Later gaat u verder waar u was."
 )
+DURATION = NP_("{n} minuut", "{n} minuten")
 TOPIC_LINE = N_("Het thema is: {topic}")
 UNKNOWN_TOKEN = N_(
     "Deze link ken ik niet. Misschien is hij niet helemaal goed overgenomen.\n"

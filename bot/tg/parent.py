@@ -38,7 +38,7 @@ from bot.engine import (
 )
 from bot.errors import UnknownFlow
 from bot.flow_model import NO, YES, Flow, get_flow, question_key, topic_key
-from bot.i18n import SOURCE_LANGUAGE, flow_text, normalize_language, t
+from bot.i18n import SOURCE_LANGUAGE, flow_text, normalize_language, t, tn
 from bot.limits import MAX_MESSAGE_CHARS, MAX_OPEN_ANSWER_CHARS
 from bot.store.base import Turn
 from bot.store.records import Chat, Respondent, Round, RoundLink
@@ -120,7 +120,9 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Dep
     if not payload:
         active = await active_of(deps, chat)
         if active and active.state.status != Status.COMPLETED:
-            await continue_session(update, deps, chat, active, language, welcome_back=True)
+            await continue_session(
+                update, deps, chat, active, language, welcome_back=True, update_id=update.update_id
+            )
         else:
             await reply(update, t(language, texts.NO_TOKEN))
         return
@@ -151,7 +153,9 @@ async def open_link(
         elif not link.round.is_open(now):
             await reply(update, t(language, texts.ROUND_CLOSED_MIDWAY))
         else:
-            await continue_session(update, deps, chat, active, language, welcome_back=True)
+            await continue_session(
+                update, deps, chat, active, language, welcome_back=True, update_id=update_id
+            )
         return
     if not link.round.is_open(now):
         await reply(update, t(language, texts.ROUND_CLOSED))
@@ -185,7 +189,7 @@ async def begin(update: Update, deps: Deps, language: str, link: RoundLink, upda
     school = await deps.store.school(link.round.school_id)
     minutes = max(1, round(len(flow.answerable_questions) * SECONDS_PER_QUESTION / 60))
     lines = [
-        t(language, texts.WELCOME, school=school.name if school else "", minutes=minutes),
+        t(language, texts.WELCOME, school=school.name if school else "", duration=tn(language, *texts.DURATION, minutes)),
         "",
         flow_text(language, flow.id, "intro", flow.intro),
     ]
@@ -201,12 +205,28 @@ async def begin(update: Update, deps: Deps, language: str, link: RoundLink, upda
 
 
 async def continue_session(
-    update: Update, deps: Deps, chat: Chat | None, active: Active, language: str, *, welcome_back: bool
+    update: Update,
+    deps: Deps,
+    chat: Chat | None,
+    active: Active,
+    language: str,
+    *,
+    welcome_back: bool,
+    update_id: int | None = None,
 ) -> None:
-    """Ask the current question again; a paused session becomes waiting."""
+    """Ask the current question again; a paused session becomes waiting.
+
+    `update_id` is claimed with the status change, so a redelivered update does not act twice.
+    """
+    if not active.round.is_open(deps.clock()):
+        if active.state.status != Status.EXPIRED:
+            expired = active.state.model_copy(update={"status": Status.EXPIRED})
+            await save_turn(deps, active, expired, [], language, update_id=update_id)
+        await reply(update, t(language, texts.ROUND_CLOSED_MIDWAY))
+        return
     state, events = engine.resume(active.flow, active.state, engine.Resume())
     if active.respondent.status != state.status.value:
-        await save_turn(deps, active, state, [], language, update_id=None)
+        await save_turn(deps, active, state, [], language, update_id=update_id)
     if welcome_back:
         await reply(update, t(language, texts.WELCOME_BACK))
     active.state = state
@@ -292,12 +312,16 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
     if button is None or active is None or getattr(button, "round_id", None) != active.round.id:
         await query.answer(t(language, texts.BUTTON_EXPIRED))
         if active is not None and active.state.status != Status.COMPLETED:
-            await continue_session(update, deps, chat, active, language, welcome_back=False)
+            await continue_session(
+                update, deps, chat, active, language, welcome_back=False, update_id=update.update_id
+            )
         return
     if isinstance(button, RoundButton):
         await query.answer()
         if button.kind == "r":
-            await continue_session(update, deps, chat, active, language, welcome_back=True)
+            await continue_session(
+                update, deps, chat, active, language, welcome_back=True, update_id=update.update_id
+            )
         else:
             await take_turn(update, deps, chat, active, language, engine.Back())
         return
@@ -315,7 +339,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
             await take_turn(update, deps, chat, active, language, engine.Done(question_id=button.question_id, flow_key=flow_key))
         case "s":
             await query.answer()
-            await take_turn(update, deps, chat, active, language, engine.Skip(question_id=button.question_id))
+            await take_turn(
+                update, deps, chat, active, language,
+                engine.Skip(question_id=button.question_id, flow_key=flow_key),
+            )
         case "o":
             await query.answer()
             await show_dutch(update, deps, active, language, button.question_id)
@@ -384,7 +411,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps
         await reply(update, t(language, texts.NOTHING_ACTIVE))
         return
     if active.state.status == Status.PAUSED:
-        await continue_session(update, deps, chat, active, language, welcome_back=True)
+        await continue_session(
+            update, deps, chat, active, language, welcome_back=True, update_id=update.update_id
+        )
         return
     await take_turn(update, deps, chat, active, language, typed_input(active, language, message.text))
 
@@ -522,10 +551,12 @@ async def show_events(update: Update, deps: Deps, ctx: render.Context, active: A
                 if answer.truncated:
                     await reply(update, t(language, texts.TRUNCATED, limit=MAX_OPEN_ANSWER_CHARS))
             case SelectionChanged(question_id=qid, selected=selected):
+                view = render.ask(ctx, current_question_event(active.flow, active.state), selected)
                 if isinstance(tapped, Message):
-                    view = render.ask(ctx, current_question_event(active.flow, active.state), selected)
                     await edit_markup_quietly(tapped, view.keyboard)
-                    del qid
+                else:  # a typed number or option: show the new selection with its buttons
+                    await reply(update, view.text, view.keyboard)
+                del qid
             case AnswerRejected(reason=reason, attempts=attempts):
                 await reply(update, t(language, rejection_text(reason, attempts)))
                 if reason == "stale" and attempts != 2:
