@@ -194,8 +194,14 @@ def normalize_language(code: str | None) -> str | None:
     return base if base in LANGUAGES else None
 
 
+# The regional variant our readers use for dates: Belgian Dutch and French, Dari month names
+# (دسمبر, not Iranian دسامبر), and the Levantine/Iraqi Arabic months (كانون الأول).
+DATE_LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "fa": "fa_AF", "ar": "ar_SY", "ps": "ps_AF", "ti": "ti_ER"}
+
+
 def format_date(language: str, value: object) -> str:
     """A date in the reader's locale ("15 december 2026", "15 Aralık 2026")."""
     from babel.dates import format_date as babel_format_date
 
-    return babel_format_date(value, format="long", locale=language)  # type: ignore[arg-type]
+    locale = DATE_LOCALES.get(language, language)
+    return babel_format_date(value, format="long", locale=locale)  # type: ignore[arg-type]
