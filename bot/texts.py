@@ -12,12 +12,8 @@ CHOOSE_LANGUAGE = N_("In welke taal wilt u antwoorden?")
 CONFIRM_LANGUAGE = N_("Wilt u verder in het Nederlands?")
 OTHER_LANGUAGE = N_("Andere taal")
 LANGUAGE_SET = N_("Goed. We gaan verder in het Nederlands.")
-WELCOME = N_(
-    "Hallo! {school} vraagt uw mening.\n"
-    "Uw antwoorden zijn anoniem: de school ziet niet wie wat zegt.\n"
-    "Het duurt ongeveer {duration}.\n"
-    "Stoppen kan altijd met /stop. Later gaat u verder waar u was."
-)
+WELCOME = N_("Hallo! Een bericht van {school}.")
+# The welcome ends with "⏱️ " and this, the time the flow takes.
 DURATION = NP_("{n} minuut", "{n} minuten")
 TOPIC_LINE = N_("Het thema is: {topic}")
 UNKNOWN_TOKEN = N_(

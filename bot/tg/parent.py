@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from dataclasses import dataclass
+from datetime import timedelta
 
 from telegram import (
     InlineKeyboardButton,
@@ -17,8 +19,9 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
+from telegram.warnings import PTBDeprecationWarning
 
 from bot import engine, texts
 from bot.engine import (
@@ -49,7 +52,16 @@ from bot.tg.deps import Deps, guarded
 log = logging.getLogger(__name__)
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-SECONDS_PER_QUESTION = 15  # for "about N minutes" in the welcome
+SECONDS_PER_TAP = 15  # a question answered with one tap, for "about N minutes" in the welcome
+SECONDS_PER_OPEN = 60  # a question answered in one's own words
+
+
+def expected_minutes(flow: Flow) -> int:
+    """About how long a flow takes, from its questions (the welcome says it)."""
+    seconds = sum(
+        SECONDS_PER_OPEN if q.type.value == "open" else SECONDS_PER_TAP for q in flow.answerable_questions
+    )
+    return max(1, round(seconds / 60))
 
 
 # ---- who is talking --------------------------------------------------------------------------
@@ -187,11 +199,13 @@ async def begin(update: Update, deps: Deps, language: str, link: RoundLink, upda
     )
     await deps.store.join_round(chat_id=chat_id, respondent_id=respondent_id, link=link, language=language, first=turn)
     school = await deps.store.school(link.round.school_id)
-    minutes = max(1, round(len(flow.answerable_questions) * SECONDS_PER_QUESTION / 60))
+    minutes = expected_minutes(flow)
     lines = [
-        t(language, texts.WELCOME, school=school.name if school else "", duration=tn(language, *texts.DURATION, minutes)),
+        t(language, texts.WELCOME, school=school.name if school else ""),
         "",
         flow_text(language, flow.id, "intro", flow.intro),
+        "",
+        f"⏱️ {tn(language, *texts.DURATION, minutes)}",
     ]
     if link.round.topic:
         topic = next((tp for tp in flow.topics if tp.id == link.round.topic), None)
@@ -448,8 +462,18 @@ async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Dep
         return
     if voice is None:
         return
-    seconds = int(getattr(voice, "duration", 0) or 0)
+    seconds = media_seconds(voice)
     await take_turn(update, deps, chat, active, language, engine.Voice(file_id=voice.file_id, seconds=seconds))
+
+
+def media_seconds(media: object) -> int:
+    """A voice note's length in seconds, read without PTB 22's int-or-timedelta warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = getattr(media, "duration", 0)
+    if isinstance(value, timedelta):
+        return int(value.total_seconds())
+    return int(value or 0)
 
 
 @guarded
@@ -459,9 +483,13 @@ async def on_unusable(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: 
     chat = await deps.store.chat(update.effective_chat.id)  # type: ignore[union-attr]
     language = language_of(chat, update)
     forwarded = message is not None and message.forward_origin is not None
-    await reply(update, t(language, texts.FORWARDED if forwarded else texts.UNSUPPORTED))
     active = await active_of(deps, chat)
-    if active is None or active.state.status in (Status.COMPLETED, Status.PAUSED):
+    asking = active is not None and active.state.status not in (Status.COMPLETED, Status.PAUSED)
+    # Counted like the engine counts unusable replies, so a third sticker gets other words.
+    attempts = active.state.unusable + 1 if asking and active is not None else 1
+    said = rejection_text("forwarded" if forwarded else "unsupported", attempts)
+    await reply(update, t(language, said))
+    if not asking or active is None:
         return
     what = "forwarded" if forwarded else "media"
     await take_turn(update, deps, chat, active, language, engine.Unusable(what=what), quiet_reject=True)
@@ -482,7 +510,8 @@ async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Dep
         return
     user = update.effective_user
     language = normalize_language(user.language_code if user else None) or SOURCE_LANGUAGE
-    url = f"https://t.me/{deps.settings.bot_username}"
+    # The username Telegram gave this bot (getMe), not a setting that may name another bot.
+    url = f"https://t.me/{context.bot.username or deps.settings.bot_username}"
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(t(language, texts.OPEN_PRIVATE), url=url)]])
     if update.callback_query:
         await update.callback_query.answer(t(language, texts.BUTTON_EXPIRED))
@@ -567,7 +596,7 @@ async def show_events(update: Update, deps: Deps, ctx: render.Context, active: A
                 await reply(update, view.text, view.keyboard)
                 audio = deps.services.get("audio")
                 chat = await deps.store.chat(update.effective_chat.id) if update.effective_chat else None
-                if audio is not None and chat is not None and chat.always_audio and ctx.can_listen or (
+                if (audio is not None and chat is not None and chat.always_audio and ctx.can_listen) or (
                     audio is not None and event.repair and ctx.can_listen
                 ):
                     await audio.send_question(update, active.flow, event.question_id, language)
@@ -582,6 +611,16 @@ async def show_events(update: Update, deps: Deps, ctx: render.Context, active: A
                 await reply(update, t(language, texts.ALREADY_DONE))
             case DuplicateIgnored():
                 pass
+
+
+async def show_current_question(update: Update, deps: Deps, chat: Chat | None, language: str) -> None:
+    """Ask the question the parent is at again, if one waits (after a reply failed to go out)."""
+    active = await active_of(deps, chat)
+    if active is None or active.state.status != Status.WAITING or active.state.current is None:
+        return
+    ctx = render_context(deps, language, active, chat)
+    view = render.ask(ctx, current_question_event(active.flow, active.state), active.state.selection)
+    await reply(update, view.text, view.keyboard)
 
 
 def current_question_event(flow: Flow, state: SessionState) -> QuestionAsked:
@@ -608,19 +647,21 @@ def rejection_text(reason: str, attempts: int) -> str:
         "not_optional": texts.REJECT_NOT_OPTIONAL,
         "empty": texts.REJECT_EMPTY,
         "unsupported": texts.UNSUPPORTED,
+        "forwarded": texts.FORWARDED,
     }.get(reason, texts.REJECT_NEED_CHOICE)
 
 
 async def edit_quietly(message: Message, text: str) -> None:
-    """Replace an answered question's buttons by the answer; a failed edit is harmless."""
+    """Replace an answered question's buttons by the answer; a failed edit is harmless and
+    must not hold back the next question (a 5xx or time-out included, not only a 400)."""
     try:
         await message.edit_text(text[:MAX_MESSAGE_CHARS], reply_markup=None)
-    except BadRequest as exc:
+    except TelegramError as exc:
         log.info("edit skipped: %s", exc.message)
 
 
 async def edit_markup_quietly(message: Message, markup: InlineKeyboardMarkup | None) -> None:
     try:
         await message.edit_reply_markup(reply_markup=markup)
-    except BadRequest as exc:
+    except TelegramError as exc:
         log.info("edit skipped: %s", exc.message)
