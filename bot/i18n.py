@@ -47,7 +47,7 @@ LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
 RLM = "\u200f"
 
 
-def NP_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802 - like N_
+def NP_(singular: str, plural: str) -> tuple[str, str]:
     """Mark a text with a plural form; show it with `tn(language, *TEXT, n)`."""
     return singular, plural
 
@@ -196,7 +196,7 @@ def normalize_language(code: str | None) -> str | None:
 
 # The regional variant our readers use for dates: Belgian Dutch and French, Dari month names
 # (دسمبر, not Iranian دسامبر), and the Levantine/Iraqi Arabic months (كانون الأول).
-DATE_LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "fa": "fa_AF", "ar": "ar_SY", "ps": "ps_AF", "ti": "ti_ER"}
+DATE_LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "en": "en_GB", "fa": "fa_AF", "ar": "ar_SY", "ps": "ps_AF", "ti": "ti_ER"}
 
 
 def format_date(language: str, value: object) -> str:

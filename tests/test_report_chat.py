@@ -35,7 +35,7 @@ async def answered_round(bot, parents: int = 12):
 
 
 async def test_admin_sees_summary_charts_views_and_files(bot):
-    school, opened = await answered_round(bot)
+    school, _ = await answered_round(bot)
     admin = bot.user()
     await make_member(bot, admin, Grant(Role.ADMIN, school_id=school.id))
     admin.replies()
@@ -67,7 +67,7 @@ async def test_report_is_refused_to_everyone_else(bot, role):
     elif role == "parent":
         await person.command("/start", opened.start_token)
     person.replies()
-    for attempt in ([f"/rapport"], ["/rapport", str(opened.id)]):
+    for attempt in (["/rapport"], ["/rapport", str(opened.id)]):
         replies = await person.command(*attempt)
         texts = " ".join(m.get("text") or "" for m in replies)
         assert "Deelname" not in texts and not any("photo" in m for m in replies)

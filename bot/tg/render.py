@@ -24,7 +24,15 @@ from bot.flow_model import (
     option_key,
     question_key,
 )
-from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, flow_text, format_date, language_name, t
+from bot.i18n import (
+    LANGUAGES,
+    RTL_LANGUAGES,
+    SOURCE_LANGUAGE,
+    flow_text,
+    format_date,
+    language_name,
+    t,
+)
 from bot.tg import callbacks
 
 FACE_LABELS = tuple(FACES[v] for v in SCALE_VALUES)
@@ -103,7 +111,8 @@ def ask(ctx: Context, event: QuestionAsked, selection: list[str] | None = None) 
 
 def keyboard_for(
     ctx: Context, question: Question, event: QuestionAsked, selection: list[str]
-) -> InlineKeyboardMarkup:
+) -> InlineKeyboardMarkup | None:
+    """The question's buttons; None when there are none (an empty markup is refused)."""
     lang, rid, ver, qid = ctx.language, ctx.round_id, ctx.flow.version, question.id
     rows: list[list[InlineKeyboardButton]] = []
 
@@ -144,7 +153,8 @@ def keyboard_for(
 
     tools: list[InlineKeyboardButton] = []
     if event.can_go_back:
-        tools.append(button(f"⬅️ {t(lang, texts.BACK)}", callbacks.encode("b", rid)))
+        back = "➡️" if lang in RTL_LANGUAGES else "⬅️"  # "back" points against the reading direction
+        tools.append(button(f"{back} {t(lang, texts.BACK)}", callbacks.encode("b", rid)))
     if question.optional or (event.repair and question.type != QuestionType.SCALE):
         tools.append(button(f"⏭️ {t(lang, texts.SKIP)}", callbacks.question_action("s", rid, ver, qid)))
     if lang != SOURCE_LANGUAGE:
@@ -153,7 +163,7 @@ def keyboard_for(
         tools.append(button(f"🔊 {t(lang, texts.LISTEN)}", callbacks.question_action("h", rid, ver, qid)))
     if tools:
         rows.append(tools)
-    return InlineKeyboardMarkup(rows)
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 def answered(ctx: Context, view_text: str, question: Question, answer: Answer) -> str:
