@@ -42,46 +42,49 @@ async def run_demo(parents: int = 40, database: str | None = None, out: Path = P
     deps = Deps(settings=settings, store=store)
     application = build_application(deps, request=api.request(), rate_limit=False)
     await application.initialize()
-    now = datetime.now(UTC)
-    school = await store.add_school("Basisschool De Regenboog (demo)", now)
-    flow = get_flow("barometer-ouders")
-    parents_round = await store.open_round(
-        school_id=school.id, flow_id=flow.id, flow_version=flow.version, audience=flow.audience.value,
-        token=new_token(), at=now, closes_at=now + timedelta(days=14), expected=parents + parents // 2,
-    )
-    team_flow = get_flow("barometer-team")
-    team_round = await store.open_round(
-        school_id=school.id, flow_id=team_flow.id, flow_version=team_flow.version,
-        audience=team_flow.audience.value, token=new_token(), at=now, closes_at=now + timedelta(days=14), expected=20,
-    )
-    print(f"Demo school {school.id}: {school.name}")
-    print(f"Parents' round {parents_round.id}: https://t.me/{settings.bot_username}?start={parents_round.start_token}")
+    try:
+        now = datetime.now(UTC)
+        school = await store.add_school("Basisschool De Regenboog (demo)", now)
+        flow = get_flow("barometer-ouders")
+        parents_round = await store.open_round(
+            school_id=school.id, flow_id=flow.id, flow_version=flow.version, audience=flow.audience.value,
+            token=new_token(), at=now, closes_at=now + timedelta(days=14), expected=parents + parents // 2,
+        )
+        team_flow = get_flow("barometer-team")
+        team_round = await store.open_round(
+            school_id=school.id, flow_id=team_flow.id, flow_version=team_flow.version,
+            audience=team_flow.audience.value, token=new_token(), at=now, closes_at=now + timedelta(days=14), expected=20,
+        )
+        print(f"Demo school {school.id}: {school.name}")
+        print(f"Parents' round {parents_round.id}: https://t.me/{settings.bot_username}?start={parents_round.start_token}")
 
-    languages = rng.choices(list(LANGUAGE_MIX), weights=list(LANGUAGE_MIX.values()), k=parents)
-    finished = 0
-    for number, language in enumerate(languages, start=1):
-        user = SimulatedUser(application, api, user_id=10_000 + number, language_code=language)
-        leaning = rng.choice([2, 3, 4, 4, 5])
-        stops_early = rng.random() < 0.12
-        finished += await _answer_round(user, parents_round.start_token, language, leaning, stops_early, rng)
-    for number in range(15):
-        user = SimulatedUser(application, api, user_id=90_000 + number, language_code="nl")
-        finished += await _answer_round(user, team_round.start_token, "nl", rng.choice([3, 4, 4, 5]), False, rng)
+        languages = rng.choices(list(LANGUAGE_MIX), weights=list(LANGUAGE_MIX.values()), k=parents)
+        finished = 0
+        for number, language in enumerate(languages, start=1):
+            user = SimulatedUser(application, api, user_id=10_000 + number, language_code=language)
+            leaning = rng.choice([2, 3, 4, 4, 5])
+            stops_early = rng.random() < 0.12
+            finished += await _answer_round(user, parents_round.start_token, language, leaning, stops_early, rng)
+        for number in range(15):
+            user = SimulatedUser(application, api, user_id=90_000 + number, language_code="nl")
+            finished += await _answer_round(user, team_round.start_token, "nl", rng.choice([3, 4, 4, 5]), False, rng)
 
-    counts = await store.count_respondents(parents_round.id)
-    answers = await store.run_read("SELECT COUNT(*) FROM answers WHERE round_id = ?", (parents_round.id,))
-    per_language = await store.run_read(
-        "SELECT language, COUNT(*) FROM respondents WHERE round_id = ? GROUP BY language ORDER BY 2 DESC",
-        (parents_round.id,),
-    )
-    print(f"\n{parents} parents and 15 team members took part through the real bot ({finished} finished).")
-    print(f"Stored for the parents' round: {answers[0][0]} answers; respondents by status: {counts}")
-    print("Respondents per language: " + ", ".join(f"{lang} {n}" for lang, n in per_language))
-    integrity = await store.integrity_check()
-    print(f"Database: {path} (integrity: {integrity})")
-    await application.shutdown()
-    await _report(store, parents_round.id, out)
-    await store.close()
+        counts = await store.count_respondents(parents_round.id)
+        answers = await store.run_read("SELECT COUNT(*) FROM answers WHERE round_id = ?", (parents_round.id,))
+        per_language = await store.run_read(
+            "SELECT language, COUNT(*) FROM respondents WHERE round_id = ? GROUP BY language ORDER BY 2 DESC",
+            (parents_round.id,),
+        )
+        print(f"\n{parents} parents and 15 team members took part through the real bot ({finished} finished).")
+        print(f"Stored for the parents' round: {answers[0][0]} answers; respondents by status: {counts}")
+        print("Respondents per language: " + ", ".join(f"{lang} {n}" for lang, n in per_language))
+        integrity = await store.integrity_check()
+        print(f"Database: {path} (integrity: {integrity})")
+        await application.shutdown()
+        await _report(store, parents_round.id, out)
+    finally:  # an error (or a closed pipe) must not leave the store's threads running
+        await application.shutdown()  # a no-op when already shut down
+        await store.close()
 
 
 async def _answer_round(

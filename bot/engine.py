@@ -101,7 +101,8 @@ class Skip(BaseModel):
     """Skip the current question, or answer "I don't know" on the repair way out."""
 
     kind: Literal["skip"] = "skip"
-    question_id: str | None = None
+    question_id: str | None = None  # from the button; a skip button of another question is stale
+    flow_key: str | None = None
 
 
 class Back(BaseModel):
@@ -221,6 +222,8 @@ def start(flow: Flow) -> Step:
 def resume(flow: Flow, state: SessionState, event: Input) -> Step:
     """Apply one input to a session and say what happened."""
     if state.status == Status.COMPLETED:
+        if state.path and _repeats(state, event, state.path[-1]):
+            return state, [DuplicateIgnored()]  # a second tap on the last answer
         return state, [AlreadyCompleted()]
     state = state.model_copy(deep=True)
     if state.status != Status.WAITING:
@@ -234,12 +237,15 @@ def resume(flow: Flow, state: SessionState, event: Input) -> Step:
             return _ask(flow, state, [])
         case Back():
             return _back(flow, state)
-        case Choose(flow_key=key) | Done(flow_key=key) if key not in (None, flow.key):
+        case Choose(flow_key=key) | Done(flow_key=key) | Skip(flow_key=key) if key not in (
+            None,
+            flow.key,
+        ):
             return _reject(flow, state, question, "stale")
-        case Choose(question_id=qid) if qid != question.id:
+        case Choose(question_id=qid) | Done(question_id=qid) if qid != question.id:
             return _stale_or_duplicate(flow, state, question, event)
-        case Done(question_id=qid) if qid != question.id:
-            return _reject(flow, state, question, "stale")
+        case Skip(question_id=qid) if qid is not None and qid != question.id:
+            return _stale_or_duplicate(flow, state, question, event)
         case Choose(value=value):
             return _choose(flow, state, question, value)
         case Done():
@@ -259,9 +265,9 @@ def resume(flow: Flow, state: SessionState, event: Input) -> Step:
         case Skip():
             if not (question.optional or state.unusable >= REPAIR_AFTER_UNUSABLE):
                 return _reject(flow, state, question, "not_optional")
-            value = DONT_KNOW if question.type == QuestionType.SCALE else None
+            given: str | None = DONT_KNOW if question.type == QuestionType.SCALE else None
             return _record(
-                flow, state, Answer(question_id=question.id, value=value, skipped=value is None)
+                flow, state, Answer(question_id=question.id, value=given, skipped=given is None)
             )
         case Unusable():
             return _reject(flow, state, question, "unsupported")
@@ -283,6 +289,7 @@ def _choose(flow: Flow, state: SessionState, question: Question, value: str) -> 
     if question.type == QuestionType.MULTI:
         picked = set(state.selection) ^ {value}
         state.selection = [o.id for o in question.options if o.id in picked]
+        state.unusable = 0  # a usable reply: the next unusable one is the first in a row
         return state, [SelectionChanged(question_id=question.id, selected=list(state.selection))]
     return _record(flow, state, Answer(question_id=question.id, value=value))
 
@@ -321,12 +328,28 @@ def _looks_like_number(text: str) -> bool:
     return text.lstrip("-").isdigit()
 
 
-def _stale_or_duplicate(flow: Flow, state: SessionState, question: Question, tap: Choose) -> Step:
+def _stale_or_duplicate(
+    flow: Flow, state: SessionState, question: Question, tap: Choose | Done | Skip
+) -> Step:
     previous = state.path[-2] if len(state.path) >= 2 else None
-    earlier = state.answers.get(tap.question_id)
-    if tap.question_id == previous and earlier is not None and earlier.value == tap.value:
+    if _repeats(state, tap, previous):
         return state, [DuplicateIgnored()]
     return _reject(flow, state, question, "stale")
+
+
+def _repeats(state: SessionState, tap: Input, previous: str | None) -> bool:
+    """Is `tap` the button of the answer just given to `previous` (a double tap)?"""
+    earlier = state.answers.get(previous) if previous is not None else None
+    if earlier is None or getattr(tap, "question_id", None) != previous:
+        return False
+    match tap:
+        case Choose(value=value):
+            return earlier.value == value
+        case Done():
+            return bool(earlier.values)
+        case Skip():
+            return earlier.skipped or earlier.value == DONT_KNOW
+    return False
 
 
 def _reject(flow: Flow, state: SessionState, question: Question, reason: RejectReason) -> Step:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from pydantic import ValidationError
 
 from bot.flow_model import FLOWS_DIR, PLACEHOLDER, Flow, QuestionType, load_flow, translatable_items
@@ -53,7 +54,7 @@ def check_files(paths: list[Path] | None = None) -> list[Issue]:
     for path in paths:
         try:
             flow = load_flow(path)
-        except (ValidationError, ValueError, OSError) as exc:
+        except (ValidationError, ValueError, OSError, yaml.YAMLError) as exc:  # not YAML: no traceback
             issues.append(Issue(path.name, "flow", f"cannot be loaded: {_first_line(exc)}"))
             continue
         if flow.id in flows:
@@ -141,7 +142,7 @@ def _button_problems(flow: Flow, q: object) -> list[str]:
     rows = 1 + len(q.options) + 2  # options one per row, plus done and the tool row
     if rows > MAX_BUTTONS_TOTAL or len(q.options) + 6 > MAX_BUTTONS_TOTAL:
         problems.append(f"{len(q.options)} options: over Telegram's {MAX_BUTTONS_TOTAL} buttons")
-    if q.type == QuestionType.SCALE and 5 > MAX_BUTTONS_PER_ROW:
+    if q.type == QuestionType.SCALE and MAX_BUTTONS_PER_ROW < 5:
         problems.append("the scale does not fit one row")
     for option in q.options:
         if len(option.text) > MAX_BUTTON_LABEL_CHARS:
@@ -176,4 +177,13 @@ def _translation_problems(flow: Flow, file: str) -> list[Issue]:
 
 
 def _first_line(exc: Exception) -> str:
+    """One line that says what is wrong and where (pydantic's first line only counts errors)."""
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        return f"{where + ': ' if where else ''}{first['msg']}{more}"
+    mark = getattr(exc, "problem_mark", None)
+    if isinstance(exc, yaml.YAMLError) and mark is not None:
+        return f"not valid YAML: {getattr(exc, 'problem', '')} (line {mark.line + 1}, column {mark.column + 1})"
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -74,3 +74,70 @@ async def bot(store: SqliteStore) -> AsyncIterator[BotHarness]:
     harness = await start_bot(store)
     yield harness
     await harness.application.shutdown()
+
+
+# ---- added for the foundation suite (issue 2) ---------------------------------------------------
+
+
+async def rows_mentioning(store: SqliteStore, *needles: object) -> list[tuple[str, tuple[Any, ...]]]:
+    """Every row, in every table of the database, with a cell that equals or contains a needle.
+
+    Tables are read from sqlite_master, so tables added by later migrations are searched too.
+    """
+    tables = [
+        r[0]
+        for r in await store.run_read(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    found = []
+    for table in tables:
+        for row in await store.run_read(f'SELECT * FROM "{table}"'):
+            for cell in row:
+                if any(cell == n or (isinstance(cell, str) and str(n) in cell) for n in needles):
+                    found.append((table, tuple(row)))
+                    break
+    return found
+
+
+@pytest.fixture
+def find_rows() -> Callable[..., Any]:
+    """`await find_rows(store, chat_id, respondent_id, ...)`: rows anywhere that mention them."""
+    return rows_mentioning
+
+
+@pytest.fixture
+async def bot_factory() -> AsyncIterator[Callable[..., Any]]:
+    """`await bot_factory(store, api=None, clock=None)`: another bot on a store (e.g. after a
+    restart); every bot made here is shut down at the end of the test."""
+    made: list[BotHarness] = []
+
+    async def make(store: SqliteStore, api: StubBotApi | None = None, clock: Callable[[], datetime] | None = None) -> BotHarness:
+        harness = await start_bot(store, api, clock)
+        made.append(harness)
+        return harness
+
+    yield make
+    for harness in made:
+        await harness.application.shutdown()  # a no-op for a bot already shut down
+
+
+async def join_as_parent(
+    bot: BotHarness, flow_id: str = "barometer-ouders", language_code: str | None = "nl",
+    choose: str = "Nederlands", **round_kwargs: Any,
+) -> tuple[SimulatedUser, Round, list[dict[str, Any]]]:
+    """A school opens a round; a new parent follows its link and picks a language.
+
+    Returns the parent, the round and what the bot sent after the language was chosen.
+    """
+    _, opened = await bot.school_and_round(flow_id, **round_kwargs)
+    parent = bot.user(language_code=language_code)
+    await parent.command("/start", opened.start_token)
+    replies = await parent.press(choose)
+    return parent, opened, replies
+
+
+@pytest.fixture
+def join() -> Callable[..., Any]:
+    """`parent, round, replies = await join(bot, flow_id, ...)`: see `join_as_parent`."""
+    return join_as_parent

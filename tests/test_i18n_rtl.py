@@ -55,8 +55,8 @@ def test_left_to_right_languages_get_no_isolates() -> None:
 
 
 def test_a_broken_placeholder_falls_back_to_the_dutch_source() -> None:
-    expected = f"Hallo! {FSI}De Regenboog{PDI} vraagt uw mening."
-    assert t("ar", texts.WELCOME, school="De Regenboog", duration="5").startswith(expected)
+    expected = f"Hallo! Een bericht van {FSI}De Regenboog{PDI}."
+    assert t("ar", texts.WELCOME, school="De Regenboog") == expected
 
 
 def test_isolate_ltr_only_in_rtl_languages() -> None:

@@ -8,6 +8,7 @@ update id handled before is skipped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from telegram import Update
-from telegram.ext import ContextTypes
+from telegram.ext import BaseUpdateProcessor, ContextTypes
 
 from bot.clock import Clock, TokenFactory, new_respondent_id, new_token, system_clock
 from bot.config import Settings
@@ -60,6 +61,32 @@ class ChatLocks:
         return len(self._locks)
 
 
+class ChatOrderedProcessor(BaseUpdateProcessor):
+    """PTB's concurrent update handling, with each chat's updates handled in arrival order.
+
+    PTB starts one task per update. A handler that awaits anything before it takes the chat
+    lock in `guarded` (the staff text handler in group -1 reads the database first) lets a later
+    update of the same chat overtake it: a typed answer followed by a tap, or by /stop, would be
+    applied in the wrong order. Here the chat's turn is taken before any handler runs, in the
+    order the poller handed the updates over; other chats still run concurrently.
+    """
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self.turns = ChatLocks()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        async with self.turns.hold(chat.id if chat is not None else None):
+            await coroutine
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to free."""
+
+
 @dataclass
 class Deps:
     settings: Settings
@@ -98,5 +125,11 @@ def guarded(
                 await handler(update, context, deps)
             except DuplicateUpdate:
                 log.info("update %d was handled before; skipped", update.update_id)
+                return
+            # A handler that wrote nothing (/help, a rejected reply, ...) still must not answer
+            # a redelivery again: remember the update once its replies are out.
+            if not await deps.store.is_processed(update.update_id):
+                with contextlib.suppress(DuplicateUpdate):
+                    await deps.store.mark_processed(update.update_id, deps.clock())
 
     return run
