@@ -11,10 +11,13 @@ with a translation in the catalogs, and only scripts the fonts can draw), each w
 date in that language's own format (`bot.i18n.format_date`).
 
 One layout (in millimetres) drives both outputs through a small canvas interface, so the PDF
-and the PNG look the same. Arabic, Persian and Pashto are shaped with arabic-reshaper and put in
-visual order with python-bidi, because fpdf2 and Pillow's basic layout draw glyphs left to
-right as given. Fonts: DejaVu Sans (shipped with matplotlib: Latin, Cyrillic, Arabic script) and,
-when installed, Noto Sans Ethiopic for Tigrinya (Debian package `fonts-noto-core`).
+and the PNG look the same. Arabic, Persian and Pashto lines are shaped by HarfBuzz: fpdf2's text
+shaping (package `uharfbuzz`) for the PDF, Pillow's raqm layout for the PNG; both also order the
+line right to left (Unicode bidi). Where an engine is missing, arabic-reshaper and python-bidi do
+it instead: right for Arabic and Persian, but Pashto letters without Unicode presentation forms
+(ښ ځ ټ ډ ...) then stay unjoined. Fonts: DejaVu Sans (shipped with matplotlib: Latin, Cyrillic,
+Arabic script with its OpenType shaping) and, when installed, Noto Sans Ethiopic for Tigrinya
+(Debian package `fonts-noto-core`).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import segno
 
@@ -57,7 +60,11 @@ def _font_dirs() -> list[Path]:
         dirs.append(Path(matplotlib.get_data_path()) / "fonts" / "ttf")
     except ImportError:  # pragma: no cover - matplotlib is a dependency
         pass
-    dirs += [Path("/usr/share/fonts/truetype"), Path("/usr/share/fonts"), Path("/usr/local/share/fonts")]
+    dirs += [
+        Path("/usr/share/fonts/truetype"),
+        Path("/usr/share/fonts"),
+        Path("/usr/local/share/fonts"),
+    ]
     return dirs
 
 
@@ -166,7 +173,8 @@ def blocks(invitation: Invitation) -> list[Block]:
                 SOURCE_LANGUAGE,
                 staff_texts.say(staff_texts.INVITATION_TITLE_TEAM),
                 staff_texts.say(
-                    staff_texts.INVITATION_TEXT_TEAM, date=format_date(SOURCE_LANGUAGE, invitation.closes)
+                    staff_texts.INVITATION_TEXT_TEAM,
+                    date=format_date(SOURCE_LANGUAGE, invitation.closes),
                 ),
             )
         ]
@@ -178,7 +186,12 @@ def blocks(invitation: Invitation) -> list[Block]:
         block = Block(
             language,
             t(language, title),
-            t(language, body, school=invitation.school, date=format_date(language, invitation.closes)),
+            t(
+                language,
+                body,
+                school=invitation.school,
+                date=format_date(language, invitation.closes),
+            ),
         )
         if printable(block.title + block.body):
             found.append(block)
@@ -195,7 +208,7 @@ def choose_languages(counts: Mapping[str, int], audience: str = "parents") -> tu
 
 
 def visual(text: str, language: str) -> str:
-    """A line as it is drawn left to right: shaped and reordered for right-to-left scripts."""
+    """A line as drawn left to right without a shaping engine: reshaped and reordered (RTL)."""
     if language in RTL_LANGUAGES:
         import arabic_reshaper
         from bidi import get_display
@@ -208,22 +221,27 @@ def visual(text: str, language: str) -> str:
 
 
 class Canvas(Protocol):
-    """Where the layout draws; units are millimetres, font sizes points, text in visual order."""
+    """Where the layout draws; units are millimetres, font sizes points. Text comes in logical
+    order with its language: the canvas shapes and orders it (right to left for RTL)."""
 
-    def width(self, text: str, size: float, bold: bool) -> float: ...
-    def text(self, x: float, y: float, text: str, size: float, bold: bool) -> None: ...
+    def width(self, text: str, language: str, size: float, bold: bool) -> float: ...
+    def text(
+        self, x: float, y: float, text: str, language: str, size: float, bold: bool
+    ) -> None: ...
     def image(self, png: bytes, x: float, y: float, w: float) -> None: ...
     def rule(self, x1: float, x2: float, y: float) -> None: ...
 
 
-def wrap(canvas: Canvas, text: str, language: str, size: float, bold: bool, width: float) -> list[str]:
+def wrap(
+    canvas: Canvas, text: str, language: str, size: float, bold: bool, width: float
+) -> list[str]:
     """Logical lines that each fit `width` once drawn."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         current = ""
         for word in paragraph.split():
             trial = f"{current} {word}".strip()
-            if current and canvas.width(visual(trial, language), size, bold) > width:
+            if current and canvas.width(trial, language, size, bold) > width:
                 lines.append(current)
                 current = word
             else:
@@ -250,10 +268,9 @@ class Cursor:
         leading: float = 1.3,
     ) -> None:
         for line in wrap(self.canvas, text, language, size, bold, width):
-            drawn = visual(line, language)
-            w = self.canvas.width(drawn, size, bold)
+            w = self.canvas.width(line, language, size, bold)
             left = {"L": x, "R": x + width - w}.get(align, x + (width - w) / 2)
-            self.canvas.text(left, self.y, drawn, size, bold)
+            self.canvas.text(left, self.y, line, language, size, bold)
             self.y += size * PT * leading
 
 
@@ -265,7 +282,11 @@ def lay_out(canvas: Canvas, invitation: Invitation) -> None:
     cursor.lines(invitation.school, SOURCE_LANGUAGE, 20, bold=True)
     if invitation.group:
         cursor.y += 1
-        cursor.lines(staff_texts.say(staff_texts.INVITATION_GROUP, group=invitation.group), SOURCE_LANGUAGE, 14)
+        cursor.lines(
+            staff_texts.say(staff_texts.INVITATION_GROUP, group=invitation.group),
+            SOURCE_LANGUAGE,
+            14,
+        )
     cursor.y += 5
     cursor.lines(dutch.title, SOURCE_LANGUAGE, 26, bold=True)
     cursor.y += 2
@@ -306,6 +327,15 @@ def qr_png(url: str, scale: int = 10) -> bytes:
 # ---- PDF (fpdf2) -----------------------------------------------------------------------------
 
 
+def harfbuzz_available() -> bool:
+    """fpdf2 shapes text with HarfBuzz when the `uharfbuzz` package is installed."""
+    try:
+        import uharfbuzz  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 class PdfCanvas:
     def __init__(self) -> None:
         from fpdf import FPDF
@@ -321,20 +351,29 @@ class PdfCanvas:
             self.pdf.add_font(face.key, "B", str(face.bold))
         self.main = faces[0].key
         self.pdf.set_fallback_fonts([face.key for face in faces[1:]])
+        self.shaping = harfbuzz_available()
 
-    def _font(self, size: float, bold: bool) -> None:
+    def _prepare(self, text: str, language: str, size: float, bold: bool) -> str:
+        """Set font and shaping for this line; the text as fpdf2 should get it."""
         self.pdf.set_font(self.main, "B" if bold else "", size)
+        if self.shaping and language in RTL_LANGUAGES:
+            self.pdf.set_text_shaping(
+                use_shaping_engine=True, direction="rtl", script="arab", language=language
+            )
+            return text
+        self.pdf.set_text_shaping(False)
+        return visual(text, language)
 
-    def width(self, text: str, size: float, bold: bool) -> float:
-        self._font(size, bold)
-        return float(self.pdf.get_string_width(text))
+    def width(self, text: str, language: str, size: float, bold: bool) -> float:
+        return float(self.pdf.get_string_width(self._prepare(text, language, size, bold)))
 
-    def text(self, x: float, y: float, text: str, size: float, bold: bool) -> None:
+    def text(self, x: float, y: float, text: str, language: str, size: float, bold: bool) -> None:
         from fpdf.enums import XPos, YPos
 
-        self._font(size, bold)
+        width = self.width(text, language, size, bold)
+        line = self._prepare(text, language, size, bold)
         self.pdf.set_xy(x, y)
-        self.pdf.cell(self.width(text, size, bold) + 1, size * PT * 1.2, text, new_x=XPos.RIGHT, new_y=YPos.TOP)
+        self.pdf.cell(width + 1, size * PT * 1.2, line, new_x=XPos.RIGHT, new_y=YPos.TOP)
 
     def image(self, png: bytes, x: float, y: float, w: float) -> None:
         self.pdf.image(io.BytesIO(png), x=x, y=y, w=w, h=w)
@@ -343,14 +382,24 @@ class PdfCanvas:
         self.pdf.set_draw_color(170, 170, 170)
         self.pdf.line(x1, y, x2, y)
 
+    def close(self) -> None:
+        """fpdf2 keeps each font file open (fontTools, lazy): close them."""
+        for font in self.pdf.fonts.values():
+            closer = getattr(font, "close", None)
+            if closer is not None:
+                closer()
+
 
 def invitation_pdf(invitations: Sequence[Invitation]) -> bytes:
     """One A4 page per invitation, in one PDF."""
     canvas = PdfCanvas()
-    for invitation in invitations:
-        canvas.pdf.add_page()
-        lay_out(canvas, invitation)
-    return bytes(canvas.pdf.output())
+    try:
+        for invitation in invitations:
+            canvas.pdf.add_page()
+            lay_out(canvas, invitation)
+        return bytes(canvas.pdf.output())
+    finally:
+        canvas.close()
 
 
 # ---- PNG (Pillow) ----------------------------------------------------------------------------
@@ -359,54 +408,82 @@ def invitation_pdf(invitations: Sequence[Invitation]) -> bytes:
 @dataclass
 class PngCanvas:
     dpi: int = PNG_DPI
-    _fonts: dict[tuple[str, bool, int], object] = field(default_factory=dict)
+    _fonts: dict[tuple[str, bool, int, bool], Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from PIL import Image, ImageDraw
+        from PIL import Image, ImageDraw, features
 
         self.scale = self.dpi / 25.4  # px per mm
-        self.image_ = Image.new("RGB", (round(PAGE_W * self.scale), round(PAGE_H * self.scale)), "white")
+        self.image_ = Image.new(
+            "RGB", (round(PAGE_W * self.scale), round(PAGE_H * self.scale)), "white"
+        )
         self.draw = ImageDraw.Draw(self.image_)
+        self.shaping = bool(features.check("raqm"))  # HarfBuzz + FriBiDi through libraqm
 
-    def _font(self, face: FontFace, bold: bool, size: float):  # type: ignore[no-untyped-def]
+    def _font(self, face: FontFace, bold: bool, size: float, shaped: bool) -> Any:
         from PIL import ImageFont
 
         px = round(size * PT * self.scale)
-        key = (face.key, bold, px)
+        key = (face.key, bold, px, shaped)
         if key not in self._fonts:
+            engine = ImageFont.Layout.RAQM if shaped else ImageFont.Layout.BASIC
             path = face.bold if bold else face.regular
-            self._fonts[key] = ImageFont.truetype(str(path), px, layout_engine=ImageFont.Layout.BASIC)
+            self._fonts[key] = ImageFont.truetype(str(path), px, layout_engine=engine)
         return self._fonts[key]
 
-    def _runs(self, text: str) -> list[tuple[FontFace, str]]:
-        """Pieces of text that one font can draw (Ethiopic beside Latin digits, ...)."""
-        runs: list[tuple[FontFace, str]] = []
-        for char in text:
+    def _runs(self, text: str, language: str) -> list[tuple[FontFace, str, bool]]:
+        """Pieces that one font draws, and whether raqm shapes the piece right to left.
+
+        A right-to-left line is one piece for raqm (DejaVu has Latin and Arabic script); other
+        lines switch font where a glyph is missing (Ethiopic beside Latin digits, ...).
+        """
+        if language in RTL_LANGUAGES and self.shaping:
+            return [(font_faces()[0], text, True)]
+        runs: list[tuple[FontFace, str, bool]] = []
+        for char in visual(text, language):
             if char.isspace():
                 face = runs[-1][0] if runs else font_faces()[0]
             else:
                 face = face_for(char) or font_faces()[0]
             if runs and runs[-1][0] == face:
-                runs[-1] = (face, runs[-1][1] + char)
+                runs[-1] = (face, runs[-1][1] + char, False)
             else:
-                runs.append((face, char))
+                runs.append((face, char, False))
         return runs
 
-    def width(self, text: str, size: float, bold: bool) -> float:
-        return sum(self._font(face, bold, size).getlength(piece) for face, piece in self._runs(text)) / self.scale
+    def width(self, text: str, language: str, size: float, bold: bool) -> float:
+        total = 0.0
+        for face, piece, rtl in self._runs(text, language):
+            font = self._font(face, bold, size, rtl)
+            total += font.getlength(
+                piece, direction="rtl" if rtl else None, language=language if rtl else None
+            )
+        return total / self.scale
 
-    def text(self, x: float, y: float, text: str, size: float, bold: bool) -> None:
+    def text(self, x: float, y: float, text: str, language: str, size: float, bold: bool) -> None:
         left = x * self.scale
-        for face, piece in self._runs(text):
-            font = self._font(face, bold, size)
-            self.draw.text((left, y * self.scale), piece, font=font, fill=(20, 20, 20))
-            left += font.getlength(piece)
+        for face, piece, rtl in self._runs(text, language):
+            font = self._font(face, bold, size, rtl)
+            direction, lang = ("rtl", language) if rtl else (None, None)
+            self.draw.text(
+                (left, y * self.scale),
+                piece,
+                font=font,
+                fill=(20, 20, 20),
+                direction=direction,
+                language=lang,
+            )
+            left += font.getlength(piece, direction=direction, language=lang)
 
     def image(self, png: bytes, x: float, y: float, w: float) -> None:
         from PIL import Image
 
         side = round(w * self.scale)
-        qr = Image.open(io.BytesIO(png)).convert("RGB").resize((side, side), Image.Resampling.NEAREST)
+        qr = (
+            Image.open(io.BytesIO(png))
+            .convert("RGB")
+            .resize((side, side), Image.Resampling.NEAREST)
+        )
         self.image_.paste(qr, (round(x * self.scale), round(y * self.scale)))
 
     def rule(self, x1: float, x2: float, y: float) -> None:

@@ -83,7 +83,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-OUTBOX_PER_SECOND = 25  # of Telegram's BROADCAST_MESSAGES_PER_SECOND (30): 5/s left for live replies
+OUTBOX_PER_SECOND = (
+    25  # of Telegram's BROADCAST_MESSAGES_PER_SECOND (30): 5/s left for live replies
+)
 PER_CHAT_SECONDS = 1.0  # Telegram: about one message per second to one chat
 MAX_ATTEMPTS = 8  # network failures before a message is given up ("failed")
 BACKOFF_BASE = timedelta(seconds=30)  # first wait after a network failure, doubled each time
@@ -268,10 +270,14 @@ class Outbox:
             await slots.acquire()
             tasks.append(asyncio.create_task(self._deliver(message, tally, slots)))
         for outcome in await asyncio.gather(*tasks, return_exceptions=True):
-            if isinstance(outcome, BaseException):
+            if isinstance(outcome, Exception):  # the database failed: the next pass tries again
                 log.error("outbox delivery failed: %s", type(outcome).__name__)
+            elif isinstance(outcome, BaseException):  # the process is going down: let it
+                raise outcome
 
-    async def _deliver(self, message: Queued, tally: Counter[str], slots: asyncio.Semaphore) -> None:
+    async def _deliver(
+        self, message: Queued, tally: Counter[str], slots: asyncio.Semaphore
+    ) -> None:
         try:
             claimed = await self.staff.claim(message.id, self.clock())
             if claimed != GO:
@@ -303,14 +309,21 @@ class Outbox:
         if what == FLOOD:
             self.paused_until = now + timedelta(seconds=wait)
             await self.staff.settle(
-                message.id, PENDING, now, error=error, next_attempt_at=self.paused_until, refund_attempt=True
+                message.id,
+                PENDING,
+                now,
+                error=error,
+                next_attempt_at=self.paused_until,
+                refund_attempt=True,
             )
             tally[RETRY] += 1
         elif what == BLOCKED:
             await self.staff.mark_blocked(message.id, message.chat_id, now)
             tally[BLOCKED] += 1
         elif what == RETRY and attempt < MAX_ATTEMPTS:
-            await self.staff.settle(message.id, PENDING, now, error=error, next_attempt_at=now + backoff(attempt))
+            await self.staff.settle(
+                message.id, PENDING, now, error=error, next_attempt_at=now + backoff(attempt)
+            )
             tally[RETRY] += 1
         else:
             status = UNKNOWN if what == UNKNOWN else FAILED
@@ -338,7 +351,9 @@ class Outbox:
 
     async def _idle_delay(self) -> float:
         now = self.clock()
-        moments = [m for m in (await self.staff.next_due(), self.paused_until) if m is not None and m > now]
+        moments = [
+            m for m in (await self.staff.next_due(), self.paused_until) if m is not None and m > now
+        ]
         if not moments:
             return IDLE_SECONDS
         return max(0.05, min(IDLE_SECONDS, (min(moments) - now).total_seconds()))

@@ -6,7 +6,6 @@ deploy or `kill` loses nothing that was acknowledged.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from telegram import Update

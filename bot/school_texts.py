@@ -36,10 +36,16 @@ SENTENCES = {
     "informatie": N_("U vroeg om duidelijke berichten. Wij gaan korter en eenvoudiger schrijven."),
     "leren": N_("U wilt weten wat uw kind leert. Wij geven u vaker tips om thuis samen te leren."),
     "inspraak": N_("U wilt meer meepraten. Wij gaan ouders vaker om hun mening vragen."),
-    "steun": N_("Sommige gezinnen willen meer steun. Wij zeggen u waar u hulp vindt. Vraag het ons gerust."),
-    "samen": N_("U wilt andere ouders leren kennen. Wij maken meer momenten om elkaar te ontmoeten."),
+    "steun": N_(
+        "Sommige gezinnen willen meer steun. Wij zeggen u waar u hulp vindt. Vraag het ons gerust."
+    ),
+    "samen": N_(
+        "U wilt andere ouders leren kennen. Wij maken meer momenten om elkaar te ontmoeten."
+    ),
     "vertrouwen": N_("U wilt makkelijk met ons praten. U kunt altijd een afspraak maken."),
-    "partnerschap": N_("Bedankt voor uw verhalen. Wij bespreken ze met het team en zeggen u wat we eerst doen."),
+    "partnerschap": N_(
+        "Bedankt voor uw verhalen. Wij bespreken ze met het team en zeggen u wat we eerst doen."
+    ),
 }
 
 # ---- the printed invitation ------------------------------------------------------------------

@@ -103,7 +103,9 @@ class Access:
 NOBODY = Access(member_id=None)
 
 
-def permits(grant: Grant, action: Action, school_id: int, centre_of: Mapping[int, int | None]) -> bool:
+def permits(
+    grant: Grant, action: Action, school_id: int, centre_of: Mapping[int, int | None]
+) -> bool:
     """Does this one grant allow `action` at `school_id`?"""
     if action not in grant.actions:
         return False
@@ -125,7 +127,9 @@ def schools_for(access: Access, action: Action) -> list[int]:
     """The schools where this chat may do `action`, in id order."""
     schools = {g.school_id for g in access.grants if g.school_id is not None}
     schools |= set(access.centre_of)
-    return sorted(s for s in schools if any(permits(g, action, s, access.centre_of) for g in access.grants))
+    return sorted(
+        s for s in schools if any(permits(g, action, s, access.centre_of) for g in access.grants)
+    )
 
 
 def viewer_of(grant: Grant) -> str:
@@ -225,7 +229,9 @@ def reminder_window(now: datetime, closes_at: datetime | None, days: int) -> boo
 
 def common_languages(counts: Mapping[str, int], fallback: Iterable[str], limit: int) -> list[str]:
     """The `limit` languages most used at a school (not Dutch), topped up from `fallback`."""
-    ranked = [lang for lang, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if lang != "nl"]
+    ranked = [
+        lang for lang, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if lang != "nl"
+    ]
     for lang in fallback:
         if lang not in ranked and lang != "nl":
             ranked.append(lang)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import sqlite3
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from bot import cli
 from bot.cli import emit
@@ -43,7 +43,9 @@ async def make_invite(
     return {"link": invite_link(settings, token), "expires_at": expires.isoformat()}
 
 
-async def admin_invite_hook(store: SqliteStore, settings: Settings, school_id: int) -> dict[str, Any]:
+async def admin_invite_hook(
+    store: SqliteStore, settings: Settings, school_id: int
+) -> dict[str, Any]:
     """`ouderstem school add`: the new school's first admin gets in with this link."""
     made = await make_invite(store, settings, Grant(Role.ADMIN, school_id=school_id))
     return {"admin_invite_link": made["link"], "admin_invite_expires_at": made["expires_at"]}
@@ -56,7 +58,9 @@ async def cmd_staff_invite(args: argparse.Namespace, settings: Settings) -> None
     role = Role(args.role)
     if role == Role.COORDINATOR:
         if args.centre is None or args.school is not None:
-            raise OuderstemError("a coordinator belongs to a centre: use --centre ID (not --school)")
+            raise OuderstemError(
+                "a coordinator belongs to a centre: use --centre ID (not --school)"
+            )
     elif args.school is None or args.centre is not None:
         raise OuderstemError(f"a {role.value} belongs to a school: use --school ID (not --centre)")
     if not 1 <= args.days <= 30:
@@ -64,27 +68,42 @@ async def cmd_staff_invite(args: argparse.Namespace, settings: Settings) -> None
     async with SqliteStore(settings.database) as store:
         staff = StaffStore(store)
         if role == Role.COORDINATOR:
-            if not await staff.centre_exists(args.centre):
-                raise OuderstemError(f"no centre with id {args.centre} (see `ouderstem centre list`)")
-            grant = Grant(role, centre_id=args.centre)
+            centre_id = cast(int, args.centre)  # checked above
+            if not await staff.centre_exists(centre_id):
+                raise OuderstemError(f"no centre with id {centre_id} (see `ouderstem centre list`)")
+            grant = Grant(role, centre_id=centre_id)
         else:
-            if await store.school(args.school) is None:
-                raise OuderstemError(f"no school with id {args.school} (see `ouderstem school list`)")
-            grant = Grant(role, school_id=args.school, reports=bool(args.reports and role == Role.TEAM))
+            school_id = cast(int, args.school)  # checked above
+            if await store.school(school_id) is None:
+                raise OuderstemError(
+                    f"no school with id {args.school} (see `ouderstem school list`)"
+                )
+            grant = Grant(
+                role, school_id=args.school, reports=bool(args.reports and role == Role.TEAM)
+            )
         made = await make_invite(store, settings, grant, args.days)
     data = {"role": role.value, "school_id": args.school, "centre_id": args.centre, **made}
-    emit(args, data, f"Invite ({role.value}, one use, until {made['expires_at'][:10]}):\n{made['link']}")
+    emit(
+        args,
+        data,
+        f"Invite ({role.value}, one use, until {made['expires_at'][:10]}):\n{made['link']}",
+    )
 
 
 async def cmd_staff_list(args: argparse.Namespace, settings: Settings) -> None:
     async with SqliteStore(settings.database) as store:
         members = await StaffStore(store).members(args.school)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "member": member.id,
             "name": member.name,
             "roles": [
-                {"role": g.role.value, "school_id": g.school_id, "centre_id": g.centre_id, "reports": g.reports}
+                {
+                    "role": g.role.value,
+                    "school_id": g.school_id,
+                    "centre_id": g.centre_id,
+                    "reports": g.reports,
+                }
                 for g in grants
             ],
         }
@@ -120,7 +139,11 @@ async def cmd_centre_list(args: argparse.Namespace, settings: Settings) -> None:
     async with SqliteStore(settings.database) as store:
         centres = await StaffStore(store).centres()
     rows = [{"id": c, "name": n, "schools": k} for c, n, k in centres]
-    emit(args, {"centres": rows}, "\n".join(f"{c}\t{n}\t{k} schools" for c, n, k in centres) or "No centres yet.")
+    emit(
+        args,
+        {"centres": rows},
+        "\n".join(f"{c}\t{n}\t{k} schools" for c, n, k in centres) or "No centres yet.",
+    )
 
 
 async def cmd_school_join_centre(args: argparse.Namespace, settings: Settings) -> None:
@@ -131,14 +154,22 @@ async def cmd_school_join_centre(args: argparse.Namespace, settings: Settings) -
             raise OuderstemError(f"no centre with id {centre} (see `ouderstem centre list`)")
         if not await staff.join_centre(args.school, centre):
             raise OuderstemError(f"no school with id {args.school} (see `ouderstem school list`)")
-    emit(args, {"school_id": args.school, "centre_id": centre},
-         f"School {args.school} is now in centre {centre}." if centre else f"School {args.school} is in no centre.")
+    emit(
+        args,
+        {"school_id": args.school, "centre_id": centre},
+        f"School {args.school} is now in centre {centre}."
+        if centre
+        else f"School {args.school} is in no centre.",
+    )
 
 
 async def cmd_outbox_status(args: argparse.Namespace, settings: Settings) -> None:
     async with SqliteStore(settings.database) as store:
         counts = await StaffStore(store).outbox_counts()
-    lines = [f"{kind}\t" + ", ".join(f"{s} {n}" for s, n in sorted(by.items())) for kind, by in sorted(counts.items())]
+    lines = [
+        f"{kind}\t" + ", ".join(f"{s} {n}" for s, n in sorted(by.items()))
+        for kind, by in sorted(counts.items())
+    ]
     emit(args, {"outbox": counts}, "\n".join(lines) or "The outbox is empty.")
 
 
@@ -171,7 +202,9 @@ def register(sub: Any) -> None:
     """Add `staff`, `centre`, `outbox` and `school join-centre` to the `ouderstem` parser."""
     staff = _subparsers(sub, "staff", "school staff, brugfiguren and coordinators")
     invite = _with_json(staff.add_parser("invite", help="print a one-time invite link"))
-    invite.add_argument("--role", required=True, choices=[r.value for r in (*INVITABLE, Role.COORDINATOR)])
+    invite.add_argument(
+        "--role", required=True, choices=[r.value for r in (*INVITABLE, Role.COORDINATOR)]
+    )
     invite.add_argument("--school", type=int, help="school id (admin, team, brugfiguur)")
     invite.add_argument("--centre", type=int, help="centre id (coordinator)")
     invite.add_argument("--reports", action="store_true", help="a team member may read reports")
@@ -198,7 +231,9 @@ def register(sub: Any) -> None:
     join.set_defaults(run=cmd_school_join_centre)
 
     outbox = _subparsers(sub, "outbox", "messages the bot sends on its own")
-    _with_json(outbox.add_parser("status", help="messages per kind and status")).set_defaults(run=cmd_outbox_status)
+    _with_json(outbox.add_parser("status", help="messages per kind and status")).set_defaults(
+        run=cmd_outbox_status
+    )
 
 
 if admin_invite_hook not in cli.SCHOOL_ADDED_HOOKS:

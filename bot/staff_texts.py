@@ -40,7 +40,9 @@ WHAT_ADMIN = N_(
 )
 WHAT_TEAM = N_("Start de school een teambevraging? Dan krijgt u hier de link.")
 WHAT_FOLLOW = N_("/status – hoe loopt een ronde?")
-OPEN_TEAM_ROUND = N_("Er loopt nu een teambevraging, tot en met {date}. Doe mee via deze link:\n{link}")
+OPEN_TEAM_ROUND = N_(
+    "Er loopt nu een teambevraging, tot en met {date}. Doe mee via deze link:\n{link}"
+)
 PICK_SCHOOL = N_("Voor welke school?")
 INVITE_PICK_ROLE = N_("Wie nodigt u uit voor {school}? Kies de rol.")
 INVITE_READY = N_(
@@ -59,8 +61,7 @@ RONDE_FLOW = N_("Welke bevraging wilt u starten voor {school}?")
 RONDE_TOPIC = N_("Over welk thema gaat de dialoog?")
 NO_TOPIC = N_("Geen thema")
 RONDE_GROUPS = N_(
-    "Voor wie is de link?\n"
-    "Met een eigen link per klas of graad kunt u later per groep opvolgen."
+    "Voor wie is de link?\nMet een eigen link per klas of graad kunt u later per groep opvolgen."
 )
 GROUPS_ALL = N_("Hele school")
 GROUPS_TYPE = N_("Per klas of graad")
@@ -70,7 +71,9 @@ RONDE_GROUP_NAMES = N_(
     "Bijvoorbeeld: 1A, 1B, 2de graad"
 )
 RONDE_EXPECTED = {
-    "parents": N_("Hoeveel gezinnen wilt u bereiken? Typ een getal. Zo ziet u later hoeveel procent meedeed."),
+    "parents": N_(
+        "Hoeveel gezinnen wilt u bereiken? Typ een getal. Zo ziet u later hoeveel procent meedeed."
+    ),
     "team": N_("Hoeveel teamleden wilt u bereiken? Typ een getal."),
     "pupils": N_("Hoeveel leerlingen wilt u bereiken? Typ een getal."),
 }
@@ -176,7 +179,9 @@ FEEDBACK_SENTENCES = N_("Tik op de zinnen die u wilt toevoegen. Ze zijn vertaald
 FEEDBACK_PICK_LANGUAGE = N_("Voor welke taal hebt u een vertaling?")
 FEEDBACK_TYPE_TRANSLATION = N_("Plak of typ de vertaling in het {language}.")
 FEEDBACK_NEED_TEXT = N_("Schrijf eerst een tekst of kies een standaardzin.")
-FEEDBACK_CONFIRM = N_("Het bericht gaat naar {count} mensen. Dat kan niet ongedaan worden gemaakt. Versturen?")
+FEEDBACK_CONFIRM = N_(
+    "Het bericht gaat naar {count} mensen. Dat kan niet ongedaan worden gemaakt. Versturen?"
+)
 FEEDBACK_YES = N_("Ja, versturen")
 FEEDBACK_QUEUED = N_(
     "Het bericht wordt verstuurd naar {count} mensen. Als het klaar is, krijgt u de uitslag."

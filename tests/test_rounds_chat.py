@@ -46,16 +46,32 @@ async def test_admin_launches_a_round_per_class(staffbot: BotHarness) -> None:
     links = links_in(first)
     assert set(links) == {"1A", "1B"}
     opened = await latest_round(staffbot)
-    assert (opened.flow_id, opened.audience, opened.expected, opened.status) == ("barometer-ouders", "parents", 42, "open")
-    assert opened.closes_at == datetime(2026, 3, 16, 22, 59, 59, tzinfo=UTC)  # end of that day in Flanders
+    assert (opened.flow_id, opened.audience, opened.expected, opened.status) == (
+        "barometer-ouders",
+        "parents",
+        42,
+        "open",
+    )
+    assert opened.closes_at == datetime(
+        2026, 3, 16, 22, 59, 59, tzinfo=UTC
+    )  # end of that day in Flanders
     groups = await staffbot.store.round_groups(opened.id)
-    assert [(g.name, g.expected, g.token) for g in groups] == [("1A", 20, links["1A"]), ("1B", 22, links["1B"])]
+    assert [(g.name, g.expected, g.token) for g in groups] == [
+        ("1A", 20, links["1A"]),
+        ("1B", 22, links["1B"]),
+    ]
     # Files: a QR code per link, one PDF with a page per link, a PNG per link.
     photos = uploads(staffbot, admin.chat_id, "sendPhoto")  # type: ignore[arg-type]
-    assert [p["caption"] for p in photos] == [f"{g.name}: https://t.me/OuderstemBot?start={g.token}" for g in groups]
+    assert [p["caption"] for p in photos] == [
+        f"{g.name}: https://t.me/OuderstemBot?start={g.token}" for g in groups
+    ]
     assert all(p["photo"]["size"] > 300 for p in photos)
     documents = uploads(staffbot, admin.chat_id, "sendDocument")  # type: ignore[arg-type]
-    assert [d["document"]["filename"] for d in documents] == ["uitnodiging.pdf", "uitnodiging-1.png", "uitnodiging-2.png"]
+    assert [d["document"]["filename"] for d in documents] == [
+        "uitnodiging.pdf",
+        "uitnodiging-1.png",
+        "uitnodiging-2.png",
+    ]
     assert all(d["document"]["size"] > 10_000 for d in documents)
     assert await staffbot.store.run_read("SELECT * FROM staff_dialogues") == []
     # A parent who follows the 1B link is counted in 1B.
@@ -131,6 +147,35 @@ async def test_a_restart_mid_dialogue_loses_nothing(store, clock: MovingClock) -
     await second.application.shutdown()
 
 
+async def test_an_abandoned_dialogue_lets_typed_text_through(
+    staffbot: BotHarness, clock: MovingClock
+) -> None:
+    admin, _ = await make_admin(staffbot)
+    await admin.command("/ronde")
+    await admin.press("Barometer voor ouders")
+    await admin.press("Per klas of graad")
+    clock.advance(hours=2, minutes=1)
+    replies = await admin.text("1A, 1B")  # hours later: not taken as group names
+    assert texts_of(replies) == t("nl", texts.NOTHING_ACTIVE)
+    await admin.command("/ronde")  # a new dialogue starts cleanly
+    assert "Welke bevraging" in admin.last_text()
+
+
+async def test_double_tap_on_start_launches_one_round(staffbot: BotHarness) -> None:
+    admin, _ = await make_admin(staffbot)
+    await admin.command("/ronde")
+    await admin.press("Barometer voor ouders")
+    await admin.press("Hele school")
+    await admin.press("Weet ik niet")
+    await admin.press("1 wk")
+    confirm = admin.last_with_keyboard()
+    assert confirm is not None
+    data = confirm["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await admin.press_data(data, dict(confirm))
+    assert texts_of(await admin.press_data(data, dict(confirm))) == staff_texts.BUTTON_OLD
+    assert len(await staffbot.store.rounds()) == 1
+
+
 async def test_groups_as_last_time(staffbot: BotHarness) -> None:
     admin, _ = await make_admin(staffbot)
     await launch(admin, groups="1A, 1B")
@@ -156,7 +201,9 @@ async def test_team_round_link_reaches_the_team_through_the_outbox(staffbot: Bot
     assert "De teambevraging is gestart" in text and "1 teamleden krijgen de link" in text
     opened = await latest_round(staffbot)
     assert (opened.audience, opened.expected) == ("team", 18)
-    assert [d["document"]["filename"] for d in uploads(staffbot, admin.chat_id, "sendDocument")] == ["teambevraging.pdf"]  # type: ignore[arg-type]
+    assert [
+        d["document"]["filename"] for d in uploads(staffbot, admin.chat_id, "sendDocument")
+    ] == ["teambevraging.pdf"]  # type: ignore[arg-type]
     team.replies(), brug.replies()
     assert await drain(staffbot) == {"sent": 1}
     got = texts_of(team.replies())
@@ -179,7 +226,9 @@ async def test_a_new_team_member_hears_of_the_open_team_round(staffbot: BotHarne
 # ---- /status ---------------------------------------------------------------------------------
 
 
-async def test_status_per_group_and_language_hides_small_groups(staffbot: BotHarness, clock: MovingClock) -> None:
+async def test_status_per_group_and_language_hides_small_groups(
+    staffbot: BotHarness, clock: MovingClock
+) -> None:
     admin, _ = await make_admin(staffbot)
     replies = await launch(admin, groups="1A, 1B", expected="20, 22")
     links = links_in(replies[0]["text"])
@@ -209,8 +258,19 @@ def test_status_text_of_a_closed_round_without_groups() -> None:
     from bot.store.staff import StatusCell
 
     closed = Round(
-        1, 1, "barometer-ouders", 1, "parents", None, "t" * 22, "closed", None, START, START + timedelta(days=7),
-        START + timedelta(days=2), START,
+        1,
+        1,
+        "barometer-ouders",
+        1,
+        "parents",
+        None,
+        "t" * 22,
+        "closed",
+        None,
+        START,
+        START + timedelta(days=7),
+        START + timedelta(days=2),
+        START,
     )
     text = status_text(closed, "School", [StatusCell(None, "nl", "completed", 2)], [], START, 5)
     assert "Gesloten op 4 maart 2026." in text
@@ -248,7 +308,9 @@ async def test_saying_no_keeps_the_round_open(staffbot: BotHarness) -> None:
     assert (await latest_round(staffbot)).status == "open"
 
 
-async def test_rounds_close_by_themselves_at_their_date(staffbot: BotHarness, clock: MovingClock) -> None:
+async def test_rounds_close_by_themselves_at_their_date(
+    staffbot: BotHarness, clock: MovingClock
+) -> None:
     admin, _ = await make_admin(staffbot)
     await launch(admin, weeks=1)
     keeper = staffbot.deps.services["rounds"]
@@ -267,7 +329,9 @@ def test_the_housekeeping_job_is_scheduled(staffbot: BotHarness) -> None:
 # ---- reminders -------------------------------------------------------------------------------
 
 
-async def test_reminders_go_once_to_who_started_and_can_be_reminded(staffbot: BotHarness, clock: MovingClock) -> None:
+async def test_reminders_go_once_to_who_started_and_can_be_reminded(
+    staffbot: BotHarness, clock: MovingClock
+) -> None:
     admin, _ = await make_admin(staffbot)
     token = links_in((await launch(admin, weeks=2))[0]["text"])[""]
     keeper = staffbot.deps.services["rounds"]
@@ -299,7 +363,9 @@ async def test_reminders_go_once_to_who_started_and_can_be_reminded(staffbot: Bo
     assert button_labels(reminder[0]) == ["▶️ Verder"]
     assert len(turkish.replies()) == 1
     assert [p.replies() for p in (finished, quiet, blocked, pauser)] == [[], [], [], []]
-    rows = await staffbot.store.run_read("SELECT language FROM outbox WHERE kind = 'reminder' ORDER BY id")
+    rows = await staffbot.store.run_read(
+        "SELECT language FROM outbox WHERE kind = 'reminder' ORDER BY id"
+    )
     assert sorted(r[0] for r in rows) == ["nl", "tr"]
 
     # "Verder" picks up the questions where the parent was.
@@ -315,7 +381,9 @@ async def test_reminders_go_once_to_who_started_and_can_be_reminded(staffbot: Bo
     assert (await keeper.tick())["reminders"] == 0
 
 
-async def test_a_queued_reminder_is_not_sent_to_someone_who_just_finished(staffbot: BotHarness, clock: MovingClock) -> None:
+async def test_a_queued_reminder_is_not_sent_to_someone_who_just_finished(
+    staffbot: BotHarness, clock: MovingClock
+) -> None:
     admin, _ = await make_admin(staffbot)
     token = links_in((await launch(admin, weeks=1))[0]["text"])[""]
     parent = await parent_answers(staffbot, token, answers=21)
@@ -327,7 +395,9 @@ async def test_a_queued_reminder_is_not_sent_to_someone_who_just_finished(staffb
     assert parent.replies() == []
 
 
-async def test_team_reminders_also_reach_who_did_not_start(staffbot: BotHarness, clock: MovingClock) -> None:
+async def test_team_reminders_also_reach_who_did_not_start(
+    staffbot: BotHarness, clock: MovingClock
+) -> None:
     admin, _ = await make_admin(staffbot)
     waiting = await join(staffbot, await invite(admin, "Teamlid"))
     begun = await join(staffbot, await invite(admin, "Teamlid"))
@@ -341,7 +411,9 @@ async def test_team_reminders_also_reach_who_did_not_start(staffbot: BotHarness,
     clock.advance(days=5)
     for person in (admin, waiting, begun, brug):
         person.replies()
-    assert (await staffbot.deps.services["rounds"].tick())["reminders"] == 3  # admin, waiting, begun
+    assert (await staffbot.deps.services["rounds"].tick())[
+        "reminders"
+    ] == 3  # admin, waiting, begun
     await drain(staffbot)
     assert "Herinnering: de teambevraging" in texts_of(waiting.replies())
     assert "Herinnering: de teambevraging" in texts_of(admin.replies())

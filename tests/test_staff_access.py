@@ -7,8 +7,6 @@ schools or rounds; staff commands work only in private chats.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from bot import school_texts, staff_texts
@@ -19,6 +17,7 @@ from bot.store.staff import StaffStore
 from tests.conftest import BotHarness
 from tests.test_staff_support import (
     MovingClock,
+    admin_payload,
     button_labels,
     clock,
     invite,
@@ -51,10 +50,10 @@ async def test_school_add_invite_makes_an_admin_once(staffbot: BotHarness) -> No
     invites = await staffbot.store.run_read("SELECT token_hash, used_at FROM staff_invites")
     assert len(invites) == 1 and invites[0][1] is not None
     # The token itself is stored nowhere: only its hash.
-    token = admin.all_messages()[0]  # the welcome; the link came from the command line
-    del token
-    payload_rows = await staffbot.store.run_read("SELECT * FROM staff_invites")
-    assert all("inv-" not in str(v) for v in payload_rows[0])
+    token = await admin_payload(staffbot, school)
+    rows = await staffbot.store.run_read("SELECT * FROM staff_invites")
+    assert all(token[len("inv-") :] not in str(value) for row in rows for value in row)
+    assert "Regenboog" in admin.all_messages()[0]["text"]
 
 
 async def test_an_invite_works_once(staffbot: BotHarness) -> None:
@@ -77,7 +76,9 @@ async def test_an_invite_expires(staffbot: BotHarness, clock: MovingClock) -> No
     assert texts_of(await late.command("/status")) == REFUSAL
 
 
-@pytest.mark.parametrize("payload", ["inv-", "inv-short", "inv-" + "A" * 22, "inv-" + "x" * 80, "inv-ab|cd" * 3])
+@pytest.mark.parametrize(
+    "payload", ["inv-", "inv-short", "inv-" + "A" * 22, "inv-" + "x" * 80, "inv-ab|cd" * 3]
+)
 async def test_unknown_invites_are_refused_alike(staffbot: BotHarness, payload: str) -> None:
     await make_admin(staffbot)
     replies = await staffbot.user().command("/start", payload)
@@ -100,8 +101,11 @@ async def test_admin_invites_each_role(staffbot: BotHarness) -> None:
         "ON m.id = r.member_id ORDER BY r.id"
     )
     assert [tuple(r)[1:] for r in rows] == [
-        ("admin", 0, school.id), ("team", 0, school.id), ("team", 1, school.id),
-        ("brugfiguur", 0, school.id), ("admin", 0, school.id),
+        ("admin", 0, school.id),
+        ("team", 0, school.id),
+        ("team", 1, school.id),
+        ("brugfiguur", 0, school.id),
+        ("admin", 0, school.id),
     ]
 
 
@@ -129,14 +133,20 @@ async def test_coordinator_follows_the_schools_of_the_centre(staffbot: BotHarnes
     store = StaffStore(staffbot.store)
     centre = await store.add_centre("Onderwijscentrum Gent", staffbot.deps.clock())
     await store.join_centre(school.id, centre)
-    made = await make_invite(staffbot.store, staffbot.deps.settings, Grant(Role.COORDINATOR, centre_id=centre))
+    made = await make_invite(
+        staffbot.store, staffbot.deps.settings, Grant(Role.COORDINATOR, centre_id=centre)
+    )
     coordinator = await join(staffbot, made["link"].split("start=")[1])
     assert "coördinator bij Onderwijscentrum Gent" in coordinator.all_messages()[-1]["text"]
     await launch(admin)
     opened = (await staffbot.store.rounds(school.id))[0]
     other_round = await staffbot.store.open_round(
-        school_id=other.id, flow_id="barometer-ouders", flow_version=1, audience="parents",
-        token="T" * 22, at=staffbot.deps.clock(),
+        school_id=other.id,
+        flow_id="barometer-ouders",
+        flow_version=1,
+        audience="parents",
+        token="T" * 22,
+        at=staffbot.deps.clock(),
     )
     assert "Begonnen: 0" in texts_of(await coordinator.command("/status", str(opened.id)))
     assert texts_of(await coordinator.command("/status", str(other_round.id))) == REFUSAL
@@ -147,7 +157,9 @@ async def test_coordinator_follows_the_schools_of_the_centre(staffbot: BotHarnes
 
 
 @pytest.mark.parametrize("command", STAFF_COMMANDS)
-async def test_a_stranger_is_refused_every_staff_command(staffbot: BotHarness, command: str) -> None:
+async def test_a_stranger_is_refused_every_staff_command(
+    staffbot: BotHarness, command: str
+) -> None:
     await make_admin(staffbot)
     stranger = staffbot.user(language_code="en")
     replies = await stranger.command(command)
@@ -157,7 +169,9 @@ async def test_a_stranger_is_refused_every_staff_command(staffbot: BotHarness, c
 
 
 @pytest.mark.parametrize("command", STAFF_COMMANDS)
-async def test_a_parent_is_refused_and_can_go_on_answering(staffbot: BotHarness, command: str) -> None:
+async def test_a_parent_is_refused_and_can_go_on_answering(
+    staffbot: BotHarness, command: str
+) -> None:
     admin, _ = await make_admin(staffbot)
     await launch(admin)
     opened = (await staffbot.store.rounds())[0]
@@ -169,13 +183,15 @@ async def test_a_parent_is_refused_and_can_go_on_answering(staffbot: BotHarness,
     assert replies[-1]["text"].startswith("Vraag 5 van 22")  # the survey goes on
 
 
-async def test_a_refusal_does_not_say_whether_a_round_or_school_exists(staffbot: BotHarness) -> None:
+async def test_a_refusal_does_not_say_whether_a_round_or_school_exists(
+    staffbot: BotHarness,
+) -> None:
     admin_a, _ = await make_admin(staffbot)
     admin_b, _ = await make_admin(staffbot, await new_school(staffbot, "GO! Atheneum"))
     await launch(admin_b)
     theirs = (await staffbot.store.rounds())[-1]
     answers = []
-    for arg in (str(theirs.id), "999", "0"):
+    for arg in (str(theirs.id), "999", "0", "9" * 30):
         answers.append(texts_of(await admin_a.command("/status", arg)))
         answers.append(texts_of(await admin_a.command("/sluit", arg)))
     assert set(answers) == {REFUSAL}
@@ -198,10 +214,11 @@ async def test_forged_buttons_are_checked_like_commands(staffbot: BotHarness) ->
         f"x|sc|inv|{school_b.id}",
         f"x|iv|{school_a.id}|coordinator",
         "x|fr|1",
-        "x|r|abcdef12|go|-",
-        "x|f|abcdef12|yes|-",
         "x|zzz",
         "x|st|1|2|3|4|5",
+        "x|st|²",
+        "x|st|99999999999999999999999",
+        f"x|sc|sta|{school_b.id}0000000000000000000000",
     ):
         replies = await admin_a.press_data(data)
         assert texts_of(replies) == REFUSAL, data
@@ -210,7 +227,18 @@ async def test_forged_buttons_are_checked_like_commands(staffbot: BotHarness) ->
     assert await table(staffbot, "staff_dialogues") == []
 
 
-async def test_team_member_without_reports_is_refused_all_but_answering(staffbot: BotHarness) -> None:
+async def test_a_dialogue_button_without_a_dialogue(staffbot: BotHarness) -> None:
+    admin, _ = await make_admin(staffbot)
+    stranger = staffbot.user()
+    for data in ("x|r|abcdef12|go|-", "x|f|abcdef12|yes|-"):
+        assert texts_of(await admin.press_data(data)) == staff_texts.BUTTON_OLD  # e.g. a double tap
+        assert texts_of(await stranger.press_data(data)) == REFUSAL
+    assert await staffbot.store.rounds() == []
+
+
+async def test_team_member_without_reports_is_refused_all_but_answering(
+    staffbot: BotHarness,
+) -> None:
     admin, _ = await make_admin(staffbot)
     team = await join(staffbot, await invite(admin, "Teamlid"))
     reader = await join(staffbot, await invite(admin, "Teamlid dat rapporten"))
@@ -248,7 +276,9 @@ async def test_a_stale_dialogue_button_is_refused_kindly(staffbot: BotHarness) -
     await admin.command("/ronde")
     old = admin.last_with_keyboard()
     await admin.command("/ronde")  # a new dialogue replaces the first
-    replies = await admin.press_data(old["reply_markup"]["inline_keyboard"][0][0]["callback_data"], old)  # type: ignore[index]
+    replies = await admin.press_data(
+        old["reply_markup"]["inline_keyboard"][0][0]["callback_data"], old
+    )  # type: ignore[index]
     assert texts_of(replies) == staff_texts.BUTTON_OLD
 
 
@@ -275,4 +305,3 @@ async def test_forget_removes_staff_access(staffbot: BotHarness) -> None:
 def test_refusal_is_polite_and_short() -> None:
     assert len(REFUSAL) < 120
     assert "school" not in REFUSAL.lower()
-    assert timedelta(days=7)  # invites last a week (bot.staff.INVITE_DAYS)

@@ -31,7 +31,9 @@ SCHOOL = "Basisschool De Regenboog"
 TURKISH = {
     school_texts.FEEDBACK_HEADER: "{school} okulundan anket hakkında mesaj. Katıldığınız için teşekkürler!",
     school_texts.FEEDBACK_IN_DUTCH: "Okul Felemenkçe yazdı:",
-    school_texts.SENTENCES["welkom"]: "Daha sıcak bir karşılama istediniz. Velileri daha sık kişisel olarak selamlayacağız.",
+    school_texts.SENTENCES[
+        "welkom"
+    ]: "Daha sıcak bir karşılama istediniz. Velileri daha sık kişisel olarak selamlayacağız.",
 }
 
 
@@ -66,7 +68,9 @@ async def test_feedback_reaches_everyone_who_took_part(staffbot: BotHarness, tur
     assert texts_of(replies) == staff_texts.FEEDBACK_PICK_ROUND
     replies = await admin.press("Barometer voor ouders")
     assert "Schrijf in het Nederlands" in texts_of(replies)
-    replies = await admin.text("Veel ouders willen meer uitleg over huiswerk. Vanaf mei is er elke maand een infomoment.")
+    replies = await admin.text(
+        "Veel ouders willen meer uitleg over huiswerk. Vanaf mei is er elke maand een infomoment."
+    )
     menu = texts_of(replies)
     assert f"Bericht van {SCHOOL} over de vragenlijst." in menu
     assert "4 mensen krijgen het" in menu
@@ -78,7 +82,9 @@ async def test_feedback_reaches_everyone_who_took_part(staffbot: BotHarness, tur
     replies = await admin.press("Vertaling toevoegen")
     assert button_labels(replies[-1]) == ["Arabisch", "Turks", "Annuleren"]
     await admin.press("Turks")
-    replies = await admin.text("Birçok veli ödev hakkında daha fazla açıklama istiyor. Mayıs'tan itibaren her ay bilgi anı var.")
+    replies = await admin.text(
+        "Birçok veli ödev hakkında daha fazla açıklama istiyor. Mayıs'tan itibaren her ay bilgi anı var."
+    )
     assert "Vertalingen: Turks." in texts_of(replies)
     replies = await admin.press("Versturen")
     assert "Het bericht gaat naar 4 mensen" in texts_of(replies)
@@ -103,9 +109,18 @@ async def test_feedback_reaches_everyone_who_took_part(staffbot: BotHarness, tur
 
     notice = texts_of(admin.replies())
     assert "3 verstuurd, 0 nog bezig" in notice and "1 niet bereikbaar" in notice
-    rows = await staffbot.store.run_read("SELECT language, status FROM outbox WHERE kind = 'feedback'")
-    assert sorted(tuple(r) for r in rows) == [("ar", "sent"), ("nl", "blocked"), ("nl", "sent"), ("tr", "sent")]
-    await admin.press_data(f"x|fr|{(await staffbot.store.run_read('SELECT id FROM outbox_batches'))[0][0]}")
+    rows = await staffbot.store.run_read(
+        "SELECT language, status FROM outbox WHERE kind = 'feedback'"
+    )
+    assert sorted(tuple(r) for r in rows) == [
+        ("ar", "sent"),
+        ("nl", "blocked"),
+        ("nl", "sent"),
+        ("tr", "sent"),
+    ]
+    await admin.press_data(
+        f"x|fr|{(await staffbot.store.run_read('SELECT id FROM outbox_batches'))[0][0]}"
+    )
     assert "3 verstuurd" in admin.last_text()
 
 
@@ -182,12 +197,33 @@ async def test_send_pressed_twice_sends_once(staffbot: BotHarness) -> None:
 
 
 def test_feedback_message_in_dutch_and_in_another_language() -> None:
-    data = {"text": "We gaan meer uitleggen.", "sentences": ["informatie"], "translations": {"tr": "Daha çok anlatacağız."}}
+    data = {
+        "text": "We gaan meer uitleggen.",
+        "sentences": ["informatie"],
+        "translations": {"tr": "Daha çok anlatacağız."},
+    }
     dutch = compose_feedback("nl", "School X", data)
     assert dutch == "\n\n".join(
-        [t("nl", school_texts.FEEDBACK_HEADER, school="School X"), "We gaan meer uitleggen.", school_texts.SENTENCES["informatie"]]
+        [
+            t("nl", school_texts.FEEDBACK_HEADER, school="School X"),
+            "We gaan meer uitleggen.",
+            school_texts.SENTENCES["informatie"],
+        ]
     )
     turkish = compose_feedback("tr", "School X", data)
     assert "Daha çok anlatacağız." in turkish
     assert turkish.endswith("We gaan meer uitleggen.\n\n" + school_texts.SENTENCES["informatie"])
-    assert len(compose_feedback("tr", "S", {"text": "x" * 1200, "translations": {"tr": "y" * 1200}, "sentences": list(school_texts.SENTENCES)})) <= 4096
+    assert (
+        len(
+            compose_feedback(
+                "tr",
+                "S",
+                {
+                    "text": "x" * 1200,
+                    "translations": {"tr": "y" * 1200},
+                    "sentences": list(school_texts.SENTENCES),
+                },
+            )
+        )
+        <= 4096
+    )

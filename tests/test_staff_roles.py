@@ -49,9 +49,7 @@ def access(*grants: Grant) -> Access:
 
 
 @pytest.mark.parametrize("action", list(Action))
-@pytest.mark.parametrize(
-    "grant", [ADMIN_1, TEAM_1, BRUG_1, COORD_7], ids=lambda g: g.role.value
-)
+@pytest.mark.parametrize("grant", [ADMIN_1, TEAM_1, BRUG_1, COORD_7], ids=lambda g: g.role.value)
 def test_each_role_may_do_exactly_its_actions(grant: Grant, action: Action) -> None:
     allowed = action in MATRIX[grant.role]
     if allowed:

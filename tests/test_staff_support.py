@@ -73,7 +73,9 @@ async def admin_payload(harness: BotHarness, school: School) -> str:
     return str(made["admin_invite_link"]).split("start=", 1)[1]
 
 
-async def make_admin(harness: BotHarness, school: School | None = None) -> tuple[SimulatedUser, School]:
+async def make_admin(
+    harness: BotHarness, school: School | None = None
+) -> tuple[SimulatedUser, School]:
     school = school or await new_school(harness)
     admin = harness.user(first_name="Directeur")
     replies = await admin.command("/start", await admin_payload(harness, school))

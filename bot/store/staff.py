@@ -187,9 +187,7 @@ class StaffStore:
         )
         if not rows:
             return Access(member_id=None)
-        grants = tuple(
-            Grant(Role(r[1]), r[2], r[3], bool(r[4])) for r in rows if r[1] is not None
-        )
+        grants = tuple(Grant(Role(r[1]), r[2], r[3], bool(r[4])) for r in rows if r[1] is not None)
         school_ids = sorted({g.school_id for g in grants if g.school_id is not None})
         centre_ids = sorted({g.centre_id for g in grants if g.centre_id is not None})
         centre_of: dict[int, int | None] = {}
@@ -214,7 +212,9 @@ class StaffStore:
         return Member(*row) if row else None
 
     async def member_by_id(self, member_id: int) -> Member | None:
-        row = await self._one("SELECT id, chat_id, name FROM staff_members WHERE id = ?", (member_id,))
+        row = await self._one(
+            "SELECT id, chat_id, name FROM staff_members WHERE id = ?", (member_id,)
+        )
         return Member(*row) if row else None
 
     async def members(self, school_id: int | None = None) -> list[tuple[Member, list[Grant]]]:
@@ -248,7 +248,9 @@ class StaffStore:
 
         async def op(conn: Conn) -> int:
             if school_id is None:
-                cur = await conn.execute("DELETE FROM staff_roles WHERE member_id = ?", (member_id,))
+                cur = await conn.execute(
+                    "DELETE FROM staff_roles WHERE member_id = ?", (member_id,)
+                )
             else:
                 cur = await conn.execute(
                     "DELETE FROM staff_roles WHERE member_id = ? AND school_id = ?",
@@ -317,7 +319,9 @@ class StaffStore:
                 "INSERT OR IGNORE INTO staff_members(chat_id, name, created_at) VALUES (?, ?, ?)",
                 (chat_id, name, ts(at)),
             )
-            async with conn.execute("SELECT id FROM staff_members WHERE chat_id = ?", (chat_id,)) as cur:
+            async with conn.execute(
+                "SELECT id FROM staff_members WHERE chat_id = ?", (chat_id,)
+            ) as cur:
                 member_row = await cur.fetchone()
             assert member_row is not None
             member_id = int(member_row[0])
@@ -336,8 +340,14 @@ class StaffStore:
                 await conn.execute(
                     "INSERT INTO staff_roles(member_id, role, school_id, centre_id, reports, "
                     "granted_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (member_id, grant.role.value, grant.school_id, grant.centre_id,
-                     int(grant.reports), ts(at)),
+                    (
+                        member_id,
+                        grant.role.value,
+                        grant.school_id,
+                        grant.centre_id,
+                        int(grant.reports),
+                        ts(at),
+                    ),
                 )
             await conn.execute(
                 "UPDATE staff_invites SET used_at = ?, used_by = ? WHERE token_hash = ?",
@@ -382,7 +392,9 @@ class StaffStore:
         if not school_ids:
             return {}
         marks = ",".join("?" * len(school_ids))
-        rows = await self._read(f"SELECT id, name FROM schools WHERE id IN ({marks})", list(school_ids))
+        rows = await self._read(
+            f"SELECT id, name FROM schools WHERE id IN ({marks})", list(school_ids)
+        )
         return {r[0]: r[1] for r in rows}
 
     # ---- dialogues -----------------------------------------------------------------------------
@@ -397,7 +409,9 @@ class StaffStore:
             return None
         return Dialogue(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), _dt(row[6]))
 
-    async def save_dialogue(self, dialogue: Dialogue, at: datetime, update_id: int | None = None) -> None:
+    async def save_dialogue(
+        self, dialogue: Dialogue, at: datetime, update_id: int | None = None
+    ) -> None:
         async def op(conn: Conn) -> None:
             await self._claim(conn, update_id, at)
             await conn.execute(
@@ -573,7 +587,9 @@ class StaffStore:
                 batch_id = cur.lastrowid
             added = await _insert_messages(conn, messages, batch_id, at)
             if end_dialogue_of is not None:
-                await conn.execute("DELETE FROM staff_dialogues WHERE chat_id = ?", (end_dialogue_of,))
+                await conn.execute(
+                    "DELETE FROM staff_dialogues WHERE chat_id = ?", (end_dialogue_of,)
+                )
             return batch_id, added
 
         return await self.store.run_write(op)
@@ -614,7 +630,8 @@ class StaffStore:
             if blocked:
                 outcome = BLOCKED
             elif kind == "reminder" and (
-                no_reminders or not await _reminder_still_wanted(conn, round_id, respondent_id, chat_id, now)
+                no_reminders
+                or not await _reminder_still_wanted(conn, round_id, respondent_id, chat_id, now)
             ):
                 outcome = CANCELLED
             if outcome == GO:
@@ -719,7 +736,8 @@ class StaffStore:
             results = []
             for r in rows:
                 async with conn.execute(
-                    "SELECT status, COUNT(*) FROM outbox WHERE batch_id = ? GROUP BY status", (r[0],)
+                    "SELECT status, COUNT(*) FROM outbox WHERE batch_id = ? GROUP BY status",
+                    (r[0],),
                 ) as cur:
                     counts = {s: n for s, n in await cur.fetchall()}
                 await conn.execute(
@@ -796,7 +814,9 @@ async def _reminder_still_wanted(
     if row is None or row[0] != "open" or (row[1] and datetime.fromisoformat(row[1]) <= now):
         return False
     if respondent_id is not None:
-        async with conn.execute("SELECT status FROM respondents WHERE id = ?", (respondent_id,)) as cur:
+        async with conn.execute(
+            "SELECT status FROM respondents WHERE id = ?", (respondent_id,)
+        ) as cur:
             status = await cur.fetchone()
         return status is not None and status[0] in ("waiting", "paused")
     async with conn.execute(

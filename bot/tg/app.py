@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from collections.abc import Callable
 
 from telegram import BotCommand, Update
@@ -19,12 +21,15 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import texts
+from bot import school_texts, texts
 from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, t
 from bot.tg import parent
-from bot.tg.deps import DEPS_KEY, Deps
+from bot.tg.deps import DEPS_KEY, ChatOrderedProcessor, Deps
 
 log = logging.getLogger(__name__)
+
+# RetryAfter.retry_after as a timedelta (PTB 22's coming default); without it every 429 warns.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 PRIVATE = filters.ChatType.PRIVATE
 # Staff modules add their handlers in this group, before the parent's catch-alls.
@@ -65,7 +70,8 @@ def build_application(
         .token(settings.require_token())
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
-        .concurrent_updates(256)  # parents in parallel; one parent in order (bot.tg.deps)
+        # Parents in parallel; one parent's updates in arrival order (bot.tg.deps).
+        .concurrent_updates(ChatOrderedProcessor(256))
         .post_init(_post_init)
     )
     if request is not None:
@@ -112,6 +118,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
             BotCommand("taal", t(language, texts.CMD_TAAL)),
             BotCommand("vergeet", t(language, texts.CMD_VERGEET)),
             BotCommand("voorlezen", t(language, texts.CMD_VOORLEZEN)),
+            BotCommand("geenherinnering", t(language, school_texts.CMD_GEENHERINNERING)),
         ]
         try:
             await bot.set_my_commands(commands, language_code=code)
@@ -135,11 +142,17 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_chat.type != "private":
         return
     deps: Deps = context.application.bot_data[DEPS_KEY]
+    if update.callback_query:
+        # The handler may have answered it already: Telegram refuses a second answer.
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer()
     try:
         chat = await deps.store.chat(update.effective_chat.id)
         language = parent.language_of(chat, update)
-        if update.callback_query:
-            await update.callback_query.answer()
         await update.effective_chat.send_message(t(language, texts.ERROR))
+        if isinstance(error, TelegramError):
+            # A reply failed on its way out after the answer was stored: without the question
+            # the parent has nothing to tap, and tapping the old one again does nothing.
+            await parent.show_current_question(update, deps, chat, language)
     except Exception as exc:  # the apology itself failed: nothing more to do
         log.error("could not send the error message: %s", type(exc).__name__)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -123,6 +124,8 @@ async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None =
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps) -> None:
     """/start [token]: join a round from its link, or pick up where the parent left off."""
     chat = await deps.store.chat(update.effective_chat.id)  # type: ignore[union-attr]
+    if chat is not None and chat.blocked:  # they unblocked the bot: reachable again
+        chat = await deps.store.save_chat(chat.chat_id, deps.clock(), blocked=0)
     language = language_of(chat, update)
     payload = context.args[0] if context.args else ""
     for prefix, hook in deps.start_hooks.items():
@@ -310,7 +313,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
     query = update.callback_query
     assert query is not None
     if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
-        await query.answer()
+        await answer_quietly(query)
         return
     chat = await deps.store.chat(update.effective_chat.id)
     language = language_of(chat, update)
@@ -319,19 +322,19 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
         await choose_language(update, deps, chat, button.language)
         return
     if isinstance(button, ForgetButton):
-        await query.answer()
+        await answer_quietly(query)
         await forget(update, deps, language, button.confirmed)
         return
     active = await active_of(deps, chat)
     if button is None or active is None or getattr(button, "round_id", None) != active.round.id:
-        await query.answer(t(language, texts.BUTTON_EXPIRED))
+        await answer_quietly(query, t(language, texts.BUTTON_EXPIRED))
         if active is not None and active.state.status != Status.COMPLETED:
             await continue_session(
                 update, deps, chat, active, language, welcome_back=False, update_id=update.update_id
             )
         return
     if isinstance(button, RoundButton):
-        await query.answer()
+        await answer_quietly(query)
         if button.kind == "r":
             await continue_session(
                 update, deps, chat, active, language, welcome_back=True, update_id=update.update_id
@@ -343,25 +346,25 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
     flow_key = f"{active.flow.id}@{button.version}"
     match button.kind:
         case "a":
-            await query.answer()
+            await answer_quietly(query)
             await take_turn(
                 update, deps, chat, active, language,
                 Choose(question_id=button.question_id, value=button.value or "", flow_key=flow_key),
             )
         case "d":
-            await query.answer()
+            await answer_quietly(query)
             await take_turn(update, deps, chat, active, language, engine.Done(question_id=button.question_id, flow_key=flow_key))
         case "s":
-            await query.answer()
+            await answer_quietly(query)
             await take_turn(
                 update, deps, chat, active, language,
                 engine.Skip(question_id=button.question_id, flow_key=flow_key),
             )
         case "o":
-            await query.answer()
+            await answer_quietly(query)
             await show_dutch(update, deps, active, language, button.question_id)
         case "h":
-            await query.answer()
+            await answer_quietly(query)
             audio = deps.services.get("audio")
             if audio is not None:
                 await audio.send_question(update, active.flow, button.question_id, language)
@@ -371,7 +374,7 @@ async def choose_language(update: Update, deps: Deps, chat: Chat | None, languag
     query = update.callback_query
     assert query is not None
     if language == "*" or normalize_language(language) != language:
-        await query.answer()
+        await answer_quietly(query)
         prompt, markup = render.language_menu(None)
         await reply(update, prompt, markup)
         return
@@ -379,7 +382,7 @@ async def choose_language(update: Update, deps: Deps, chat: Chat | None, languag
     chat = await deps.store.save_chat(
         chat_id, deps.clock(), update_id=update.update_id, language=language, language_confirmed=1
     )
-    await query.answer()
+    await answer_quietly(query)
     await reply(update, t(language, texts.LANGUAGE_SET))
     if chat.pending_token:
         link = await deps.store.round_by_token(chat.pending_token)
@@ -514,7 +517,7 @@ async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Dep
     url = f"https://t.me/{context.bot.username or deps.settings.bot_username}"
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(t(language, texts.OPEN_PRIVATE), url=url)]])
     if update.callback_query:
-        await update.callback_query.answer(t(language, texts.BUTTON_EXPIRED))
+        await answer_quietly(update.callback_query, t(language, texts.BUTTON_EXPIRED))
     await chat.send_message(t(language, texts.GROUP_CHAT), reply_markup=markup)
 
 
@@ -649,6 +652,16 @@ def rejection_text(reason: str, attempts: int) -> str:
         "unsupported": texts.UNSUPPORTED,
         "forwarded": texts.FORWARDED,
     }.get(reason, texts.REJECT_NEED_CHOICE)
+
+
+async def answer_quietly(query: CallbackQuery, text: str | None = None) -> None:
+    """Stop the button's spinner; best effort. Telegram refuses an answer to a tap older than
+    ~15 s (one that waited while the bot restarted), and a network error can hit it too: the
+    tap itself must still count."""
+    try:
+        await query.answer(text)
+    except TelegramError as exc:
+        log.info("callback answer skipped: %s", exc.message)
 
 
 async def edit_quietly(message: Message, text: str) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 
 from telegram import InputFile, Update
+from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot import staff_report_texts as staff_texts_report
@@ -127,6 +128,8 @@ async def on_report_button(update: Update, context: ContextTypes.DEFAULT_TYPE, d
     query = update.callback_query
     assert query is not None
     await query.answer()
+    if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
+        return  # a button on an inline or group message: reports live in private chats only
     parts = tuple((query.data or "").split("|")[1:])
     kind, args = (parts[0], parts[1:]) if parts else ("", ())
     try:

@@ -47,7 +47,8 @@ import asyncio
 import functools
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -135,7 +136,10 @@ def wake_outbox(deps: Deps) -> None:
         outbox.wake()
 
 
-def final(handler: Callable[..., Awaitable[None]]) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+def final(handler: Callable[..., Awaitable[None]]) -> Callback:
     """Guarded (chat lock, update dedupe), then stop: group 0 never sees this update."""
     inner = guarded(handler)
 
@@ -159,11 +163,19 @@ async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None =
 
 def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
     """Buttons from (label, callback data) rows; labels are cut to what a phone shows."""
+
     def cut(label: str) -> str:
-        return label if len(label) <= MAX_BUTTON_LABEL_CHARS else label[: MAX_BUTTON_LABEL_CHARS - 1] + "…"
+        return (
+            label
+            if len(label) <= MAX_BUTTON_LABEL_CHARS
+            else label[: MAX_BUTTON_LABEL_CHARS - 1] + "…"
+        )
 
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(cut(label), callback_data=data) for label, data in row] for row in rows]
+        [
+            [InlineKeyboardButton(cut(label), callback_data=data) for label, data in row]
+            for row in rows
+        ]
     )
 
 
@@ -178,7 +190,9 @@ async def access_of(deps: Deps, update: Update) -> Access:
     return await staff_store(deps).access(chat_id_of(update))
 
 
-async def permitted(deps: Deps, update: Update, action: Action, school_id: int | None) -> Grant | None:
+async def permitted(
+    deps: Deps, update: Update, action: Action, school_id: int | None
+) -> Grant | None:
     """The role-and-school check every step runs; refuses (and returns None) when it fails."""
     try:
         return authorize(await access_of(deps, update), action, school_id)
@@ -187,7 +201,9 @@ async def permitted(deps: Deps, update: Update, action: Action, school_id: int |
         return None
 
 
-async def round_for(deps: Deps, update: Update, action: Action, round_id: int | None) -> Round | None:
+async def round_for(
+    deps: Deps, update: Update, action: Action, round_id: int | None
+) -> Round | None:
     """A round the caller may act on; a missing round is refused exactly like a forbidden one."""
     found = await deps.store.round(round_id) if round_id is not None else None
     if await permitted(deps, update, action, found.school_id if found else None) is None:
@@ -204,15 +220,26 @@ async def pick_school(update: Update, deps: Deps, action: Action, command: str) 
     if len(schools) == 1:
         return schools[0]
     names = await staff_store(deps).school_names(schools[:SCHOOLS_IN_PICKER])
-    rows = [[(names.get(s, str(s)), callbacks.encode("x", "sc", command, s))] for s in schools[:SCHOOLS_IN_PICKER]]
+    rows = [
+        [(names.get(s, str(s)), callbacks.encode("x", "sc", command, s))]
+        for s in schools[:SCHOOLS_IN_PICKER]
+    ]
     await reply(update, say(staff_texts.PICK_SCHOOL), keyboard(rows))
     return None
 
 
+MAX_ID_DIGITS = 18  # an id that SQLite's 64-bit integers hold; longer ones exist nowhere
+
+
+def as_id(text: str) -> int | None:
+    """A database id typed or carried by a button: ASCII digits only; too long is id 0 (none)."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    return int(text) if len(text) <= MAX_ID_DIGITS else 0
+
+
 def arg_number(context: ContextTypes.DEFAULT_TYPE) -> int | None:
-    if context.args and context.args[0].isdigit():
-        return int(context.args[0])
-    return None
+    return as_id(context.args[0]) if context.args else None
 
 
 async def drop_buttons(update: Update) -> None:
@@ -245,7 +272,7 @@ def topic_text(flow_id: str, topic: str | None, language: str = SOURCE_LANGUAGE)
 
 
 def round_label(round_: Round) -> str:
-    """"Barometer voor ouders · tot 15 dec": how a round is named in buttons and results."""
+    """ "Barometer voor ouders · tot 15 dec": how a round is named in buttons and results."""
     name = flow_name(round_.flow_id)
     topic = topic_text(round_.flow_id, round_.topic)
     if topic:
@@ -290,8 +317,13 @@ async def show_roles(update: Update, deps: Deps, school_id: int) -> None:
     if await permitted(deps, update, Action.INVITE, school_id) is None:
         return
     names = await staff_store(deps).school_names([school_id])
-    rows = [[(say(label), callbacks.encode("x", "iv", school_id, key))] for key, label in staff_texts.ROLE_BUTTONS.items()]
-    await reply(update, say(staff_texts.INVITE_PICK_ROLE, school=names.get(school_id, "")), keyboard(rows))
+    rows = [
+        [(say(label), callbacks.encode("x", "iv", school_id, key))]
+        for key, label in staff_texts.ROLE_BUTTONS.items()
+    ]
+    await reply(
+        update, say(staff_texts.INVITE_PICK_ROLE, school=names.get(school_id, "")), keyboard(rows)
+    )
 
 
 async def make_invite(update: Update, deps: Deps, school_id: int, role_key: str) -> None:
@@ -307,16 +339,28 @@ async def make_invite(update: Update, deps: Deps, school_id: int, role_key: str)
     now, token = deps.clock(), deps.tokens()
     expires = now + timedelta(days=INVITE_DAYS)
     await staff_store(deps).create_invite(
-        token, grant, created_by=access.member_id, at=now, expires_at=expires, update_id=update.update_id
+        token,
+        grant,
+        created_by=access.member_id,
+        at=now,
+        expires_at=expires,
+        update_id=update.update_id,
     )
     log.info("an invite was made")
     await drop_buttons(update)
     role_name = say(staff_texts.ROLE_NAMES[role.value])
-    text = say(staff_texts.INVITE_READY, role=role_name, link=link(deps, INVITE_PREFIX + token), date=long_date(expires))
+    text = say(
+        staff_texts.INVITE_READY,
+        role=role_name,
+        link=link(deps, INVITE_PREFIX + token),
+        date=long_date(expires),
+    )
     await reply(update, text)
 
 
-async def on_invite_link(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps, payload: str) -> None:
+async def on_invite_link(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps, payload: str
+) -> None:
     """/start inv-<token> (a start hook, already under the chat's guard): accept the invite."""
     token = payload[len(INVITE_PREFIX) :]
     user = update.effective_user
@@ -344,7 +388,10 @@ async def welcome(update: Update, deps: Deps, grant: Grant) -> None:
         place = (await store.school_names([grant.school_id])).get(grant.school_id, "")
     else:
         place = next((name for cid, name, _ in await store.centres() if cid == grant.centre_id), "")
-    lines = [say(staff_texts.WELCOME, role=say(staff_texts.ROLE_NAMES[grant.role.value]), place=place), ""]
+    lines = [
+        say(staff_texts.WELCOME, role=say(staff_texts.ROLE_NAMES[grant.role.value]), place=place),
+        "",
+    ]
     if grant.role == Role.ADMIN:
         lines.append(say(staff_texts.WHAT_ADMIN))
     elif grant.role == Role.TEAM:
@@ -355,7 +402,14 @@ async def welcome(update: Update, deps: Deps, grant: Grant) -> None:
         now = deps.clock()
         for round_ in await deps.store.rounds(grant.school_id):
             if round_.audience == "team" and round_.is_open(now) and round_.closes_at is not None:
-                lines += ["", say(staff_texts.OPEN_TEAM_ROUND, date=long_date(round_.closes_at), link=link(deps, round_.start_token))]
+                lines += [
+                    "",
+                    say(
+                        staff_texts.OPEN_TEAM_ROUND,
+                        date=long_date(round_.closes_at),
+                        link=link(deps, round_.start_token),
+                    ),
+                ]
     await reply(update, "\n".join(lines))
 
 
@@ -376,12 +430,21 @@ async def begin_ronde(update: Update, deps: Deps, school_id: int) -> None:
         return
     access = await access_of(deps, update)
     assert access.member_id is not None
-    dialogue = Dialogue(chat_id_of(update), access.member_id, "ronde", deps.tokens()[:8], "flow", {"school": school_id})
+    dialogue = Dialogue(
+        chat_id_of(update),
+        access.member_id,
+        "ronde",
+        deps.tokens()[:8],
+        "flow",
+        {"school": school_id},
+    )
     await staff_store(deps).save_dialogue(dialogue, deps.clock(), update.update_id)
     names = await staff_store(deps).school_names([school_id])
     rows = [[(flow_name(f), dialogue_data(dialogue, "flow", f))] for f in FLOW_CHOICES]
     rows.append([(say(staff_texts.CANCEL), dialogue_data(dialogue, "stop"))])
-    await reply(update, say(staff_texts.RONDE_FLOW, school=names.get(school_id, "")), keyboard(rows))
+    await reply(
+        update, say(staff_texts.RONDE_FLOW, school=names.get(school_id, "")), keyboard(rows)
+    )
 
 
 def dialogue_data(dialogue: Dialogue, step: str, value: object = "-") -> str:
@@ -407,7 +470,10 @@ async def ronde_flow(update: Update, deps: Deps, dialogue: Dialogue, value: str)
     flow = get_flow(value)
     if flow.topics:
         await save_step(update, deps, dialogue, "topic", flow=value)
-        rows = [[(topic_text(flow.id, tp.id) or tp.id, dialogue_data(dialogue, "topic", tp.id))] for tp in flow.topics]
+        rows = [
+            [(topic_text(flow.id, tp.id) or tp.id, dialogue_data(dialogue, "topic", tp.id))]
+            for tp in flow.topics
+        ]
         rows.append([(say(staff_texts.NO_TOPIC), dialogue_data(dialogue, "topic", "-"))])
         await reply(update, say(staff_texts.RONDE_TOPIC), keyboard(rows))
     elif flow.audience.value == "team":
@@ -430,11 +496,20 @@ async def ronde_topic(update: Update, deps: Deps, dialogue: Dialogue, value: str
 
 async def ask_groups(update: Update, deps: Deps, dialogue: Dialogue) -> None:
     previous = await staff_store(deps).previous_groups(int(dialogue.data["school"]))
-    rows = [[(say(staff_texts.GROUPS_ALL), dialogue_data(dialogue, "groups", "all"))],
-            [(say(staff_texts.GROUPS_TYPE), dialogue_data(dialogue, "groups", "type"))]]
+    rows = [
+        [(say(staff_texts.GROUPS_ALL), dialogue_data(dialogue, "groups", "all"))],
+        [(say(staff_texts.GROUPS_TYPE), dialogue_data(dialogue, "groups", "type"))],
+    ]
     if previous:
         names = ", ".join(name for name, _ in previous)
-        rows.append([(say(staff_texts.GROUPS_PREVIOUS, groups=names), dialogue_data(dialogue, "groups", "prev"))])
+        rows.append(
+            [
+                (
+                    say(staff_texts.GROUPS_PREVIOUS, groups=names),
+                    dialogue_data(dialogue, "groups", "prev"),
+                )
+            ]
+        )
     rows.append([(say(staff_texts.CANCEL), dialogue_data(dialogue, "stop"))])
     await reply(update, say(staff_texts.RONDE_GROUPS), keyboard(rows))
 
@@ -447,7 +522,10 @@ async def ronde_groups(update: Update, deps: Deps, dialogue: Dialogue, value: st
         return
     groups: list[str] = []
     if value == "prev":
-        groups = [name for name, _ in await staff_store(deps).previous_groups(int(dialogue.data["school"]))]
+        groups = [
+            name
+            for name, _ in await staff_store(deps).previous_groups(int(dialogue.data["school"]))
+        ]
     await save_step(update, deps, dialogue, "expected", groups=groups)
     await ask_expected(update, deps, dialogue)
 
@@ -473,8 +551,10 @@ async def ask_expected(update: Update, deps: Deps, dialogue: Dialogue) -> None:
         question = say(staff_texts.RONDE_EXPECTED_GROUPS, groups=", ".join(groups))
     else:
         question = say(staff_texts.RONDE_EXPECTED[flow_of(dialogue).audience.value])
-    rows = [[(say(staff_texts.SKIP_EXPECTED), dialogue_data(dialogue, "expected", "skip"))],
-            [(say(staff_texts.CANCEL), dialogue_data(dialogue, "stop"))]]
+    rows = [
+        [(say(staff_texts.SKIP_EXPECTED), dialogue_data(dialogue, "expected", "skip"))],
+        [(say(staff_texts.CANCEL), dialogue_data(dialogue, "stop"))],
+    ]
     await reply(update, question, keyboard(rows))
 
 
@@ -496,7 +576,9 @@ async def ask_closes(update: Update, deps: Deps, dialogue: Dialogue) -> None:
     rows = []
     for weeks in CLOSING_WEEKS:
         day = today + timedelta(weeks=weeks)
-        label = say(staff_texts.CLOSES_WEEKS, weeks=weeks, date=babel_format_date(day, "d MMM", locale="nl"))
+        label = say(
+            staff_texts.CLOSES_WEEKS, weeks=weeks, date=babel_format_date(day, "d MMM", locale="nl")
+        )
         rows.append([(label, dialogue_data(dialogue, "closes", weeks))])
     rows.append([(say(staff_texts.CLOSES_TYPE), dialogue_data(dialogue, "closes", "type"))])
     rows.append([(say(staff_texts.CANCEL), dialogue_data(dialogue, "stop"))])
@@ -508,9 +590,13 @@ async def ronde_closes(update: Update, deps: Deps, dialogue: Dialogue, value: st
     if value == "type":
         await save_step(update, deps, dialogue, "date")
         example = local_day(deps.clock()) + timedelta(weeks=2)
-        await reply(update, say(staff_texts.RONDE_CLOSES_TYPE, example=example.strftime("%d-%m-%Y")), cancel_only(dialogue))
+        await reply(
+            update,
+            say(staff_texts.RONDE_CLOSES_TYPE, example=example.strftime("%d-%m-%Y")),
+            cancel_only(dialogue),
+        )
         return
-    if not value.isdigit() or int(value) not in CLOSING_WEEKS:
+    if as_id(value) not in CLOSING_WEEKS:
         await reply(update, say(staff_texts.BUTTON_OLD))
         return
     day = local_day(deps.clock()) + timedelta(weeks=int(value))
@@ -550,8 +636,10 @@ async def ask_confirm(update: Update, deps: Deps, dialogue: Dialogue) -> None:
         say(staff_texts.SUMMARY_EXPECTED, expected=expected_summary(dialogue)),
         say(staff_texts.SUMMARY_CLOSES, date=format_date("nl", date.fromisoformat(data["closes"]))),
     ]
-    rows = [[(f"✅ {say(staff_texts.START)}", dialogue_data(dialogue, "go"))],
-            [(say(staff_texts.CANCEL), dialogue_data(dialogue, "stop"))]]
+    rows = [
+        [(f"✅ {say(staff_texts.START)}", dialogue_data(dialogue, "go"))],
+        [(say(staff_texts.CANCEL), dialogue_data(dialogue, "stop"))],
+    ]
     await reply(update, say(staff_texts.RONDE_CONFIRM, summary="\n".join(lines)), keyboard(rows))
 
 
@@ -575,11 +663,14 @@ async def ronde_go(update: Update, deps: Deps, dialogue: Dialogue, value: str) -
         closes_at=closes_at,
         expected=sum(expected) if expected else None,
         groups=tuple(
-            GroupPlan(name, deps.tokens(), expected[i] if expected else None) for i, name in enumerate(groups)
+            GroupPlan(name, deps.tokens(), expected[i] if expected else None)
+            for i, name in enumerate(groups)
         ),
     )
     now = deps.clock()
-    round_id = await staff_store(deps).launch_round(plan, chat_id=dialogue.chat_id, at=now, update_id=update.update_id)
+    round_id = await staff_store(deps).launch_round(
+        plan, chat_id=dialogue.chat_id, at=now, update_id=update.update_id
+    )
     log.info("round %d launched from the chat", round_id)
     await drop_buttons(update)
     if plan.audience == "team":
@@ -591,24 +682,37 @@ async def ronde_go(update: Update, deps: Deps, dialogue: Dialogue, value: str) -
 async def send_invitations(update: Update, deps: Deps, plan: RoundPlan) -> None:
     """The links as text, then per link its QR code, one PDF with a page per link, the PNGs."""
     school = (await staff_store(deps).school_names([plan.school_id])).get(plan.school_id, "")
-    links = [(None, link(deps, plan.token))] if not plan.groups else [(g.name, link(deps, g.token)) for g in plan.groups]
+    links = (
+        [(None, link(deps, plan.token))]
+        if not plan.groups
+        else [(g.name, link(deps, g.token)) for g in plan.groups]
+    )
     listing = "\n".join(f"{name}: {url}" if name else url for name, url in links)
-    await reply(update, say(staff_texts.RONDE_STARTED, date=long_date(plan.closes_at), links=listing))
-    languages = choose_languages(await staff_store(deps).language_counts(plan.school_id), plan.audience)
+    await reply(
+        update, say(staff_texts.RONDE_STARTED, date=long_date(plan.closes_at), links=listing)
+    )
+    languages = choose_languages(
+        await staff_store(deps).language_counts(plan.school_id), plan.audience
+    )
     pages = [
-        Invitation(school, url, local_day(plan.closes_at), plan.audience, name, languages) for name, url in links
+        Invitation(school, url, local_day(plan.closes_at), plan.audience, name, languages)
+        for name, url in links
     ]
     chat = update.effective_chat
     assert chat is not None
     for page in pages:
         caption = f"{page.group}: {page.url}" if page.group else page.url
-        await chat.send_photo(qr_png(page.url), caption=caption[:MAX_CAPTION_CHARS], filename="qr.png")
+        await chat.send_photo(
+            qr_png(page.url), caption=caption[:MAX_CAPTION_CHARS], filename="qr.png"
+        )
     pdf = await asyncio.to_thread(invitation_pdf, pages)
     await chat.send_document(pdf, filename="uitnodiging.pdf")
     for index, page in enumerate(pages, start=1):
         png = await asyncio.to_thread(invitation_png, page)
         suffix = f"-{index}" if len(pages) > 1 else ""
-        await chat.send_document(png, filename=f"uitnodiging{suffix}.png", caption=page.group or None)
+        await chat.send_document(
+            png, filename=f"uitnodiging{suffix}.png", caption=page.group or None
+        )
 
 
 async def team_launched(update: Update, deps: Deps, plan: RoundPlan, round_id: int) -> None:
@@ -620,7 +724,10 @@ async def team_launched(update: Update, deps: Deps, plan: RoundPlan, round_id: i
     others = [c for c in await store.team_chats(plan.school_id) if c != chat_id_of(update)]
     text = say(staff_texts.TEAM_LINK, school=school, date=when, link=url)
     messages = [
-        NewMessage(c, "team_link", "nl", text, round_id=round_id, dedupe_key=f"team_link:{round_id}:{c}") for c in others
+        NewMessage(
+            c, "team_link", "nl", text, round_id=round_id, dedupe_key=f"team_link:{round_id}:{c}"
+        )
+        for c in others
     ]
     if messages:
         await store.enqueue(messages, at=deps.clock())
@@ -630,7 +737,9 @@ async def team_launched(update: Update, deps: Deps, plan: RoundPlan, round_id: i
     assert chat is not None
     await chat.send_photo(qr_png(url), caption=url, filename="qr.png")
     page = Invitation(school, url, local_day(plan.closes_at), "team")
-    await chat.send_document(await asyncio.to_thread(invitation_pdf, [page]), filename="teambevraging.pdf")
+    await chat.send_document(
+        await asyncio.to_thread(invitation_pdf, [page]), filename="teambevraging.pdf"
+    )
 
 
 async def stop_dialogue(update: Update, deps: Deps, dialogue: Dialogue, value: str) -> None:
@@ -666,15 +775,23 @@ async def on_status(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
         await offer_rounds(update, deps, Action.FOLLOW, school_id, "st", open_only=False)
 
 
-async def offer_rounds(update: Update, deps: Deps, action: Action, school_id: int, kind: str, *, open_only: bool) -> None:
+async def offer_rounds(
+    update: Update, deps: Deps, action: Action, school_id: int, kind: str, *, open_only: bool
+) -> None:
     """The school's latest rounds as buttons `x|<kind>|<round>`."""
     if await permitted(deps, update, action, school_id) is None:
         return
-    rounds = [r for r in reversed(await deps.store.rounds(school_id)) if r.status == "open" or not open_only]
+    rounds = [
+        r
+        for r in reversed(await deps.store.rounds(school_id))
+        if r.status == "open" or not open_only
+    ]
     if not rounds:
         await reply(update, say(staff_texts.NO_OPEN_ROUNDS if open_only else staff_texts.NO_ROUNDS))
         return
-    rows = [[(round_label(r), callbacks.encode("x", kind, r.id))] for r in rounds[:ROUNDS_IN_PICKER]]
+    rows = [
+        [(round_label(r), callbacks.encode("x", kind, r.id))] for r in rounds[:ROUNDS_IN_PICKER]
+    ]
     await reply(update, say(staff_texts.PICK_ROUND), keyboard(rows))
 
 
@@ -687,10 +804,20 @@ async def show_status(update: Update, deps: Deps, round_id: int) -> None:
     school = (await store.school_names([round_.school_id])).get(round_.school_id, "")
     cells = await store.status_cells(round_.id)
     groups = await deps.store.round_groups(round_.id)
-    await reply(update, status_text(round_, school, cells, groups, deps.clock(), deps.settings.min_group_closed))
+    await reply(
+        update,
+        status_text(round_, school, cells, groups, deps.clock(), deps.settings.min_group_closed),
+    )
 
 
-def status_text(round_: Round, school: str, cells: list[StatusCell], groups: list[Any], now: datetime, minimum: int) -> str:
+def status_text(
+    round_: Round,
+    school: str,
+    cells: list[StatusCell],
+    groups: list[Any],
+    now: datetime,
+    minimum: int,
+) -> str:
     """The /status message. Groups and languages under `minimum` show no numbers."""
     started = sum(c.count for c in cells)
     completed = sum(c.count for c in cells if c.status == "completed")
@@ -700,11 +827,26 @@ def status_text(round_: Round, school: str, cells: list[StatusCell], groups: lis
     elif round_.closes_at is not None:
         left = days_left(now, round_.closes_at)
         lines.append(
-            say(staff_texts.STATUS_OPEN, date=long_date(round_.closes_at), days=left) if left else say(staff_texts.STATUS_LAST_DAY)
+            say(staff_texts.STATUS_OPEN, date=long_date(round_.closes_at), days=left)
+            if left
+            else say(staff_texts.STATUS_LAST_DAY)
         )
-    lines.append(say(staff_texts.STATUS_TOTAL, started=started, completed=completed, rate=percent(completed, started)))
+    lines.append(
+        say(
+            staff_texts.STATUS_TOTAL,
+            started=started,
+            completed=completed,
+            rate=percent(completed, started),
+        )
+    )
     if round_.expected:
-        lines.append(say(staff_texts.STATUS_RESPONSE, expected=round_.expected, rate=percent(completed, round_.expected)))
+        lines.append(
+            say(
+                staff_texts.STATUS_RESPONSE,
+                expected=round_.expected,
+                rate=percent(completed, round_.expected),
+            )
+        )
     hidden = False
 
     def cell(name: str, key: Callable[[StatusCell], bool], expected: int | None = None) -> str:
@@ -716,25 +858,42 @@ def status_text(round_: Round, school: str, cells: list[StatusCell], groups: lis
             return "• " + say(staff_texts.STATUS_SMALL, name=name, minimum=minimum)
         if expected:
             return "• " + say(
-                staff_texts.STATUS_CELL_EXPECTED, name=name, started=n, completed=done, expected=expected,
+                staff_texts.STATUS_CELL_EXPECTED,
+                name=name,
+                started=n,
+                completed=done,
+                expected=expected,
                 rate=percent(done, expected),
             )
         return "• " + say(staff_texts.STATUS_CELL, name=name, started=n, completed=done)
 
     if groups:
         lines += ["", say(staff_texts.STATUS_BY_GROUP)]
-        lines += [cell(g.name, lambda c, gid=g.id: c.group_id == gid, g.expected) for g in groups]
+        lines += [cell(g.name, in_group(g.id), g.expected) for g in groups]
         if any(c.group_id is None for c in cells):
-            lines.append(cell(say(staff_texts.NO_GROUP), lambda c: c.group_id is None))
-    languages = sorted({c.language for c in cells}, key=lambda lang: (-sum(c.count for c in cells if c.language == lang), lang))
-    if languages:
-        shown = [lang for lang in languages if sum(c.count for c in cells if c.language == lang) >= minimum]
-        small = sorted(set(languages) - set(shown))
+            lines.append(cell(say(staff_texts.NO_GROUP), in_group(None)))
+    sizes = Counter[str]()
+    for c in cells:
+        sizes[c.language] += c.count
+    if sizes:
+        shown = sorted(
+            (lang for lang in sizes if sizes[lang] >= minimum),
+            key=lambda lang: (-sizes[lang], lang),
+        )
+        small = sorted(lang for lang in sizes if sizes[lang] < minimum)  # no order by size: no hint
         lines += ["", say(staff_texts.STATUS_BY_LANGUAGE)]
-        lines += [cell(dutch_language_name(lang), lambda c, lg=lang: c.language == lg) for lang in shown + small]
+        lines += [cell(dutch_language_name(lang), in_language(lang)) for lang in shown + small]
     if hidden:
         lines += ["", say(staff_texts.STATUS_PRIVACY, minimum=minimum)]
     return "\n".join(lines)
+
+
+def in_group(group_id: int | None) -> Callable[[StatusCell], bool]:
+    return lambda cell: cell.group_id == group_id
+
+
+def in_language(language: str) -> Callable[[StatusCell], bool]:
+    return lambda cell: cell.language == language
 
 
 # ---- /sluit ----------------------------------------------------------------------------------
@@ -759,8 +918,12 @@ async def confirm_close(update: Update, deps: Deps, round_id: int) -> None:
     if round_.status != "open":
         await reply(update, say(staff_texts.SLUIT_ALREADY))
         return
-    rows = [[(say(staff_texts.SLUIT_YES), callbacks.encode("x", "sly", round_.id)),
-             (say(staff_texts.SLUIT_NO), callbacks.encode("x", "sln", round_.id))]]
+    rows = [
+        [
+            (say(staff_texts.SLUIT_YES), callbacks.encode("x", "sly", round_.id)),
+            (say(staff_texts.SLUIT_NO), callbacks.encode("x", "sln", round_.id)),
+        ]
+    ]
     await reply(update, say(staff_texts.SLUIT_CONFIRM, label=round_label(round_)), keyboard(rows))
 
 
@@ -800,7 +963,14 @@ async def begin_feedback(update: Update, deps: Deps, school_id: int) -> None:
         return
     access = await access_of(deps, update)
     assert access.member_id is not None
-    dialogue = Dialogue(chat_id_of(update), access.member_id, "terug", deps.tokens()[:8], "round", {"school": school_id})
+    dialogue = Dialogue(
+        chat_id_of(update),
+        access.member_id,
+        "terug",
+        deps.tokens()[:8],
+        "round",
+        {"school": school_id},
+    )
     await staff_store(deps).save_dialogue(dialogue, deps.clock(), update.update_id)
     rows = [[(round_label(r), dialogue_data(dialogue, "round", r.id))] for r in rounds]
     rows.append([(say(staff_texts.CANCEL), dialogue_data(dialogue, "stop"))])
@@ -809,7 +979,8 @@ async def begin_feedback(update: Update, deps: Deps, school_id: int) -> None:
 
 async def feedback_round(update: Update, deps: Deps, dialogue: Dialogue, value: str) -> None:
     """A round was chosen: is there anyone to tell? Then ask for the text."""
-    round_ = await deps.store.round(int(value)) if value.isdigit() else None
+    round_id = as_id(value)
+    round_ = await deps.store.round(round_id) if round_id is not None else None
     if round_ is None or round_.school_id != dialogue.data["school"]:
         await refuse(update, deps)
         return
@@ -817,16 +988,24 @@ async def feedback_round(update: Update, deps: Deps, dialogue: Dialogue, value: 
         await staff_store(deps).end_dialogue(dialogue.chat_id, deps.clock(), update.update_id)
         await reply(update, say(staff_texts.FEEDBACK_NOBODY))
         return
-    await save_step(update, deps, dialogue, "text", round=round_.id, text="", sentences=[], translations={})
-    rows = [[(say(staff_texts.ADD_SENTENCES), dialogue_data(dialogue, "sent"))],
-            [(say(staff_texts.CANCEL), dialogue_data(dialogue, "stop"))]]
+    await save_step(
+        update, deps, dialogue, "text", round=round_.id, text="", sentences=[], translations={}
+    )
+    rows = [
+        [(say(staff_texts.ADD_SENTENCES), dialogue_data(dialogue, "sent"))],
+        [(say(staff_texts.CANCEL), dialogue_data(dialogue, "stop"))],
+    ]
     await reply(update, say(staff_texts.FEEDBACK_WRITE), keyboard(rows))
 
 
 async def feedback_text(update: Update, deps: Deps, dialogue: Dialogue, text: str) -> None:
     """The school's own words (Dutch)."""
     if len(text) > MAX_FEEDBACK_CHARS:
-        await reply(update, say(staff_texts.FEEDBACK_TOO_LONG, limit=MAX_FEEDBACK_CHARS), cancel_only(dialogue))
+        await reply(
+            update,
+            say(staff_texts.FEEDBACK_TOO_LONG, limit=MAX_FEEDBACK_CHARS),
+            cancel_only(dialogue),
+        )
         return
     await save_step(update, deps, dialogue, "menu", text=text.strip())
     await feedback_menu(update, deps, dialogue)
@@ -836,16 +1015,24 @@ async def feedback_menu(update: Update, deps: Deps, dialogue: Dialogue, value: s
     """The preview (as a Dutch-speaking parent sees it) and what can be added."""
     if dialogue.step != "menu":
         await save_step(update, deps, dialogue, "menu")
-    school = (await staff_store(deps).school_names([dialogue.data["school"]])).get(dialogue.data["school"], "")
+    school = (await staff_store(deps).school_names([dialogue.data["school"]])).get(
+        dialogue.data["school"], ""
+    )
     recipients = await staff_store(deps).participants(int(dialogue.data["round"]))
     translations = dialogue.data.get("translations") or {}
-    listed = ", ".join(dutch_language_name(lang) for lang in translations) or say(staff_texts.FEEDBACK_NO_TRANSLATIONS)
+    listed = ", ".join(dutch_language_name(lang) for lang in translations) or say(
+        staff_texts.FEEDBACK_NO_TRANSLATIONS
+    )
     preview = compose_feedback(SOURCE_LANGUAGE, school, dialogue.data)
-    rows = [[(say(staff_texts.ADD_SENTENCES), dialogue_data(dialogue, "sent"))],
-            [(say(staff_texts.ADD_TRANSLATION), dialogue_data(dialogue, "tr"))],
-            [(f"📨 {say(staff_texts.SEND)}", dialogue_data(dialogue, "send"))],
-            [(say(staff_texts.CANCEL), dialogue_data(dialogue, "stop"))]]
-    text = say(staff_texts.FEEDBACK_MENU, preview=preview, count=len(recipients), translations=listed)
+    rows = [
+        [(say(staff_texts.ADD_SENTENCES), dialogue_data(dialogue, "sent"))],
+        [(say(staff_texts.ADD_TRANSLATION), dialogue_data(dialogue, "tr"))],
+        [(f"📨 {say(staff_texts.SEND)}", dialogue_data(dialogue, "send"))],
+        [(say(staff_texts.CANCEL), dialogue_data(dialogue, "stop"))],
+    ]
+    text = say(
+        staff_texts.FEEDBACK_MENU, preview=preview, count=len(recipients), translations=listed
+    )
     await reply(update, text, keyboard(rows))
 
 
@@ -904,7 +1091,9 @@ async def feedback_languages(update: Update, deps: Deps, dialogue: Dialogue, val
         await feedback_menu(update, deps, dialogue)
         return
     await save_step(update, deps, dialogue, "lang")
-    rows = [[(dutch_language_name(lang), dialogue_data(dialogue, "lang", lang))] for lang in languages]
+    rows = [
+        [(dutch_language_name(lang), dialogue_data(dialogue, "lang", lang))] for lang in languages
+    ]
     rows.append([(say(staff_texts.CANCEL), dialogue_data(dialogue, "menu"))])
     await reply(update, say(staff_texts.FEEDBACK_PICK_LANGUAGE), keyboard(rows))
 
@@ -912,13 +1101,21 @@ async def feedback_languages(update: Update, deps: Deps, dialogue: Dialogue, val
 async def feedback_language(update: Update, deps: Deps, dialogue: Dialogue, value: str) -> None:
     """A language was chosen: wait for its translation."""
     await save_step(update, deps, dialogue, "translation", lang=value)
-    await reply(update, say(staff_texts.FEEDBACK_TYPE_TRANSLATION, language=dutch_language_name(value)), cancel_only(dialogue))
+    await reply(
+        update,
+        say(staff_texts.FEEDBACK_TYPE_TRANSLATION, language=dutch_language_name(value)),
+        cancel_only(dialogue),
+    )
 
 
 async def feedback_translation(update: Update, deps: Deps, dialogue: Dialogue, text: str) -> None:
     """A typed translation of the school's text."""
     if len(text) > MAX_FEEDBACK_CHARS:
-        await reply(update, say(staff_texts.FEEDBACK_TOO_LONG, limit=MAX_FEEDBACK_CHARS), cancel_only(dialogue))
+        await reply(
+            update,
+            say(staff_texts.FEEDBACK_TOO_LONG, limit=MAX_FEEDBACK_CHARS),
+            cancel_only(dialogue),
+        )
         return
     translations = dict(dialogue.data.get("translations") or {})
     translations[str(dialogue.data.get("lang"))] = text.strip()
@@ -933,8 +1130,12 @@ async def feedback_send(update: Update, deps: Deps, dialogue: Dialogue, value: s
         return
     await save_step(update, deps, dialogue, "confirm")
     count = len(await staff_store(deps).participants(int(dialogue.data["round"])))
-    rows = [[(f"📨 {say(staff_texts.FEEDBACK_YES)}", dialogue_data(dialogue, "yes")),
-             (say(staff_texts.CANCEL), dialogue_data(dialogue, "stop"))]]
+    rows = [
+        [
+            (f"📨 {say(staff_texts.FEEDBACK_YES)}", dialogue_data(dialogue, "yes")),
+            (say(staff_texts.CANCEL), dialogue_data(dialogue, "stop")),
+        ]
+    ]
     await reply(update, say(staff_texts.FEEDBACK_CONFIRM, count=count), keyboard(rows))
 
 
@@ -950,12 +1151,24 @@ async def feedback_yes(update: Update, deps: Deps, dialogue: Dialogue, value: st
     school = (await store.school_names([school_id])).get(school_id, "")
     recipients = await store.participants(round_.id)
     messages = [
-        NewMessage(r.chat_id, "feedback", r.language, compose_feedback(r.language, school, dialogue.data), round_id=round_.id)
+        NewMessage(
+            r.chat_id,
+            "feedback",
+            r.language,
+            compose_feedback(r.language, school, dialogue.data),
+            round_id=round_.id,
+        )
         for r in recipients
     ]
     batch_id, added = await store.enqueue(
-        messages, at=deps.clock(), batch_kind="feedback", school_id=school_id, round_id=round_.id,
-        title=round_label(round_), created_by=dialogue.member_id, update_id=update.update_id,
+        messages,
+        at=deps.clock(),
+        batch_kind="feedback",
+        school_id=school_id,
+        round_id=round_.id,
+        title=round_label(round_),
+        created_by=dialogue.member_id,
+        update_id=update.update_id,
         end_dialogue_of=dialogue.chat_id,
     )
     log.info("feedback batch %s queued: %d messages", batch_id, added)
@@ -968,7 +1181,11 @@ async def feedback_yes(update: Update, deps: Deps, dialogue: Dialogue, value: st
 def compose_feedback(language: str, school: str, data: dict[str, Any]) -> str:
     """A parent's feedback message: their language where there is one, then the Dutch."""
     own = str(data.get("text") or "")
-    sentences = [school_texts.SENTENCES[s] for s in data.get("sentences") or [] if s in school_texts.SENTENCES]
+    sentences = [
+        school_texts.SENTENCES[s]
+        for s in data.get("sentences") or []
+        if s in school_texts.SENTENCES
+    ]
     dutch = [p for p in [own, *sentences] if p]
     parts = [t(language, school_texts.FEEDBACK_HEADER, school=school)]
     if language == SOURCE_LANGUAGE:
@@ -1021,23 +1238,25 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
     match parts:
         case ("nr", "on"):
             await reminders_on(update, deps)
-        case ("sc", command, school) if school.isdigit():
-            await school_chosen(update, deps, command, int(school))
-        case ("iv", school, role) if school.isdigit():
-            await make_invite(update, deps, int(school), role)
-        case ("st", round_id) if round_id.isdigit():
-            await show_status(update, deps, int(round_id))
-        case ("sl", round_id) if round_id.isdigit():
-            await confirm_close(update, deps, int(round_id))
-        case ("sly", round_id) if round_id.isdigit():
-            await close_now(update, deps, int(round_id))
+        case ("sc", command, school) if (school_id := as_id(school)) is not None:
+            await school_chosen(update, deps, command, school_id)
+        case ("iv", school, role) if (school_id := as_id(school)) is not None:
+            await make_invite(update, deps, school_id, role)
+        case ("st", number) if (round_id := as_id(number)) is not None:
+            await show_status(update, deps, round_id)
+        case ("sl", number) if (round_id := as_id(number)) is not None:
+            await confirm_close(update, deps, round_id)
+        case ("sly", number) if (round_id := as_id(number)) is not None:
+            await close_now(update, deps, round_id)
         case ("sln", _):
             await drop_buttons(update)
             await reply(update, say(staff_texts.CANCELLED))
-        case ("fr", batch_id) if batch_id.isdigit():
-            await feedback_result(update, deps, int(batch_id))
+        case ("fr", number) if (batch_id := as_id(number)) is not None:
+            await feedback_result(update, deps, batch_id)
         case (("r" | "f") as kind, nonce, step, value):
-            await dialogue_button(update, deps, "ronde" if kind == "r" else "terug", nonce, step, value)
+            await dialogue_button(
+                update, deps, "ronde" if kind == "r" else "terug", nonce, step, value
+            )
         case _:
             await refuse(update, deps)
 
@@ -1064,14 +1283,23 @@ DIALOGUE_ACTIONS = {"ronde": Action.LAUNCH, "terug": Action.FEEDBACK}
 
 async def current_dialogue(update: Update, deps: Deps, kind: str) -> Dialogue | None:
     """This chat's dialogue of `kind` if the caller may still run it (else refused)."""
+    action = DIALOGUE_ACTIONS[kind]
     dialogue = await staff_store(deps).dialogue(chat_id_of(update))
-    school = dialogue.data.get("school") if dialogue and dialogue.kind == kind else None
-    if await permitted(deps, update, DIALOGUE_ACTIONS[kind], school) is None:
+    if dialogue is None or dialogue.kind != kind:
+        # A button of a dialogue that ended: staff who may run one hear so; anyone else is refused.
+        if schools_for(await access_of(deps, update), action):
+            await reply(update, say(staff_texts.BUTTON_OLD))
+        else:
+            await refuse(update, deps)
+        return None
+    if await permitted(deps, update, action, dialogue.data.get("school")) is None:
         return None
     return dialogue
 
 
-async def dialogue_button(update: Update, deps: Deps, kind: str, nonce: str, step: str, value: str) -> None:
+async def dialogue_button(
+    update: Update, deps: Deps, kind: str, nonce: str, step: str, value: str
+) -> None:
     """A button of /ronde or /terugkoppeling: the role and school are checked again first."""
     dialogue = await current_dialogue(update, deps, kind)
     if dialogue is None:
@@ -1117,15 +1345,21 @@ async def dialogue_text(update: Update, context: ContextTypes.DEFAULT_TYPE, deps
 @final
 async def on_no_reminders(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps) -> None:
     """/geenherinnering: no more reminders for this chat (feedback still comes)."""
-    chat = await deps.store.save_chat(chat_id_of(update), deps.clock(), update_id=update.update_id, no_reminders=1)
+    chat = await deps.store.save_chat(
+        chat_id_of(update), deps.clock(), update_id=update.update_id, no_reminders=1
+    )
     language = language_of(chat, update)
-    markup = keyboard([[(t(language, school_texts.REMINDERS_ON_BUTTON), callbacks.encode("x", "nr", "on"))]])
+    markup = keyboard(
+        [[(t(language, school_texts.REMINDERS_ON_BUTTON), callbacks.encode("x", "nr", "on"))]]
+    )
     await reply(update, t(language, school_texts.NO_REMINDERS), markup)
 
 
 async def reminders_on(update: Update, deps: Deps) -> None:
     """The parent changed their mind: reminders again."""
-    chat = await deps.store.save_chat(chat_id_of(update), deps.clock(), update_id=update.update_id, no_reminders=0)
+    chat = await deps.store.save_chat(
+        chat_id_of(update), deps.clock(), update_id=update.update_id, no_reminders=0
+    )
     await drop_buttons(update)
     await reply(update, t(language_of(chat, update), school_texts.REMINDERS_ON))
 
@@ -1152,13 +1386,17 @@ class RoundKeeper:
         messages: list[NewMessage] = []
         for round_id in await staff_store(deps).open_rounds():
             round_ = await deps.store.round(round_id)
-            if round_ is not None and reminder_window(now, round_.closes_at, deps.settings.reminder_days):
+            if round_ is not None and reminder_window(
+                now, round_.closes_at, deps.settings.reminder_days
+            ):
                 messages += await self.reminders(round_, now)
         if messages:
             await staff_store(deps).enqueue(messages, at=now)
             wake_outbox(deps)
         if closed or messages:
-            log.info("housekeeping: %d rounds closed, %d reminders queued", len(closed), len(messages))
+            log.info(
+                "housekeeping: %d rounds closed, %d reminders queued", len(closed), len(messages)
+            )
         return {"closed": len(closed), "reminders": len(messages)}
 
     async def reminders(self, round_: Round, now: datetime) -> list[NewMessage]:
@@ -1171,20 +1409,43 @@ class RoundKeeper:
             round_.id, paused_since=now - PAUSE_RESPECTED, active_since=now - ACTIVE_QUIET
         ):
             language = person.language
-            text = t(language, school_texts.REMINDER, school=school, date=long_date(round_.closes_at, language))
-            markup = keyboard([[(f"▶️ {t(language, texts.CONTINUE)}", callbacks.encode("r", round_.id))]])
-            found.append(NewMessage(
-                person.chat_id, "reminder", language, text, markup=markup.to_json(), round_id=round_.id,
-                respondent_id=person.respondent_id, dedupe_key=f"reminder:{round_.id}:{person.chat_id}",
-            ))
+            text = t(
+                language,
+                school_texts.REMINDER,
+                school=school,
+                date=long_date(round_.closes_at, language),
+            )
+            markup = keyboard(
+                [[(f"▶️ {t(language, texts.CONTINUE)}", callbacks.encode("r", round_.id))]]
+            )
+            found.append(
+                NewMessage(
+                    person.chat_id,
+                    "reminder",
+                    language,
+                    text,
+                    markup=markup.to_json(),
+                    round_id=round_.id,
+                    respondent_id=person.respondent_id,
+                    dedupe_key=f"reminder:{round_.id}:{person.chat_id}",
+                )
+            )
         if round_.audience == "team":
             url = link(self.deps, round_.start_token)
-            text = say(staff_texts.TEAM_REMINDER, school=school, date=long_date(round_.closes_at), link=url)
+            text = say(
+                staff_texts.TEAM_REMINDER, school=school, date=long_date(round_.closes_at), link=url
+            )
             for person in await store.team_not_started(round_.id, round_.school_id):
-                found.append(NewMessage(
-                    person.chat_id, "reminder", "nl", text, round_id=round_.id,
-                    dedupe_key=f"reminder:{round_.id}:{person.chat_id}",
-                ))
+                found.append(
+                    NewMessage(
+                        person.chat_id,
+                        "reminder",
+                        "nl",
+                        text,
+                        round_id=round_.id,
+                        dedupe_key=f"reminder:{round_.id}:{person.chat_id}",
+                    )
+                )
         return found
 
 
@@ -1206,7 +1467,7 @@ def install(application: Application, deps: Deps) -> None:  # type: ignore[type-
     deps.services["rounds"] = RoundKeeper(deps)
     deps.start_hooks[INVITE_PREFIX] = on_invite_link
     private = PRIVATE & filters.UpdateType.MESSAGE
-    commands: list[tuple[str, Callable[..., Awaitable[None]]]] = [
+    commands: list[tuple[str, Callback]] = [
         ("uitnodigen", on_invite),
         ("ronde", on_ronde),
         ("status", on_status),
@@ -1218,11 +1479,17 @@ def install(application: Application, deps: Deps) -> None:  # type: ignore[type-
         application.add_handler(CommandHandler(name, callback, filters=private), group=STAFF_GROUP)
     group_chats = ~PRIVATE & filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
     application.add_handler(
-        CommandHandler([*STAFF_COMMANDS, "geenherinnering"], on_not_private, filters=group_chats), group=STAFF_GROUP
+        CommandHandler([*STAFF_COMMANDS, "geenherinnering"], on_not_private, filters=group_chats),
+        group=STAFF_GROUP,
     )
     application.add_handler(CallbackQueryHandler(on_button, pattern=r"^x\|"), group=STAFF_GROUP)
-    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text), group=STAFF_GROUP)
+    application.add_handler(
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text), group=STAFF_GROUP
+    )
     if application.job_queue is not None:
         application.job_queue.run_repeating(
-            housekeeping, interval=HOUSEKEEPING_SECONDS, first=HOUSEKEEPING_SECONDS, name="ouderstem-rounds"
+            housekeeping,
+            interval=HOUSEKEEPING_SECONDS,
+            first=HOUSEKEEPING_SECONDS,
+            name="ouderstem-rounds",
         )

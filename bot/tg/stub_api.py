@@ -119,10 +119,10 @@ class StubBotApi:
 
     # ---- methods -------------------------------------------------------------------------------
 
-    def _m_getMe(self, params: dict[str, Any]) -> httpx.Response:  # noqa: N802
+    def _m_getMe(self, params: dict[str, Any]) -> httpx.Response:
         return _ok(self.me())
 
-    def _m_getUpdates(self, params: dict[str, Any]) -> httpx.Response:  # noqa: N802
+    def _m_getUpdates(self, params: dict[str, Any]) -> httpx.Response:
         return _ok([])
 
     def _new_message(self, chat_id: int, **content: Any) -> dict[str, Any]:
@@ -136,7 +136,7 @@ class StubBotApi:
         self.messages.setdefault(chat_id, []).append(message)
         return message
 
-    def _m_sendMessage(self, params: dict[str, Any]) -> httpx.Response:  # noqa: N802
+    def _m_sendMessage(self, params: dict[str, Any]) -> httpx.Response:
         chat_id = int(params["chat_id"])
         text = str(params.get("text", ""))
         if not text or len(text) > 4096:
@@ -160,13 +160,13 @@ class StubBotApi:
             message["upload"] = media
         return _ok(message)
 
-    def _m_sendPhoto(self, params: dict[str, Any]) -> httpx.Response:  # noqa: N802
+    def _m_sendPhoto(self, params: dict[str, Any]) -> httpx.Response:
         return self._media("photo", params)
 
-    def _m_sendDocument(self, params: dict[str, Any]) -> httpx.Response:  # noqa: N802
+    def _m_sendDocument(self, params: dict[str, Any]) -> httpx.Response:
         return self._media("document", params)
 
-    def _m_sendVoice(self, params: dict[str, Any]) -> httpx.Response:  # noqa: N802
+    def _m_sendVoice(self, params: dict[str, Any]) -> httpx.Response:
         return self._media("voice", params)
 
     def _find(self, params: dict[str, Any]) -> dict[str, Any] | None:
@@ -176,7 +176,7 @@ class StubBotApi:
                 return message
         return None
 
-    def _m_editMessageText(self, params: dict[str, Any]) -> httpx.Response:  # noqa: N802
+    def _m_editMessageText(self, params: dict[str, Any]) -> httpx.Response:
         message = self._find(params)
         if message is None:
             return error_response(400, "Bad Request: message to edit not found")
@@ -191,7 +191,7 @@ class StubBotApi:
             message.pop("reply_markup", None)
         return _ok(message)
 
-    def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> httpx.Response:  # noqa: N802
+    def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> httpx.Response:
         message = self._find(params)
         if message is None:
             return error_response(400, "Bad Request: message to edit not found")
@@ -204,10 +204,10 @@ class StubBotApi:
             message.pop("reply_markup", None)
         return _ok(message)
 
-    def _m_answerCallbackQuery(self, params: dict[str, Any]) -> httpx.Response:  # noqa: N802
+    def _m_answerCallbackQuery(self, params: dict[str, Any]) -> httpx.Response:
         return _ok(True)
 
-    def _m_getFile(self, params: dict[str, Any]) -> httpx.Response:  # noqa: N802
+    def _m_getFile(self, params: dict[str, Any]) -> httpx.Response:
         file_id = str(params.get("file_id"))
         return _ok({"file_id": file_id, "file_unique_id": file_id, "file_path": f"voice/{file_id}.oga"})
 
