@@ -1,0 +1,166 @@
+"""P4: a broadcast through the outbox against a stub Bot API that enforces 30 messages/s.
+
+The stub (`LimitedBotApi`) accepts at most `limit` sendMessage calls in any sliding second and
+answers the excess with 429 and `retry_after`, as Telegram does. The broadcast is N feedback
+messages, one per chat, enqueued in one batch (`StaffStore.enqueue`); the real application with
+its extensions (`bot.outbox.install`, i.e. `deps.services["outbox"]`) sends them from its
+background task (`Outbox.start()`, as post_init does in production) until none is pending.
+Measured: messages the stub accepted per second, from the first to the last one, against the
+limit (target >= 0.9x), and duplicates (a chat that got its message more than once; target 0).
+The details add the 429s, the most sends in any one second, and the outbox's statuses.
+
+Size: 10,000 messages at 30/s take 333 s; the default sends 1,500 (about a minute) and `--full`
+sends 10,000. Time is not virtualised, although `bot.outbox.RateLimiter` takes a `monotonic`
+and a `sleep`: in virtual time the claim and settle commits and the Bot API calls would take no
+time, so the run would only replay the limiter's arithmetic. What the target is about is how
+the real sender (commits, calls in flight, pauses after a 429) keeps up with the limit, and that
+needs the wall clock. Skips with "outbox not available" when `bot.outbox` is missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import importlib
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.harness import BenchBotApi, bench_settings
+from bench.results import Result
+from bench.sizes import Sizes
+from bot.tg.stub_api import error_response
+
+TARGET_SHARE = 0.9
+
+
+@dataclass
+class LimitedBotApi(BenchBotApi):
+    """Accepts at most `limit` messages in any sliding second; 429 with retry_after beyond."""
+
+    limit: float = 30.0
+    keep_keyboards: bool = False
+    accepted: list[float] = field(default_factory=list)  # monotonic times of accepted sends
+    refused: int = 0
+    per_chat: collections.Counter[int] = field(default_factory=collections.Counter)
+    _window: collections.deque[float] = field(default_factory=collections.deque)
+
+    def _m_sendMessage(self, params: dict[str, Any]) -> httpx.Response:
+        now = time.monotonic()
+        while self._window and now - self._window[0] >= 1.0:
+            self._window.popleft()
+        if len(self._window) >= int(self.limit):
+            self.refused += 1
+            return error_response(429, "Too Many Requests: retry after 1", retry_after=1)
+        self._window.append(now)
+        self.accepted.append(now)
+        self.per_chat[int(params["chat_id"])] += 1
+        return super()._m_sendMessage(params)
+
+
+def _max_in_window(times: list[float], window: float = 1.0) -> int:
+    """The most sends the stub accepted in any sliding `window` seconds."""
+    most, start = 0, 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= window:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+async def run(sizes: Sizes, workdir: Path) -> list[Result]:
+    name = f"P4 broadcast ({sizes.p4_messages:,} messages, {sizes.p4_limit:.0f} msg/s limit)"
+    try:
+        module = importlib.import_module("bot.outbox")
+    except ModuleNotFoundError as exc:
+        if exc.name != "bot.outbox":
+            raise
+        return [Result(scenario=name, metric="msg/s", value=None, skipped="outbox not available")]
+
+    from bot.store import SqliteStore
+    from bot.store.staff import NewMessage, StaffStore
+    from bot.tg.app import build_application
+    from bot.tg.deps import Deps
+
+    path = workdir / "p4.db"
+    store = SqliteStore(path)
+    await store.open()
+    api = LimitedBotApi(limit=sizes.p4_limit)
+    deps = Deps(settings=bench_settings(path), store=store)
+    application = build_application(deps, request=api.request(), rate_limit=False)
+    await application.initialize()
+    outbox = deps.services.get("outbox")
+    try:
+        if outbox is None or not callable(getattr(outbox, "start", None)):
+            return [
+                Result(
+                    scenario=name,
+                    metric="msg/s",
+                    value=None,
+                    skipped="outbox API not recognised (no deps.services['outbox'] with start/stop)",
+                )
+            ]
+        chats = [7_000_000_000 + i for i in range(sizes.p4_messages)]
+        messages = [
+            NewMessage(
+                chat_id=c,
+                kind="feedback",
+                language="nl",
+                text=f"Wat de school met uw antwoorden doet ({i}).",
+                dedupe_key=f"bench:{c}",
+            )
+            for i, c in enumerate(chats)
+        ]
+        await StaffStore(store).enqueue(
+            messages, at=datetime.now(UTC), batch_kind="feedback", title="bench"
+        )
+        began = time.monotonic()
+        quiet = logging.getLogger("bot.outbox")
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)  # one warning per 429; they are counted at the stub instead
+        await outbox.start()  # what post_init does in production: the background sender
+        deadline = began + 3 * sizes.p4_messages / sizes.p4_limit + 30
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.25)
+            left = await store.run_read(
+                "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')"
+            )
+            if left[0][0] == 0:
+                break
+        elapsed = time.monotonic() - began
+        await outbox.stop()
+        quiet.setLevel(level)
+        statuses = dict(await store.run_read("SELECT status, COUNT(*) FROM outbox GROUP BY status"))
+    finally:
+        await application.shutdown()
+        await store.close()
+    accepted = api.accepted
+    span = (accepted[-1] - accepted[0]) if len(accepted) > 1 else elapsed
+    rate = (len(accepted) - 1) / span if span > 0 else 0.0
+    duplicates = sum(n - 1 for n in api.per_chat.values() if n > 1)
+    missing = len(set(chats) - set(api.per_chat))
+    result = Result(
+        scenario=name,
+        metric="msg/s",
+        value=rate,
+        baseline=sizes.p4_limit,
+        baseline_name="stub's limit",
+        target=f">= {TARGET_SHARE}x limit, 0 duplicates",
+        details={
+            "sent": len(accepted),
+            "duplicates": duplicates,
+            "not_delivered": missing,
+            "refused_429": api.refused,
+            "seconds": round(elapsed, 2),
+            "outbox_statuses": statuses,
+            "outbox_own_cap_per_s": getattr(module, "OUTBOX_PER_SECOND", None),
+            "max_in_any_second": _max_in_window(accepted),
+        },
+    )
+    result.met = rate >= TARGET_SHARE * sizes.p4_limit and duplicates == 0 and missing == 0
+    return [result]

@@ -1,0 +1,222 @@
+"""P5: peak memory of the bot process with 10,000 respondents mid-survey.
+
+What is measured, and why: the peak resident set size (RSS) of a fresh bot process, from
+`VmHWM` in /proc/self/status, because RSS is what a container limit or the OOM killer sees. It
+counts everything the bot needs to serve those parents: the interpreter and libraries, Python
+objects (PTB's Update objects waiting for the 256 handler slots, chat_data, per-chat locks), and
+C allocations that tracemalloc cannot see (SQLite's page caches on both connections, aiosqlite's
+threads). The baseline is the same process idle, just before the parents arrive; the delta is
+in the details.
+
+How: the benchmark process seeds N parents mid-survey (10 of 22 questions answered) straight
+into a database; a child process (a clean heap: the benchmark's own garbage and earlier
+scenarios are not counted) opens the real bot on it, measures the idle RSS, resets the peak
+(`clear_refs` 5), then lets the parents tap their next answer through the full stack. The stub Bot API keeps nothing, so its memory is not counted as the bot's.
+
+Two shapes, both through the real Application: (1) the headline, every parent answers a
+question with `p1_parents` (1,000) of them in flight at any moment, P1's load; (2) in the
+details, all N at once: PTB de-serialises every update and makes a task for it before it waits
+for one of the 256 handler slots, so a backlog costs memory per pending update.
+
+Run alone: `python -m bench.p5_memory --child N DIR IN_FLIGHT` prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import gc
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.results import Result
+from bench.sizes import Sizes
+
+TARGET_MB = 120.0
+ANSWERED = 10  # questions each seeded parent has answered already
+DATABASE = "p5.db"
+
+
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+class PeakRss:
+    """Peak RSS from now on: VmHWM after resetting it, else sampled every 5 ms."""
+
+    def __init__(self) -> None:
+        try:
+            with open("/proc/self/clear_refs", "w", encoding="ascii") as refs:
+                refs.write("5")
+            self.method = "VmHWM after clear_refs"
+        except OSError:
+            self.method = "sampled VmRSS"
+        self._max = _status_kb("VmRSS")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.005):
+            self._max = max(self._max, _status_kb("VmRSS"))
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        if self.method.startswith("VmHWM"):
+            return max(self._max, _status_kb("VmHWM"))
+        return self._max
+
+
+def _trim() -> None:
+    gc.collect()
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+async def _child(respondents: int, workdir: Path, in_flight: int) -> dict[str, Any]:
+    from bench.harness import (
+        BenchBotApi,
+        ErrorCounter,
+        feed,
+        question_message,
+        seeded_chats,
+        start_real_bot,
+        tap_update,
+    )
+    from bot.tg import callbacks
+
+    api = BenchBotApi(keep_keyboards=False)
+    bot = await start_real_bot(workdir / DATABASE, api)
+    try:
+        flow, round_id = bot.flow, bot.round.id
+        chats = seeded_chats(respondents)
+        message = question_message(bot, chats[0][0], chats[0][1], ANSWERED)  # any will do
+        _trim()
+        await asyncio.sleep(0.2)
+        idle_kb = _status_kb("VmRSS")
+
+        def tap(chat_id: int, language: str, question: int) -> dict[str, Any]:
+            data = callbacks.answer(round_id, flow.version, flow.questions[question].id, "4")
+            return tap_update(
+                chat_id, language, {**message, "chat": {"id": chat_id, "type": "private"}}, data
+            )
+
+        # Every parent answers one question, `in_flight` of them at any moment (P1's load).
+        peak = PeakRss()
+        began = time.perf_counter()
+        pending = iter(chats)
+
+        async def worker() -> None:
+            for chat_id, language in pending:
+                await feed(bot.application, tap(chat_id, language, ANSWERED))
+
+        with ErrorCounter() as errors:
+            await asyncio.gather(*(worker() for _ in range(min(in_flight, respondents))))
+        steady_seconds = time.perf_counter() - began
+        steady_kb = peak.stop()
+        _trim()
+
+        # Then all of them at once: every update waits in memory for one of PTB's 256 slots.
+        peak = PeakRss()
+        began = time.perf_counter()
+        with ErrorCounter() as burst_errors:
+            await asyncio.gather(
+                *(feed(bot.application, tap(c, lang, ANSWERED + 1)) for c, lang in chats)
+            )
+        burst_seconds = time.perf_counter() - began
+        burst_kb = peak.stop()
+        stored = await bot.store.run_read(
+            "SELECT COUNT(*) FROM answers WHERE round_id = ?", (round_id,)
+        )
+        return {
+            "respondents": respondents,
+            "in_flight": min(in_flight, respondents),
+            "idle_rss_mb": round(idle_kb / 1024, 1),
+            "peak_rss_mb": round(steady_kb / 1024, 1),
+            "delta_mb": round((steady_kb - idle_kb) / 1024, 1),
+            "steady_seconds": round(steady_seconds, 2),
+            "burst_peak_rss_mb": round(burst_kb / 1024, 1),
+            "burst_delta_mb": round((burst_kb - idle_kb) / 1024, 1),
+            "burst_kb_per_pending_update": round((burst_kb - idle_kb) / respondents, 1),
+            "burst_seconds": round(burst_seconds, 2),
+            "method": peak.method,
+            "answers_stored": stored[0][0],
+            "answers_expected": respondents * (ANSWERED + 2),
+            "chat_data_entries": len(bot.application.chat_data),
+            "chat_locks_left": len(bot.application.bot_data["ouderstem"].locks),
+            "errors_logged": errors.count + burst_errors.count,
+        }
+    finally:
+        await bot.close()
+
+
+async def run(sizes: Sizes, workdir: Path) -> list[Result]:
+    from bench.harness import seed_parents, start_real_bot
+
+    seeding = await start_real_bot(workdir / DATABASE)  # here, so its garbage is not the child's
+    try:
+        await seed_parents(seeding, sizes.p5_respondents, answered=ANSWERED)
+    finally:
+        await seeding.close()
+    command = [
+        sys.executable,
+        "-m",
+        "bench.p5_memory",
+        "--child",
+        str(sizes.p5_respondents),
+        str(workdir),
+        str(sizes.p1_parents),
+    ]
+    done = await asyncio.to_thread(
+        subprocess.run,
+        command,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    name = f"P5 peak RSS, {sizes.p5_respondents:,} respondents mid-survey"
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return [Result(scenario=name, metric="MB", value=None, skipped=f"child failed: {tail}")]
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    result = Result(
+        scenario=name,
+        metric="MB",
+        value=data["peak_rss_mb"],
+        baseline=data["idle_rss_mb"],
+        baseline_name="same bot idle",
+        target=f"< {TARGET_MB:.0f} MB",
+        details=data,
+    )
+    result.met = (
+        data["peak_rss_mb"] < TARGET_MB
+        and data["answers_stored"] == data["answers_expected"]
+        and data["errors_logged"] == 0
+    )
+    return [result]
+
+
+def main() -> None:
+    if len(sys.argv) != 5 or sys.argv[1] != "--child":
+        sys.exit("usage: python -m bench.p5_memory --child RESPONDENTS DIR IN_FLIGHT")
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    data = asyncio.run(_child(int(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])))
+    print(json.dumps(data))
+
+
+if __name__ == "__main__":
+    main()
