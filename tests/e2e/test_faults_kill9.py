@@ -1,0 +1,157 @@
+"""kill -9 of the real bot process while a crowd of parents answers, through the emulator.
+
+120 parents answer the whole parents' barometer at once (asyncio tasks on the emulator's client
+API) while the bot is SIGKILLed at seeded random moments and restarted. The emulator keeps
+updates pending until the bot confirms them with `offset` (patch `getupdates_offset`), so a
+restart really gets redeliveries. Afterwards:
+
+- every answer the bot acknowledged (the parent had received the next question) is stored,
+  once, with the value the parent gave; no acknowledged question was ever asked again;
+- every parent finished (a parent that hears nothing opens the link again, as people do);
+- one respondent per parent; `PRAGMA integrity_check` ok; the consistency checks pass;
+- the bot's log has no error in any of its lives.
+
+The bot runs as `python -m tests.faults.unthrottled_bot run`: the real bot with PTB's rate
+limiter raised (see that module), or 120 parents would wait minutes at 30 messages a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from faults import checks
+from faults.crowd import CrowdParent, emulator_client, run_crowd
+from harness import REPO_ROOT, BotFactory, BotProcess
+
+from bot.flow_model import get_flow
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # ~50-100 s
+
+PARENTS = 100
+KILLS = 4
+SEED = 20240611
+FACES = ("1", "2", "3", "4", "5", "dontknow")
+LANGUAGES = ("nl", "tr", "ar", "fr", "uk", "bg", None)  # None: no profile language
+RESTART_TIMEOUT = 120.0
+TIME_LIMIT = 400.0  # a hang guard: ~60-100 s on an idle 2-core machine, kills included
+
+
+def plan_for(rng: random.Random, flow_id: str) -> dict[str, str]:
+    flow = get_flow(flow_id)
+    plan = {}
+    for question in flow.questions:
+        if question.type.value == "open":
+            plan[question.id] = f"open antwoord {rng.randrange(10**9)}"
+        elif question.type.value == "scale":
+            plan[question.id] = rng.choice(FACES)
+    return plan
+
+
+def unthrottled(bot_process: BotFactory) -> BotProcess:
+    return bot_process(
+        module="tests.faults.unthrottled_bot",
+        extra_env={"PYTHONPATH": str(REPO_ROOT)},
+    )
+
+
+async def kill_and_restart(
+    bot: BotProcess, rng: random.Random, parents: list[CrowdParent]
+) -> list[float]:
+    """SIGKILL the bot KILLS times at random moments while parents answer; restart each time."""
+    moments = []
+    started = time.monotonic()
+    for _ in range(KILLS):
+        await asyncio.sleep(rng.uniform(3.0, 10.0))
+        if all(p.completed for p in parents):
+            break
+        assert await asyncio.to_thread(bot.kill) == -9
+        moments.append(round(time.monotonic() - started, 2))
+        await asyncio.sleep(rng.uniform(0.0, 1.0))  # parents keep tapping while it is down
+        # A restart under this load can take a while (imports, 45 menu calls, the crowd).
+        await asyncio.to_thread(bot.start, timeout=RESTART_TIMEOUT)
+    return moments
+
+
+def test_kill9_while_a_crowd_answers(bot_process: BotFactory, tmp_path: Path) -> None:
+    rng = random.Random(SEED)
+    bot = unthrottled(bot_process)
+    school = bot.add_school("De Regenboog")
+    opened = bot.open_round(school["id"])
+    flow = get_flow("barometer-ouders")
+
+    async def scenario() -> tuple[list[CrowdParent], list[BaseException], list[float]]:
+        async with emulator_client(bot.emulator.base_url) as client:
+            parents = [
+                CrowdParent(
+                    client,
+                    bot.token,
+                    opened["token"],
+                    flow,
+                    plan_for(rng, flow.id),
+                    language_code=LANGUAGES[i % len(LANGUAGES)],
+                )
+                for i in range(PARENTS)
+            ]
+            deadline = time.monotonic() + TIME_LIMIT
+            crowd = asyncio.create_task(run_crowd(parents, deadline))
+            try:
+                kills = await kill_and_restart(bot, rng, parents)
+            except BaseException:
+                crowd.cancel()  # no parent may outlive the client (or the test)
+                await asyncio.gather(crowd, return_exceptions=True)
+                raise
+            failures = await crowd
+            return parents, failures, kills
+
+    parents, failures, kills = asyncio.run(scenario())
+    assert len(kills) >= 2, f"the crowd finished before the bot was killed twice: {kills}"
+    assert failures == [], failures[:3]
+    assert all(p.completed for p in parents)
+    regressions = [r for p in parents for r in p.regressions]
+    assert regressions == [], regressions[:5]
+
+    db = bot.db_path
+    assert checks.problems(db) == []
+    by_chat = dict(checks.rows(db, "SELECT c.chat_id, COUNT(*) FROM contacts c GROUP BY c.chat_id"))
+    assert by_chat == {p.user_id: 1 for p in parents}, "one respondent per parent"
+    stored = {
+        (chat_id, question_id): (value, text)
+        for chat_id, question_id, value, text in checks.rows(
+            db,
+            "SELECT c.chat_id, a.question_id, a.value, a.text FROM answers a "
+            "JOIN contacts c ON c.respondent_id = a.respondent_id",
+        )
+    }
+    pairs = Counter(
+        (chat_id, question_id)
+        for chat_id, question_id in checks.rows(
+            db,
+            "SELECT c.chat_id, a.question_id FROM answers a JOIN contacts c USING (respondent_id)",
+        )
+    )
+    assert max(pairs.values()) == 1
+    for parent in parents:
+        for question_id, given in parent.acked.items():
+            assert (parent.user_id, question_id) in stored, (
+                f"acknowledged answer lost: {question_id}"
+            )
+            value, text = stored[(parent.user_id, question_id)]
+            assert given in (value, text)
+        assert len([k for k in stored if k[0] == parent.user_id]) == len(flow.questions)
+    statuses = dict(checks.rows(db, "SELECT status, COUNT(*) FROM respondents GROUP BY status"))
+    assert statuses == {"completed": PARENTS}
+    listed = bot.cli("round", "list")
+    assert listed["rounds"][0]["respondents"] == {"completed": PARENTS}
+
+    assert bot.stop() == 0
+    bot.assert_no_errors()
+    redelivered = bot.log().count("was handled before; skipped")
+    recoveries = sum(p.recoveries for p in parents)
+    print(
+        f"kills at {kills} s; redelivered updates skipped: {redelivered}; parent recoveries: {recoveries}"
+    )
