@@ -125,7 +125,8 @@ async def _answer_round(
 async def _report(store: SqliteStore, round_id: int, out: Path) -> None:
     """Print the report summary and write its PDF and PNG files, when the report layer is there."""
     try:
-        from bot.reports import ReportOptions, build_round_report, charts, export, summary_text
+        from bot.reports import ReportOptions, build_round_report, export, summary_text
+        from bot.reports.charts import charts
     except ImportError:
         return
     report = await build_round_report(store, round_id, ReportOptions())

@@ -319,7 +319,7 @@ def _typed_value(question: Question, text: str) -> str | None:
         return FACE_BY_EMOJI.get(text.replace("\ufe0f", ""))
     if question.type in (QuestionType.CHOICE, QuestionType.MULTI, QuestionType.YESNO):
         values = question.allowed_values()
-        if text.isdigit() and 1 <= int(text) <= len(values):
+        if text.isascii() and text.isdigit() and 1 <= int(text) <= len(values):
             return values[int(text) - 1]
     return None
 

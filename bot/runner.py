@@ -6,6 +6,7 @@ deploy or `kill` loses nothing that was acknowledged.
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from telegram import Update
@@ -55,6 +56,10 @@ def run_polling(settings: Settings) -> None:
     application.post_init = post_init
     application.post_shutdown = close_store
     log.info("Ouderstem is running (database %s)", settings.database.name)
+    # Everything loaded so far lives for the whole run: keep the collector from walking it again
+    # and again (a 65-97 ms pause every ~600 answers showed in the p99, bench P1).
+    gc.collect()
+    gc.freeze()
     application.run_polling(
         poll_interval=settings.poll_interval,
         allowed_updates=Update.ALL_TYPES,

@@ -19,11 +19,11 @@ from bot.reports import (
     ReportOptions,
     RoundReport,
     build_round_report,
-    charts,
     detail_text,
     export,
     summary_text,
 )
+from bot.reports.charts import charts
 from bot.reports.tables import tables
 from bot.store import SqliteStore
 from tests.reports_fixtures import Builder, library, scale_answers

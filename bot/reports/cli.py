@@ -21,11 +21,7 @@ from typing import Any
 
 from bot.errors import NotFound, UnknownFlow
 from bot.limits import MIN_GROUP_CLOSED, MIN_GROUP_OPEN
-from bot.reports.build import build_round_report
-from bot.reports.charts import charts
-from bot.reports.exports import export
 from bot.reports.model import ReportOptions, RoundReport
-from bot.reports.text import VIEWS, detail_text, summary_text
 
 DB_ENV = "OUDERSTEM_DB"
 DEFAULT_DB = "ouderstem.db"
@@ -101,10 +97,16 @@ async def _build(path: Path, round_id: int, options: ReportOptions) -> RoundRepo
     from bot.store import SqliteStore
 
     async with SqliteStore(path) as store:
+        from bot.reports.build import build_round_report
+
         return await build_round_report(store, round_id, options)
 
 
 def _write(report: RoundReport, fmt: str, out: Path | None) -> int:
+    from bot.reports.charts import charts
+    from bot.reports.exports import export
+    from bot.reports.text import VIEWS, detail_text, summary_text
+
     rid = report.round.id
     if fmt == "png":
         folder = out or Path(f"ouderstem-rapport-{rid}")

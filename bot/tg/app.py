@@ -110,6 +110,9 @@ def build_application(
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     """Localized command menu and descriptions, set once at start-up."""
     bot = application.bot
+    deps: Deps = application.bot_data[DEPS_KEY]
+    if bot.username:  # links and QR codes made from the chat name this very bot
+        deps.settings.bot_username = bot.username
     for language in LANGUAGES:
         code = None if language == SOURCE_LANGUAGE else language
         commands = [

@@ -15,6 +15,8 @@ suppressed there, in every output, so nothing here can leak them.
 from __future__ import annotations
 
 import logging
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from telegram import InputFile, Update
 from telegram.constants import ChatType
@@ -22,17 +24,6 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot import staff_report_texts as staff_texts_report
 from bot import staff_texts
-from bot.reports import (
-    ReportOptions,
-    RoundReport,
-    build_overview,
-    build_round_report,
-    charts,
-    detail_text,
-    export,
-    overview_text,
-    summary_text,
-)
 from bot.staff import Action, Grant, Role, authorize, schools_for, viewer_of
 from bot.staff_texts import say
 from bot.store.records import Round
@@ -54,6 +45,9 @@ from bot.tg.staff import (
     staff_store,
 )
 
+if TYPE_CHECKING:
+    from bot.reports import ReportOptions, RoundReport
+
 log = logging.getLogger(__name__)
 
 PREFIX = "rp"
@@ -72,9 +66,17 @@ VIEW_LABELS = {
 MAX_VOICE_NOTES = 20  # voice answers forwarded to a brugfiguur at one press
 
 
+def reports() -> ModuleType:
+    """The report layer, imported on first use: it loads matplotlib and openpyxl (~50 MB), which a
+    bot that is only collecting answers does not need (bench P5)."""
+    import bot.reports
+
+    return bot.reports
+
+
 def options_for(deps: Deps, grant: Grant, *, voice: bool = False) -> ReportOptions:
     settings = deps.settings
-    return ReportOptions(
+    return reports().ReportOptions(
         min_closed=settings.min_group_closed,
         min_open=settings.min_group_open,
         include_voice=voice,
@@ -174,12 +176,14 @@ async def show_report(update: Update, deps: Deps, round_id: int) -> None:
     if allowed is None:
         return
     found, grant = allowed
-    report = await build_round_report(deps.store, found.id, options_for(deps, grant))
+    report = await reports().build_round_report(deps.store, found.id, options_for(deps, grant))
     chat = update.effective_chat
     assert chat is not None
+    from bot.reports.charts import charts
+
     for name, png in charts(report):
         await chat.send_photo(InputFile(png, filename=name))
-    await reply(update, summary_text(report), keyboard(view_buttons(report, found.id, grant)))
+    await reply(update, reports().summary_text(report), keyboard(view_buttons(report, found.id, grant)))
     log.info("a report was shown")
 
 
@@ -188,8 +192,8 @@ async def show_detail(update: Update, deps: Deps, round_id: int, view: str) -> N
     if allowed is None:
         return
     found, grant = allowed
-    report = await build_round_report(deps.store, found.id, options_for(deps, grant))
-    await reply(update, detail_text(report, view))
+    report = await reports().build_round_report(deps.store, found.id, options_for(deps, grant))
+    await reply(update, reports().detail_text(report, view))
 
 
 async def send_file(update: Update, deps: Deps, round_id: int, fmt: str) -> None:
@@ -197,11 +201,11 @@ async def send_file(update: Update, deps: Deps, round_id: int, fmt: str) -> None
     if allowed is None:
         return
     found, grant = allowed
-    report = await build_round_report(deps.store, found.id, options_for(deps, grant))
+    report = await reports().build_round_report(deps.store, found.id, options_for(deps, grant))
     chat = update.effective_chat
     assert chat is not None
     name = f"ouderstem-ronde-{found.id}.{fmt}"
-    await chat.send_document(InputFile(export(report, fmt), filename=name))
+    await chat.send_document(InputFile(reports().export(report, fmt), filename=name))
 
 
 async def send_voice_answers(update: Update, deps: Deps, round_id: int) -> None:
@@ -213,7 +217,7 @@ async def send_voice_answers(update: Update, deps: Deps, round_id: int) -> None:
     if grant.role != Role.BRUGFIGUUR:
         await refuse(update, deps)
         return
-    report = await build_round_report(deps.store, found.id, options_for(deps, grant, voice=True))
+    report = await reports().build_round_report(deps.store, found.id, options_for(deps, grant, voice=True))
     file_ids = [fid for group in report.open_answers for fid in (group.voice_file_ids or [])]
     chat = update.effective_chat
     assert chat is not None
@@ -234,8 +238,8 @@ async def show_overview(update: Update, deps: Deps) -> None:
         return
     grant = authorize(access, Action.REPORT, schools[0])
     named = grant.role != Role.COORDINATOR  # coordinators see names only where schools agreed
-    overview = await build_overview(deps.store, schools, options_for(deps, grant), named=named)
-    await reply(update, overview_text(overview))
+    overview = await reports().build_overview(deps.store, schools, options_for(deps, grant), named=named)
+    await reply(update, reports().overview_text(overview))
 
 
 def install(application: Application, deps: Deps) -> None:  # type: ignore[type-arg]
