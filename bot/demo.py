@@ -65,9 +65,10 @@ async def run_demo(parents: int = 40, database: str | None = None, out: Path = P
             leaning = rng.choice([2, 3, 4, 4, 5])
             stops_early = rng.random() < 0.12
             finished += await _answer_round(user, parents_round.start_token, language, leaning, stops_early, rng)
+        team_finished = 0
         for number in range(15):
             user = SimulatedUser(application, api, user_id=90_000 + number, language_code="nl")
-            finished += await _answer_round(user, team_round.start_token, "nl", rng.choice([3, 4, 4, 5]), False, rng)
+            team_finished += await _answer_round(user, team_round.start_token, "nl", rng.choice([3, 4, 4, 5]), False, rng)
 
         counts = await store.count_respondents(parents_round.id)
         answers = await store.run_read("SELECT COUNT(*) FROM answers WHERE round_id = ?", (parents_round.id,))
@@ -75,7 +76,7 @@ async def run_demo(parents: int = 40, database: str | None = None, out: Path = P
             "SELECT language, COUNT(*) FROM respondents WHERE round_id = ? GROUP BY language ORDER BY 2 DESC",
             (parents_round.id,),
         )
-        print(f"\n{parents} parents and 15 team members took part through the real bot ({finished} finished).")
+        print(f"\n{parents} parents and 15 team members took part through the real bot ({finished} parents and {team_finished} team members finished).")
         print(f"Stored for the parents' round: {answers[0][0]} answers; respondents by status: {counts}")
         print("Respondents per language: " + ", ".join(f"{lang} {n}" for lang, n in per_language))
         integrity = await store.integrity_check()
