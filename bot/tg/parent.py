@@ -253,8 +253,7 @@ async def continue_session(
 @guarded
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps) -> None:
     """/help: what this bot is and the few commands there are."""
-    chat = await deps.store.chat(update.effective_chat.id)  # type: ignore[union-attr]
-    await reply(update, t(language_of(chat, update), texts.HELP))
+    await say(update, deps, texts.HELP)
 
 
 @guarded
@@ -297,11 +296,16 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
     await reply(update, t(language, texts.FORGET_CONFIRM), markup)
 
 
+async def say(update: Update, deps: Deps, text: str) -> None:
+    """Send one catalog text in the chat's language (the handlers that only say something)."""
+    chat = await deps.store.chat(update.effective_chat.id)  # type: ignore[union-attr]
+    await reply(update, t(language_of(chat, update), text))
+
+
 @guarded
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps) -> None:
     """Any other /command."""
-    chat = await deps.store.chat(update.effective_chat.id)  # type: ignore[union-attr]
-    await reply(update, t(language_of(chat, update), texts.UNKNOWN_COMMAND))
+    await say(update, deps, texts.UNKNOWN_COMMAND)
 
 
 # ---- buttons ---------------------------------------------------------------------------------
@@ -501,8 +505,7 @@ async def on_unusable(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: 
 @guarded
 async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps) -> None:
     """An edited message cannot change a stored answer; say how to change it."""
-    chat = await deps.store.chat(update.effective_chat.id)  # type: ignore[union-attr]
-    await reply(update, t(language_of(chat, update), texts.EDITED))
+    await say(update, deps, texts.EDITED)
 
 
 @guarded

@@ -38,9 +38,9 @@ from bot.tg.staff import (
     final,
     keyboard,
     on_not_private,
+    permitted,
     refuse,
     reply,
-    round_for,
     round_label,
     staff_store,
 )
@@ -85,11 +85,13 @@ def options_for(deps: Deps, grant: Grant, *, voice: bool = False) -> ReportOptio
 
 
 async def grant_for_round(deps: Deps, update: Update, round_id: int | None) -> tuple[Round, Grant] | None:
-    """The round and the grant that lets this chat read its report; refuses otherwise."""
-    found = await round_for(deps, update, Action.REPORT, round_id)
-    if found is None:
+    """The round and the grant that lets this chat read its report; refuses otherwise.
+
+    A missing round is refused exactly like a forbidden one (one check, one access read)."""
+    found = await deps.store.round(round_id) if round_id is not None else None
+    grant = await permitted(deps, update, Action.REPORT, found.school_id if found else None)
+    if found is None or grant is None:
         return None
-    grant = authorize(await access_of(deps, update), Action.REPORT, found.school_id)
     return found, grant
 
 
@@ -156,11 +158,7 @@ async def on_report_button(update: Update, context: ContextTypes.DEFAULT_TYPE, d
 
 
 async def offer_rounds(update: Update, deps: Deps, school_id: int) -> None:
-    access = await access_of(deps, update)
-    try:
-        authorize(access, Action.REPORT, school_id)
-    except Exception:
-        await refuse(update, deps)
+    if await permitted(deps, update, Action.REPORT, school_id) is None:
         return
     rounds = list(reversed(await deps.store.rounds(school_id)))[:ROUNDS_IN_PICKER]
     if not rounds:
