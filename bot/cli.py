@@ -28,7 +28,9 @@ REGISTRARS: list[Registrar] = []
 
 
 def emit(args: argparse.Namespace, data: dict[str, Any], human: str) -> None:
-    print(json.dumps(data, ensure_ascii=False, default=str) if getattr(args, "json", False) else human)
+    print(
+        json.dumps(data, ensure_ascii=False, default=str) if getattr(args, "json", False) else human
+    )
 
 
 def round_link(settings: Settings, token: str) -> str:
@@ -52,8 +54,11 @@ def parse_date(value: str) -> datetime:
 async def cmd_init(args: argparse.Namespace, settings: Settings) -> None:
     async with SqliteStore(settings.database) as store:
         version = await store.schema_version()
-    emit(args, {"database": str(settings.database), "schema_version": version},
-         f"Database ready: {settings.database} (schema version {version})")
+    emit(
+        args,
+        {"database": str(settings.database), "schema_version": version},
+        f"Database ready: {settings.database} (schema version {version})",
+    )
 
 
 async def cmd_school_add(args: argparse.Namespace, settings: Settings) -> None:
@@ -72,8 +77,11 @@ async def cmd_school_add(args: argparse.Namespace, settings: Settings) -> None:
 async def cmd_school_list(args: argparse.Namespace, settings: Settings) -> None:
     async with SqliteStore(settings.database) as store:
         schools = await store.schools()
-    emit(args, {"schools": [{"id": s.id, "name": s.name} for s in schools]},
-         "\n".join(f"{s.id}\t{s.name}" for s in schools) or "No schools yet.")
+    emit(
+        args,
+        {"schools": [{"id": s.id, "name": s.name} for s in schools]},
+        "\n".join(f"{s.id}\t{s.name}" for s in schools) or "No schools yet.",
+    )
 
 
 async def cmd_round_open(args: argparse.Namespace, settings: Settings) -> None:
@@ -100,8 +108,14 @@ async def cmd_round_open(args: argparse.Namespace, settings: Settings) -> None:
     link = round_link(settings, opened.start_token)
     emit(
         args,
-        {"id": opened.id, "school_id": opened.school_id, "flow": flow.id, "token": opened.start_token,
-         "link": link, "closes_at": opened.closes_at},
+        {
+            "id": opened.id,
+            "school_id": opened.school_id,
+            "flow": flow.id,
+            "token": opened.start_token,
+            "link": link,
+            "closes_at": opened.closes_at,
+        },
         f"Round {opened.id} open for {flow.id}.\nStart token: {opened.start_token}\nLink: {link}",
     )
 
@@ -109,8 +123,11 @@ async def cmd_round_open(args: argparse.Namespace, settings: Settings) -> None:
 async def cmd_round_close(args: argparse.Namespace, settings: Settings) -> None:
     async with SqliteStore(settings.database) as store:
         closed = await store.close_round(args.round, system_clock())
-    emit(args, {"id": args.round, "closed": closed},
-         f"Round {args.round} closed." if closed else f"Round {args.round} was not open.")
+    emit(
+        args,
+        {"id": args.round, "closed": closed},
+        f"Round {args.round} closed." if closed else f"Round {args.round} was not open.",
+    )
 
 
 async def cmd_round_list(args: argparse.Namespace, settings: Settings) -> None:
@@ -118,8 +135,14 @@ async def cmd_round_list(args: argparse.Namespace, settings: Settings) -> None:
         rounds = await store.rounds(args.school)
         counts = {r.id: await store.count_respondents(r.id) for r in rounds}
     rows = [
-        {"id": r.id, "school_id": r.school_id, "flow": r.flow_id, "status": r.status,
-         "closes_at": r.closes_at, "respondents": counts[r.id]}
+        {
+            "id": r.id,
+            "school_id": r.school_id,
+            "flow": r.flow_id,
+            "status": r.status,
+            "closes_at": r.closes_at,
+            "respondents": counts[r.id],
+        }
         for r in rounds
     ]
     human = "\n".join(
@@ -161,7 +184,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     from bot.demo import run_demo
 
-    asyncio.run(run_demo(parents=args.parents, database=args.database, out=Path(args.out), seed=args.seed))
+    asyncio.run(
+        run_demo(parents=args.parents, database=args.database, out=Path(args.out), seed=args.seed)
+    )
 
 
 # ---- wiring ----------------------------------------------------------------------------------
@@ -177,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="print JSON for scripts")
         return p
 
-    with_json(sub.add_parser("init", help="create or upgrade the database")).set_defaults(run=cmd_init)
+    with_json(sub.add_parser("init", help="create or upgrade the database")).set_defaults(
+        run=cmd_init
+    )
 
     school = sub.add_parser("school", help="schools").add_subparsers(dest="action", required=True)
     add = with_json(school.add_parser("add", help="add a school"))
@@ -185,12 +212,16 @@ def build_parser() -> argparse.ArgumentParser:
     add.set_defaults(run=cmd_school_add)
     with_json(school.add_parser("list", help="list schools")).set_defaults(run=cmd_school_list)
 
-    rounds = sub.add_parser("round", help="survey rounds").add_subparsers(dest="action", required=True)
+    rounds = sub.add_parser("round", help="survey rounds").add_subparsers(
+        dest="action", required=True
+    )
     opening = with_json(rounds.add_parser("open", help="open a round and print its link"))
     opening.add_argument("--school", type=int, required=True, help="school id")
     opening.add_argument("--flow", required=True, help="flow id, e.g. barometer-ouders")
     opening.add_argument("--closes", type=parse_date, help="closing date, YYYY-MM-DD")
-    opening.add_argument("--expected", type=int, help="number of families the school hopes to reach")
+    opening.add_argument(
+        "--expected", type=int, help="number of families the school hopes to reach"
+    )
     opening.add_argument("--topic", help="topic of a dialogue round (see the flow's topics)")
     opening.set_defaults(run=cmd_round_open)
     closing = with_json(rounds.add_parser("close", help="close a round now"))
@@ -200,7 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--school", type=int)
     listing.set_defaults(run=cmd_round_list)
 
-    flows = sub.add_parser("flows", help="question flows").add_subparsers(dest="action", required=True)
+    flows = sub.add_parser("flows", help="question flows").add_subparsers(
+        dest="action", required=True
+    )
     check = with_json(flows.add_parser("check", help="check flows before they run"))
     check.add_argument("files", nargs="*", help="flow files (default: all in flows/)")
     check.set_defaults(run=cmd_flows_check)
@@ -246,7 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     _load_extensions()
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         if hasattr(args, "run_plain"):
             args.run_plain(args)

@@ -24,17 +24,36 @@ from bot.tg.stub_api import SimulatedUser, StubBotApi, button_labels
 
 # The language mix of a Ghent primary school with a brugfiguur (question-bank.md): Dutch, then
 # Turkish, Bulgarian, Slovak, Arabic, Polish, Romanian, ...
-LANGUAGE_MIX = {"nl": 30, "tr": 18, "bg": 12, "sk": 8, "ar": 10, "pl": 6, "ro": 6, "uk": 4, "fa": 3, "so": 3}
+LANGUAGE_MIX = {
+    "nl": 30,
+    "tr": 18,
+    "bg": 12,
+    "sk": 8,
+    "ar": 10,
+    "pl": 6,
+    "ro": 6,
+    "uk": 4,
+    "fa": 3,
+    "so": 3,
+}
 OPEN_ANSWERS = {
-    "nl": ["De juf is heel vriendelijk.", "Meer uitleg over huiswerk graag.", "Ik wil vaker horen hoe het gaat."],
+    "nl": [
+        "De juf is heel vriendelijk.",
+        "Meer uitleg over huiswerk graag.",
+        "Ik wil vaker horen hoe het gaat.",
+    ],
     "tr": ["Öğretmen çok nazik.", "Daha fazla bilgi istiyorum."],
     "ar": ["المعلمة لطيفة جدا.", "أريد معلومات أكثر عن الواجبات."],
 }
 
 
-async def run_demo(parents: int = 40, database: str | None = None, out: Path = Path("demo-output"), seed: int = 7) -> None:
+async def run_demo(
+    parents: int = 40, database: str | None = None, out: Path = Path("demo-output"), seed: int = 7
+) -> None:
     rng = random.Random(seed)
-    path = Path(database) if database else Path(tempfile.mkdtemp(prefix="ouderstem-demo-")) / "demo.db"
+    path = (
+        Path(database) if database else Path(tempfile.mkdtemp(prefix="ouderstem-demo-")) / "demo.db"
+    )
     settings = Settings(TELEGRAM_BOT_TOKEN="123456:DEMO", OUDERSTEM_DB=str(path))
     store = SqliteStore(path)
     await store.open()
@@ -47,16 +66,30 @@ async def run_demo(parents: int = 40, database: str | None = None, out: Path = P
         school = await store.add_school("Basisschool De Regenboog (demo)", now)
         flow = get_flow("barometer-ouders")
         parents_round = await store.open_round(
-            school_id=school.id, flow_id=flow.id, flow_version=flow.version, audience=flow.audience.value,
-            token=new_token(), at=now, closes_at=now + timedelta(days=14), expected=parents + parents // 2,
+            school_id=school.id,
+            flow_id=flow.id,
+            flow_version=flow.version,
+            audience=flow.audience.value,
+            token=new_token(),
+            at=now,
+            closes_at=now + timedelta(days=14),
+            expected=parents + parents // 2,
         )
         team_flow = get_flow("barometer-team")
         team_round = await store.open_round(
-            school_id=school.id, flow_id=team_flow.id, flow_version=team_flow.version,
-            audience=team_flow.audience.value, token=new_token(), at=now, closes_at=now + timedelta(days=14), expected=20,
+            school_id=school.id,
+            flow_id=team_flow.id,
+            flow_version=team_flow.version,
+            audience=team_flow.audience.value,
+            token=new_token(),
+            at=now,
+            closes_at=now + timedelta(days=14),
+            expected=20,
         )
         print(f"Demo school {school.id}: {school.name}")
-        print(f"Parents' round {parents_round.id}: https://t.me/{settings.bot_username}?start={parents_round.start_token}")
+        print(
+            f"Parents' round {parents_round.id}: https://t.me/{settings.bot_username}?start={parents_round.start_token}"
+        )
 
         languages = rng.choices(list(LANGUAGE_MIX), weights=list(LANGUAGE_MIX.values()), k=parents)
         finished = 0
@@ -64,20 +97,30 @@ async def run_demo(parents: int = 40, database: str | None = None, out: Path = P
             user = SimulatedUser(application, api, user_id=10_000 + number, language_code=language)
             leaning = rng.choice([2, 3, 4, 4, 5])
             stops_early = rng.random() < 0.12
-            finished += await _answer_round(user, parents_round.start_token, language, leaning, stops_early, rng)
+            finished += await _answer_round(
+                user, parents_round.start_token, language, leaning, stops_early, rng
+            )
         team_finished = 0
         for number in range(15):
             user = SimulatedUser(application, api, user_id=90_000 + number, language_code="nl")
-            team_finished += await _answer_round(user, team_round.start_token, "nl", rng.choice([3, 4, 4, 5]), False, rng)
+            team_finished += await _answer_round(
+                user, team_round.start_token, "nl", rng.choice([3, 4, 4, 5]), False, rng
+            )
 
         counts = await store.count_respondents(parents_round.id)
-        answers = await store.run_read("SELECT COUNT(*) FROM answers WHERE round_id = ?", (parents_round.id,))
+        answers = await store.run_read(
+            "SELECT COUNT(*) FROM answers WHERE round_id = ?", (parents_round.id,)
+        )
         per_language = await store.run_read(
             "SELECT language, COUNT(*) FROM respondents WHERE round_id = ? GROUP BY language ORDER BY 2 DESC",
             (parents_round.id,),
         )
-        print(f"\n{parents} parents and 15 team members took part through the real bot ({finished} parents and {team_finished} team members finished).")
-        print(f"Stored for the parents' round: {answers[0][0]} answers; respondents by status: {counts}")
+        print(
+            f"\n{parents} parents and 15 team members took part through the real bot ({finished} parents and {team_finished} team members finished)."
+        )
+        print(
+            f"Stored for the parents' round: {answers[0][0]} answers; respondents by status: {counts}"
+        )
         print("Respondents per language: " + ", ".join(f"{lang} {n}" for lang, n in per_language))
         integrity = await store.integrity_check()
         print(f"Database: {path} (integrity: {integrity})")
@@ -89,7 +132,12 @@ async def run_demo(parents: int = 40, database: str | None = None, out: Path = P
 
 
 async def _answer_round(
-    user: SimulatedUser, token: str, language: str, leaning: int, stops_early: bool, rng: random.Random
+    user: SimulatedUser,
+    token: str,
+    language: str,
+    leaning: int,
+    stops_early: bool,
+    rng: random.Random,
 ) -> int:
     """Play one person through a flow by pressing the buttons they are shown. 1 if finished."""
     await user.command("/start", token)
@@ -112,7 +160,11 @@ async def _answer_round(
             else:
                 score = max(1, min(5, round(rng.gauss(leaning, 0.9))))
                 await user.press(faces[score - 1])
-        elif message is not None and message is user.all_messages()[-1] and not any(f in labels for f in faces):
+        elif (
+            message is not None
+            and message is user.all_messages()[-1]
+            and not any(f in labels for f in faces)
+        ):
             answers = OPEN_ANSWERS.get(language)
             if answers and rng.random() < 0.6:
                 await user.text(rng.choice(answers))

@@ -395,7 +395,9 @@ def _advance(flow: Flow, state: SessionState, events: list[Event]) -> Step:
             continue
         state.current = question.id
         state.path.append(question.id)
-        state.selection = list(state.answers[question.id].values) if question.id in state.answers else []
+        state.selection = (
+            list(state.answers[question.id].values) if question.id in state.answers else []
+        )
         state.unusable = 0
         return _ask(flow, state, events)
     state.current = None

@@ -44,7 +44,12 @@ class Issue:
         return f"{self.file}: {self.where}: {self.severity}: {self.message}"
 
     def as_dict(self) -> dict[str, str]:
-        return {"file": self.file, "where": self.where, "message": self.message, "severity": self.severity}
+        return {
+            "file": self.file,
+            "where": self.where,
+            "message": self.message,
+            "severity": self.severity,
+        }
 
 
 def check_files(paths: list[Path] | None = None) -> list[Issue]:
@@ -54,11 +59,18 @@ def check_files(paths: list[Path] | None = None) -> list[Issue]:
     for path in paths:
         try:
             flow = load_flow(path)
-        except (ValidationError, ValueError, OSError, yaml.YAMLError) as exc:  # not YAML: no traceback
+        except (
+            ValidationError,
+            ValueError,
+            OSError,
+            yaml.YAMLError,
+        ) as exc:  # not YAML: no traceback
             issues.append(Issue(path.name, "flow", f"cannot be loaded: {_first_line(exc)}"))
             continue
         if flow.id in flows:
-            issues.append(Issue(path.name, "flow", f"flow id {flow.id!r} also in {flows[flow.id][0].name}"))
+            issues.append(
+                Issue(path.name, "flow", f"flow id {flow.id!r} also in {flows[flow.id][0].name}")
+            )
         flows[flow.id] = (path, flow)
     all_flows = {fid: f for fid, (_, f) in flows.items()}
     if paths != sorted(FLOWS_DIR.glob("*.yaml")):
@@ -90,14 +102,21 @@ def check_flow(flow: Flow, file: str, others: dict[str, Flow] | None = None) -> 
             report(q.id, f"theme {q.theme!r} does not exist")
         if q.skip_if is not None:
             if q.skip_if.question not in seen:
-                report(q.id, f"skip_if refers to {q.skip_if.question!r}, which is not an earlier question")
+                report(
+                    q.id,
+                    f"skip_if refers to {q.skip_if.question!r}, which is not an earlier question",
+                )
             else:
                 target = flow.question(q.skip_if.question)
                 allowed = set(target.allowed_values())
                 for value in q.skip_if.any_of:
                     if allowed and value not in allowed:
                         report(q.id, f"skip_if value {value!r} is not an answer of {target.id}")
-        if q.mirror_of is not None and mirror_targets is not None and q.mirror_of not in mirror_targets:
+        if (
+            q.mirror_of is not None
+            and mirror_targets is not None
+            and q.mirror_of not in mirror_targets
+        ):
             report(q.id, f"mirror_of {q.mirror_of!r} is not a question of the parents' barometer")
         option_ids = [o.id for o in q.options]
         for dup in {o for o in option_ids if option_ids.count(o) > 1}:
@@ -105,7 +124,10 @@ def check_flow(flow: Flow, file: str, others: dict[str, Flow] | None = None) -> 
         seen.append(q.id)
         issues += [Issue(file, q.id, m) for m in _button_problems(flow, q)]
         if len(q.text) > MAX_QUESTION_CHARS:
-            report(q.id, f"question text is {len(q.text)} characters; keep it under {MAX_QUESTION_CHARS}")
+            report(
+                q.id,
+                f"question text is {len(q.text)} characters; keep it under {MAX_QUESTION_CHARS}",
+            )
 
     for key, text in translatable_items(flow):
         allowed = ALLOWED_PLACEHOLDERS.get(key, set())
@@ -113,7 +135,11 @@ def check_flow(flow: Flow, file: str, others: dict[str, Flow] | None = None) -> 
             if name not in allowed:
                 report(key, f"unknown placeholder {{{name}}}")
     if "{feedback_when}" not in flow.closing:
-        report("closing", "the closing should say when the school reports back: add {feedback_when}", "warning")
+        report(
+            "closing",
+            "the closing should say when the school reports back: add {feedback_when}",
+            "warning",
+        )
 
     issues += _translation_problems(flow, file)
     return issues
@@ -165,14 +191,20 @@ def _translation_problems(flow: Flow, file: str) -> list[Issue]:
         missing = [key for key, text in items if (flow_context(flow.id, key), text) not in messages]
         if missing:
             shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
-            issues.append(Issue(file, "flow", f"{language}: {len(missing)} text(s) not translated: {shown}"))
+            issues.append(
+                Issue(file, "flow", f"{language}: {len(missing)} text(s) not translated: {shown}")
+            )
         for key, text in items:
             found = messages.get((flow_context(flow.id, key), text))
             if isinstance(found, str):
                 if set(PLACEHOLDER.findall(found)) != set(PLACEHOLDER.findall(text)):
-                    issues.append(Issue(file, key, f"{language}: placeholders differ from the Dutch"))
+                    issues.append(
+                        Issue(file, key, f"{language}: placeholders differ from the Dutch")
+                    )
                 if len(found) + MESSAGE_OVERHEAD_CHARS > MAX_MESSAGE_CHARS:
-                    issues.append(Issue(file, key, f"{language}: translation too long for one message"))
+                    issues.append(
+                        Issue(file, key, f"{language}: translation too long for one message")
+                    )
     return issues
 
 

@@ -196,7 +196,15 @@ def normalize_language(code: str | None) -> str | None:
 
 # The regional variant our readers use for dates: Belgian Dutch and French, Dari month names
 # (دسمبر, not Iranian دسامبر), and the Levantine/Iraqi Arabic months (كانون الأول).
-DATE_LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "en": "en_GB", "fa": "fa_AF", "ar": "ar_SY", "ps": "ps_AF", "ti": "ti_ER"}
+DATE_LOCALES = {
+    "nl": "nl_BE",
+    "fr": "fr_BE",
+    "en": "en_GB",
+    "fa": "fa_AF",
+    "ar": "ar_SY",
+    "ps": "ps_AF",
+    "ti": "ti_ER",
+}
 
 
 def format_date(language: str, value: object) -> str:

@@ -11,9 +11,7 @@ VIEW_FRAMEWORKS = N_("⭐ Kaders")
 VIEW_TREND = N_("📈 Vorige ronde")
 VIEW_VOICE = N_("🎤 Spraakberichten")
 VIEW_OVERVIEW = N_("Al mijn scholen naast elkaar")
-NO_VOICE = N_(
-    "Er zijn geen spraakberichten om te tonen: er zijn er geen, of de groep is te klein."
-)
+NO_VOICE = N_("Er zijn geen spraakberichten om te tonen: er zijn er geen, of de groep is te klein.")
 VOICE_NOTICE = N_(
     "{count} spraakbericht(en). Alleen voor u als brugfiguur: een stem kan herkenbaar zijn. "
     "Deel ze niet met het team."

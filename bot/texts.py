@@ -25,8 +25,7 @@ NO_TOKEN = N_(
     "Open de link of scan de QR-code die u van de school kreeg."
 )
 ROUND_CLOSED = N_(
-    "Deze vragenlijst is gesloten. U kunt niet meer antwoorden.\n"
-    "Bedankt dat u wilde meedoen!"
+    "Deze vragenlijst is gesloten. U kunt niet meer antwoorden.\nBedankt dat u wilde meedoen!"
 )
 ROUND_CLOSED_MIDWAY = N_(
     "Deze vragenlijst is intussen gesloten. Uw antwoorden tot nu toe zijn bewaard.\n"
@@ -75,14 +74,14 @@ REJECT_NOT_OPTIONAL = N_("Deze vraag is belangrijk. Tik op een antwoord, of op ð
 REJECT_EMPTY = N_("Ik kreeg geen tekst. Typ uw antwoord, alstublieft.")
 REJECT_AGAIN = N_("Geen probleem. Probeer het nog eens, of sla de vraag over.")
 UNSUPPORTED = N_("Dit kan ik niet lezen. Ik begrijp alleen tekst, knoppen en spraakberichten.")
-FORWARDED = N_("Een doorgestuurd bericht kan ik niet gebruiken. Typ uw eigen antwoord, alstublieft.")
+FORWARDED = N_(
+    "Een doorgestuurd bericht kan ik niet gebruiken. Typ uw eigen antwoord, alstublieft."
+)
 EDITED = N_(
     "Ik zie dat u een bericht hebt veranderd. Dat kan ik niet gebruiken.\n"
     "Wilt u een antwoord veranderen? Tik op Vorige."
 )
-TRUNCATED = N_(
-    "Uw antwoord was heel lang. Ik heb de eerste {limit} tekens bewaard. Bedankt!"
-)
+TRUNCATED = N_("Uw antwoord was heel lang. Ik heb de eerste {limit} tekens bewaard. Bedankt!")
 VOICE_THANKS = N_("Uw spraakbericht is bewaard. Bedankt!")
 NOTHING_ACTIVE = N_(
     "U bent nu niet met een vragenlijst bezig.\n"
@@ -108,9 +107,7 @@ PAUSED = N_(
     "Stuur een bericht of tik op Verder als u verder wilt gaan."
 )
 CONTINUE = N_("Verder")
-FORGET_CONFIRM = N_(
-    "Wilt u al uw antwoorden wissen? Dit kan niet ongedaan worden gemaakt."
-)
+FORGET_CONFIRM = N_("Wilt u al uw antwoorden wissen? Dit kan niet ongedaan worden gemaakt.")
 FORGET_YES = N_("Ja, wis alles")
 FORGET_NO = N_("Nee, niet wissen")
 FORGOTTEN = N_("Alles is gewist. De school ziet uw antwoorden niet meer. Tot ziens!")

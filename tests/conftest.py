@@ -43,7 +43,13 @@ class BotHarness:
 
     def user(self, language_code: str | None = "nl", **kwargs: Any) -> SimulatedUser:
         self._next_user += 1
-        return SimulatedUser(self.application, self.api, user_id=self._next_user, language_code=language_code, **kwargs)
+        return SimulatedUser(
+            self.application,
+            self.api,
+            user_id=self._next_user,
+            language_code=language_code,
+            **kwargs,
+        )
 
     async def school_and_round(
         self, flow_id: str = "barometer-ouders", closes_in_days: int | None = 14, **kwargs: Any
@@ -52,17 +58,26 @@ class BotHarness:
         school = await self.store.add_school("Basisschool De Regenboog", now)
         flow = get_flow(flow_id)
         opened = await self.store.open_round(
-            school_id=school.id, flow_id=flow.id, flow_version=flow.version, audience=flow.audience.value,
-            token=new_token(), at=now,
-            closes_at=now + timedelta(days=closes_in_days) if closes_in_days is not None else None, **kwargs,
+            school_id=school.id,
+            flow_id=flow.id,
+            flow_version=flow.version,
+            audience=flow.audience.value,
+            token=new_token(),
+            at=now,
+            closes_at=now + timedelta(days=closes_in_days) if closes_in_days is not None else None,
+            **kwargs,
         )
         return school, opened
 
 
-async def start_bot(store: SqliteStore, api: StubBotApi | None = None, clock: Callable[[], datetime] | None = None) -> BotHarness:
+async def start_bot(
+    store: SqliteStore, api: StubBotApi | None = None, clock: Callable[[], datetime] | None = None
+) -> BotHarness:
     api = api or StubBotApi()
     audio_cache = Path(store.path).parent / "audio-cache"
-    settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN, OUDERSTEM_DB=store.path, OUDERSTEM_AUDIO_CACHE=str(audio_cache))
+    settings = Settings(
+        TELEGRAM_BOT_TOKEN=TOKEN, OUDERSTEM_DB=store.path, OUDERSTEM_AUDIO_CACHE=str(audio_cache)
+    )
     deps = Deps(settings=settings, store=store, clock=clock or (lambda: datetime.now(UTC)))
     application = build_application(deps, request=api.request(), rate_limit=False)
     await application.initialize()
@@ -79,7 +94,9 @@ async def bot(store: SqliteStore) -> AsyncIterator[BotHarness]:
 # ---- added for the foundation suite (issue 2) ---------------------------------------------------
 
 
-async def rows_mentioning(store: SqliteStore, *needles: object) -> list[tuple[str, tuple[Any, ...]]]:
+async def rows_mentioning(
+    store: SqliteStore, *needles: object
+) -> list[tuple[str, tuple[Any, ...]]]:
     """Every row, in every table of the database, with a cell that equals or contains a needle.
 
     Tables are read from sqlite_master, so tables added by later migrations are searched too.
@@ -112,7 +129,11 @@ async def bot_factory() -> AsyncIterator[Callable[..., Any]]:
     restart); every bot made here is shut down at the end of the test."""
     made: list[BotHarness] = []
 
-    async def make(store: SqliteStore, api: StubBotApi | None = None, clock: Callable[[], datetime] | None = None) -> BotHarness:
+    async def make(
+        store: SqliteStore,
+        api: StubBotApi | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> BotHarness:
         harness = await start_bot(store, api, clock)
         made.append(harness)
         return harness
@@ -123,8 +144,11 @@ async def bot_factory() -> AsyncIterator[Callable[..., Any]]:
 
 
 async def join_as_parent(
-    bot: BotHarness, flow_id: str = "barometer-ouders", language_code: str | None = "nl",
-    choose: str = "Nederlands", **round_kwargs: Any,
+    bot: BotHarness,
+    flow_id: str = "barometer-ouders",
+    language_code: str | None = "nl",
+    choose: str = "Nederlands",
+    **round_kwargs: Any,
 ) -> tuple[SimulatedUser, Round, list[dict[str, Any]]]:
     """A school opens a round; a new parent follows its link and picks a language.
 

@@ -55,11 +55,18 @@ def environment(tmp_path: Path, **env: str) -> dict[str, str]:
     return {**CLEAN_ENV, "OUDERSTEM_DB": str(tmp_path / "cli.db"), "PYTHONPATH": str(ROOT), **env}
 
 
-def ouderstem(tmp_path: Path, *args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess[str]:
+def ouderstem(
+    tmp_path: Path, *args: str, timeout: float = 60, **env: str
+) -> subprocess.CompletedProcess[str]:
     """Run the command line with a fresh environment, from tmp_path (so no .env is read)."""
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=tmp_path, env=environment(tmp_path, **env),
-        capture_output=True, text=True, timeout=timeout, check=False,
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=environment(tmp_path, **env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -68,8 +75,12 @@ class Started:
 
     def __init__(self, tmp_path: Path, *args: str, **env: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", *args], cwd=tmp_path, env=environment(tmp_path, **env),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [sys.executable, "-m", "bot", *args],
+            cwd=tmp_path,
+            env=environment(tmp_path, **env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
 
     def result(self, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -85,16 +96,22 @@ class Started:
 @pytest.fixture(scope="module")
 def background(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Started]]:
     """The commands that depend on nothing, started at once (each takes a second to start)."""
-    folders = {name: tmp_path_factory.mktemp(name.replace(" ", "-")) for name in
-               ("no token", "poll", "newer", "check")}
+    folders = {
+        name: tmp_path_factory.mktemp(name.replace(" ", "-"))
+        for name in ("no token", "poll", "newer", "check")
+    }
     (folders["check"] / "kapot.yaml").write_text(BROKEN_FLOW, encoding="utf-8")
-    (folders["check"] / "stuk.yaml").write_text("id: stuk\nversion: 1\nquestions: []\n", encoding="utf-8")
+    (folders["check"] / "stuk.yaml").write_text(
+        "id: stuk\nversion: 1\nquestions: []\n", encoding="utf-8"
+    )
     with sqlite3.connect(folders["newer"] / "cli.db") as conn:
         conn.execute("PRAGMA user_version = 999")
     conn.close()
     started = {
         "no token": Started(folders["no token"], "run"),
-        "poll": Started(folders["poll"], "run", OUDERSTEM_POLL_INTERVAL="abc", TELEGRAM_BOT_TOKEN="123:ABC"),
+        "poll": Started(
+            folders["poll"], "run", OUDERSTEM_POLL_INTERVAL="abc", TELEGRAM_BOT_TOKEN="123:ABC"
+        ),
         "newer": Started(folders["newer"], "init"),
         "check": Started(folders["check"], "flows", "check", "kapot.yaml", "stuk.yaml"),
     }
@@ -109,15 +126,30 @@ def test_init_school_round_and_list(tmp_path: Path, background: dict[str, Starte
     del background  # started now, so the other commands run while this chain does
     init = ouderstem(tmp_path, "init", "--json")
     assert init.returncode == 0, init.stderr
-    assert json.loads(init.stdout) == {"database": str(tmp_path / "cli.db"), "schema_version": len(migrations())}
+    assert json.loads(init.stdout) == {
+        "database": str(tmp_path / "cli.db"),
+        "schema_version": len(migrations()),
+    }
 
     added = ouderstem(tmp_path, "school", "add", "Basisschool De Regenboog", "--json")
     assert added.returncode == 0, added.stderr
     school = json.loads(added.stdout)
     assert isinstance(school["id"], int) and school["name"] == "Basisschool De Regenboog"
 
-    opened = ouderstem(tmp_path, "round", "open", "--school", str(school["id"]), "--flow", "barometer-ouders",
-                       "--closes", "2030-06-30", "--expected", "120", "--json")
+    opened = ouderstem(
+        tmp_path,
+        "round",
+        "open",
+        "--school",
+        str(school["id"]),
+        "--flow",
+        "barometer-ouders",
+        "--closes",
+        "2030-06-30",
+        "--expected",
+        "120",
+        "--json",
+    )
     assert opened.returncode == 0, opened.stderr
     round_ = json.loads(opened.stdout)
     assert {"id", "token", "link"} <= set(round_)
@@ -129,11 +161,13 @@ def test_init_school_round_and_list(tmp_path: Path, background: dict[str, Starte
     assert listed.returncode == 0, listed.stderr
     rounds = json.loads(listed.stdout)["rounds"]
     assert [(r["id"], r["school_id"], r["flow"], r["status"]) for r in rounds] == [
-        (round_["id"], school["id"], "barometer-ouders", "open")]
+        (round_["id"], school["id"], "barometer-ouders", "open")
+    ]
 
     with sqlite3.connect(tmp_path / "cli.db") as conn:  # what the commands stored
         assert conn.execute("SELECT start_token, expected, status FROM rounds").fetchall() == [
-            (round_["token"], 120, "open")]
+            (round_["token"], 120, "open")
+        ]
     conn.close()
 
 
@@ -142,23 +176,31 @@ def test_run_without_a_token(background: dict[str, Started]) -> None:
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("ouderstem: TELEGRAM_BOT_TOKEN is not set") and "Traceback" not in result.stderr
+    assert (
+        lines[0].startswith("ouderstem: TELEGRAM_BOT_TOKEN is not set")
+        and "Traceback" not in result.stderr
+    )
 
 
 def test_a_bad_poll_interval(background: dict[str, Started]) -> None:
     result = background["poll"].result()
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("ouderstem: OUDERSTEM_POLL_INTERVAL: "), result.stderr
+    assert len(lines) == 1 and lines[0].startswith("ouderstem: OUDERSTEM_POLL_INTERVAL: "), (
+        result.stderr
+    )
     assert "valid number" in lines[0]
 
 
-def test_a_database_from_a_newer_release_is_refused_in_one_line(background: dict[str, Started]) -> None:
+def test_a_database_from_a_newer_release_is_refused_in_one_line(
+    background: dict[str, Started],
+) -> None:
     result = background["newer"].result(timeout=30)  # must exit, not hang on an open connection
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"ouderstem: the database is at version 999, newer than this Ouderstem ({len(migrations())}): "
-        "upgrade Ouderstem"]
+        "upgrade Ouderstem"
+    ]
 
 
 def test_flows_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -180,12 +222,16 @@ def test_flows_check_reports_file_and_question(background: dict[str, Started]) -
     lines = result.stdout.splitlines()
 
     def reported(question: str, *words: str) -> bool:
-        return any(line.startswith(f"kapot.yaml: {question}: error: ") and all(w in line for w in words)
-                   for line in lines)
+        return any(
+            line.startswith(f"kapot.yaml: {question}: error: ") and all(w in line for w in words)
+            for line in lines
+        )
 
     assert reported("uren", "skip_if refers to 'werk'")
     assert reported("vervoer", "duplicate option id 'bus'")
-    assert reported("vraag_met_een_heel_lange_naam_xy", "over 64", "een_optie_met_een_lange_naam_xyz")
+    assert reported(
+        "vraag_met_een_heel_lange_naam_xy", "over 64", "een_optie_met_een_lange_naam_xyz"
+    )
     assert reported("vervoer", "option 'fiets' label", "40")
     assert lines[-1].endswith("error(s), 0 warning(s)")
     assert "Traceback" not in result.stderr
@@ -194,12 +240,15 @@ def test_flows_check_reports_file_and_question(background: dict[str, Started]) -
 def test_flows_check_on_a_file_that_does_not_load(background: dict[str, Started]) -> None:
     result = background["check"].result()
     assert result.returncode == 1
-    assert any(line.startswith("stuk.yaml: flow: error: cannot be loaded: audience: Field required")
-               for line in result.stdout.splitlines()), result.stdout
+    assert any(
+        line.startswith("stuk.yaml: flow: error: cannot be loaded: audience: Field required")
+        for line in result.stdout.splitlines()
+    ), result.stdout
 
 
-def test_mistakes_in_round_open_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_mistakes_in_round_open_are_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """In-process (the subprocess path is covered above): unknown school, unknown topic."""
     from bot.cli import main
 
@@ -207,7 +256,9 @@ def test_mistakes_in_round_open_are_one_line(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setenv("OUDERSTEM_DB", str(tmp_path / "inproc.db"))
     assert main(["round", "open", "--school", "99", "--flow", "barometer-ouders", "--json"]) == 2
     err = capsys.readouterr().err
-    assert err.strip().splitlines() == ["ouderstem: no school with id 99 (see `ouderstem school list`)"]
+    assert err.strip().splitlines() == [
+        "ouderstem: no school with id 99 (see `ouderstem school list`)"
+    ]
     assert main(["school", "add", "X", "--json"]) == 0
     assert {"id": 1, "name": "X"}.items() <= json.loads(capsys.readouterr().out).items()
     assert main(["round", "open", "--school", "1", "--flow", "dialoog", "--topic", "zwemmen"]) == 2

@@ -9,9 +9,16 @@ import pytest
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError
 
-VARIABLES = ("TELEGRAM_BOT_TOKEN", "OUDERSTEM_DB", "TELEGRAM_BASE_URL", "TELEGRAM_BOT_USERNAME",
-             "OUDERSTEM_POLL_INTERVAL", "OUDERSTEM_MIN_GROUP", "OUDERSTEM_MIN_GROUP_OPEN",
-             "OUDERSTEM_REMINDER_DAYS")
+VARIABLES = (
+    "TELEGRAM_BOT_TOKEN",
+    "OUDERSTEM_DB",
+    "TELEGRAM_BASE_URL",
+    "TELEGRAM_BOT_USERNAME",
+    "OUDERSTEM_POLL_INTERVAL",
+    "OUDERSTEM_MIN_GROUP",
+    "OUDERSTEM_MIN_GROUP_OPEN",
+    "OUDERSTEM_REMINDER_DAYS",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -30,8 +37,12 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.poll_interval == 0.0
 
 
-def test_values_from_the_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=123456:FROM-DOTENV\nOUDERSTEM_POLL_INTERVAL=2.5\n")
+def test_values_from_the_environment_and_dotenv(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / ".env").write_text(
+        "TELEGRAM_BOT_TOKEN=123456:FROM-DOTENV\nOUDERSTEM_POLL_INTERVAL=2.5\n"
+    )
     monkeypatch.setenv("TELEGRAM_BASE_URL", "http://localhost:8081/")
     monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "@SchoolBot")
     settings = load_settings()
@@ -41,16 +52,19 @@ def test_values_from_the_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch,
     assert settings.bot_username == "SchoolBot"
 
 
-@pytest.mark.parametrize("name,value,says", [
-    ("OUDERSTEM_POLL_INTERVAL", "abc", "valid number"),
-    ("OUDERSTEM_POLL_INTERVAL", "-1", "greater than or equal to 0"),
-    ("OUDERSTEM_POLL_INTERVAL", "61", "less than or equal to 60"),
-    ("TELEGRAM_BASE_URL", "api.telegram.org", "must start with http:// or https://"),
-    ("TELEGRAM_BOT_USERNAME", "school bot!", "letters, digits and _ only"),
-    ("OUDERSTEM_MIN_GROUP", "2", "may only be raised"),
-    ("OUDERSTEM_MIN_GROUP_OPEN", "3", "may only be raised"),
-    ("OUDERSTEM_REMINDER_DAYS", "many", "valid integer"),
-])
+@pytest.mark.parametrize(
+    "name,value,says",
+    [
+        ("OUDERSTEM_POLL_INTERVAL", "abc", "valid number"),
+        ("OUDERSTEM_POLL_INTERVAL", "-1", "greater than or equal to 0"),
+        ("OUDERSTEM_POLL_INTERVAL", "61", "less than or equal to 60"),
+        ("TELEGRAM_BASE_URL", "api.telegram.org", "must start with http:// or https://"),
+        ("TELEGRAM_BOT_USERNAME", "school bot!", "letters, digits and _ only"),
+        ("OUDERSTEM_MIN_GROUP", "2", "may only be raised"),
+        ("OUDERSTEM_MIN_GROUP_OPEN", "3", "may only be raised"),
+        ("OUDERSTEM_REMINDER_DAYS", "many", "valid integer"),
+    ],
+)
 def test_a_bad_value_is_one_line_naming_the_variable(
     monkeypatch: pytest.MonkeyPatch, name: str, value: str, says: str
 ) -> None:
@@ -62,7 +76,9 @@ def test_a_bad_value_is_one_line_naming_the_variable(
     assert says in message and "\n" not in message
 
 
-@pytest.mark.parametrize("token,says", [(None, "is not set"), ("   ", "is not set"), ("no-colon", "looks wrong")])
+@pytest.mark.parametrize(
+    "token,says", [(None, "is not set"), ("   ", "is not set"), ("no-colon", "looks wrong")]
+)
 def test_the_token_is_required_to_run(token: str | None, says: str) -> None:
     settings = Settings(TELEGRAM_BOT_TOKEN=token)
     with pytest.raises(ConfigError, match=f"^TELEGRAM_BOT_TOKEN {says}"):

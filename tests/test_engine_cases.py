@@ -68,7 +68,9 @@ def build_input(flow: Flow, kind: str, arg: Any) -> engine.Input:
 
     match kind:
         case "choose":
-            return engine.Choose(question_id=arg["question"], value=str(arg["value"]), flow_key=key_of(arg))
+            return engine.Choose(
+                question_id=arg["question"], value=str(arg["value"]), flow_key=key_of(arg)
+            )
         case "done":
             return engine.Done(question_id=arg["question"], flow_key=key_of(arg))
         case "text":
@@ -98,7 +100,9 @@ def matches(expected: Any, actual: Any, where: str) -> None:
                 continue
             assert key in actual, f"{where}: no field {key!r} in {actual!r}"
             if key == "answers":  # exactly these questions have an answer, no more
-                assert sorted(value) == sorted(actual[key]), f"{where}.answers: {sorted(actual[key])}"
+                assert sorted(value) == sorted(actual[key]), (
+                    f"{where}.answers: {sorted(actual[key])}"
+                )
             matches(value, actual[key], f"{where}.{key}")
     elif isinstance(expected, list):
         assert isinstance(actual, list | tuple), f"{where}: expected a list, got {actual!r}"

@@ -29,14 +29,24 @@ MIXED = Flow.model_validate(
         "questions": [
             {"id": "uitleg", "type": "info", "text": "Uitleg."},
             {"id": "werk", "type": "yesno", "text": "Werkt u?"},
-            {"id": "uren", "type": "scale", "text": "Uren.", "skip_if": {"question": "werk", "any_of": ["no"]}},
+            {
+                "id": "uren",
+                "type": "scale",
+                "text": "Uren.",
+                "skip_if": {"question": "werk", "any_of": ["no"]},
+            },
             {
                 "id": "vervoer",
                 "type": "multi",
                 "text": "Vervoer.",
                 "options": [{"id": "bus", "text": "Bus"}, {"id": "fiets", "text": "Fiets"}],
             },
-            {"id": "fietsen", "type": "scale", "text": "Fiets.", "skip_if": {"question": "vervoer", "any_of": ["bus"]}},
+            {
+                "id": "fietsen",
+                "type": "scale",
+                "text": "Fiets.",
+                "skip_if": {"question": "vervoer", "any_of": ["bus"]},
+            },
             {"id": "tussen", "type": "info", "text": "Tussen."},
             {
                 "id": "kinderen",
@@ -46,7 +56,12 @@ MIXED = Flow.model_validate(
                 "optional": True,
             },
             {"id": "open", "type": "open", "text": "Open.", "optional": True},
-            {"id": "laat", "type": "scale", "text": "Laat.", "skip_if": {"question": "werk", "any_of": ["yes"]}},
+            {
+                "id": "laat",
+                "type": "scale",
+                "text": "Laat.",
+                "skip_if": {"question": "werk", "any_of": ["yes"]},
+            },
             {"id": "verplicht", "type": "open", "text": "Verplicht."},
         ],
     }
@@ -70,7 +85,9 @@ def inputs(flow: Flow) -> st.SearchStrategy[engine.Input]:
         st.builds(engine.Choose, question_id=qids, value=values, flow_key=keys),
         st.builds(engine.Done, question_id=qids, flow_key=keys),
         st.builds(engine.Text, text=texts),
-        st.builds(engine.Voice, file_id=st.text(min_size=1, max_size=8), seconds=st.integers(0, 600)),
+        st.builds(
+            engine.Voice, file_id=st.text(min_size=1, max_size=8), seconds=st.integers(0, 600)
+        ),
         st.builds(engine.Skip, question_id=st.one_of(st.none(), qids), flow_key=keys),
         st.just(engine.Back()),
         st.just(engine.Resume()),
@@ -82,7 +99,13 @@ def inputs(flow: Flow) -> st.SearchStrategy[engine.Input]:
 def sessions(draw: st.DrawFn) -> tuple[Flow, list[engine.Input], list[str | None]]:
     flow = draw(st.sampled_from(FLOWS))
     script = draw(st.lists(inputs(flow), max_size=60))
-    pauses = draw(st.lists(st.sampled_from([None, None, None, "paused", "expired"]), min_size=len(script), max_size=len(script)))
+    pauses = draw(
+        st.lists(
+            st.sampled_from([None, None, None, "paused", "expired"]),
+            min_size=len(script),
+            max_size=len(script),
+        )
+    )
     return flow, script, pauses
 
 
@@ -131,7 +154,9 @@ def check_state(flow: Flow, state: SessionState, events: list[Any]) -> None:
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sessions())
-def test_random_inputs_never_break_the_engine(session: tuple[Flow, list[engine.Input], list[str | None]]) -> None:
+def test_random_inputs_never_break_the_engine(
+    session: tuple[Flow, list[engine.Input], list[str | None]],
+) -> None:
     flow, script, pauses = session
     state, events = engine.start(flow)
     check_state(flow, state, events)
@@ -154,8 +179,12 @@ def test_answering_every_question_completes(flow: Flow, data: st.DataObject) -> 
         if question.type == QuestionType.OPEN:
             event: engine.Input = engine.Text(text=data.draw(st.text(min_size=1).filter(str.strip)))
         elif question.type == QuestionType.MULTI:
-            for option in data.draw(st.lists(st.sampled_from(question.options), min_size=1, unique=True)):
-                state, _ = engine.resume(flow, state, engine.Choose(question_id=question.id, value=option.id))
+            for option in data.draw(
+                st.lists(st.sampled_from(question.options), min_size=1, unique=True)
+            ):
+                state, _ = engine.resume(
+                    flow, state, engine.Choose(question_id=question.id, value=option.id)
+                )
             event = engine.Done(question_id=question.id, flow_key=flow.key)
         else:
             value = data.draw(st.sampled_from(question.allowed_values()))

@@ -16,8 +16,17 @@ from bot.flow_model import FLOWS_DIR
 
 
 def flow(*questions: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"id": "proef", "format": 1, "version": 1, "audience": "parents", "title": "Proef",
-            "intro": "Intro.", "closing": "Bedankt! {feedback_when}", "questions": list(questions), **extra}
+    return {
+        "id": "proef",
+        "format": 1,
+        "version": 1,
+        "audience": "parents",
+        "title": "Proef",
+        "intro": "Intro.",
+        "closing": "Bedankt! {feedback_when}",
+        "questions": list(questions),
+        **extra,
+    }
 
 
 def check(tmp_path: Path, data: dict[str, Any], name: str = "proef.yaml") -> list[Issue]:
@@ -29,24 +38,72 @@ def check(tmp_path: Path, data: dict[str, Any], name: str = "proef.yaml") -> lis
 SCALE = {"id": "schaal", "type": "scale", "text": "Een schaal."}
 
 
-@pytest.mark.parametrize("question,where,words", [
-    ({"id": "uren", "type": "scale", "text": "Uren.", "skip_if": {"question": "werk", "any_of": ["no"]}},
-     "uren", ["skip_if refers to 'werk'", "not an earlier question"]),
-    ({"id": "uren", "type": "scale", "text": "Uren.", "skip_if": {"question": "schaal", "any_of": ["7"]}},
-     "uren", ["skip_if value '7' is not an answer of schaal"]),
-    ({"id": "keuze", "type": "choice", "text": "Kies.", "options": [{"id": "a", "text": "A"}, {"id": "a", "text": "B"}]},
-     "keuze", ["duplicate option id 'a'"]),
-    ({"id": "keuze", "type": "choice", "text": "Kies.",
-      "options": [{"id": "a", "text": "A" * 41}, {"id": "b", "text": "B"}]},
-     "keuze", ["option 'a' label is 41 characters"]),
-    ({"id": "q" * 32, "type": "choice", "text": "Kies.",
-      "options": [{"id": "o" * 20, "text": "A"}, {"id": "b", "text": "B"}]},
-     "q" * 32, ["button data 67 bytes (over 64)", "o" * 20]),
-    ({"id": "thema", "type": "scale", "text": "Thema.", "theme": "bestaat_niet"},
-     "thema", ["theme 'bestaat_niet' does not exist"]),
-    ({"id": "lang", "type": "scale", "text": "Zin. " * 130}, "lang", ["keep it under 600"]),
-    ({"id": "placeholder", "type": "scale", "text": "Hallo {naam}."}, "q.placeholder", ["unknown placeholder {naam}"]),
-])
+@pytest.mark.parametrize(
+    "question,where,words",
+    [
+        (
+            {
+                "id": "uren",
+                "type": "scale",
+                "text": "Uren.",
+                "skip_if": {"question": "werk", "any_of": ["no"]},
+            },
+            "uren",
+            ["skip_if refers to 'werk'", "not an earlier question"],
+        ),
+        (
+            {
+                "id": "uren",
+                "type": "scale",
+                "text": "Uren.",
+                "skip_if": {"question": "schaal", "any_of": ["7"]},
+            },
+            "uren",
+            ["skip_if value '7' is not an answer of schaal"],
+        ),
+        (
+            {
+                "id": "keuze",
+                "type": "choice",
+                "text": "Kies.",
+                "options": [{"id": "a", "text": "A"}, {"id": "a", "text": "B"}],
+            },
+            "keuze",
+            ["duplicate option id 'a'"],
+        ),
+        (
+            {
+                "id": "keuze",
+                "type": "choice",
+                "text": "Kies.",
+                "options": [{"id": "a", "text": "A" * 41}, {"id": "b", "text": "B"}],
+            },
+            "keuze",
+            ["option 'a' label is 41 characters"],
+        ),
+        (
+            {
+                "id": "q" * 32,
+                "type": "choice",
+                "text": "Kies.",
+                "options": [{"id": "o" * 20, "text": "A"}, {"id": "b", "text": "B"}],
+            },
+            "q" * 32,
+            ["button data 67 bytes (over 64)", "o" * 20],
+        ),
+        (
+            {"id": "thema", "type": "scale", "text": "Thema.", "theme": "bestaat_niet"},
+            "thema",
+            ["theme 'bestaat_niet' does not exist"],
+        ),
+        ({"id": "lang", "type": "scale", "text": "Zin. " * 130}, "lang", ["keep it under 600"]),
+        (
+            {"id": "placeholder", "type": "scale", "text": "Hallo {naam}."},
+            "q.placeholder",
+            ["unknown placeholder {naam}"],
+        ),
+    ],
+)
 def test_a_problem_is_reported_with_its_question(
     tmp_path: Path, question: dict[str, Any], where: str, words: list[str]
 ) -> None:
@@ -58,8 +115,21 @@ def test_a_problem_is_reported_with_its_question(
 
 
 def test_a_clean_flow_has_no_problem(tmp_path: Path) -> None:
-    assert check(tmp_path, flow(SCALE, {"id": "jn", "type": "yesno", "text": "Ja?",
-                                        "skip_if": {"question": "schaal", "any_of": ["1", "dontknow"]}})) == []
+    assert (
+        check(
+            tmp_path,
+            flow(
+                SCALE,
+                {
+                    "id": "jn",
+                    "type": "yesno",
+                    "text": "Ja?",
+                    "skip_if": {"question": "schaal", "any_of": ["1", "dontknow"]},
+                },
+            ),
+        )
+        == []
+    )
 
 
 def test_a_closing_without_feedback_moment_is_a_warning(tmp_path: Path) -> None:
@@ -83,5 +153,7 @@ def test_files_that_do_not_load_and_duplicate_flow_ids(tmp_path: Path) -> None:
 
 def test_the_shipped_flows_have_no_structural_problem() -> None:
     issues = check_files(sorted(FLOWS_DIR.glob("*.yaml")))
-    structural = [str(i) for i in issues if i.severity == "error" and "not translated" not in i.message]
+    structural = [
+        str(i) for i in issues if i.severity == "error" and "not translated" not in i.message
+    ]
     assert structural == []

@@ -616,7 +616,14 @@ async def test_command_menu_and_descriptions_in_every_language(chat_bot: Any) ->
             language = code or SOURCE_LANGUAGE
             if method == "setMyCommands":
                 commands = {c["command"]: c["description"] for c in params["commands"]}
-                assert set(commands) == {"help", "stop", "taal", "vergeet", "voorlezen", "geenherinnering"}
+                assert set(commands) == {
+                    "help",
+                    "stop",
+                    "taal",
+                    "vergeet",
+                    "voorlezen",
+                    "geenherinnering",
+                }
                 assert commands["taal"] == t(language, texts.CMD_TAAL)
                 assert commands["help"] == t(language, texts.CMD_HELP)
                 assert commands["voorlezen"] == t(language, texts.CMD_VOORLEZEN)

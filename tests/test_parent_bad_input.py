@@ -19,15 +19,28 @@ from bot.tg.stub_api import SimulatedUser, button_labels
 
 FACES = ["😞", "🙁", "😐", "🙂", "😄"]
 MEDIA: dict[str, dict[str, Any]] = {
-    "sticker": {"sticker": {"file_id": "st", "file_unique_id": "st", "type": "regular", "width": 512,
-                            "height": 512, "is_animated": False, "is_video": False}},
+    "sticker": {
+        "sticker": {
+            "file_id": "st",
+            "file_unique_id": "st",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        }
+    },
     "photo": {"photo": [{"file_id": "ph", "file_unique_id": "ph", "width": 90, "height": 90}]},
-    "photo with caption 4": {"photo": [{"file_id": "ph", "file_unique_id": "ph", "width": 9, "height": 9}],
-                             "caption": "4"},
+    "photo with caption 4": {
+        "photo": [{"file_id": "ph", "file_unique_id": "ph", "width": 9, "height": 9}],
+        "caption": "4",
+    },
     "document": {"document": {"file_id": "doc", "file_unique_id": "doc", "file_name": "brief.pdf"}},
     "location": {"location": {"latitude": 51.05, "longitude": 3.72}},
     "contact": {"contact": {"phone_number": "+32470000000", "first_name": "Juf"}},
-    "video note": {"video_note": {"file_id": "vn", "file_unique_id": "vn", "length": 240, "duration": 3}},
+    "video note": {
+        "video_note": {"file_id": "vn", "file_unique_id": "vn", "length": 240, "duration": 3}
+    },
     "dice": {"dice": {"emoji": "🎲", "value": 4}},
 }
 
@@ -48,7 +61,8 @@ async def snapshot(bot: Any, parent: SimulatedUser) -> tuple[Any, ...]:
     rid = chat.active_respondent if chat else None
     rows = await bot.store.run_read(
         "SELECT question_id, value, choices, text, voice_file_id, skipped, truncated FROM answers "
-        "WHERE respondent_id = ? ORDER BY question_id", (rid,),
+        "WHERE respondent_id = ? ORDER BY question_id",
+        (rid,),
     )
     state = await bot.store.session(rid) if rid else None
     return tuple(rows), state.current if state else None, state.answers if state else None
@@ -62,20 +76,44 @@ async def at_question_three(bot: Any, join: Callable[..., Any]) -> tuple[Simulat
     return parent, opened
 
 
-@pytest.mark.parametrize("typed,value", [("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5"),
-                                         (" 5 ", "5"), ("😞", "1"), ("🙂", "4"), ("😄", "5"), ("🤷", "dontknow")])
-async def test_a_typed_digit_or_face_answers_a_scale(bot: Any, join: Callable[..., Any], typed: str, value: str) -> None:
+@pytest.mark.parametrize(
+    "typed,value",
+    [
+        ("1", "1"),
+        ("2", "2"),
+        ("3", "3"),
+        ("4", "4"),
+        ("5", "5"),
+        (" 5 ", "5"),
+        ("😞", "1"),
+        ("🙂", "4"),
+        ("😄", "5"),
+        ("🤷", "dontknow"),
+    ],
+)
+async def test_a_typed_digit_or_face_answers_a_scale(
+    bot: Any, join: Callable[..., Any], typed: str, value: str
+) -> None:
     parent, opened, _ = await join(bot)
     replies = await parent.text(typed)
     assert replies[-1]["text"].startswith("Vraag 2 van 22")
-    assert await bot.store.run_read("SELECT question_id, value FROM answers WHERE round_id = ?", (opened.id,)) == [
-        ("welkom_1", value)
-    ]
+    assert await bot.store.run_read(
+        "SELECT question_id, value FROM answers WHERE round_id = ?", (opened.id,)
+    ) == [("welkom_1", value)]
 
 
-@pytest.mark.parametrize("typed,reply", [("goed", texts.REJECT_NEED_CHOICE), ("6", texts.REJECT_NOT_AN_OPTION),
-                                         ("0", texts.REJECT_NOT_AN_OPTION), ("ja hoor", texts.REJECT_NEED_CHOICE)])
-async def test_words_where_a_button_is_expected(bot: Any, join: Callable[..., Any], typed: str, reply: str) -> None:
+@pytest.mark.parametrize(
+    "typed,reply",
+    [
+        ("goed", texts.REJECT_NEED_CHOICE),
+        ("6", texts.REJECT_NOT_AN_OPTION),
+        ("0", texts.REJECT_NOT_AN_OPTION),
+        ("ja hoor", texts.REJECT_NEED_CHOICE),
+    ],
+)
+async def test_words_where_a_button_is_expected(
+    bot: Any, join: Callable[..., Any], typed: str, reply: str
+) -> None:
     parent, _ = await at_question_three(bot, join)
     before = await snapshot(bot, parent)
     replies = await parent.text(typed)
@@ -93,7 +131,9 @@ async def test_words_where_a_button_is_expected(bot: Any, join: Callable[..., An
 
 
 @pytest.mark.parametrize("kind", list(MEDIA))
-async def test_media_and_other_messages_are_refused_kindly(bot: Any, join: Callable[..., Any], kind: str) -> None:
+async def test_media_and_other_messages_are_refused_kindly(
+    bot: Any, join: Callable[..., Any], kind: str
+) -> None:
     parent, _ = await at_question_three(bot, join)
     before = await snapshot(bot, parent)
     replies = await parent.send(parent.message_update(**MEDIA[kind]))
@@ -120,9 +160,16 @@ async def test_an_edited_message_changes_nothing(bot: Any, join: Callable[..., A
 async def test_a_forwarded_message_is_no_answer(bot: Any, join: Callable[..., Any]) -> None:
     parent, _ = await at_question_three(bot, join)
     before = await snapshot(bot, parent)
-    replies = await parent.send(parent.message_update(
-        text="5", forward_origin={"type": "hidden_user", "date": 1_700_000_000, "sender_user_name": "Buur"}
-    ))
+    replies = await parent.send(
+        parent.message_update(
+            text="5",
+            forward_origin={
+                "type": "hidden_user",
+                "date": 1_700_000_000,
+                "sender_user_name": "Buur",
+            },
+        )
+    )
     assert texts_of(replies) == [texts.FORWARDED]
     assert await snapshot(bot, parent) == before
 
@@ -153,7 +200,12 @@ async def test_a_second_tap_on_the_same_button(bot: Any, join: Callable[..., Any
     await parent.press("🙂")
     before = await snapshot(bot, parent)
     sent_before = len(parent.all_messages())
-    data = next(b["callback_data"] for row in question["reply_markup"]["inline_keyboard"] for b in row if b["text"] == "🙂")
+    data = next(
+        b["callback_data"]
+        for row in question["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"] == "🙂"
+    )
     replies = await parent.press_data(data, question)
     assert replies == []
     assert len(parent.all_messages()) == sent_before
@@ -161,13 +213,19 @@ async def test_a_second_tap_on_the_same_button(bot: Any, join: Callable[..., Any
     assert bot.api.calls[-1][0] == "answerCallbackQuery"  # the spinner on the button stops
 
 
-async def test_a_second_tap_on_the_last_answer_says_nothing(bot: Any, join: Callable[..., Any]) -> None:
+async def test_a_second_tap_on_the_last_answer_says_nothing(
+    bot: Any, join: Callable[..., Any]
+) -> None:
     parent, opened, _ = await join(bot, "barometer-leerlingen")
     for _ in range(13):
         await parent.press("😄")
     question = copy.deepcopy(parent.last_with_keyboard())
-    skip = next(b["callback_data"] for row in question["reply_markup"]["inline_keyboard"] for b in row
-                if "Overslaan" in b["text"])
+    skip = next(
+        b["callback_data"]
+        for row in question["reply_markup"]["inline_keyboard"]
+        for b in row
+        if "Overslaan" in b["text"]
+    )
     last = await parent.press_data(skip, question)
     assert last[-1]["text"].startswith("Bedankt")
     assert await parent.press_data(skip, question) == [], "no 'already done' after a double tap"
@@ -197,7 +255,9 @@ async def test_a_button_of_another_round(bot: Any, join: Callable[..., Any]) -> 
     parent, opened = await at_question_three(bot, join)
     before = await snapshot(bot, parent)
     replies = await parent.press_data(f"a|{opened.id + 50}|1|welkom_3|4")
-    assert ("answerCallbackQuery", texts.BUTTON_EXPIRED) in [(m, p.get("text")) for m, p in bot.api.calls]
+    assert ("answerCallbackQuery", texts.BUTTON_EXPIRED) in [
+        (m, p.get("text")) for m, p in bot.api.calls
+    ]
     assert replies[-1]["text"].startswith("Vraag 3 van 22")
     assert await snapshot(bot, parent) == before
 
@@ -205,13 +265,25 @@ async def test_a_button_of_another_round(bot: Any, join: Callable[..., Any]) -> 
 EXPIRED = "expired"  # the toast "this button no longer works", and the current question again
 
 
-@pytest.mark.parametrize("data,outcome", [
-    ("zzz", EXPIRED), ("x", EXPIRED), ("a|x|1|welkom_3|4", EXPIRED), ("a|{round}|1|welkom_3", EXPIRED),
-    ("a|{round}|1|welkom_3|4|extra", EXPIRED), ("b|twee", EXPIRED), ("f|misschien", EXPIRED),
-    ("d|{round}|x|welkom_3", EXPIRED), ("a|{round}|1|welkom_3|" + "9" * 60, EXPIRED),
-    ("a|{round}|1|welkom_3|9", texts.REJECT_NOT_AN_OPTION), ("s|{round}|1|welkom_3", texts.REJECT_NOT_OPTIONAL),
-])
-async def test_forged_callback_data(bot: Any, join: Callable[..., Any], data: str, outcome: str) -> None:
+@pytest.mark.parametrize(
+    "data,outcome",
+    [
+        ("zzz", EXPIRED),
+        ("x", EXPIRED),
+        ("a|x|1|welkom_3|4", EXPIRED),
+        ("a|{round}|1|welkom_3", EXPIRED),
+        ("a|{round}|1|welkom_3|4|extra", EXPIRED),
+        ("b|twee", EXPIRED),
+        ("f|misschien", EXPIRED),
+        ("d|{round}|x|welkom_3", EXPIRED),
+        ("a|{round}|1|welkom_3|" + "9" * 60, EXPIRED),
+        ("a|{round}|1|welkom_3|9", texts.REJECT_NOT_AN_OPTION),
+        ("s|{round}|1|welkom_3", texts.REJECT_NOT_OPTIONAL),
+    ],
+)
+async def test_forged_callback_data(
+    bot: Any, join: Callable[..., Any], data: str, outcome: str
+) -> None:
     parent, opened = await at_question_three(bot, join)
     before = await snapshot(bot, parent)
     calls = len(bot.api.calls)
@@ -240,7 +312,9 @@ async def test_group_messages_point_to_a_private_chat(bot: Any, what: str) -> No
         replies = await member.send(member.message_update(**MEDIA["photo"]))
     assert texts_of(replies) == [texts.GROUP_CHAT]
     assert replies[0]["reply_markup"]["inline_keyboard"][0][0] == {
-        "text": texts.OPEN_PRIVATE, "url": "https://t.me/OuderstemBot"}
+        "text": texts.OPEN_PRIVATE,
+        "url": "https://t.me/OuderstemBot",
+    }
     assert await bot.store.run_read("SELECT COUNT(*) FROM respondents") == [(0,)]
     assert await bot.store.chat(-100_555_001) is None
 
@@ -256,9 +330,15 @@ async def test_a_button_in_a_group_is_only_acknowledged(bot: Any) -> None:
 async def test_channel_posts_are_ignored(bot: Any) -> None:
     await bot.school_and_round()
     channel = SimulatedUser(bot.application, bot.api, user_id=42, chat_id=-100_777_001)
-    post = {"update_id": 880_001, "channel_post": {
-        "message_id": 3, "date": 1_700_000_000, "chat": {"id": -100_777_001, "type": "channel", "title": "Ouders"},
-        "text": "/start"}}
+    post = {
+        "update_id": 880_001,
+        "channel_post": {
+            "message_id": 3,
+            "date": 1_700_000_000,
+            "chat": {"id": -100_777_001, "type": "channel", "title": "Ouders"},
+            "text": "/start",
+        },
+    }
     assert await channel.send(post) == []
     assert await bot.store.chat(-100_777_001) is None
     assert await bot.store.run_read("SELECT COUNT(*) FROM respondents") == [(0,)]
@@ -275,18 +355,41 @@ async def test_unknown_commands(bot: Any, join: Callable[..., Any], command: str
 
 # ---- a flow with every kind of question (registered for these tests only) -----------------------
 
-PROEF = Flow.model_validate({
-    "id": "proef", "version": 2, "audience": "parents", "title": "Proef", "intro": "Een proef.",
-    "closing": "Bedankt! {feedback_when}",
-    "questions": [
-        {"id": "kinderen", "type": "choice", "text": "Hoeveel kinderen?",
-         "options": [{"id": "een", "text": "Eén"}, {"id": "meer", "text": "Meer dan één"}]},
-        {"id": "vervoer", "type": "multi", "text": "Hoe komt uw kind naar school?",
-         "options": [{"id": "bus", "text": "Bus"}, {"id": "fiets", "text": "Fiets"}, {"id": "voet", "text": "Te voet"}]},
-        {"id": "werk", "type": "yesno", "text": "Werkt u buitenshuis?"},
-        {"id": "uren", "type": "scale", "text": "U hebt genoeg tijd.", "skip_if": {"question": "werk", "any_of": ["no"]}},
-    ],
-})
+PROEF = Flow.model_validate(
+    {
+        "id": "proef",
+        "version": 2,
+        "audience": "parents",
+        "title": "Proef",
+        "intro": "Een proef.",
+        "closing": "Bedankt! {feedback_when}",
+        "questions": [
+            {
+                "id": "kinderen",
+                "type": "choice",
+                "text": "Hoeveel kinderen?",
+                "options": [{"id": "een", "text": "Eén"}, {"id": "meer", "text": "Meer dan één"}],
+            },
+            {
+                "id": "vervoer",
+                "type": "multi",
+                "text": "Hoe komt uw kind naar school?",
+                "options": [
+                    {"id": "bus", "text": "Bus"},
+                    {"id": "fiets", "text": "Fiets"},
+                    {"id": "voet", "text": "Te voet"},
+                ],
+            },
+            {"id": "werk", "type": "yesno", "text": "Werkt u buitenshuis?"},
+            {
+                "id": "uren",
+                "type": "scale",
+                "text": "U hebt genoeg tijd.",
+                "skip_if": {"question": "werk", "any_of": ["no"]},
+            },
+        ],
+    }
+)
 
 
 @pytest.fixture
@@ -295,7 +398,9 @@ def proef(monkeypatch: pytest.MonkeyPatch) -> Iterator[Flow]:
     yield PROEF
 
 
-async def test_choice_multi_and_yes_no_by_button_and_typing(bot: Any, join: Callable[..., Any], proef: Flow) -> None:
+async def test_choice_multi_and_yes_no_by_button_and_typing(
+    bot: Any, join: Callable[..., Any], proef: Flow
+) -> None:
     parent, opened, replies = await join(bot, "proef")
     assert button_labels(replies[-1])[:2] == ["Eén", "Meer dan één"]
     replies = await parent.text("meer dan één")  # the option's own words
@@ -315,12 +420,19 @@ async def test_choice_multi_and_yes_no_by_button_and_typing(bot: Any, join: Call
     replies = await parent.text("nee")
     assert replies[-1]["text"].startswith("Bedankt!")  # "uren" is skipped after "no"
     rows = await bot.store.run_read(
-        "SELECT question_id, value, choices FROM answers WHERE round_id = ? ORDER BY question_id", (opened.id,)
+        "SELECT question_id, value, choices FROM answers WHERE round_id = ? ORDER BY question_id",
+        (opened.id,),
     )
-    assert rows == [("kinderen", "meer", None), ("vervoer", None, '["bus", "voet"]'), ("werk", "no", None)]
+    assert rows == [
+        ("kinderen", "meer", None),
+        ("vervoer", None, '["bus", "voet"]'),
+        ("werk", "no", None),
+    ]
 
 
-async def test_a_button_from_the_previous_version_of_a_flow(bot: Any, join: Callable[..., Any], proef: Flow) -> None:
+async def test_a_button_from_the_previous_version_of_a_flow(
+    bot: Any, join: Callable[..., Any], proef: Flow
+) -> None:
     parent, opened, _ = await join(bot, "proef")
     before = await snapshot(bot, parent)
     replies = await parent.press_data(f"a|{opened.id}|1|kinderen|een")  # version 1's button

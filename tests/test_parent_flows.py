@@ -28,7 +28,9 @@ def texts_of(messages: list[dict[str, Any]]) -> list[str]:
 
 
 @pytest.mark.parametrize("flow_id", ["barometer-ouders", "barometer-team", "barometer-leerlingen"])
-async def test_a_whole_barometer_through_the_bot(bot: Any, join: Callable[..., Any], flow_id: str) -> None:
+async def test_a_whole_barometer_through_the_bot(
+    bot: Any, join: Callable[..., Any], flow_id: str
+) -> None:
     flow = get_flow(flow_id)
     _, opened = await bot.school_and_round(flow_id)
     parent = bot.user(language_code="nl")
@@ -58,7 +60,9 @@ async def test_a_whole_barometer_through_the_bot(bot: Any, join: Callable[..., A
             value = CYCLE[number % len(CYCLE)]
             await parent.press(FACES[value])
             expected[question.id] = (value, None)
-            answered = next(m for m in parent.all_messages() if m["message_id"] == shown["message_id"])
+            answered = next(
+                m for m in parent.all_messages() if m["message_id"] == shown["message_id"]
+            )
             assert "reply_markup" not in answered  # its buttons went,
             assert f"✅ Uw antwoord: {FACES[value]}" in answered["text"]  # the answer shows
         else:
@@ -80,7 +84,8 @@ async def test_a_whole_barometer_through_the_bot(bot: Any, join: Callable[..., A
     assert {r[0]: (r[1], r[2]) for r in rows} == expected
     assert all(r[3] == 0 for r in rows)
     respondents = await bot.store.run_read(
-        "SELECT status, language, completed_at IS NOT NULL FROM respondents WHERE round_id = ?", (opened.id,)
+        "SELECT status, language, completed_at IS NOT NULL FROM respondents WHERE round_id = ?",
+        (opened.id,),
     )
     assert respondents == [("completed", "nl", 1)]
     chat = await bot.store.chat(parent.chat_id)
@@ -104,7 +109,11 @@ async def test_the_dialogue_with_a_topic(bot: Any, join: Callable[..., Any]) -> 
 
     replies = await parent.text("De juf belde om te zeggen dat het goed ging.")
     assert replies[-1]["text"].startswith("Vraag 2 van 6")
-    voice = {"file_id": "AwACAgQAAxkBAAIBVoice-moeilijk", "file_unique_id": "v-moeilijk", "duration": 14}
+    voice = {
+        "file_id": "AwACAgQAAxkBAAIBVoice-moeilijk",
+        "file_unique_id": "v-moeilijk",
+        "duration": 14,
+    }
     replies = await parent.send(parent.message_update(voice=voice))
     assert replies[-1]["text"].startswith("Vraag 3 van 6")
     await parent.text("Niemand vraagt ons iets.")
@@ -117,7 +126,8 @@ async def test_the_dialogue_with_a_topic(bot: Any, join: Callable[..., Any]) -> 
 
     rows = await bot.store.run_read(
         "SELECT question_id, text, voice_file_id, voice_seconds, skipped, text_language FROM answers "
-        "WHERE round_id = ? ORDER BY question_id", (opened.id,),
+        "WHERE round_id = ? ORDER BY question_id",
+        (opened.id,),
     )
     assert rows == [
         ("betekenis", "Samen voor het kind.", None, None, 0, "nl"),
@@ -132,12 +142,19 @@ async def test_the_dialogue_with_a_topic(bot: Any, join: Callable[..., Any]) -> 
     assert await bot.store.count_respondents(opened.id) == {"completed": 1}
 
 
-async def test_an_open_question_without_buttons_is_sent_without_a_keyboard(bot: Any, join: Callable[..., Any]) -> None:
+async def test_an_open_question_without_buttons_is_sent_without_a_keyboard(
+    bot: Any, join: Callable[..., Any]
+) -> None:
     """The dialogue's first question has no button at all: no empty keyboard may go out."""
     _, _, replies = await join(bot, "dialoog")
-    sent = [params for method, params in bot.api.calls if method == "sendMessage"
-            and str(params.get("text", "")).startswith("Vraag 1 van 6")]
+    sent = [
+        params
+        for method, params in bot.api.calls
+        if method == "sendMessage" and str(params.get("text", "")).startswith("Vraag 1 van 6")
+    ]
     assert len(sent) == 1
     markup = sent[0].get("reply_markup")
     assert markup is None or markup.get("inline_keyboard"), f"empty keyboard sent: {markup!r}"
-    assert not any(texts.ERROR in t for t in texts_of(replies)), "no apology after the first question"
+    assert not any(texts.ERROR in t for t in texts_of(replies)), (
+        "no apology after the first question"
+    )

@@ -28,7 +28,12 @@ async def answers(bot: Any, round_id: int) -> dict[str, tuple[Any, ...]]:
 
 
 async def status_of(bot: Any, round_id: int) -> list[str]:
-    return [r[0] for r in await bot.store.run_read("SELECT status FROM respondents WHERE round_id = ?", (round_id,))]
+    return [
+        r[0]
+        for r in await bot.store.run_read(
+            "SELECT status FROM respondents WHERE round_id = ?", (round_id,)
+        )
+    ]
 
 
 async def test_back_changes_the_previous_answer(bot: Any, join: Callable[..., Any]) -> None:
@@ -79,9 +84,11 @@ async def test_skip_only_on_an_optional_question(bot: Any, join: Callable[..., A
 async def test_open_answer_by_text_and_by_voice(bot: Any, join: Callable[..., Any]) -> None:
     parent, _, _ = await join(bot)
     await answer_scales(parent, 21)
-    replies = await parent.send(parent.message_update(
-        voice={"file_id": "AwACAgQ-voice-opmerking", "file_unique_id": "u1", "duration": 9}
-    ))
+    replies = await parent.send(
+        parent.message_update(
+            voice={"file_id": "AwACAgQ-voice-opmerking", "file_unique_id": "u1", "duration": 9}
+        )
+    )
     assert replies[-1]["text"].startswith("Bedankt")
     rows = await bot.store.run_read(
         "SELECT voice_file_id, voice_seconds, text FROM answers WHERE question_id = 'opmerking'"
@@ -92,7 +99,8 @@ async def test_open_answer_by_text_and_by_voice(bot: Any, join: Callable[..., An
     await answer_scales(other, 21)
     await other.text("Meer uitleg over huiswerk graag.")
     rows = await bot.store.run_read(
-        "SELECT text, voice_file_id FROM answers WHERE question_id = 'opmerking' AND round_id = ?", (round2.id,)
+        "SELECT text, voice_file_id FROM answers WHERE question_id = 'opmerking' AND round_id = ?",
+        (round2.id,),
     )
     assert rows == [("Meer uitleg over huiswerk graag.", None)]
 
@@ -117,7 +125,9 @@ async def test_pause_and_resume(bot: Any, join: Callable[..., Any], how: str) ->
     assert texts_of(replies)[0] == texts.WELCOME_BACK
     assert replies[-1]["text"].startswith("Vraag 3 van 22")
     assert await status_of(bot, opened.id) == ["waiting"]
-    assert set(await answers(bot, opened.id)) == {"welkom_1", "welkom_2"}, "the resuming message is no answer"
+    assert set(await answers(bot, opened.id)) == {"welkom_1", "welkom_2"}, (
+        "the resuming message is no answer"
+    )
     replies = await parent.press("😄")
     assert replies[-1]["text"].startswith("Vraag 4 van 22")
 
@@ -143,12 +153,21 @@ async def test_help(bot: Any, join: Callable[..., Any]) -> None:
 def english(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], str]]:
     """Provisional English for a few texts, so the test does not depend on the real catalog."""
     messages = catalog("en").messages
-    marked = [texts.PROGRESS, texts.LANGUAGE_SET, texts.UNSUPPORTED, texts.REJECT_NEED_CHOICE,
-              texts.WELCOME_BACK, texts.HELP, texts.DONT_KNOW]
+    marked = [
+        texts.PROGRESS,
+        texts.LANGUAGE_SET,
+        texts.UNSUPPORTED,
+        texts.REJECT_NEED_CHOICE,
+        texts.WELCOME_BACK,
+        texts.HELP,
+        texts.DONT_KNOW,
+    ]
     for text in marked:
         monkeypatch.setitem(messages, (None, text), f"[en] {text}")
     for q in PARENTS.questions[:4]:
-        monkeypatch.setitem(messages, (flow_context(PARENTS.id, question_key(q.id)), q.text), f"[en] {q.text}")
+        monkeypatch.setitem(
+            messages, (flow_context(PARENTS.id, question_key(q.id)), q.text), f"[en] {q.text}"
+        )
     yield lambda text: f"[en] {text}"
 
 
@@ -168,13 +187,29 @@ async def test_changing_language_mid_survey_keeps_the_answers(
     assert "🇳🇱 NL" in button_labels(replies[-1])  # the Dutch original, for a non-Dutch reader
     replies = await parent.press("🙂")
     assert replies[-1]["text"].startswith("[en] Vraag 4 van 22")
-    replies = await parent.send(parent.message_update(sticker={
-        "file_id": "s", "file_unique_id": "s", "type": "regular", "width": 1, "height": 1,
-        "is_animated": False, "is_video": False}))
+    replies = await parent.send(
+        parent.message_update(
+            sticker={
+                "file_id": "s",
+                "file_unique_id": "s",
+                "type": "regular",
+                "width": 1,
+                "height": 1,
+                "is_animated": False,
+                "is_video": False,
+            }
+        )
+    )
     assert texts_of(replies) == [english(texts.UNSUPPORTED)]
     stored = await answers(bot, opened.id)
-    assert stored == {"welkom_1": ("5", None, 0), "welkom_2": ("5", None, 0), "welkom_3": ("4", None, 0)}
-    respondent = await bot.store.respondent((await bot.store.chat(parent.chat_id)).active_respondent)
+    assert stored == {
+        "welkom_1": ("5", None, 0),
+        "welkom_2": ("5", None, 0),
+        "welkom_3": ("4", None, 0),
+    }
+    respondent = await bot.store.respondent(
+        (await bot.store.chat(parent.chat_id)).active_respondent
+    )
     assert respondent.language == "en"
     chat = await bot.store.chat(parent.chat_id)
     assert chat.language == "en" and chat.language_confirmed
@@ -193,7 +228,9 @@ async def test_an_english_profile_gets_english_suggested(
     assert texts_of(replies) == [english(texts.REJECT_NEED_CHOICE)]
 
 
-async def test_forget_cancel_keeps_everything(bot: Any, join: Callable[..., Any], find_rows: Callable[..., Any]) -> None:
+async def test_forget_cancel_keeps_everything(
+    bot: Any, join: Callable[..., Any], find_rows: Callable[..., Any]
+) -> None:
     parent, opened, _ = await join(bot)
     await answer_scales(parent, 3)
     before = await find_rows(bot.store, parent.chat_id)
@@ -206,14 +243,21 @@ async def test_forget_cancel_keeps_everything(bot: Any, join: Callable[..., Any]
     assert len(await answers(bot, opened.id)) == 3
 
 
-async def test_forget_confirmed_deletes_every_row(bot: Any, join: Callable[..., Any], find_rows: Callable[..., Any]) -> None:
+async def test_forget_confirmed_deletes_every_row(
+    bot: Any, join: Callable[..., Any], find_rows: Callable[..., Any]
+) -> None:
     parent, opened, _ = await join(bot)
     await answer_scales(parent, 3)
     respondent_id = (await bot.store.chat(parent.chat_id)).active_respondent
     other, _, _ = await join(bot)  # another parent, in another round
     await answer_scales(other, 1)
     assert {t for t, _ in await find_rows(bot.store, parent.chat_id, respondent_id)} >= {
-        "chats", "contacts", "respondents", "sessions", "answers"}
+        "chats",
+        "contacts",
+        "respondents",
+        "sessions",
+        "answers",
+    }
 
     await parent.command("/vergeet")
     replies = await parent.press("Ja, wis alles")
@@ -222,7 +266,12 @@ async def test_forget_confirmed_deletes_every_row(bot: Any, join: Callable[..., 
     assert await answers(bot, opened.id) == {}
     other_id = (await bot.store.chat(other.chat_id)).active_respondent
     assert {t for t, _ in await find_rows(bot.store, other.chat_id, other_id)} >= {
-        "chats", "contacts", "respondents", "sessions", "answers"}, "the other parent keeps their data"
+        "chats",
+        "contacts",
+        "respondents",
+        "sessions",
+        "answers",
+    }, "the other parent keeps their data"
     replies = await parent.command("/start")
     assert texts_of(replies) == [texts.NO_TOKEN]
 
@@ -249,7 +298,9 @@ async def test_no_token_and_closed_round(bot: Any) -> None:
     assert await bot.store.run_read("SELECT COUNT(*) FROM respondents") == [(0,)]
 
 
-async def test_the_round_link_again_does_not_start_a_second_response(bot: Any, join: Callable[..., Any]) -> None:
+async def test_the_round_link_again_does_not_start_a_second_response(
+    bot: Any, join: Callable[..., Any]
+) -> None:
     parent, opened, _ = await join(bot)
     await answer_scales(parent, 2)
     replies = await parent.command("/start", opened.start_token)
@@ -266,7 +317,9 @@ async def test_the_round_link_again_does_not_start_a_second_response(bot: Any, j
 
 async def test_a_class_link_records_the_group(bot: Any) -> None:
     _, opened = await bot.school_and_round()
-    group = await bot.store.add_round_group(opened.id, "3A", "groupToken_3A_0123456789", expected=20)
+    group = await bot.store.add_round_group(
+        opened.id, "3A", "groupToken_3A_0123456789", expected=20
+    )
     parent = bot.user()
     await parent.command("/start", group.token)
     replies = await parent.press("Nederlands")

@@ -29,8 +29,12 @@ def tap(parent: SimulatedUser, label: str) -> dict[str, Any]:
     """The update a tap on a button of the latest keyboard would produce (not yet delivered)."""
     message = copy.deepcopy(parent.last_with_keyboard())
     assert message is not None
-    data = next(b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row
-                if label in b["text"])
+    data = next(
+        b["callback_data"]
+        for row in message["reply_markup"]["inline_keyboard"]
+        for b in row
+        if label in b["text"]
+    )
     return parent.callback_update(data, message)
 
 
@@ -40,12 +44,17 @@ async def stored(store: SqliteStore) -> tuple[Any, ...]:
         tuple(await store.run_read("SELECT * FROM answers ORDER BY respondent_id, question_id")),
         tuple(await store.run_read("SELECT respondent_id, state FROM sessions ORDER BY 1")),
         tuple(await store.run_read("SELECT id, status, language FROM respondents ORDER BY 1")),
-        tuple(await store.run_read(
-            "SELECT chat_id, language, language_confirmed, active_respondent, pending_token FROM chats ORDER BY 1")),
+        tuple(
+            await store.run_read(
+                "SELECT chat_id, language, language_confirmed, active_respondent, pending_token FROM chats ORDER BY 1"
+            )
+        ),
     )
 
 
-async def test_a_redelivered_update_changes_nothing_and_sends_nothing(bot: Any, join: Callable[..., Any]) -> None:
+async def test_a_redelivered_update_changes_nothing_and_sends_nothing(
+    bot: Any, join: Callable[..., Any]
+) -> None:
     _, opened = await bot.school_and_round()
     parent = bot.user()
     start = parent.command_update("/start", opened.start_token)
@@ -56,9 +65,15 @@ async def test_a_redelivered_update_changes_nothing_and_sends_nothing(bot: Any, 
     assert await parent.send(language) == []
     assert await bot.store.count_respondents(opened.id) == {"waiting": 1}
 
-    for update in (tap(parent, "🙂"), parent.message_update(text="4"), parent.message_update(text="hallo"),
-                   parent.command_update("/help"), parent.command_update("/stop"),
-                   parent.message_update(text="weer verder"), parent.command_update("/onbekend")):
+    for update in (
+        tap(parent, "🙂"),
+        parent.message_update(text="4"),
+        parent.message_update(text="hallo"),
+        parent.command_update("/help"),
+        parent.command_update("/stop"),
+        parent.message_update(text="weer verder"),
+        parent.command_update("/onbekend"),
+    ):
         first = await parent.send(update)
         assert first, f"the first delivery of {update} is answered"
         before = await stored(bot.store)
@@ -68,7 +83,9 @@ async def test_a_redelivered_update_changes_nothing_and_sends_nothing(bot: Any, 
     assert rows == [("welkom_1", "4"), ("welkom_2", "4")]
 
 
-async def test_a_restart_between_two_answers_loses_nothing(tmp_path: Path, bot_factory: Callable[..., Any]) -> None:
+async def test_a_restart_between_two_answers_loses_nothing(
+    tmp_path: Path, bot_factory: Callable[..., Any]
+) -> None:
     path = tmp_path / "restart.db"
     api = StubBotApi()
     first_store = SqliteStore(path)
@@ -90,10 +107,14 @@ async def test_a_restart_between_two_answers_loses_nothing(tmp_path: Path, bot_f
     try:
         second = await bot_factory(second_store, api)
         again = SimulatedUser(second.application, api, user_id=parent.user_id, seen=parent.seen)
-        assert await again.send(last_before) == [], "an update handled before the restart stays handled"
+        assert await again.send(last_before) == [], (
+            "an update handled before the restart stays handled"
+        )
         replies = await again.press("😐")  # a button the first process sent
         assert question_of(replies)["text"].startswith("Vraag 4 van 22")
-        rows = await second_store.run_read("SELECT question_id, value FROM answers ORDER BY answered_at, question_id")
+        rows = await second_store.run_read(
+            "SELECT question_id, value FROM answers ORDER BY answered_at, question_id"
+        )
         assert rows == [("welkom_1", "5"), ("welkom_2", "2"), ("welkom_3", "3")]
         assert await second_store.count_respondents(opened.id) == {"waiting": 1}
     finally:
@@ -109,15 +130,27 @@ async def test_a_round_that_closes_mid_survey(bot: Any, join: Callable[..., Any]
     replies = await parent.press("😄")
     assert texts_of(replies) == [texts.ROUND_CLOSED_MIDWAY]
     assert await bot.store.count_respondents(opened.id) == {"expired": 1}
-    for act in (lambda: parent.text("3"), lambda: parent.command("/start"),
-                lambda: parent.command("/start", opened.start_token), lambda: parent.text("hallo")):
+    for act in (
+        lambda: parent.text("3"),
+        lambda: parent.command("/start"),
+        lambda: parent.command("/start", opened.start_token),
+        lambda: parent.text("hallo"),
+    ):
         replies = await act()
-        assert texts_of(replies) == [texts.ROUND_CLOSED_MIDWAY], "no question after the round closed"
-    assert await bot.store.run_read("SELECT question_id, value FROM answers") == before == [("welkom_1", "4")]
+        assert texts_of(replies) == [texts.ROUND_CLOSED_MIDWAY], (
+            "no question after the round closed"
+        )
+    assert (
+        await bot.store.run_read("SELECT question_id, value FROM answers")
+        == before
+        == [("welkom_1", "4")]
+    )
     assert await bot.store.count_respondents(opened.id) == {"expired": 1}
 
 
-async def test_a_round_past_its_closing_time(store: SqliteStore, bot_factory: Callable[..., Any]) -> None:
+async def test_a_round_past_its_closing_time(
+    store: SqliteStore, bot_factory: Callable[..., Any]
+) -> None:
     now = [datetime(2026, 5, 4, 12, 0, tzinfo=UTC)]
     harness = await bot_factory(store, clock=lambda: now[0])
     _, opened = await harness.school_and_round(closes_in_days=1)
@@ -135,14 +168,24 @@ async def test_a_round_past_its_closing_time(store: SqliteStore, bot_factory: Ca
     assert await store.count_respondents(opened.id) == {"expired": 1}
 
 
-async def test_the_answer_is_committed_before_the_next_question_is_sent(bot: Any, join: Callable[..., Any]) -> None:
+async def test_the_answer_is_committed_before_the_next_question_is_sent(
+    bot: Any, join: Callable[..., Any]
+) -> None:
     parent, _, _ = await join(bot)
     seen_in_db: list[Any] = []
 
     def fault(method: str, params: dict[str, Any]) -> httpx.Response | None:
-        if method == "sendMessage" and str(params.get("text", "")).startswith("Vraag 2 van 22") and not seen_in_db:
-            with sqlite3.connect(bot.store.path) as other:  # another connection: only what is committed
-                seen_in_db.extend(other.execute("SELECT question_id, value FROM answers").fetchall())
+        if (
+            method == "sendMessage"
+            and str(params.get("text", "")).startswith("Vraag 2 van 22")
+            and not seen_in_db
+        ):
+            with sqlite3.connect(
+                bot.store.path
+            ) as other:  # another connection: only what is committed
+                seen_in_db.extend(
+                    other.execute("SELECT question_id, value FROM answers").fetchall()
+                )
             other.close()
             return error_response(502, "Bad Gateway")
         return None
@@ -151,7 +194,9 @@ async def test_the_answer_is_committed_before_the_next_question_is_sent(bot: Any
     replies = await parent.press("🙂")
     bot.api.fault = None
     assert seen_in_db == [("welkom_1", "4")], "committed before the next question was sent"
-    assert texts_of(replies)[0] == texts.ERROR, "the parent hears something went wrong, answers kept"
+    assert texts_of(replies)[0] == texts.ERROR, (
+        "the parent hears something went wrong, answers kept"
+    )
     assert all(t.startswith("Vraag 2 van 22") for t in texts_of(replies)[1:])  # perhaps asked again
     assert await bot.store.run_read("SELECT question_id, value FROM answers") == [("welkom_1", "4")]
 
@@ -160,16 +205,23 @@ async def test_the_answer_is_committed_before_the_next_question_is_sent(bot: Any
     assert question_of(replies)["text"].startswith("Vraag 2 van 22")
     replies = await parent.press("😄")
     assert question_of(replies)["text"].startswith("Vraag 3 van 22")
-    assert await bot.store.run_read("SELECT question_id, value FROM answers ORDER BY question_id") == [
-        ("welkom_1", "4"), ("welkom_2", "5")]
+    assert await bot.store.run_read(
+        "SELECT question_id, value FROM answers ORDER BY question_id"
+    ) == [("welkom_1", "4"), ("welkom_2", "5")]
 
 
-async def test_a_typed_answer_after_a_failed_send_still_counts(bot: Any, join: Callable[..., Any]) -> None:
+async def test_a_typed_answer_after_a_failed_send_still_counts(
+    bot: Any, join: Callable[..., Any]
+) -> None:
     parent, _, _ = await join(bot)
     failed: list[str] = []
 
     def fault(method: str, params: dict[str, Any]) -> httpx.Response | None:
-        if method == "sendMessage" and str(params.get("text", "")).startswith("Vraag 2") and not failed:
+        if (
+            method == "sendMessage"
+            and str(params.get("text", "")).startswith("Vraag 2")
+            and not failed
+        ):
             failed.append(method)
             return error_response(500, "Internal Server Error")
         return None
@@ -180,11 +232,14 @@ async def test_a_typed_answer_after_a_failed_send_still_counts(bot: Any, join: C
     bot.api.fault = None
     replies = await parent.text("2")  # the parent knows the scale and types the next answer
     assert question_of(replies)["text"].startswith("Vraag 3 van 22")
-    assert await bot.store.run_read("SELECT question_id, value FROM answers ORDER BY question_id") == [
-        ("welkom_1", "4"), ("welkom_2", "2")]
+    assert await bot.store.run_read(
+        "SELECT question_id, value FROM answers ORDER BY question_id"
+    ) == [("welkom_1", "4"), ("welkom_2", "2")]
 
 
-async def test_a_failed_edit_does_not_hold_back_the_next_question(bot: Any, join: Callable[..., Any]) -> None:
+async def test_a_failed_edit_does_not_hold_back_the_next_question(
+    bot: Any, join: Callable[..., Any]
+) -> None:
     parent, _, _ = await join(bot)
     bot.api.fault = lambda method, params: (
         error_response(502, "Bad Gateway") if method.startswith("editMessage") else None

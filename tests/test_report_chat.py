@@ -16,7 +16,9 @@ async def make_member(bot, user: SimulatedUser, grant: Grant) -> None:
     """Give a chat a role the way the product does: an invite, accepted through the bot."""
     token = new_token()
     now = bot.deps.clock()
-    await StaffStore(bot.store).create_invite(token, grant, created_by=None, at=now, expires_at=now + timedelta(days=1))
+    await StaffStore(bot.store).create_invite(
+        token, grant, created_by=None, at=now, expires_at=now + timedelta(days=1)
+    )
     await user.command("/start", f"inv-{token}")
 
 
@@ -40,7 +42,9 @@ async def test_admin_sees_summary_charts_views_and_files(bot):
     await make_member(bot, admin, Grant(Role.ADMIN, school_id=school.id))
     admin.replies()
     replies = await admin.command("/rapport")
-    assert any("Kies" in (m.get("text") or "") or "ronde" in (m.get("text") or "").lower() for m in replies)
+    assert any(
+        "Kies" in (m.get("text") or "") or "ronde" in (m.get("text") or "").lower() for m in replies
+    )
     replies = await admin.press("Barometer")
     photos = [m for m in replies if "photo" in m]
     assert photos, "the charts arrive as pictures"

@@ -15,7 +15,9 @@ async def test_parent_completes_barometer(bot):
         await parent.press("🙂")
     replies = await parent.text("Een warme school.")
     assert "Bedankt" in replies[-1]["text"]
-    rows = await bot.store.run_read("SELECT question_id, value, text FROM answers ORDER BY question_id")
+    rows = await bot.store.run_read(
+        "SELECT question_id, value, text FROM answers ORDER BY question_id"
+    )
     assert len(rows) == 22
     assert sum(1 for r in rows if r[1] == "4") == 21
     assert ("opmerking", None, "Een warme school.") in rows

@@ -22,29 +22,45 @@ AT = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
 FORGOTTEN_CHAT, KEPT_CHAT = 731_500_111, 731_500_222
 
 
-async def join_and_answer(store: SqliteStore, link: RoundLink, chat_id: int, respondent_id: str, answers: int) -> None:
+async def join_and_answer(
+    store: SqliteStore, link: RoundLink, chat_id: int, respondent_id: str, answers: int
+) -> None:
     flow = get_flow(link.round.flow_id)
     state, _ = engine.start(flow)
     await store.join_round(
-        chat_id=chat_id, respondent_id=respondent_id, link=link, language="nl",
+        chat_id=chat_id,
+        respondent_id=respondent_id,
+        link=link,
+        language="nl",
         first=Turn(None, respondent_id, state, "waiting", link.round.id, "nl", AT),
     )
     for _ in range(answers):
         question = flow.question(state.current or "")
         inp: engine.Input = (
-            engine.Text(text=f"open answer of chat {chat_id}") if question.type.value == "open"
+            engine.Text(text=f"open answer of chat {chat_id}")
+            if question.type.value == "open"
             else engine.Choose(question_id=question.id, value=question.allowed_values()[0])
         )
         state, events = engine.resume(flow, state, inp)
-        await store.record_turn(Turn(
-            None, respondent_id, state, state.status.value, link.round.id, "nl", AT,
-            upserts=[e.answer for e in events if isinstance(e, engine.AnswerRecorded)],
-        ))
+        await store.record_turn(
+            Turn(
+                None,
+                respondent_id,
+                state,
+                state.status.value,
+                link.round.id,
+                "nl",
+                AT,
+                upserts=[e.answer for e in events if isinstance(e, engine.AnswerRecorded)],
+            )
+        )
 
 
 async def outbox_row(store: SqliteStore, chat_id: int, round_id: int, respondent_id: str) -> None:
     """A reminder waiting in the outbox for this chat (when the outbox migration is there)."""
-    tables = {r[0] for r in await store.run_read("SELECT name FROM sqlite_master WHERE type='table'")}
+    tables = {
+        r[0] for r in await store.run_read("SELECT name FROM sqlite_master WHERE type='table'")
+    }
     if "outbox" not in tables:
         return
 
@@ -52,19 +68,38 @@ async def outbox_row(store: SqliteStore, chat_id: int, round_id: int, respondent
         await conn.execute(
             "INSERT INTO outbox(chat_id, kind, round_id, respondent_id, language, text, dedupe_key, "
             "next_attempt_at, created_at, updated_at) VALUES (?, 'reminder', ?, ?, 'nl', 'Herinnering', ?, ?, ?, ?)",
-            (chat_id, round_id, respondent_id, f"reminder:{round_id}:{chat_id}", AT.isoformat(), AT.isoformat(), AT.isoformat()),
+            (
+                chat_id,
+                round_id,
+                respondent_id,
+                f"reminder:{round_id}:{chat_id}",
+                AT.isoformat(),
+                AT.isoformat(),
+                AT.isoformat(),
+            ),
         )
 
     await store.run_write(op)
 
 
-async def test_forget_chat_leaves_no_row_of_that_chat(store: SqliteStore, find_rows: Callable[..., Any]) -> None:
+async def test_forget_chat_leaves_no_row_of_that_chat(
+    store: SqliteStore, find_rows: Callable[..., Any]
+) -> None:
     school = await store.add_school("De Regenboog", AT)
     rounds = []
-    for flow_id, token in (("barometer-ouders", "tok_parents_0123456789"), ("dialoog", "tok_dialogue_012345678")):
+    for flow_id, token in (
+        ("barometer-ouders", "tok_parents_0123456789"),
+        ("dialoog", "tok_dialogue_012345678"),
+    ):
         flow = get_flow(flow_id)
-        opened = await store.open_round(school_id=school.id, flow_id=flow_id, flow_version=flow.version,
-                                        audience="parents", token=token, at=AT)
+        opened = await store.open_round(
+            school_id=school.id,
+            flow_id=flow_id,
+            flow_version=flow.version,
+            audience="parents",
+            token=token,
+            at=AT,
+        )
         rounds.append(RoundLink(opened, None))
     mine = ["resp-forget-1", "resp-forget-2"]
     theirs = ["resp-keep-1", "resp-keep-2"]
@@ -99,6 +134,8 @@ async def test_forget_chat_leaves_no_row_of_that_chat(store: SqliteStore, find_r
     assert await store.chat(KEPT_CHAT) is not None
 
 
-async def test_forgetting_an_unknown_chat_is_harmless(store: SqliteStore, find_rows: Callable[..., Any]) -> None:
+async def test_forgetting_an_unknown_chat_is_harmless(
+    store: SqliteStore, find_rows: Callable[..., Any]
+) -> None:
     assert await store.forget_chat(12345, update_id=None, at=AT) == 0
     assert await find_rows(store, 12345) == []

@@ -79,9 +79,19 @@ async def test_an_empty_database_gets_every_migration(tmp_path: Path) -> None:
     path = tmp_path / "fresh.db"
     async with SqliteStore(path) as store:
         assert await store.schema_version() == LATEST
-        tables = {r[0] for r in await store.run_read("SELECT name FROM sqlite_master WHERE type='table'")}
-        assert {"schools", "rounds", "respondents", "contacts", "chats", "sessions", "answers",
-                "processed_updates"} <= tables
+        tables = {
+            r[0] for r in await store.run_read("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        assert {
+            "schools",
+            "rounds",
+            "respondents",
+            "contacts",
+            "chats",
+            "sessions",
+            "answers",
+            "processed_updates",
+        } <= tables
     assert user_version(path) == LATEST
     async with SqliteStore(path) as again:  # opening a current database changes nothing
         assert await again.schema_version() == LATEST
@@ -103,14 +113,24 @@ async def test_every_earlier_version_migrates_with_its_data(tmp_path: Path, k: i
             school = await store.school(7)
             assert school is not None and school.name == "De Regenboog"
             link = await store.round_by_token("TOKEN_old_round_0001")
-            assert link is not None and link.round.id == 3 and link.round.flow_id == "barometer-ouders"
+            assert (
+                link is not None and link.round.id == 3 and link.round.flow_id == "barometer-ouders"
+            )
             respondent = await store.respondent_in_round(555001, 3)
-            assert respondent is not None and respondent.id == "resp-old" and respondent.language == "tr"
+            assert (
+                respondent is not None
+                and respondent.id == "resp-old"
+                and respondent.language == "tr"
+            )
             chat = await store.chat(555001)
-            assert chat is not None and chat.active_respondent == "resp-old" and chat.language == "tr"
+            assert (
+                chat is not None and chat.active_respondent == "resp-old" and chat.language == "tr"
+            )
             state = await store.session("resp-old")
             assert state is not None and state.current == "welkom_2"
-            assert [(a.question_id, a.value) for a in await store.answers_of("resp-old")] == [("welkom_1", "4")]
+            assert [(a.question_id, a.value) for a in await store.answers_of("resp-old")] == [
+                ("welkom_1", "4")
+            ]
             assert await store.is_processed(91)
         # and the migrated database takes new writes
         added = await store.add_school("Na de migratie", AT)
@@ -137,8 +157,11 @@ async def test_a_failing_migration_leaves_the_database_as_it_was(
 ) -> None:
     path = tmp_path / "old.db"
     build_at_version(path, LATEST)
-    broken = (LATEST + 1, f"{LATEST + 1:03d}_broken.sql",
-              "CREATE TABLE half_done (id INTEGER);\nINSERT INTO no_such_table VALUES (1);")
+    broken = (
+        LATEST + 1,
+        f"{LATEST + 1:03d}_broken.sql",
+        "CREATE TABLE half_done (id INTEGER);\nINSERT INTO no_such_table VALUES (1);",
+    )
     monkeypatch.setattr(store_module, "migrations", lambda: [*migrations(), broken])
     store = SqliteStore(path)
     with pytest.raises(MigrationError, match=r"broken\.sql"):

@@ -23,27 +23,54 @@ AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 FLOW = get_flow("barometer-ouders")
 
 
-async def joined(store: SqliteStore, chat_id: int = 424_001, respondent_id: str = "resp-a") -> RoundLink:
+async def joined(
+    store: SqliteStore, chat_id: int = 424_001, respondent_id: str = "resp-a"
+) -> RoundLink:
     """A school, an open round and one parent who joined it (first state committed)."""
     school = await store.add_school("De Regenboog", AT)
     opened = await store.open_round(
-        school_id=school.id, flow_id=FLOW.id, flow_version=FLOW.version, audience="parents",
-        token=f"token-{respondent_id}-0123456789", at=AT,
+        school_id=school.id,
+        flow_id=FLOW.id,
+        flow_version=FLOW.version,
+        audience="parents",
+        token=f"token-{respondent_id}-0123456789",
+        at=AT,
     )
     link = RoundLink(opened, None)
     state, _ = engine.start(FLOW)
-    first = Turn(update_id=None, respondent_id=respondent_id, state=state, status="waiting",
-                 round_id=opened.id, language="nl", at=AT)
-    await store.join_round(chat_id=chat_id, respondent_id=respondent_id, link=link, language="nl", first=first)
+    first = Turn(
+        update_id=None,
+        respondent_id=respondent_id,
+        state=state,
+        status="waiting",
+        round_id=opened.id,
+        language="nl",
+        at=AT,
+    )
+    await store.join_round(
+        chat_id=chat_id, respondent_id=respondent_id, link=link, language="nl", first=first
+    )
     return link
 
 
-def answer_turn(store_state: engine.SessionState, link: RoundLink, value: str, update_id: int | None,
-                respondent_id: str = "resp-a") -> Turn:
-    state, events = engine.resume(FLOW, store_state, engine.Choose(question_id=store_state.current or "", value=value))
+def answer_turn(
+    store_state: engine.SessionState,
+    link: RoundLink,
+    value: str,
+    update_id: int | None,
+    respondent_id: str = "resp-a",
+) -> Turn:
+    state, events = engine.resume(
+        FLOW, store_state, engine.Choose(question_id=store_state.current or "", value=value)
+    )
     return Turn(
-        update_id=update_id, respondent_id=respondent_id, state=state, status=state.status.value,
-        round_id=link.round.id, language="nl", at=AT,
+        update_id=update_id,
+        respondent_id=respondent_id,
+        state=state,
+        status=state.status.value,
+        round_id=link.round.id,
+        language="nl",
+        at=AT,
         upserts=[e.answer for e in events if isinstance(e, engine.AnswerRecorded)],
     )
 
@@ -63,10 +90,12 @@ async def test_pragmas_wal_full_sync_and_foreign_keys(store: SqliteStore) -> Non
 
     assert await store.run_write(on_the_writer) == ("wal", 2, 1)
     with pytest.raises(Exception, match="FOREIGN KEY"):  # enforced: no answer without a respondent
+
         async def orphan(conn: aiosqlite.Connection) -> None:
             await conn.execute(
                 "INSERT INTO answers(respondent_id, round_id, question_id, answered_at) VALUES ('nobody', 999, 'q', 'x')"
             )
+
         await store.run_write(orphan)
 
 
@@ -88,8 +117,11 @@ async def test_a_failing_operation_does_not_spoil_its_batch(store: SqliteStore) 
 
     async def insert(name: str) -> int:
         async def op(conn: aiosqlite.Connection) -> int:
-            cur = await conn.execute("INSERT INTO schools(name, created_at) VALUES (?, ?)", (name, AT.isoformat()))
+            cur = await conn.execute(
+                "INSERT INTO schools(name, created_at) VALUES (?, ?)", (name, AT.isoformat())
+            )
             return int(cur.lastrowid or 0)
+
         return await store.run_write(op)
 
     async def violates(conn: aiosqlite.Connection) -> None:  # IntegrityError: NOT NULL
@@ -102,7 +134,11 @@ async def test_a_failing_operation_does_not_spoil_its_batch(store: SqliteStore) 
 
     before = store.commits
     results = await asyncio.gather(
-        insert("A"), store.run_write(violates), insert("B"), store.run_write(bad_sql), insert("C"),
+        insert("A"),
+        store.run_write(violates),
+        insert("B"),
+        store.run_write(bad_sql),
+        insert("C"),
         return_exceptions=True,
     )
     assert isinstance(results[1], Exception) and "NOT NULL" in str(results[1])
@@ -121,7 +157,9 @@ async def test_a_duplicate_update_id_is_a_no_op(store: SqliteStore) -> None:
     again = answer_turn(state, link, "1", update_id=5001)  # redelivered, and different this time
     with pytest.raises(DuplicateUpdate):
         await store.record_turn(again)
-    assert [(a.question_id, a.value) for a in await store.answers_of("resp-a")] == [("welkom_1", "4")]
+    assert [(a.question_id, a.value) for a in await store.answers_of("resp-a")] == [
+        ("welkom_1", "4")
+    ]
     stored = await store.session("resp-a")
     assert stored is not None and stored.current == "welkom_2"
     with pytest.raises(DuplicateUpdate):
@@ -132,7 +170,9 @@ async def test_a_duplicate_update_id_is_a_no_op(store: SqliteStore) -> None:
         await store.set_status("resp-a", "paused", AT, update_id=5001)
     respondent = await store.respondent("resp-a")
     assert respondent is not None and respondent.status == "waiting"
-    assert (await store.run_read("SELECT COUNT(*) FROM processed_updates WHERE update_id = 5001"))[0][0] == 1
+    assert (await store.run_read("SELECT COUNT(*) FROM processed_updates WHERE update_id = 5001"))[
+        0
+    ][0] == 1
 
 
 async def test_a_turn_is_written_whole(store: SqliteStore) -> None:
@@ -146,13 +186,26 @@ async def test_a_turn_is_written_whole(store: SqliteStore) -> None:
         "SELECT question_id, value, round_id, answered_at FROM answers WHERE respondent_id = 'resp-a'"
     )
     assert rows == [("welkom_1", "2", link.round.id, AT.isoformat())]
-    done = Turn(update_id=78, respondent_id="resp-a", state=turn.state, status="completed",
-                round_id=link.round.id, language="tr", at=AT, removals=["welkom_1"], completed=True)
+    done = Turn(
+        update_id=78,
+        respondent_id="resp-a",
+        state=turn.state,
+        status="completed",
+        round_id=link.round.id,
+        language="tr",
+        at=AT,
+        removals=["welkom_1"],
+        completed=True,
+    )
     await store.record_turn(done)
     assert await store.answers_of("resp-a") == []
     respondent = await store.respondent("resp-a")
     assert respondent is not None
-    assert (respondent.status, respondent.language, respondent.completed_at) == ("completed", "tr", AT)
+    assert (respondent.status, respondent.language, respondent.completed_at) == (
+        "completed",
+        "tr",
+        AT,
+    )
 
 
 LOCKER = """
@@ -166,13 +219,18 @@ conn.close()
 """
 
 
-async def test_a_database_locked_by_another_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_database_locked_by_another_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 150)
     path = tmp_path / "locked.db"
     async with SqliteStore(path) as store:
         await store.add_school("Voor het slot", AT)
         with subprocess.Popen(
-            [sys.executable, "-c", LOCKER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", LOCKER, str(path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         ) as locker:
             assert locker.stdin is not None and locker.stdout is not None
             try:

@@ -328,7 +328,9 @@ class SqliteStore:
         for version, name, sql in shipped[current:]:
             log.info("applying migration %s", name)
             try:
-                await conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={version};\nCOMMIT;")
+                await conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={version};\nCOMMIT;"
+                )
             except sqlite3.Error as exc:
                 if conn.in_transaction:
                     await conn.execute("ROLLBACK")
@@ -460,7 +462,9 @@ class SqliteStore:
         return rows[0] if rows else None
 
     @staticmethod
-    async def _claim_update(conn: aiosqlite.Connection, update_id: int | None, at: datetime) -> None:
+    async def _claim_update(
+        conn: aiosqlite.Connection, update_id: int | None, at: datetime
+    ) -> None:
         """Record the update id in this transaction; a second delivery fails here."""
         if update_id is None:
             return
@@ -604,7 +608,9 @@ class SqliteStore:
     # ---- chats -----------------------------------------------------------------------------
 
     async def chat(self, chat_id: int) -> Chat | None:
-        row = await self._fetch_one(f"SELECT {CHAT_COLUMNS} FROM chats WHERE chat_id = ?", (chat_id,))
+        row = await self._fetch_one(
+            f"SELECT {CHAT_COLUMNS} FROM chats WHERE chat_id = ?", (chat_id,)
+        )
         return _chat(row) if row else None
 
     async def save_chat(
@@ -687,7 +693,8 @@ class SqliteStore:
                 ),
             )
             await conn.execute(
-                "INSERT INTO contacts(respondent_id, chat_id) VALUES (?, ?)", (respondent_id, chat_id)
+                "INSERT INTO contacts(respondent_id, chat_id) VALUES (?, ?)",
+                (respondent_id, chat_id),
             )
             await conn.execute(
                 "INSERT OR IGNORE INTO chats(chat_id, created_at, updated_at) VALUES (?, ?, ?)",

@@ -95,13 +95,19 @@ def build_application(
         ("vergeet", parent.on_forget),
     ]
     for name, callback in commands:
-        application.add_handler(CommandHandler(name, callback, filters=PRIVATE & filters.UpdateType.MESSAGE))
+        application.add_handler(
+            CommandHandler(name, callback, filters=PRIVATE & filters.UpdateType.MESSAGE)
+        )
     application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED, parent.on_edited))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, parent.on_unknown_command))
     application.add_handler(MessageHandler(PRIVATE & filters.FORWARDED, parent.on_unusable))
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT, parent.on_text))
-    application.add_handler(MessageHandler(PRIVATE & (filters.VOICE | filters.AUDIO), parent.on_voice))
-    application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE, parent.on_unusable))
+    application.add_handler(
+        MessageHandler(PRIVATE & (filters.VOICE | filters.AUDIO), parent.on_voice)
+    )
+    application.add_handler(
+        MessageHandler(PRIVATE & filters.UpdateType.MESSAGE, parent.on_unusable)
+    )
     application.add_handler(CallbackQueryHandler(parent.on_button))
     application.add_error_handler(on_error)
     return application
@@ -126,7 +132,9 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
         try:
             await bot.set_my_commands(commands, language_code=code)
             await bot.set_my_description(t(language, texts.BOT_DESCRIPTION), language_code=code)
-            await bot.set_my_short_description(t(language, texts.BOT_SHORT_DESCRIPTION), language_code=code)
+            await bot.set_my_short_description(
+                t(language, texts.BOT_SHORT_DESCRIPTION), language_code=code
+            )
         except TelegramError as exc:
             log.warning("could not set the command menu for %s: %s", language, exc)
 

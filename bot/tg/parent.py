@@ -60,7 +60,8 @@ SECONDS_PER_OPEN = 60  # a question answered in one's own words
 def expected_minutes(flow: Flow) -> int:
     """About how long a flow takes, from its questions (the welcome says it)."""
     seconds = sum(
-        SECONDS_PER_OPEN if q.type.value == "open" else SECONDS_PER_TAP for q in flow.answerable_questions
+        SECONDS_PER_OPEN if q.type.value == "open" else SECONDS_PER_TAP
+        for q in flow.answerable_questions
     )
     return max(1, round(seconds / 60))
 
@@ -106,10 +107,14 @@ async def active_of(deps: Deps, chat: Chat | None) -> Active | None:
 def render_context(deps: Deps, language: str, active: Active, chat: Chat | None) -> render.Context:
     audio = deps.services.get("audio")
     can_listen = bool(audio and audio.available(language, active.flow))
-    return render.Context(language=language, flow=active.flow, round_id=active.round.id, can_listen=can_listen)
+    return render.Context(
+        language=language, flow=active.flow, round_id=active.round.id, can_listen=can_listen
+    )
 
 
-async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> Message | None:
+async def reply(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
     """Send a message to the chat of this update (private chats only reach here)."""
     chat = update.effective_chat
     if chat is None:
@@ -150,7 +155,12 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Dep
 
 
 async def open_link(
-    update: Update, deps: Deps, chat: Chat | None, language: str, link: RoundLink, update_id: int | None
+    update: Update,
+    deps: Deps,
+    chat: Chat | None,
+    language: str,
+    link: RoundLink,
+    update_id: int | None,
 ) -> None:
     """A parent followed a round's link: resume, refuse kindly, ask the language, or begin.
 
@@ -176,7 +186,9 @@ async def open_link(
         await reply(update, t(language, texts.ROUND_CLOSED))
         return
     if chat is None or not chat.language_confirmed:
-        suggested = normalize_language(update.effective_user.language_code if update.effective_user else None)
+        suggested = normalize_language(
+            update.effective_user.language_code if update.effective_user else None
+        )
         token = link.group.token if link.group else link.round.start_token
         await deps.store.save_chat(chat_id, now, update_id=update_id, pending_token=token)
         prompt, markup = render.language_menu(suggested)
@@ -185,7 +197,9 @@ async def open_link(
     await begin(update, deps, language, link, update_id=update_id)
 
 
-async def begin(update: Update, deps: Deps, language: str, link: RoundLink, update_id: int | None) -> None:
+async def begin(
+    update: Update, deps: Deps, language: str, link: RoundLink, update_id: int | None
+) -> None:
     """Create the anonymous respondent, commit the first state, then welcome and ask."""
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     flow = get_flow(link.round.flow_id)
@@ -200,7 +214,9 @@ async def begin(update: Update, deps: Deps, language: str, link: RoundLink, upda
         language=language,
         at=deps.clock(),
     )
-    await deps.store.join_round(chat_id=chat_id, respondent_id=respondent_id, link=link, language=language, first=turn)
+    await deps.store.join_round(
+        chat_id=chat_id, respondent_id=respondent_id, link=link, language=language, first=turn
+    )
     school = await deps.store.school(link.round.school_id)
     minutes = expected_minutes(flow)
     lines = [
@@ -213,7 +229,14 @@ async def begin(update: Update, deps: Deps, language: str, link: RoundLink, upda
     if link.round.topic:
         topic = next((tp for tp in flow.topics if tp.id == link.round.topic), None)
         if topic is not None:
-            lines += ["", t(language, texts.TOPIC_LINE, topic=flow_text(language, flow.id, topic_key(topic.id), topic.text))]
+            lines += [
+                "",
+                t(
+                    language,
+                    texts.TOPIC_LINE,
+                    topic=flow_text(language, flow.id, topic_key(topic.id), topic.text),
+                ),
+            ]
     await reply(update, "\n".join(lines))
     chat = await deps.store.chat(chat_id)
     active = await active_of(deps, chat)
@@ -268,13 +291,22 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps
     state = active.state.model_copy(update={"status": Status.PAUSED})
     await save_turn(deps, active, state, [], language, update_id=update.update_id)
     markup = InlineKeyboardMarkup(
-        [[InlineKeyboardButton(f"▶️ {t(language, texts.CONTINUE)}", callback_data=callbacks.encode("r", active.round.id))]]
+        [
+            [
+                InlineKeyboardButton(
+                    f"▶️ {t(language, texts.CONTINUE)}",
+                    callback_data=callbacks.encode("r", active.round.id),
+                )
+            ]
+        ]
     )
     await reply(update, t(language, texts.PAUSED), markup)
 
 
 @guarded
-async def on_language_command(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps) -> None:
+async def on_language_command(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps
+) -> None:
     """/taal: choose another language at any moment; answers are kept."""
     chat = await deps.store.chat(update.effective_chat.id)  # type: ignore[union-attr]
     current = language_of(chat, update)
@@ -303,7 +335,9 @@ async def say(update: Update, deps: Deps, text: str) -> None:
 
 
 @guarded
-async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps) -> None:
+async def on_unknown_command(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps
+) -> None:
     """Any other /command."""
     await say(update, deps, texts.UNKNOWN_COMMAND)
 
@@ -352,16 +386,31 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
         case "a":
             await answer_quietly(query)
             await take_turn(
-                update, deps, chat, active, language,
+                update,
+                deps,
+                chat,
+                active,
+                language,
                 Choose(question_id=button.question_id, value=button.value or "", flow_key=flow_key),
             )
         case "d":
             await answer_quietly(query)
-            await take_turn(update, deps, chat, active, language, engine.Done(question_id=button.question_id, flow_key=flow_key))
+            await take_turn(
+                update,
+                deps,
+                chat,
+                active,
+                language,
+                engine.Done(question_id=button.question_id, flow_key=flow_key),
+            )
         case "s":
             await answer_quietly(query)
             await take_turn(
-                update, deps, chat, active, language,
+                update,
+                deps,
+                chat,
+                active,
+                language,
                 engine.Skip(question_id=button.question_id, flow_key=flow_key),
             )
         case "o":
@@ -408,7 +457,9 @@ async def forget(update: Update, deps: Deps, language: str, confirmed: bool) -> 
     await reply(update, t(language, texts.FORGOTTEN))
 
 
-async def show_dutch(update: Update, deps: Deps, active: Active, language: str, question_id: str) -> None:
+async def show_dutch(
+    update: Update, deps: Deps, active: Active, language: str, question_id: str
+) -> None:
     try:
         question = active.flow.question(question_id)
     except KeyError:
@@ -436,7 +487,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps
             update, deps, chat, active, language, welcome_back=True, update_id=update.update_id
         )
         return
-    await take_turn(update, deps, chat, active, language, typed_input(active, language, message.text))
+    await take_turn(
+        update, deps, chat, active, language, typed_input(active, language, message.text)
+    )
 
 
 def typed_input(active: Active, language: str, text: str) -> Input:
@@ -449,7 +502,12 @@ def typed_input(active: Active, language: str, text: str) -> Input:
     if question.type.value == "yesno" and said in words:
         return Choose(question_id=question.id, value=words[said])
     for option in question.options:
-        names = {option.text.casefold(), flow_text(language, active.flow.id, f"q.{question.id}.{option.id}", option.text).casefold()}
+        names = {
+            option.text.casefold(),
+            flow_text(
+                language, active.flow.id, f"q.{question.id}.{option.id}", option.text
+            ).casefold(),
+        }
         if said in names:
             return Choose(question_id=question.id, value=option.id)
     return engine.Text(text=text)
@@ -470,7 +528,9 @@ async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Dep
     if voice is None:
         return
     seconds = media_seconds(voice)
-    await take_turn(update, deps, chat, active, language, engine.Voice(file_id=voice.file_id, seconds=seconds))
+    await take_turn(
+        update, deps, chat, active, language, engine.Voice(file_id=voice.file_id, seconds=seconds)
+    )
 
 
 def media_seconds(media: object) -> int:
@@ -499,7 +559,9 @@ async def on_unusable(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: 
     if not asking or active is None:
         return
     what = "forwarded" if forwarded else "media"
-    await take_turn(update, deps, chat, active, language, engine.Unusable(what=what), quiet_reject=True)
+    await take_turn(
+        update, deps, chat, active, language, engine.Unusable(what=what), quiet_reject=True
+    )
 
 
 @guarded
@@ -518,7 +580,9 @@ async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Dep
     language = normalize_language(user.language_code if user else None) or SOURCE_LANGUAGE
     # The username Telegram gave this bot (getMe), not a setting that may name another bot.
     url = f"https://t.me/{context.bot.username or deps.settings.bot_username}"
-    markup = InlineKeyboardMarkup([[InlineKeyboardButton(t(language, texts.OPEN_PRIVATE), url=url)]])
+    markup = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t(language, texts.OPEN_PRIVATE), url=url)]]
+    )
     if update.callback_query:
         await answer_quietly(update.callback_query, t(language, texts.BUTTON_EXPIRED))
     await chat.send_message(t(language, texts.GROUP_CHAT), reply_markup=markup)
@@ -540,7 +604,14 @@ async def take_turn(
     """Apply one input: engine, then a durable commit, then the replies."""
     now = deps.clock()
     if not active.round.is_open(now):
-        await save_turn(deps, active, active.state.model_copy(update={"status": Status.EXPIRED}), [], language, update.update_id)
+        await save_turn(
+            deps,
+            active,
+            active.state.model_copy(update={"status": Status.EXPIRED}),
+            [],
+            language,
+            update.update_id,
+        )
         await reply(update, t(language, texts.ROUND_CLOSED_MIDWAY))
         return
     state, events = engine.resume(active.flow, active.state, event)
@@ -548,12 +619,19 @@ async def take_turn(
     active.state = state
     ctx = render_context(deps, language, active, chat)
     if quiet_reject:
-        events = [e for e in events if not (isinstance(e, AnswerRejected) and e.reason == "unsupported")]
+        events = [
+            e for e in events if not (isinstance(e, AnswerRejected) and e.reason == "unsupported")
+        ]
     await show_events(update, deps, ctx, active, events)
 
 
 async def save_turn(
-    deps: Deps, active: Active, state: SessionState, events: list, language: str, update_id: int | None
+    deps: Deps,
+    active: Active,
+    state: SessionState,
+    events: list,
+    language: str,
+    update_id: int | None,
 ) -> None:
     upserts = [e.answer for e in events if isinstance(e, AnswerRecorded)]
     removals = [e.question_id for e in events if isinstance(e, AnswerRemoved)]
@@ -573,7 +651,9 @@ async def save_turn(
     )
 
 
-async def show_events(update: Update, deps: Deps, ctx: render.Context, active: Active, events: list) -> None:
+async def show_events(
+    update: Update, deps: Deps, ctx: render.Context, active: Active, events: list
+) -> None:
     """Render what the engine said, in order. Runs only after the commit."""
     language = ctx.language
     tapped = update.callback_query.message if update.callback_query else None
@@ -595,20 +675,30 @@ async def show_events(update: Update, deps: Deps, ctx: render.Context, active: A
             case AnswerRejected(reason=reason, attempts=attempts):
                 await reply(update, t(language, rejection_text(reason, attempts)))
                 if reason == "stale" and attempts != 2:
-                    view = render.ask(ctx, current_question_event(active.flow, active.state), active.state.selection)
+                    view = render.ask(
+                        ctx,
+                        current_question_event(active.flow, active.state),
+                        active.state.selection,
+                    )
                     await reply(update, view.text, view.keyboard)
             case QuestionAsked():
                 view = render.ask(ctx, event, active.state.selection)
                 await reply(update, view.text, view.keyboard)
                 audio = deps.services.get("audio")
-                chat = await deps.store.chat(update.effective_chat.id) if update.effective_chat else None
-                if (audio is not None and chat is not None and chat.always_audio and ctx.can_listen) or (
-                    audio is not None and event.repair and ctx.can_listen
-                ):
+                chat = (
+                    await deps.store.chat(update.effective_chat.id)
+                    if update.effective_chat
+                    else None
+                )
+                if (
+                    audio is not None and chat is not None and chat.always_audio and ctx.can_listen
+                ) or (audio is not None and event.repair and ctx.can_listen):
                     await audio.send_question(update, active.flow, event.question_id, language)
             case InfoShown(question_id=qid):
                 question = active.flow.question(qid)
-                await reply(update, flow_text(language, active.flow.id, question_key(qid), question.text))
+                await reply(
+                    update, flow_text(language, active.flow.id, question_key(qid), question.text)
+                )
             case FlowCompleted():
                 closing = flow_text(language, active.flow.id, "closing", active.flow.closing)
                 when = render.feedback_when(language, active.round.closes_at)
@@ -619,13 +709,17 @@ async def show_events(update: Update, deps: Deps, ctx: render.Context, active: A
                 pass
 
 
-async def show_current_question(update: Update, deps: Deps, chat: Chat | None, language: str) -> None:
+async def show_current_question(
+    update: Update, deps: Deps, chat: Chat | None, language: str
+) -> None:
     """Ask the question the parent is at again, if one waits (after a reply failed to go out)."""
     active = await active_of(deps, chat)
     if active is None or active.state.status != Status.WAITING or active.state.current is None:
         return
     ctx = render_context(deps, language, active, chat)
-    view = render.ask(ctx, current_question_event(active.flow, active.state), active.state.selection)
+    view = render.ask(
+        ctx, current_question_event(active.flow, active.state), active.state.selection
+    )
     await reply(update, view.text, view.keyboard)
 
 

@@ -104,7 +104,10 @@ def ask(ctx: Context, event: QuestionAsked, selection: list[str] | None = None) 
         hint = texts.REPAIR_SCALE if question.type == QuestionType.SCALE else texts.REPAIR_CHOICE
         lines += ["", t(lang, hint)]
     if event.previous is not None and not event.previous.skipped:
-        lines += ["", t(lang, texts.PREVIOUS_ANSWER, answer=answer_label(ctx, question, event.previous))]
+        lines += [
+            "",
+            t(lang, texts.PREVIOUS_ANSWER, answer=answer_label(ctx, question, event.previous)),
+        ]
     keyboard = keyboard_for(ctx, question, event, selection or [])
     return QuestionView("\n".join(lines), keyboard, question)
 
@@ -127,7 +130,12 @@ def keyboard_for(
             ]
             rows.append(faces)
             rows.append(
-                [button(f"{SHRUG} {t(lang, texts.DONT_KNOW)}", callbacks.answer(rid, ver, qid, DONT_KNOW))]
+                [
+                    button(
+                        f"{SHRUG} {t(lang, texts.DONT_KNOW)}",
+                        callbacks.answer(rid, ver, qid, DONT_KNOW),
+                    )
+                ]
             )
         case QuestionType.YESNO:
             rows.append(
@@ -146,7 +154,12 @@ def keyboard_for(
                 rows.append([button(label, callbacks.answer(rid, ver, qid, option.id))])
             if question.type == QuestionType.MULTI:
                 rows.append(
-                    [button(f"✅ {t(lang, texts.DONE)}", callbacks.question_action("d", rid, ver, qid))]
+                    [
+                        button(
+                            f"✅ {t(lang, texts.DONE)}",
+                            callbacks.question_action("d", rid, ver, qid),
+                        )
+                    ]
                 )
         case _:
             pass
@@ -156,11 +169,15 @@ def keyboard_for(
         back = "➡️" if lang in RTL_LANGUAGES else "⬅️"  # "back" points against the reading direction
         tools.append(button(f"{back} {t(lang, texts.BACK)}", callbacks.encode("b", rid)))
     if question.optional or (event.repair and question.type != QuestionType.SCALE):
-        tools.append(button(f"⏭️ {t(lang, texts.SKIP)}", callbacks.question_action("s", rid, ver, qid)))
+        tools.append(
+            button(f"⏭️ {t(lang, texts.SKIP)}", callbacks.question_action("s", rid, ver, qid))
+        )
     if lang != SOURCE_LANGUAGE:
         tools.append(button("🇳🇱 NL", callbacks.question_action("o", rid, ver, qid)))
     if ctx.can_listen:
-        tools.append(button(f"🔊 {t(lang, texts.LISTEN)}", callbacks.question_action("h", rid, ver, qid)))
+        tools.append(
+            button(f"🔊 {t(lang, texts.LISTEN)}", callbacks.question_action("h", rid, ver, qid))
+        )
     if tools:
         rows.append(tools)
     return InlineKeyboardMarkup(rows) if rows else None
@@ -189,8 +206,14 @@ def language_menu(suggested: str | None) -> tuple[str, InlineKeyboardMarkup]:
     rows: list[list[InlineKeyboardButton]] = []
     names = [(code, language_name(code)) for code in LANGUAGES]
     if suggested:
-        rows.append([InlineKeyboardButton(f"✅ {language_name(suggested)}", callback_data=f"l|{suggested}")])
-    pairs = [InlineKeyboardButton(name, callback_data=f"l|{code}") for code, name in names if code != suggested]
+        rows.append(
+            [InlineKeyboardButton(f"✅ {language_name(suggested)}", callback_data=f"l|{suggested}")]
+        )
+    pairs = [
+        InlineKeyboardButton(name, callback_data=f"l|{code}")
+        for code, name in names
+        if code != suggested
+    ]
     rows += [pairs[i : i + 3] for i in range(0, len(pairs), 3)]
     prompt = t(suggested or SOURCE_LANGUAGE, texts.CHOOSE_LANGUAGE)
     if suggested and suggested != SOURCE_LANGUAGE:

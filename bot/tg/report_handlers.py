@@ -84,7 +84,9 @@ def options_for(deps: Deps, grant: Grant, *, voice: bool = False) -> ReportOptio
     )
 
 
-async def grant_for_round(deps: Deps, update: Update, round_id: int | None) -> tuple[Round, Grant] | None:
+async def grant_for_round(
+    deps: Deps, update: Update, round_id: int | None
+) -> tuple[Round, Grant] | None:
     """The round and the grant that lets this chat read its report; refuses otherwise.
 
     A missing round is refused exactly like a forbidden one (one check, one access read)."""
@@ -96,11 +98,18 @@ async def grant_for_round(deps: Deps, update: Update, round_id: int | None) -> t
 
 
 def view_buttons(report: RoundReport, round_id: int, grant: Grant) -> list[list[tuple[str, str]]]:
-    views = [(say(VIEW_LABELS[v]), callbacks.encode(PREFIX, "v", round_id, v)) for v in DETAIL_VIEWS]
+    views = [
+        (say(VIEW_LABELS[v]), callbacks.encode(PREFIX, "v", round_id, v)) for v in DETAIL_VIEWS
+    ]
     rows = [views[i : i + 2] for i in range(0, len(views), 2)]
     if grant.role == Role.BRUGFIGUUR:
         rows.append([(say(VIEW_LABELS["voice"]), callbacks.encode(PREFIX, "vo", round_id))])
-    rows.append([(f"📄 {fmt.upper()}", callbacks.encode(PREFIX, "f", round_id, fmt)) for fmt in FILE_FORMATS])
+    rows.append(
+        [
+            (f"📄 {fmt.upper()}", callbacks.encode(PREFIX, "f", round_id, fmt))
+            for fmt in FILE_FORMATS
+        ]
+    )
     return rows
 
 
@@ -121,7 +130,10 @@ async def on_report(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
         await offer_rounds(update, deps, schools[0])
         return
     names = await staff_store(deps).school_names(schools[:SCHOOLS_IN_PICKER])
-    rows = [[(names.get(s, str(s)), callbacks.encode(PREFIX, "s", s))] for s in schools[:SCHOOLS_IN_PICKER]]
+    rows = [
+        [(names.get(s, str(s)), callbacks.encode(PREFIX, "s", s))]
+        for s in schools[:SCHOOLS_IN_PICKER]
+    ]
     rows.append([(say(staff_texts_report.VIEW_OVERVIEW), callbacks.encode(PREFIX, "o"))])
     await reply(update, say(staff_texts.PICK_SCHOOL), keyboard(rows))
 
@@ -181,7 +193,9 @@ async def show_report(update: Update, deps: Deps, round_id: int) -> None:
 
     for name, png in charts(report):
         await chat.send_photo(InputFile(png, filename=name))
-    await reply(update, reports().summary_text(report), keyboard(view_buttons(report, found.id, grant)))
+    await reply(
+        update, reports().summary_text(report), keyboard(view_buttons(report, found.id, grant))
+    )
     log.info("a report was shown")
 
 
@@ -215,7 +229,9 @@ async def send_voice_answers(update: Update, deps: Deps, round_id: int) -> None:
     if grant.role != Role.BRUGFIGUUR:
         await refuse(update, deps)
         return
-    report = await reports().build_round_report(deps.store, found.id, options_for(deps, grant, voice=True))
+    report = await reports().build_round_report(
+        deps.store, found.id, options_for(deps, grant, voice=True)
+    )
     file_ids = [fid for group in report.open_answers for fid in (group.voice_file_ids or [])]
     chat = update.effective_chat
     assert chat is not None
@@ -236,14 +252,22 @@ async def show_overview(update: Update, deps: Deps) -> None:
         return
     grant = authorize(access, Action.REPORT, schools[0])
     named = grant.role != Role.COORDINATOR  # coordinators see names only where schools agreed
-    overview = await reports().build_overview(deps.store, schools, options_for(deps, grant), named=named)
+    overview = await reports().build_overview(
+        deps.store, schools, options_for(deps, grant), named=named
+    )
     await reply(update, reports().overview_text(overview))
 
 
 def install(application: Application, deps: Deps) -> None:  # type: ignore[type-arg]
     """/rapport and its buttons, in the staff group (before the parent's catch-alls)."""
     private = PRIVATE & filters.UpdateType.MESSAGE
-    application.add_handler(CommandHandler("rapport", on_report, filters=private), group=STAFF_GROUP)
+    application.add_handler(
+        CommandHandler("rapport", on_report, filters=private), group=STAFF_GROUP
+    )
     group_chats = ~PRIVATE & filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
-    application.add_handler(CommandHandler("rapport", on_not_private, filters=group_chats), group=STAFF_GROUP)
-    application.add_handler(CallbackQueryHandler(on_report_button, pattern=rf"^{PREFIX}\|"), group=STAFF_GROUP)
+    application.add_handler(
+        CommandHandler("rapport", on_not_private, filters=group_chats), group=STAFF_GROUP
+    )
+    application.add_handler(
+        CallbackQueryHandler(on_report_button, pattern=rf"^{PREFIX}\|"), group=STAFF_GROUP
+    )

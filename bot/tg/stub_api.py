@@ -209,7 +209,9 @@ class StubBotApi:
 
     def _m_getFile(self, params: dict[str, Any]) -> httpx.Response:
         file_id = str(params.get("file_id"))
-        return _ok({"file_id": file_id, "file_unique_id": file_id, "file_path": f"voice/{file_id}.oga"})
+        return _ok(
+            {"file_id": file_id, "file_unique_id": file_id, "file_path": f"voice/{file_id}.oga"}
+        )
 
 
 _update_ids = itertools.count(1)
@@ -261,13 +263,17 @@ class SimulatedUser:
         return self.message_update(text=text, entities=[entity])
 
     def callback_update(self, data: str, message: dict[str, Any] | None = None) -> dict[str, Any]:
-        message = message or self.last_with_keyboard() or {
-            "message_id": 1,
-            "date": int(self.api.clock()),
-            "chat": self._chat(),
-            "from": self.api.me(),
-            "text": "?",
-        }
+        message = (
+            message
+            or self.last_with_keyboard()
+            or {
+                "message_id": 1,
+                "date": int(self.api.clock()),
+                "chat": self._chat(),
+                "from": self.api.me(),
+                "text": "?",
+            }
+        )
         query = {
             "id": str(next(_update_ids)),
             "from": self._user(),
@@ -301,7 +307,9 @@ class SimulatedUser:
                     return await self.send(self.callback_update(button["callback_data"], message))
         raise AssertionError(f"no button {label!r} in {button_labels(message)}")
 
-    async def press_data(self, data: str, message: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    async def press_data(
+        self, data: str, message: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         return await self.send(self.callback_update(data, message))
 
     # ---- reading ------------------------------------------------------------------------------
@@ -326,7 +334,9 @@ class SimulatedUser:
 
     def last_text(self) -> str:
         messages = self.all_messages()
-        return str(messages[-1].get("text") or messages[-1].get("caption") or "") if messages else ""
+        return (
+            str(messages[-1].get("text") or messages[-1].get("caption") or "") if messages else ""
+        )
 
 
 def button_labels(message: dict[str, Any]) -> list[str]:
