@@ -1,7 +1,12 @@
 """The `ouderstem` command line: set up schools and rounds, check flows, run the bot, demo.
 
-Each subcommand is one small function; `--json` prints what a script reads. Errors that a
-person can fix (a missing token, an unknown flow) print one line and exit 2, never a traceback.
+Each subcommand is one small function; `--json` prints what a script reads. The settings are
+read before any command runs. Mistakes an operator can fix print one line on stderr, never a
+traceback, and write nothing:
+
+    exit 2   a bad setting, an unusable database file, impossible input (a closing date in the
+             past, an unknown round, flow or member, ...)
+    exit 1   `run` cannot reach the Bot API, or it refuses the token
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import argparse
 import asyncio
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, time
@@ -18,9 +24,10 @@ from typing import Any
 
 from bot.clock import new_token, system_clock
 from bot.config import Settings, load_settings
-from bot.errors import OuderstemError
-from bot.flow_model import get_flow, json_schema
+from bot.errors import BotApiError, OuderstemError, UnknownFlow
+from bot.flow_model import Flow, flow_library, get_flow, json_schema
 from bot.store import SqliteStore
+from bot.store.files import check_database, database_error
 
 Registrar = Callable[[Any], None]
 # Modules of later features add their subcommands here (reports, i18n, staff).
@@ -48,11 +55,37 @@ def parse_date(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def open_store(settings: Settings, *, must_exist: bool = False) -> SqliteStore:
+    """The store at OUDERSTEM_DB, once the file is known to be usable (bot.store.files).
+
+    `must_exist`: a command that only reads refuses a missing file rather than creating one.
+    """
+    check_database(settings.database, must_exist=must_exist)
+    return SqliteStore(settings.database)
+
+
+def required_name(value: str, what: str) -> str:
+    """A school or centre name: refused when empty or blank, stored without outer spaces."""
+    name = value.strip()
+    if not name:
+        raise OuderstemError(f'a {what} needs a name: ouderstem {what} add "Name of the {what}"')
+    return name
+
+
+def known_flow(flow_id: str) -> Flow:
+    try:
+        return get_flow(flow_id)
+    except UnknownFlow:
+        raise OuderstemError(
+            f"unknown flow {flow_id!r}; choose from {', '.join(sorted(flow_library()))}"
+        ) from None
+
+
 # ---- commands --------------------------------------------------------------------------------
 
 
 async def cmd_init(args: argparse.Namespace, settings: Settings) -> None:
-    async with SqliteStore(settings.database) as store:
+    async with open_store(settings) as store:
         version = await store.schema_version()
     emit(
         args,
@@ -62,8 +95,9 @@ async def cmd_init(args: argparse.Namespace, settings: Settings) -> None:
 
 
 async def cmd_school_add(args: argparse.Namespace, settings: Settings) -> None:
-    async with SqliteStore(settings.database) as store:
-        school = await store.add_school(args.name, system_clock())
+    name = required_name(args.name, "school")
+    async with open_store(settings) as store:
+        school = await store.add_school(name, system_clock())
         extra: dict[str, Any] = {}
         for hook in SCHOOL_ADDED_HOOKS:
             extra.update(await hook(store, settings, school.id))
@@ -75,7 +109,7 @@ async def cmd_school_add(args: argparse.Namespace, settings: Settings) -> None:
 
 
 async def cmd_school_list(args: argparse.Namespace, settings: Settings) -> None:
-    async with SqliteStore(settings.database) as store:
+    async with open_store(settings, must_exist=True) as store:
         schools = await store.schools()
     emit(
         args,
@@ -85,13 +119,22 @@ async def cmd_school_list(args: argparse.Namespace, settings: Settings) -> None:
 
 
 async def cmd_round_open(args: argparse.Namespace, settings: Settings) -> None:
-    flow = get_flow(args.flow)
+    flow = known_flow(args.flow)
+    if args.expected is not None and args.expected < 1:
+        raise OuderstemError(
+            f"--expected must be at least 1 (the families the school hopes to reach), not "
+            f"{args.expected}"
+        )
+    if args.closes is not None and args.closes <= system_clock():
+        raise OuderstemError(
+            f"--closes {args.closes.date().isoformat()} is in the past: give a date after today"
+        )
     if args.topic and args.topic not in {t.id for t in flow.topics}:
         raise OuderstemError(
             f"unknown topic {args.topic!r} for flow {flow.id}; choose from "
             f"{', '.join(t.id for t in flow.topics) or 'none'}"
         )
-    async with SqliteStore(settings.database) as store:
+    async with open_store(settings) as store:
         if await store.school(args.school) is None:
             raise OuderstemError(f"no school with id {args.school} (see `ouderstem school list`)")
         opened = await store.open_round(
@@ -121,7 +164,9 @@ async def cmd_round_open(args: argparse.Namespace, settings: Settings) -> None:
 
 
 async def cmd_round_close(args: argparse.Namespace, settings: Settings) -> None:
-    async with SqliteStore(settings.database) as store:
+    async with open_store(settings, must_exist=True) as store:
+        if await store.round(args.round) is None:
+            raise OuderstemError(f"no round with id {args.round} (see `ouderstem round list`)")
         closed = await store.close_round(args.round, system_clock())
     emit(
         args,
@@ -131,7 +176,7 @@ async def cmd_round_close(args: argparse.Namespace, settings: Settings) -> None:
 
 
 async def cmd_round_list(args: argparse.Namespace, settings: Settings) -> None:
-    async with SqliteStore(settings.database) as store:
+    async with open_store(settings, must_exist=True) as store:
         rounds = await store.rounds(args.school)
         counts = {r.id: await store.count_respondents(r.id) for r in rounds}
     rows = [
@@ -146,8 +191,9 @@ async def cmd_round_list(args: argparse.Namespace, settings: Settings) -> None:
         for r in rounds
     ]
     human = "\n".join(
-        f"{r['id']}\tschool {r['school_id']}\t{r['flow']}\t{r['status']}\t{sum(r['respondents'].values())} respondents"
-        for r in rows
+        f"{r.id}\tschool {r.school_id}\t{r.flow_id}\t{r.status}\t"
+        f"{sum(counts[r.id].values())} respondents"
+        for r in rounds
     )
     emit(args, {"rounds": rows}, human or "No rounds yet.")
 
@@ -184,8 +230,30 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     from bot.demo import run_demo
 
+    if args.parents < 1:
+        raise OuderstemError(f"--parents must be at least 1, not {args.parents}")
+    if args.database:
+        check_database(Path(args.database))
     asyncio.run(
         run_demo(parents=args.parents, database=args.database, out=Path(args.out), seed=args.seed)
+    )
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.store.backup import backup_database
+
+    made = backup_database(settings.database, Path(args.file), force=args.force)
+    emit(
+        args,
+        {
+            "database": str(settings.database),
+            "backup": str(made.target),
+            "bytes": made.bytes,
+            "answers": made.answers,
+            "integrity": made.integrity,
+        },
+        f"Backup of {settings.database} written to {made.target} "
+        f"({made.bytes} bytes, {made.answers} answers, integrity {made.integrity})",
     )
 
 
@@ -251,6 +319,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7)
     demo.set_defaults(run_sync=cmd_demo)
 
+    backup = with_json(
+        sub.add_parser("backup", help="copy the live database to FILE (safe while running)")
+    )
+    backup.add_argument("file", help="the copy to write, e.g. ouderstem-2026-06-30.db")
+    backup.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    backup.set_defaults(run_sync=cmd_backup)
+
     for register in REGISTRARS:
         register(sub)
     return parser
@@ -282,25 +357,39 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    database: Path | str = "OUDERSTEM_DB"
     try:
+        settings = load_settings()  # every command: a bad setting stops it before it starts
+        database = getattr(args, "database", None) or settings.database
         if hasattr(args, "run_plain"):
             args.run_plain(args)
             return 0
         if hasattr(args, "func"):
             return int(args.func(args) or 0)
-        settings = load_settings()
         if hasattr(args, "run_sync"):
             args.run_sync(args, settings)
         elif hasattr(args, "run_async_plain"):
             asyncio.run(args.run_async_plain(args))
         else:
             asyncio.run(args.run(args, settings))
+    except BotApiError as exc:
+        return fail(exc, 1)
     except OuderstemError as exc:
-        print(f"ouderstem: {exc}", file=sys.stderr)
-        return 2
+        return fail(exc, 2)
+    except sqlite3.Error as exc:  # the file passed the checks but SQLite found it damaged
+        return fail(database_error(database, exc), 2)
+    except OSError as exc:  # e.g. --out in a folder that cannot be written
+        where = f"{exc.filename}: " if exc.filename else ""
+        return fail(f"{where}{exc.strerror or exc}", 2)
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def fail(error: object, code: int) -> int:
+    """One line on stderr, and the exit code."""
+    print(f"ouderstem: {error}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

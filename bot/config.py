@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -11,6 +12,7 @@ from bot.errors import ConfigError
 from bot.limits import MIN_GROUP_CLOSED, MIN_GROUP_OPEN
 
 OFFICIAL_API = "https://api.telegram.org"
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
 class Settings(BaseSettings):
@@ -23,7 +25,7 @@ class Settings(BaseSettings):
     base_url: str = Field(default=OFFICIAL_API, alias="TELEGRAM_BASE_URL")
     bot_username: str = Field(default="OuderstemBot", alias="TELEGRAM_BOT_USERNAME")
     poll_interval: float = Field(default=0.0, ge=0, le=60, alias="OUDERSTEM_POLL_INTERVAL")
-    log_level: str = Field(default="INFO", alias="OUDERSTEM_LOG_LEVEL")
+    log_level: LogLevel = Field(default="INFO", alias="OUDERSTEM_LOG_LEVEL")
     min_group_closed: int = Field(default=MIN_GROUP_CLOSED, alias="OUDERSTEM_MIN_GROUP")
     min_group_open: int = Field(default=MIN_GROUP_OPEN, alias="OUDERSTEM_MIN_GROUP_OPEN")
     audio_cache: Path = Field(default=Path("audio-cache"), alias="OUDERSTEM_AUDIO_CACHE")
@@ -35,6 +37,11 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("bot_username")
     @classmethod

@@ -3,12 +3,14 @@
 A demo school opens a parents' barometer round (and a team round); simulated parents in several
 languages follow the link, choose their language and answer through the real PTB Application,
 talking to the in-process Bot API (`bot.tg.stub_api`) instead of Telegram. What was stored is
-then printed, and the report layer writes its files.
+then printed, and the report layer writes its files. Without `--database` the demo works in a
+temporary folder and removes it (the database with its -wal and -shm files) at the end.
 """
 
 from __future__ import annotations
 
 import random
+import shutil
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,11 +52,20 @@ OPEN_ANSWERS = {
 async def run_demo(
     parents: int = 40, database: str | None = None, out: Path = Path("demo-output"), seed: int = 7
 ) -> None:
+    temporary = None if database else Path(tempfile.mkdtemp(prefix="ouderstem-demo-"))
+    path = Path(database) if database else Path(temporary or ".") / "demo.db"
+    try:
+        await _demo(parents, path, out, seed, keep=temporary is None)
+    finally:
+        if temporary is not None:  # the database and its -wal and -shm files
+            shutil.rmtree(temporary, ignore_errors=True)
+
+
+async def _demo(parents: int, path: Path, out: Path, seed: int, *, keep: bool) -> None:
     rng = random.Random(seed)
-    path = (
-        Path(database) if database else Path(tempfile.mkdtemp(prefix="ouderstem-demo-")) / "demo.db"
+    settings = Settings.model_validate(
+        {"TELEGRAM_BOT_TOKEN": "123456:DEMO", "OUDERSTEM_DB": str(path)}
     )
-    settings = Settings(TELEGRAM_BOT_TOKEN="123456:DEMO", OUDERSTEM_DB=str(path))
     store = SqliteStore(path)
     await store.open()
     api = StubBotApi(username=settings.bot_username, record_calls=False)
@@ -116,14 +127,19 @@ async def run_demo(
             (parents_round.id,),
         )
         print(
-            f"\n{parents} parents and 15 team members took part through the real bot ({finished} parents and {team_finished} team members finished)."
+            f"\n{parents} parents and 15 team members took part through the real bot "
+            f"({finished} parents and {team_finished} team members finished)."
         )
         print(
             f"Stored for the parents' round: {answers[0][0]} answers; respondents by status: {counts}"
         )
-        print("Respondents per language: " + ", ".join(f"{lang} {n}" for lang, n in per_language))
+        print(
+            f"Respondents in {len(per_language)} languages: "
+            + ", ".join(f"{lang} {n}" for lang, n in per_language)
+        )
         integrity = await store.integrity_check()
-        print(f"Database: {path} (integrity: {integrity})")
+        kept = "" if keep else ", temporary: removed at the end"
+        print(f"Database: {path} (integrity: {integrity}{kept})")
         await application.shutdown()
         await _report(store, parents_round.id, out)
     finally:  # an error (or a closed pipe) must not leave the store's threads running

@@ -6,7 +6,9 @@
     │   └── UnknownFlow
     ├── StoreError           the database refused or failed
     │   ├── MigrationError
-    │   └── NotFound
+    │   ├── NotFound
+    │   └── DatabaseFileError    OUDERSTEM_DB is no usable database file (bot.store.files)
+    ├── BotApiError          `run` cannot start: the Bot API is unreachable or refuses the token
     ├── AccessDenied         a staff action by someone without the role at that school
     └── AudioError           a question could not be read aloud (bot.audio)
         ├── NotSpeakable, ToolMissing, ToolFailed, ToolTimeout
@@ -44,6 +46,14 @@ class MigrationError(StoreError):
 
 class NotFound(StoreError):
     pass
+
+
+class DatabaseFileError(StoreError):
+    """The database file is missing, not SQLite, damaged, or in a folder we cannot write."""
+
+
+class BotApiError(OuderstemError):
+    """The Bot API cannot be reached or refuses the token; `ouderstem run` exits 1."""
 
 
 class AccessDenied(OuderstemError):

@@ -1,19 +1,29 @@
 """Run the bot for real: open the store, wire the application, poll, shut down cleanly.
 
+Before polling starts, the database file is checked (bot.store.files) and the Bot API is asked
+`getMe`: an unreachable server, a refused token (401) or a wrong base URL (404) ends `run` with
+one line and exit 1 instead of a traceback. Once running, a failed poll is retried by PTB with
+a growing pause (1 s, x1.5, at most 30 s) and logged as one warning line.
+
 SIGTERM and SIGINT stop polling, let the updates in hand finish, then close the store, so a
 deploy or `kill` loses nothing that was acknowledged.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
+from http import HTTPStatus
 
-from telegram import Update
+from telegram import Bot, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.errors import BotApiError
 from bot.store import SqliteStore
+from bot.store.files import check_database, check_pages
 from bot.tg.app import build_application
 from bot.tg.deps import Deps
 
@@ -22,18 +32,87 @@ log = logging.getLogger(__name__)
 QUIET_LOGGERS = ("httpx", "httpcore", "telegram", "apscheduler", "aiosqlite")
 
 
+class NetworkTrouble(logging.Filter):
+    """A Bot API network failure (retried by PTB) logs one warning line, not a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, NetworkError):  # TimedOut too
+            record.msg = f"{record.getMessage()} ({type(error).__name__}: {error}); retrying"
+            record.args = None
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 def configure_logging(level: str) -> None:
     """Our logs at the chosen level; libraries that may log tokens, URLs or texts stay quiet."""
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(NetworkTrouble())
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+async def check_bot_api(settings: Settings) -> str:
+    """Ask the Bot API who we are (`getMe`); its refusal becomes one BotApiError line."""
+    token = settings.require_token()
+    where = settings.base_url
+    bot = Bot(token, base_url=settings.api_url, base_file_url=settings.file_url)
+    try:
+        async with bot:  # initialize() calls getMe; leaving shuts the HTTP client down
+            return bot.username
+    except InvalidToken as exc:
+        if _status(exc) == HTTPStatus.NOT_FOUND:
+            raise BotApiError(
+                f"the Bot API at {where} answered 404 Not Found: check TELEGRAM_BASE_URL "
+                "(the server root, without /bot) and TELEGRAM_BOT_TOKEN"
+            ) from None
+        raise BotApiError(
+            f"the Bot API at {where} refused the token (401 Unauthorized): put the token from "
+            "@BotFather in TELEGRAM_BOT_TOKEN"
+        ) from None
+    except NetworkError as exc:  # connection refused, no DNS, timed out
+        raise BotApiError(
+            f"cannot reach the Bot API at {where} ({_clean(exc, token)}): check the network "
+            "and TELEGRAM_BASE_URL"
+        ) from None
+    except TelegramError as exc:
+        raise BotApiError(
+            f"the Bot API at {where} answered with an error ({_clean(exc, token)}): try again later"
+        ) from None
+
+
+def _status(exc: BaseException) -> HTTPStatus:
+    """401 or 404: PTB raises InvalidToken for both; the server's text is in the cause."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if "Not Found" in str(seen) or "(404)" in str(seen):
+            return HTTPStatus.NOT_FOUND
+        seen = seen.__cause__
+    return HTTPStatus.UNAUTHORIZED
+
+
+def _clean(exc: BaseException, token: str) -> str:
+    """The error's first line, never the token (PTB and httpx may put it in URLs)."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text.replace(token, "<token>")
 
 
 def run_polling(settings: Settings) -> None:
     settings.require_token()
     configure_logging(settings.log_level)
+    check_database(settings.database)
+    check_pages(settings.database)  # a damaged page stops the bot before it meets a parent
+    username = asyncio.run(check_bot_api(settings))
+    if username.lower() != settings.bot_username.lower():
+        log.warning(
+            "the token belongs to @%s but TELEGRAM_BOT_USERNAME is %s: round links will be wrong",
+            username,
+            settings.bot_username,
+        )
     store = SqliteStore(settings.database)
     deps = Deps(settings=settings, store=store)
     application = build_application(deps)

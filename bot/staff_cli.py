@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 from bot import cli
-from bot.cli import emit
+from bot.cli import emit, open_store, required_name
 from bot.clock import new_token, system_clock
 from bot.config import Settings
 from bot.errors import OuderstemError
@@ -65,7 +65,7 @@ async def cmd_staff_invite(args: argparse.Namespace, settings: Settings) -> None
         raise OuderstemError(f"a {role.value} belongs to a school: use --school ID (not --centre)")
     if not 1 <= args.days <= 30:
         raise OuderstemError("--days must be between 1 and 30")
-    async with SqliteStore(settings.database) as store:
+    async with open_store(settings) as store:
         staff = StaffStore(store)
         if role == Role.COORDINATOR:
             centre_id = cast(int, args.centre)  # checked above
@@ -91,7 +91,7 @@ async def cmd_staff_invite(args: argparse.Namespace, settings: Settings) -> None
 
 
 async def cmd_staff_list(args: argparse.Namespace, settings: Settings) -> None:
-    async with SqliteStore(settings.database) as store:
+    async with open_store(settings, must_exist=True) as store:
         members = await StaffStore(store).members(args.school)
     rows: list[dict[str, Any]] = [
         {
@@ -121,22 +121,28 @@ async def cmd_staff_list(args: argparse.Namespace, settings: Settings) -> None:
 
 
 async def cmd_staff_revoke(args: argparse.Namespace, settings: Settings) -> None:
-    async with SqliteStore(settings.database) as store:
-        removed = await StaffStore(store).revoke(args.member, args.school)
+    async with open_store(settings, must_exist=True) as store:
+        staff = StaffStore(store)
+        if not any(member.id == args.member for member, _ in await staff.members()):
+            raise OuderstemError(
+                f"no staff member with id {args.member} (see `ouderstem staff list`)"
+            )
+        removed = await staff.revoke(args.member, args.school)
     emit(args, {"member": args.member, "roles_removed": removed}, f"{removed} role(s) removed.")
 
 
 async def cmd_centre_add(args: argparse.Namespace, settings: Settings) -> None:
-    async with SqliteStore(settings.database) as store:
+    name = required_name(args.name, "centre")
+    async with open_store(settings) as store:
         try:
-            centre_id = await StaffStore(store).add_centre(args.name, system_clock())
+            centre_id = await StaffStore(store).add_centre(name, system_clock())
         except sqlite3.IntegrityError:
-            raise OuderstemError(f"a centre named {args.name!r} exists already") from None
-    emit(args, {"id": centre_id, "name": args.name}, f"Centre {centre_id}: {args.name}")
+            raise OuderstemError(f"a centre named {name!r} exists already") from None
+    emit(args, {"id": centre_id, "name": name}, f"Centre {centre_id}: {name}")
 
 
 async def cmd_centre_list(args: argparse.Namespace, settings: Settings) -> None:
-    async with SqliteStore(settings.database) as store:
+    async with open_store(settings, must_exist=True) as store:
         centres = await StaffStore(store).centres()
     rows = [{"id": c, "name": n, "schools": k} for c, n, k in centres]
     emit(
@@ -148,7 +154,7 @@ async def cmd_centre_list(args: argparse.Namespace, settings: Settings) -> None:
 
 async def cmd_school_join_centre(args: argparse.Namespace, settings: Settings) -> None:
     centre = None if args.centre.lower() == "none" else _int(args.centre, "--centre")
-    async with SqliteStore(settings.database) as store:
+    async with open_store(settings) as store:
         staff = StaffStore(store)
         if centre is not None and not await staff.centre_exists(centre):
             raise OuderstemError(f"no centre with id {centre} (see `ouderstem centre list`)")
@@ -164,7 +170,7 @@ async def cmd_school_join_centre(args: argparse.Namespace, settings: Settings) -
 
 
 async def cmd_outbox_status(args: argparse.Namespace, settings: Settings) -> None:
-    async with SqliteStore(settings.database) as store:
+    async with open_store(settings, must_exist=True) as store:
         counts = await StaffStore(store).outbox_counts()
     lines = [
         f"{kind}\t" + ", ".join(f"{s} {n}" for s, n in sorted(by.items()))

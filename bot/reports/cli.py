@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from bot.errors import NotFound, UnknownFlow
+from bot.config import load_settings
+from bot.errors import DatabaseFileError, NotFound, OuderstemError, UnknownFlow
 from bot.limits import MIN_GROUP_CLOSED, MIN_GROUP_OPEN
 from bot.reports.model import ReportOptions, RoundReport
 
-DB_ENV = "OUDERSTEM_DB"
-DEFAULT_DB = "ouderstem.db"
 CLI_FORMATS = ("text", "json", "csv", "xlsx", "pdf", "png")
 BINARY = {"xlsx", "pdf"}
 
@@ -68,11 +66,20 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """The handler: build the report and write it; returns the exit code."""
-    path = Path(os.environ.get(DB_ENV) or DEFAULT_DB)
-    if not path.exists():
-        print(
-            f"no database at {path}: set {DB_ENV} to the Ouderstem database file", file=sys.stderr
+    from bot.store.files import check_database
+
+    if args.min_closed < MIN_GROUP_CLOSED or args.min_open < MIN_GROUP_OPEN:
+        floor, name = (
+            (MIN_GROUP_CLOSED, "--min-closed")
+            if args.min_closed < MIN_GROUP_CLOSED
+            else (MIN_GROUP_OPEN, "--min-open")
         )
+        raise OuderstemError(f"{name} may only be raised, not below {floor} (privacy floor)")
+    path = load_settings().database
+    try:
+        check_database(path, must_exist=True)
+    except DatabaseFileError as exc:
+        print(f"ouderstem: {exc}", file=sys.stderr)
         return 2
     options = ReportOptions(
         viewer=args.viewer,
