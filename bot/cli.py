@@ -27,7 +27,7 @@ from bot.config import Settings, load_settings
 from bot.errors import BotApiError, OuderstemError, UnknownFlow
 from bot.flow_model import Flow, flow_library, get_flow, json_schema
 from bot.store import SqliteStore
-from bot.store.files import check_database, database_error
+from bot.store.files import check_database, check_pages, database_error
 
 Registrar = Callable[[Any], None]
 # Modules of later features add their subcommands here (reports, i18n, staff).
@@ -85,6 +85,8 @@ def known_flow(flow_id: str) -> Flow:
 
 
 async def cmd_init(args: argparse.Namespace, settings: Settings) -> None:
+    check_database(settings.database)
+    check_pages(settings.database)  # init also says when an existing database is damaged
     async with open_store(settings) as store:
         version = await store.schema_version()
     emit(

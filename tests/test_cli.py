@@ -266,4 +266,7 @@ def test_mistakes_in_round_open_are_one_line(
     assert len(err.strip().splitlines()) == 1
     assert "unknown topic 'zwemmen'" in err and "huiswerk" in err
     assert main(["round", "open", "--school", "1", "--flow", "bestaat-niet"]) == 2
-    assert capsys.readouterr().err.strip() == "ouderstem: unknown flow 'bestaat-niet'"
+    assert capsys.readouterr().err.strip() == (
+        "ouderstem: unknown flow 'bestaat-niet'; choose from "
+        "barometer-leerlingen, barometer-ouders, barometer-team, dialoog"
+    )
