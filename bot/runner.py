@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import traceback
 from http import HTTPStatus
 
 from telegram import Bot, Update
@@ -33,16 +34,28 @@ QUIET_LOGGERS = ("httpx", "httpcore", "telegram", "apscheduler", "aiosqlite")
 
 
 class NetworkTrouble(logging.Filter):
-    """A Bot API network failure (retried by PTB) logs one warning line, not a traceback."""
+    """A failed poll (retried by PTB with backoff) logs one warning line, not a traceback.
+
+    Failures while handling an update keep their traceback: those are ours to look into.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        if isinstance(error, NetworkError):  # TimedOut too
+        if isinstance(error, NetworkError) and _while_polling(record, error):  # TimedOut too
             record.msg = f"{record.getMessage()} ({type(error).__name__}: {error}); retrying"
             record.args = None
             record.exc_info = record.exc_text = None
             record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True
+
+
+def _while_polling(record: logging.LogRecord, error: BaseException) -> bool:
+    """Logged by PTB's network loop, or raised by `getUpdates`."""
+    if record.name.startswith("telegram.ext"):
+        return True
+    return any(
+        frame.f_code.co_name == "get_updates" for frame, _ in traceback.walk_tb(error.__traceback__)
+    )
 
 
 def configure_logging(level: str) -> None:
@@ -58,31 +71,34 @@ def configure_logging(level: str) -> None:
 
 async def check_bot_api(settings: Settings) -> str:
     """Ask the Bot API who we are (`getMe`); its refusal becomes one BotApiError line."""
-    token = settings.require_token()
-    where = settings.base_url
-    bot = Bot(token, base_url=settings.api_url, base_file_url=settings.file_url)
+    bot = Bot(settings.require_token(), base_url=settings.api_url, base_file_url=settings.file_url)
     try:
         async with bot:  # initialize() calls getMe; leaving shuts the HTTP client down
             return bot.username
-    except InvalidToken as exc:
+    except TelegramError as exc:
+        raise api_error(exc, settings) from None
+
+
+def api_error(exc: TelegramError, settings: Settings) -> BotApiError:
+    """What the Bot API's refusal means for the operator: one line, never the token."""
+    where = settings.base_url
+    if isinstance(exc, InvalidToken):
         if _status(exc) == HTTPStatus.NOT_FOUND:
-            raise BotApiError(
+            return BotApiError(
                 f"the Bot API at {where} answered 404 Not Found: check TELEGRAM_BASE_URL "
                 "(the server root, without /bot) and TELEGRAM_BOT_TOKEN"
-            ) from None
-        raise BotApiError(
+            )
+        return BotApiError(
             f"the Bot API at {where} refused the token (401 Unauthorized): put the token from "
             "@BotFather in TELEGRAM_BOT_TOKEN"
-        ) from None
-    except NetworkError as exc:  # connection refused, no DNS, timed out
-        raise BotApiError(
-            f"cannot reach the Bot API at {where} ({_clean(exc, token)}): check the network "
-            "and TELEGRAM_BASE_URL"
-        ) from None
-    except TelegramError as exc:
-        raise BotApiError(
-            f"the Bot API at {where} answered with an error ({_clean(exc, token)}): try again later"
-        ) from None
+        )
+    reason = _clean(exc, settings.require_token())
+    if isinstance(exc, NetworkError):  # connection refused, no DNS, timed out
+        return BotApiError(
+            f"cannot reach the Bot API at {where} ({reason}): check the network and "
+            "TELEGRAM_BASE_URL"
+        )
+    return BotApiError(f"the Bot API at {where} answered with an error ({reason}): try again later")
 
 
 def _status(exc: BaseException) -> HTTPStatus:
@@ -139,11 +155,14 @@ def run_polling(settings: Settings) -> None:
     # and again (a 65-97 ms pause every ~600 answers showed in the p99, bench P1).
     gc.collect()
     gc.freeze()
-    application.run_polling(
-        poll_interval=settings.poll_interval,
-        allowed_updates=Update.ALL_TYPES,
-        drop_pending_updates=False,
-    )
+    try:
+        application.run_polling(
+            poll_interval=settings.poll_interval,
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+        )
+    except (InvalidToken, NetworkError) as exc:  # the network went between getMe and polling
+        raise api_error(exc, settings) from None
     log.info("Ouderstem stopped")
 
 
