@@ -68,3 +68,27 @@ def test_demo_with_eight_parents(tmp_path: Path) -> None:
     assert respondents == 8 and team == 15
     assert f"'completed': {completed}" in stored.group(2)
     assert completed >= 1
+
+
+def test_the_demo_removes_its_temporary_database_and_counts_its_languages(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "OUDERSTEM_"))}
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--parents", "6", "--out", str(tmp_path / "out")],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT), "TMPDIR": str(temporary)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    languages = re.search(r"Respondents in (\d+) languages: (.*)", result.stdout)
+    assert languages, result.stdout[:1500]
+    listed = languages.group(2).split(", ")
+    assert int(languages.group(1)) == len(listed) == len({item.split()[0] for item in listed})
+    assert sum(int(item.split()[1]) for item in listed) == 6
+    assert "temporary: removed at the end" in result.stdout
+    assert list(temporary.iterdir()) == []  # the database, its -wal and -shm: all gone
+    assert not list(tmp_path.glob("*.db*"))
