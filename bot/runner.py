@@ -40,8 +40,6 @@ def run_polling(settings: Settings) -> None:
 
     async def open_store(app: Application) -> None:  # type: ignore[type-arg]
         await store.open()
-        for hook in STARTUP_HOOKS:
-            await hook(app, deps)
 
     async def close_store(app: Application) -> None:  # type: ignore[type-arg]
         await store.close()
@@ -66,6 +64,3 @@ def run_polling(settings: Settings) -> None:
         drop_pending_updates=False,
     )
     log.info("Ouderstem stopped")
-
-
-STARTUP_HOOKS: list = []  # e.g. the outbox sender and the round closer start here
