@@ -41,6 +41,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from bot.limits import MAX_CALLBACK_DATA_BYTES
 
@@ -241,55 +242,37 @@ Button = ParentButton | StaffButton | ReportButton
 # ---- encoding --------------------------------------------------------------------------------
 
 
-def _parts(button: Button) -> tuple[object, ...]:
-    match button:
-        case QuestionButton(QuestionAction.ANSWER, round_id, version, question_id, value):
-            return (QuestionAction.ANSWER, round_id, version, question_id, value or "")
-        case QuestionButton(kind, round_id, version, question_id):
-            return (kind, round_id, version, question_id)
-        case RoundButton(kind, round_id):
-            return (kind, round_id)
-        case LanguageButton(language):
-            return ("l", language)
-        case ForgetButton(confirmed):
-            return ("f", "yes" if confirmed else "no")
-        case RemindersOn():
-            return (STAFF, "nr", "on")
-        case SchoolChoice(command, school_id):
-            return (STAFF, "sc", command, school_id)
-        case RoleChoice(school_id, role):
-            return (STAFF, "iv", school_id, role)
-        case StatusChoice(round_id):
-            return (STAFF, "st", round_id)
-        case CloseChoice(round_id):
-            return (STAFF, "sl", round_id)
-        case CloseConfirmed(round_id):
-            return (STAFF, "sly", round_id)
-        case CloseCancelled(round_id):
-            return (STAFF, "sln", "-" if round_id is None else round_id)
-        case FeedbackResult(batch_id):
-            return (STAFF, "fr", batch_id)
-        case DialogueButton(kind, nonce, step, value):
-            return (STAFF, DIALOGUE_CODES[kind], nonce, step, value)
-        case ReportSchool(school_id):
-            return (REPORT, "s", school_id)
-        case ReportRound(round_id):
-            return (REPORT, "r", round_id)
-        case ReportDetail(round_id, view):
-            return (REPORT, "v", round_id, view)
-        case ReportFile(round_id, fmt):
-            return (REPORT, "f", round_id, fmt)
-        case ReportVoice(round_id):
-            return (REPORT, "vo", round_id)
-        case ReportOverview():
-            return (REPORT, "o")
-    raise TypeError(f"not a button: {button!r}")
+ENCODERS: dict[type, Callable[[Any], tuple[object, ...]]] = {
+    QuestionButton: lambda b: (
+        (b.kind, b.round_id, b.version, b.question_id, b.value or "")
+        if b.kind == QuestionAction.ANSWER
+        else (b.kind, b.round_id, b.version, b.question_id)
+    ),
+    RoundButton: lambda b: (b.kind, b.round_id),
+    LanguageButton: lambda b: ("l", b.language),
+    ForgetButton: lambda b: ("f", "yes" if b.confirmed else "no"),
+    RemindersOn: lambda b: (STAFF, "nr", "on"),
+    SchoolChoice: lambda b: (STAFF, "sc", b.command, b.school_id),
+    RoleChoice: lambda b: (STAFF, "iv", b.school_id, b.role),
+    StatusChoice: lambda b: (STAFF, "st", b.round_id),
+    CloseChoice: lambda b: (STAFF, "sl", b.round_id),
+    CloseConfirmed: lambda b: (STAFF, "sly", b.round_id),
+    CloseCancelled: lambda b: (STAFF, "sln", "-" if b.round_id is None else b.round_id),
+    FeedbackResult: lambda b: (STAFF, "fr", b.batch_id),
+    DialogueButton: lambda b: (STAFF, DIALOGUE_CODES[b.kind], b.nonce, b.step, b.value),
+    ReportSchool: lambda b: (REPORT, "s", b.school_id),
+    ReportRound: lambda b: (REPORT, "r", b.round_id),
+    ReportDetail: lambda b: (REPORT, "v", b.round_id, b.view),
+    ReportFile: lambda b: (REPORT, "f", b.round_id, b.format),
+    ReportVoice: lambda b: (REPORT, "vo", b.round_id),
+    ReportOverview: lambda b: (REPORT, "o"),
+}
 
 
 def encode(button: Button) -> str:
     """The callback data of a button; a field holding the separator or data over 64 bytes is a
     bug in the caller (ValueError), never sent."""
-    parts = [str(part) for part in _parts(button)]
+    parts = [str(part) for part in ENCODERS[type(button)](button)]
     if any(SEP in part for part in parts):
         raise ValueError(f"callback data field holds {SEP!r}: {parts!r}")
     data = SEP.join(parts)

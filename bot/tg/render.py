@@ -6,6 +6,7 @@ catalogs through `bot.i18n`, in the parent's language.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -112,6 +113,12 @@ def ask(ctx: Context, event: QuestionAsked, selection: list[str] | None = None) 
     return QuestionView("\n".join(lines), keyboard, question)
 
 
+def question_action(
+    round_id: int, version: int, question_id: str, kind: callbacks.QuestionAction
+) -> callbacks.QuestionButton:
+    return callbacks.QuestionButton(kind, round_id, version, question_id)
+
+
 def keyboard_for(
     ctx: Context, question: Question, event: QuestionAsked, selection: list[str]
 ) -> InlineKeyboardMarkup | None:
@@ -122,11 +129,10 @@ def keyboard_for(
     def button(label: str, data: callbacks.Button) -> InlineKeyboardButton:
         return InlineKeyboardButton(label, callback_data=callbacks.encode(data))
 
-    def answer(value: str) -> callbacks.QuestionButton:
-        return callbacks.QuestionButton(callbacks.QuestionAction.ANSWER, rid, ver, qid, value)
-
-    def action(kind: callbacks.QuestionAction) -> callbacks.QuestionButton:
-        return callbacks.QuestionButton(kind, rid, ver, qid)
+    answer = functools.partial(
+        callbacks.QuestionButton, callbacks.QuestionAction.ANSWER, rid, ver, qid
+    )
+    action = functools.partial(question_action, rid, ver, qid)
 
     match question.type:
         case QuestionType.SCALE:

@@ -106,6 +106,31 @@ def status_text(
 ) -> str:
     """The /status message. Groups and languages under `minimum` show no numbers; which cells
     show, and in which order, are the rules of `bot.reports.privacy`."""
+    lines = status_head(round_, school, cells, now)
+    rows: list[tuple[str, bool]] = []  # (line, shown)
+    if groups:
+        lines += ["", say(staff_texts.STATUS_BY_GROUP)]
+        rows = [status_cell(g.name, cells, in_group(g.id), minimum, g.expected) for g in groups]
+        if any(c.group_id is None for c in cells):
+            rows.append(status_cell(say(staff_texts.NO_GROUP), cells, in_group(None), minimum))
+        lines += [line for line, _ in rows]
+    sizes = Counter[str]()
+    for c in cells:
+        sizes[c.language] += c.count
+    if sizes:
+        by_language = [
+            status_cell(dutch_language_name(lang), cells, in_language(lang), minimum)
+            for lang in privacy.listing_order(sizes, minimum)
+        ]
+        lines += ["", say(staff_texts.STATUS_BY_LANGUAGE), *(line for line, _ in by_language)]
+        rows += by_language
+    if not all(shown for _, shown in rows):
+        lines += ["", say(staff_texts.STATUS_PRIVACY, minimum=minimum)]
+    return "\n".join(lines)
+
+
+def status_head(round_: Round, school: str, cells: list[StatusCell], now: datetime) -> list[str]:
+    """The round, its closing date or days left, the totals and the response rate."""
     started = sum(c.count for c in cells)
     completed = sum(c.count for c in cells if c.status == "completed")
     lines = [say(staff_texts.STATUS_HEAD, flow=round_label(round_).split(" · ")[0], school=school)]
@@ -134,43 +159,33 @@ def status_text(
                 rate=percent(completed, round_.expected),
             )
         )
-    hidden = False
+    return lines
 
-    def cell(name: str, key: Callable[[StatusCell], bool], expected: int | None = None) -> str:
-        nonlocal hidden
-        n = sum(c.count for c in cells if key(c))
-        done = sum(c.count for c in cells if key(c) and c.status == "completed")
-        if not privacy.shown(n, minimum):
-            hidden = True
-            return "• " + say(staff_texts.STATUS_SMALL, name=name, minimum=minimum)
-        if expected:
-            return "• " + say(
-                staff_texts.STATUS_CELL_EXPECTED,
-                name=name,
-                started=n,
-                completed=done,
-                expected=expected,
-                rate=percent(done, expected),
-            )
-        return "• " + say(staff_texts.STATUS_CELL, name=name, started=n, completed=done)
 
-    if groups:
-        lines += ["", say(staff_texts.STATUS_BY_GROUP)]
-        lines += [cell(g.name, in_group(g.id), g.expected) for g in groups]
-        if any(c.group_id is None for c in cells):
-            lines.append(cell(say(staff_texts.NO_GROUP), in_group(None)))
-    sizes = Counter[str]()
-    for c in cells:
-        sizes[c.language] += c.count
-    if sizes:
-        lines += ["", say(staff_texts.STATUS_BY_LANGUAGE)]
-        lines += [
-            cell(dutch_language_name(lang), in_language(lang))
-            for lang in privacy.listing_order(sizes, minimum)
-        ]
-    if hidden:
-        lines += ["", say(staff_texts.STATUS_PRIVACY, minimum=minimum)]
-    return "\n".join(lines)
+def status_cell(
+    name: str,
+    cells: list[StatusCell],
+    key: Callable[[StatusCell], bool],
+    minimum: int,
+    expected: int | None = None,
+) -> tuple[str, bool]:
+    """One group's or language's line, and whether its numbers are shown (privacy rule 1)."""
+    n = sum(c.count for c in cells if key(c))
+    done = sum(c.count for c in cells if key(c) and c.status == "completed")
+    if not privacy.shown(n, minimum):
+        return "• " + say(staff_texts.STATUS_SMALL, name=name, minimum=minimum), False
+    if expected:
+        line = say(
+            staff_texts.STATUS_CELL_EXPECTED,
+            name=name,
+            started=n,
+            completed=done,
+            expected=expected,
+            rate=percent(done, expected),
+        )
+    else:
+        line = say(staff_texts.STATUS_CELL, name=name, started=n, completed=done)
+    return "• " + line, True
 
 
 def in_group(group_id: int | None) -> Callable[[StatusCell], bool]:
