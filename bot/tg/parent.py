@@ -297,18 +297,7 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps
         return
     state = active.state.model_copy(update={"status": Status.PAUSED})
     await save_turn(deps, active, state, [], language, update_id=update.update_id)
-    markup = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    f"▶️ {t(language, texts.CONTINUE)}",
-                    callback_data=callbacks.encode(
-                        RoundButton(RoundAction.RESUME, active.round.id)
-                    ),
-                )
-            ]
-        ]
-    )
+    markup = render.resume_menu(language, active.round.id)
     await reply(update, t(language, texts.PAUSED), markup)
 
 
@@ -328,22 +317,7 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
     """/vergeet: ask for confirmation before deleting everything of this chat."""
     chat = await deps.store.chat(update.effective_chat.id)  # type: ignore[union-attr]
     language = language_of(chat, update)
-    markup = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    f"🗑️ {t(language, texts.FORGET_YES)}",
-                    callback_data=callbacks.encode(ForgetButton(confirmed=True)),
-                )
-            ],
-            [
-                InlineKeyboardButton(
-                    t(language, texts.FORGET_NO),
-                    callback_data=callbacks.encode(ForgetButton(confirmed=False)),
-                )
-            ],
-        ]
-    )
+    markup = render.forget_menu(language)
     await reply(update, t(language, texts.FORGET_CONFIRM), markup)
 
 

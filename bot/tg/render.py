@@ -237,3 +237,24 @@ def language_menu(suggested: str | None) -> tuple[str, InlineKeyboardMarkup]:
     if suggested and suggested != SOURCE_LANGUAGE:
         prompt = f"{prompt}\n{t(SOURCE_LANGUAGE, texts.CHOOSE_LANGUAGE)}"
     return prompt, InlineKeyboardMarkup(rows)
+
+
+def resume_menu(language: str, round_id: int) -> InlineKeyboardMarkup:
+    """ "Verder": pick up the questions after a pause."""
+    resume = callbacks.RoundButton(callbacks.RoundAction.RESUME, round_id)
+    label = f"▶️ {t(language, texts.CONTINUE)}"
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=callbacks.encode(resume))]]
+    )
+
+
+def forget_menu(language: str) -> InlineKeyboardMarkup:
+    """/vergeet: delete everything, or keep it."""
+    yes = callbacks.encode(callbacks.ForgetButton(confirmed=True))
+    no = callbacks.encode(callbacks.ForgetButton(confirmed=False))
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(f"🗑️ {t(language, texts.FORGET_YES)}", callback_data=yes)],
+            [InlineKeyboardButton(t(language, texts.FORGET_NO), callback_data=no)],
+        ]
+    )
