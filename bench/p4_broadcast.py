@@ -3,7 +3,7 @@
 The stub (`LimitedBotApi`) accepts at most `limit` sendMessage calls in any sliding second and
 answers the excess with 429 and `retry_after`, as Telegram does. The broadcast is N feedback
 messages, one per chat, enqueued in one batch (`StaffStore.enqueue`); the real application with
-its extensions (`bot.outbox.install`, i.e. `deps.services["outbox"]`) sends them from its
+its outbox sender (`deps.outbox`, wired by `build_application`) sends them from its
 background task (`Outbox.start()`, as post_init does in production) until none is pending.
 Measured: messages the stub accepted per second, from the first to the last one, against the
 limit (target >= 0.9x), and duplicates (a chat that got its message more than once; target 0).
@@ -94,7 +94,7 @@ async def run(sizes: Sizes, workdir: Path) -> list[Result]:
     deps = Deps(settings=bench_settings(path), store=store)
     application = build_application(deps, request=api.request(), rate_limit=False)
     await application.initialize()
-    outbox = deps.services.get("outbox")
+    outbox = deps.outbox
     try:
         if outbox is None or not callable(getattr(outbox, "start", None)):
             return [
@@ -102,7 +102,7 @@ async def run(sizes: Sizes, workdir: Path) -> list[Result]:
                     scenario=name,
                     metric="msg/s",
                     value=None,
-                    skipped="outbox API not recognised (no deps.services['outbox'] with start/stop)",
+                    skipped="outbox API not recognised (no deps.outbox with start/stop)",
                 )
             ]
         chats = [7_000_000_000 + i for i in range(sizes.p4_messages)]

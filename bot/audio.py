@@ -29,8 +29,9 @@ Errors; none leaves `AudioService.send_question`, the parent gets a kind text in
         ├── ToolFailed      a tool exited with an error, or wrote no sound
         └── ToolTimeout     a tool ran longer than TOOL_TIMEOUT_S
 
-Wiring: `install(application, deps)` puts an `AudioService` in ``deps.services["audio"]`` and adds
-/voorlezen. `espeak_languages()` and `recorded_coverage(flow)` serve ``ouderstem i18n status``.
+Wiring (`bot.tg.app.build_application`): an `AudioService` in ``deps.audio``, and /voorlezen
+(`on_always_audio`, for the commands in `COMMANDS`). `espeak_languages()` and
+`recorded_coverage(flow)` serve ``ouderstem i18n status``.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ from telegram import Chat as TelegramChat
 from telegram import Update
 from telegram.constants import ChatAction, MessageLimit
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.ext import ContextTypes
 
 from bot import audio_texts, engine, texts
 from bot.config import Settings
@@ -313,7 +314,7 @@ class Clip:
 
 
 class AudioService:
-    """Turns questions into voice messages; `deps.services["audio"]`."""
+    """Turns questions into voice messages; `deps.audio`."""
 
     def __init__(
         self,
@@ -530,7 +531,7 @@ async def on_always_audio(update: Update, context: ContextTypes.DEFAULT_TYPE, de
     chat = await deps.store.chat(chat_id)
     language = parent.language_of(chat, update)
     active = await parent.active_of(deps, chat)
-    audio: AudioService | None = deps.services.get("audio")
+    audio = deps.audio
     turn_on = not (chat is not None and chat.always_audio)
     if audio is None or (
         turn_on and not audio.available(language, active.flow if active else None)
@@ -547,11 +548,3 @@ async def on_always_audio(update: Update, context: ContextTypes.DEFAULT_TYPE, de
     await parent.reply(update, t(language, audio_texts.ALWAYS_ON, command=f"/{COMMANDS[0]}"))
     if active is not None and active.state.status == Status.WAITING and active.state.current:
         await audio.send_question(update, active.flow, active.state.current, language)
-
-
-def install(application: Application, deps: Deps) -> None:  # type: ignore[type-arg]
-    """Put the audio service in `deps.services["audio"]` and add /voorlezen (private chats)."""
-    if "audio" not in deps.services:
-        deps.services["audio"] = AudioService.from_settings(deps.settings)
-    only_private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    application.add_handler(CommandHandler(COMMANDS, on_always_audio, filters=only_private))

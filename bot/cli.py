@@ -30,8 +30,6 @@ from bot.store import SqliteStore
 from bot.store.files import check_database, check_pages, database_error
 
 Registrar = Callable[[Any], None]
-# Modules of later features add their subcommands here (reports, i18n, staff).
-REGISTRARS: list[Registrar] = []
 
 
 def emit(args: argparse.Namespace, data: dict[str, Any], human: str) -> None:
@@ -333,27 +331,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load_extensions() -> None:
-    """Import the modules that add subcommands; each appends itself to REGISTRARS once."""
-    import importlib
+def register_report_commands(sub: Any) -> None:
+    """`ouderstem report ...` (bot/reports/cli.py)."""
+    from bot.reports.cli import register
 
-    for name in EXTENSION_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        register = getattr(module, "register", None)
-        if register is not None and register not in REGISTRARS:
-            REGISTRARS.append(register)
+    register(sub)
 
 
-EXTENSION_MODULES = ("bot.reports.cli", "bot.i18n_tools", "bot.staff_cli")
+def register_i18n_commands(sub: Any) -> None:
+    """`ouderstem i18n ...` (bot/i18n_tools.py)."""
+    from bot.i18n_tools import register
+
+    register(sub)
+
+
+def register_staff_commands(sub: Any) -> None:
+    """`ouderstem staff`, `centre`, `outbox`, `school join-centre` (bot/staff_cli.py, which imports
+    this module)."""
+    from bot.staff_cli import register
+
+    register(sub)
+
+
+# The subcommands of other modules, in this order. Each is imported when the parser is built,
+# not when this module is: bot.staff_cli imports bot.cli.
+REGISTRARS: tuple[Registrar, ...] = (
+    register_report_commands,
+    register_i18n_commands,
+    register_staff_commands,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
-    _load_extensions()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

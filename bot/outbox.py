@@ -47,7 +47,7 @@ import warnings
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 from telegram import Bot, InlineKeyboardMarkup
@@ -75,11 +75,6 @@ from bot.store.staff import (
     Queued,
     StaffStore,
 )
-
-if TYPE_CHECKING:
-    from telegram.ext import Application
-
-    from bot.tg.deps import Deps
 
 log = logging.getLogger(__name__)
 
@@ -374,23 +369,3 @@ class Outbox:
             await asyncio.wait_for(task, timeout=STOP_GRACE_SECONDS)
         except TimeoutError:
             log.warning("outbox stopped with calls in flight; they count as unknown")
-
-
-def install(application: Application, deps: Deps) -> None:  # type: ignore[type-arg]
-    """Expose the outbox as `deps.services["outbox"]`; run it from start-up to stop."""
-    outbox = Outbox(StaffStore(deps.store), application.bot, deps.clock)
-    deps.services["outbox"] = outbox
-    previous_init, previous_stop = application.post_init, application.post_stop
-
-    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
-        if previous_init is not None:
-            await previous_init(app)
-        await outbox.start()
-
-    async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
-        await outbox.stop()
-        if previous_stop is not None:
-            await previous_stop(app)
-
-    application.post_init = post_init
-    application.post_stop = post_stop

@@ -135,8 +135,6 @@ def run_polling(settings: Settings) -> None:
 
     async def open_store(app: Application) -> None:  # type: ignore[type-arg]
         await store.open()
-        for hook in STARTUP_HOOKS:
-            await hook(app, deps)
 
     async def close_store(app: Application) -> None:  # type: ignore[type-arg]
         await store.close()
@@ -164,6 +162,3 @@ def run_polling(settings: Settings) -> None:
     except (InvalidToken, NetworkError) as exc:  # the network went between getMe and polling
         raise api_error(exc, settings) from None
     log.info("Ouderstem stopped")
-
-
-STARTUP_HOOKS: list = []  # e.g. the outbox sender and the round closer start here

@@ -336,7 +336,7 @@ async def test_a_file_id_telegram_refuses_is_replaced_by_an_upload(bot) -> None:
     )
     [voice] = voices(await parent.press("🔊"))
     assert "upload" in voice
-    service: AudioService = bot.deps.services["audio"]
+    service: AudioService = bot.deps.audio
     clip = service.clip(FLOW, "welkom_1", "nl")
     assert await service.file_id(str(BOT_ID), clip) == voice["voice"]["file_id"]
 
@@ -379,7 +379,7 @@ async def test_fully_recorded_language_without_voice_is_offered_and_sent(
 ) -> None:
     locales = tmp_path / "locales"
     record_all(locales, "ti", FLOW, recording)
-    bot.deps.services["audio"] = AudioService(audio_cache, locales_dir=locales, run=no_tools)
+    bot.deps.audio = AudioService(audio_cache, locales_dir=locales, run=no_tools)
     parent = await at_first_question(bot, "ti", "ti")
     [voice] = voices(await parent.press("🔊"))
     assert voice["upload"]["size"] == len(recording)
@@ -388,9 +388,7 @@ async def test_fully_recorded_language_without_voice_is_offered_and_sent(
 async def test_failing_ffmpeg_falls_back_to_a_kind_text(
     bot, tmp_path: Path, audio_cache: Path
 ) -> None:
-    bot.deps.services["audio"] = AudioService(
-        audio_cache, ffmpeg=broken_ffmpeg(tmp_path), voices=ESPEAK_VOICES
-    )
+    bot.deps.audio = AudioService(audio_cache, ffmpeg=broken_ffmpeg(tmp_path), voices=ESPEAK_VOICES)
     parent = await at_first_question(bot)
     replies = await parent.press("🔊")
     assert [m.get("text") for m in replies] == [t("nl", audio_texts.AUDIO_FAILED)]
@@ -400,7 +398,7 @@ async def test_failing_ffmpeg_falls_back_to_a_kind_text(
 
 
 async def test_missing_tools_fall_back_to_a_kind_text(bot, audio_cache: Path) -> None:
-    bot.deps.services["audio"] = AudioService(
+    bot.deps.audio = AudioService(
         audio_cache, espeak="/nonexistent/espeak-ng", voices=ESPEAK_VOICES
     )
     parent = await at_first_question(bot)

@@ -564,7 +564,7 @@ async def test_right_to_left_numbers_and_dates_are_isolated(chat_bot: Any, langu
 
 
 async def test_listen_is_offered_where_a_voice_speaks_the_language(chat_bot: Any) -> None:
-    audio = chat_bot.deps.services["audio"]
+    audio = chat_bot.deps.audio
     voices = espeak_languages() if ffmpeg_encodes_opus() else set()
     for language in LANGUAGES:
         assert audio.available(language, PARENTS) == (language in voices), language

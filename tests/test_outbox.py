@@ -104,7 +104,7 @@ async def test_retry_after_pauses_everything_then_sends(
     )
     first = await drain(staffbot)
     assert first["retry"] == 1 and first.get("sent", 0) < 10  # the sender paused
-    outbox: Outbox = staffbot.deps.services["outbox"]
+    outbox: Outbox = staffbot.deps.outbox
     assert outbox.paused_until == clock() + timedelta(seconds=7)
     assert await drain(staffbot) == {}  # still paused
     clock.advance(seconds=7)
@@ -362,7 +362,7 @@ async def test_rate_limiter_overall_and_per_chat() -> None:
 async def test_the_real_limiter_keeps_a_broadcast_under_telegrams_limit(
     staffbot: BotHarness,
 ) -> None:
-    outbox: Outbox = staffbot.deps.services["outbox"]
+    outbox: Outbox = staffbot.deps.outbox
     fake = FakeTime()
     outbox.limiter = RateLimiter(monotonic=fake.monotonic, sleep=fake.sleep)  # the defaults
     chats = await enqueue(staffbot, 60)
@@ -401,7 +401,7 @@ def test_backoff_doubles_up_to_a_cap() -> None:
 
 
 async def test_the_background_sender_runs_from_start_to_stop(staffbot: BotHarness) -> None:
-    outbox: Outbox = staffbot.deps.services["outbox"]
+    outbox: Outbox = staffbot.deps.outbox
     app = staffbot.application
     await app.post_init(app)  # what run_polling calls at start-up
     chats = await enqueue(staffbot, 3)

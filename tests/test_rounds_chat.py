@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from bot import school_texts, staff_texts, texts
 from bot.i18n import t
 from bot.store.staff import StaffStore
-from bot.tg.staff import status_text
+from bot.tg.school.follow import status_text
 from tests.conftest import BotHarness, start_bot
 from tests.test_staff_support import (
     START,
@@ -313,7 +313,7 @@ async def test_rounds_close_by_themselves_at_their_date(
 ) -> None:
     admin, _ = await make_admin(staffbot)
     await launch(admin, weeks=1)
-    keeper = staffbot.deps.services["rounds"]
+    keeper = staffbot.deps.rounds
     clock.now = datetime(2026, 3, 9, 22, 59, tzinfo=UTC)
     assert (await keeper.tick())["closed"] == 0
     clock.advance(minutes=1)
@@ -334,7 +334,7 @@ async def test_reminders_go_once_to_who_started_and_can_be_reminded(
 ) -> None:
     admin, _ = await make_admin(staffbot)
     token = links_in((await launch(admin, weeks=2))[0]["text"])[""]
-    keeper = staffbot.deps.services["rounds"]
+    keeper = staffbot.deps.rounds
     finished = await parent_answers(staffbot, token)
     started = await parent_answers(staffbot, token, answers=3)
     turkish = await parent_answers(staffbot, token, language="tr", answers=1)
@@ -388,7 +388,7 @@ async def test_a_queued_reminder_is_not_sent_to_someone_who_just_finished(
     token = links_in((await launch(admin, weeks=1))[0]["text"])[""]
     parent = await parent_answers(staffbot, token, answers=21)
     clock.advance(days=5)
-    assert (await staffbot.deps.services["rounds"].tick())["reminders"] == 1
+    assert (await staffbot.deps.rounds.tick())["reminders"] == 1
     await parent.text("Klaar!")  # finished before the outbox came round
     parent.replies()
     assert await drain(staffbot) == {"cancelled": 1}
@@ -411,9 +411,7 @@ async def test_team_reminders_also_reach_who_did_not_start(
     clock.advance(days=5)
     for person in (admin, waiting, begun, brug):
         person.replies()
-    assert (await staffbot.deps.services["rounds"].tick())[
-        "reminders"
-    ] == 3  # admin, waiting, begun
+    assert (await staffbot.deps.rounds.tick())["reminders"] == 3  # admin, waiting, begun
     await drain(staffbot)
     assert "Herinnering: de teambevraging" in texts_of(waiting.replies())
     assert "Herinnering: de teambevraging" in texts_of(admin.replies())

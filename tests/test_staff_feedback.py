@@ -10,7 +10,7 @@ import pytest
 
 from bot import school_texts, staff_texts, texts
 from bot.i18n import catalog, t
-from bot.tg.staff import compose_feedback
+from bot.tg.school.feedback import compose_feedback
 from bot.tg.stub_api import error_response
 from tests.conftest import BotHarness
 from tests.test_staff_support import (

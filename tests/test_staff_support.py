@@ -37,7 +37,7 @@ class MovingClock:
 
 def fast_outbox(harness: BotHarness) -> Outbox:
     """The harness's outbox without the per-second pauses (tested apart in test_outbox)."""
-    outbox: Outbox = harness.deps.services["outbox"]
+    outbox: Outbox = harness.deps.outbox
     outbox.limiter = RateLimiter(per_second=10_000, per_chat=0.0)
     return outbox
 
@@ -56,7 +56,7 @@ async def staffbot(store: SqliteStore, clock: MovingClock) -> AsyncIterator[BotH
 
 
 async def drain(harness: BotHarness) -> dict[str, int]:
-    return await harness.deps.services["outbox"].drain()  # type: ignore[no-any-return]
+    return await harness.deps.outbox.drain()  # type: ignore[no-any-return]
 
 
 def texts_of(messages: list[dict[str, Any]]) -> str:

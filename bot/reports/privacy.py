@@ -129,3 +129,11 @@ def poolable(cells: Mapping[K, int], minimum: int) -> set[K]:
 def open_answers_shown(counted_respondents: int, min_open: int) -> bool:
     """Open answers of a round are shown when enough respondents are counted in it."""
     return counted_respondents >= min_open
+
+
+def listing_order(sizes: Mapping[K, int], minimum: int) -> list[K]:
+    """Live counts by cell (/status): shown cells largest first, then the cells under the
+    minimum in the order of their keys, so their place in the list hints at no size."""
+    big = sorted((k for k, n in sizes.items() if shown(n, minimum)), key=lambda k: (-sizes[k], k))
+    small = sorted(k for k, n in sizes.items() if not shown(n, minimum))  # type: ignore[type-var]
+    return big + small

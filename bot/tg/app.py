@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
-from collections.abc import Callable
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
@@ -22,9 +22,16 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import school_texts, texts
+from bot.audio import COMMANDS as AUDIO_COMMANDS
+from bot.audio import AudioService, on_always_audio
 from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, t
-from bot.tg import parent
+from bot.outbox import Outbox
+from bot.schedule import RoundKeeper
+from bot.tg import callbacks, parent, reminders, report_handlers
+from bot.tg.callbacks import is_kind
 from bot.tg.deps import DEPS_KEY, ChatOrderedProcessor, Deps
+from bot.tg.school import common, dialogue, feedback, follow, invites, launch
+from bot.tg.school.common import STAFF_COMMANDS
 
 log = logging.getLogger(__name__)
 
@@ -32,28 +39,11 @@ log = logging.getLogger(__name__)
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 PRIVATE = filters.ChatType.PRIVATE
-# Staff modules add their handlers in this group, before the parent's catch-alls.
+PRIVATE_MESSAGE = PRIVATE & filters.UpdateType.MESSAGE
+GROUP_MESSAGE = ~PRIVATE & filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
+# School staff, /rapport and /geenherinnering come first and stop the update there
+# (ApplicationHandlerStop); the parent's conversation, with its catch-alls, comes after.
 STAFF_GROUP = -1
-
-Extension = Callable[[Application, Deps], None]  # type: ignore[type-arg]
-# Feature modules with an `install(application, deps)` that adds their handlers, jobs and
-# services; a module that does not exist yet is skipped.
-EXTENSION_MODULES = ("bot.audio", "bot.tg.staff", "bot.tg.report_handlers", "bot.outbox")
-
-
-def default_extensions() -> list[Extension]:
-    import importlib
-
-    found: list[Extension] = []
-    for name in EXTENSION_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        found.append(module.install)
-    return found
 
 
 def build_application(
@@ -61,9 +51,8 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     rate_limit: bool = True,
-    extensions: list[Extension] | None = None,
 ) -> Application:  # type: ignore[type-arg]
-    """The bot: every handler, the error handler and start-up tasks, around `deps`."""
+    """The bot: every handler, the error handler, the outbox sender and the housekeeping job."""
     settings = deps.settings
     builder: ApplicationBuilder = (  # type: ignore[type-arg]
         Application.builder()
@@ -73,6 +62,7 @@ def build_application(
         # Parents in parallel; one parent's updates in arrival order (bot.tg.deps).
         .concurrent_updates(ChatOrderedProcessor(256))
         .post_init(_post_init)
+        .post_stop(_post_stop)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -81,8 +71,48 @@ def build_application(
     application = builder.build()
     application.bot_data[DEPS_KEY] = deps
 
-    for extension in extensions if extensions is not None else default_extensions():
-        extension(application, deps)
+    # Services. The outbox sender starts in _post_init and stops in _post_stop.
+    if deps.audio is None:
+        deps.audio = AudioService.from_settings(settings)
+    deps.outbox = Outbox(deps.staff, application.bot, deps.clock)
+    deps.rounds = RoundKeeper(
+        deps.store,
+        deps.staff,
+        deps.clock,
+        settings.reminder_days,
+        compose=functools.partial(reminders.reminder_message, deps),
+        wake=deps.wake_outbox,
+    )
+
+    add_parent_handlers(application)
+    add_school_handlers(application, deps)
+    add_report_handlers(application)
+    application.add_error_handler(on_error)
+
+    if application.job_queue is not None:  # rounds close at their date, reminders are queued
+        application.job_queue.run_repeating(
+            reminders.housekeeping,
+            interval=reminders.HOUSEKEEPING_SECONDS,
+            first=reminders.HOUSEKEEPING_SECONDS,
+            name=reminders.HOUSEKEEPING_JOB,
+        )
+    return application
+
+
+def add_parent_handlers(application: Application) -> None:  # type: ignore[type-arg]
+    """The parent's conversation (group 0), /voorlezen and /geenherinnering."""
+    application.add_handler(
+        CommandHandler("geenherinnering", reminders.on_no_reminders, filters=PRIVATE_MESSAGE),
+        group=STAFF_GROUP,
+    )
+    application.add_handler(
+        CommandHandler("geenherinnering", common.on_not_private, filters=GROUP_MESSAGE),
+        group=STAFF_GROUP,
+    )
+    application.add_handler(
+        CallbackQueryHandler(reminders.on_reminders_on, pattern=is_kind(callbacks.RemindersOn)),
+        group=STAFF_GROUP,
+    )
 
     groups = ~PRIVATE & (filters.ChatType.GROUPS | filters.ChatType.CHANNEL)
     application.add_handler(MessageHandler(groups, parent.on_group))
@@ -98,6 +128,9 @@ def build_application(
         application.add_handler(
             CommandHandler(name, callback, filters=PRIVATE & filters.UpdateType.MESSAGE)
         )
+    application.add_handler(
+        CommandHandler(AUDIO_COMMANDS, on_always_audio, filters=PRIVATE_MESSAGE)
+    )
     application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED, parent.on_edited))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, parent.on_unknown_command))
     application.add_handler(MessageHandler(PRIVATE & filters.FORWARDED, parent.on_unusable))
@@ -108,13 +141,91 @@ def build_application(
     application.add_handler(
         MessageHandler(PRIVATE & filters.UpdateType.MESSAGE, parent.on_unusable)
     )
+    application.add_handler(
+        CallbackQueryHandler(parent.on_language_button, pattern=is_kind(callbacks.LanguageButton))
+    )
+    application.add_handler(
+        CallbackQueryHandler(parent.on_forget_button, pattern=is_kind(callbacks.ForgetButton))
+    )
+    # Answers, back, resume, and any data that is no button of ours ("no longer works").
     application.add_handler(CallbackQueryHandler(parent.on_button))
-    application.add_error_handler(on_error)
-    return application
+
+
+def add_school_handlers(application: Application, deps: Deps) -> None:  # type: ignore[type-arg]
+    """Staff commands, their buttons and the typed text of their dialogues (group -1)."""
+    deps.start_hooks[invites.INVITE_PREFIX] = invites.on_invite_link
+    commands = [
+        ("uitnodigen", invites.on_invite),
+        ("ronde", launch.on_ronde),
+        ("status", follow.on_status),
+        ("sluit", follow.on_close),
+        ("terugkoppeling", feedback.on_feedback),
+    ]
+    for name, callback in commands:
+        application.add_handler(
+            CommandHandler(name, callback, filters=PRIVATE_MESSAGE), group=STAFF_GROUP
+        )
+    application.add_handler(
+        CommandHandler(STAFF_COMMANDS, common.on_not_private, filters=GROUP_MESSAGE),
+        group=STAFF_GROUP,
+    )
+    buttons = [
+        (callbacks.SchoolChoice, dialogue.on_school_button),
+        (callbacks.RoleChoice, invites.on_role_button),
+        (callbacks.StatusChoice, follow.on_status_button),
+        (callbacks.CloseChoice, follow.on_close_button),
+        (callbacks.CloseConfirmed, follow.on_close_yes_button),
+        (callbacks.CloseCancelled, follow.on_close_no_button),
+        (callbacks.FeedbackResult, feedback.on_result_button),
+        (callbacks.DialogueButton, dialogue.on_dialogue_button),
+    ]
+    for kind, handler in buttons:
+        application.add_handler(
+            CallbackQueryHandler(handler, pattern=is_kind(kind)), group=STAFF_GROUP
+        )
+    application.add_handler(
+        CallbackQueryHandler(
+            common.on_forged_button, pattern=callbacks.has_prefix(callbacks.STAFF)
+        ),
+        group=STAFF_GROUP,
+    )
+    application.add_handler(
+        MessageHandler(PRIVATE_MESSAGE & filters.TEXT & ~filters.COMMAND, dialogue.on_text),
+        group=STAFF_GROUP,
+    )
+
+
+def add_report_handlers(application: Application) -> None:  # type: ignore[type-arg]
+    """/rapport and its buttons (group -1)."""
+    application.add_handler(
+        CommandHandler("rapport", report_handlers.on_report, filters=PRIVATE_MESSAGE),
+        group=STAFF_GROUP,
+    )
+    application.add_handler(
+        CommandHandler("rapport", common.on_not_private, filters=GROUP_MESSAGE), group=STAFF_GROUP
+    )
+    buttons = [
+        (callbacks.ReportSchool, report_handlers.on_school_button),
+        (callbacks.ReportRound, report_handlers.on_round_button),
+        (callbacks.ReportDetail, report_handlers.on_detail_button),
+        (callbacks.ReportFile, report_handlers.on_file_button),
+        (callbacks.ReportVoice, report_handlers.on_voice_button),
+        (callbacks.ReportOverview, report_handlers.on_overview_button),
+    ]
+    for kind, handler in buttons:
+        application.add_handler(
+            CallbackQueryHandler(handler, pattern=is_kind(kind)), group=STAFF_GROUP
+        )
+    application.add_handler(
+        CallbackQueryHandler(
+            common.on_forged_button, pattern=callbacks.has_prefix(callbacks.REPORT)
+        ),
+        group=STAFF_GROUP,
+    )
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
-    """Localized command menu and descriptions, set once at start-up."""
+    """Localized command menu and descriptions, set once at start-up; the outbox sender starts."""
     bot = application.bot
     deps: Deps = application.bot_data[DEPS_KEY]
     if bot.username:  # links and QR codes made from the chat name this very bot
@@ -137,6 +248,15 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
             )
         except TelegramError as exc:
             log.warning("could not set the command menu for %s: %s", language, exc)
+    if deps.outbox is not None:
+        await deps.outbox.start()
+
+
+async def _post_stop(application: Application) -> None:  # type: ignore[type-arg]
+    """The outbox sender stops: no new message, the calls in flight finish."""
+    deps: Deps = application.bot_data[DEPS_KEY]
+    if deps.outbox is not None:
+        await deps.outbox.stop()
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

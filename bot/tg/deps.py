@@ -22,10 +22,14 @@ from telegram.ext import BaseUpdateProcessor, ContextTypes
 from bot.clock import Clock, TokenFactory, new_respondent_id, new_token, system_clock
 from bot.config import Settings
 from bot.store.base import DuplicateUpdate
+from bot.store.staff import StaffStore
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
+    from bot.audio import AudioService
+    from bot.outbox import Outbox
+    from bot.schedule import RoundKeeper
     from bot.store.sqlite import SqliteStore
 
 log = logging.getLogger(__name__)
@@ -89,6 +93,9 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
 @dataclass
 class Deps:
+    """The services, typed. The store and the staff store are made here; the audio service, the
+    outbox sender and the round keeper by `bot.tg.app.build_application` (tests may swap them)."""
+
     settings: Settings
     store: SqliteStore
     clock: Clock = system_clock
@@ -96,7 +103,20 @@ class Deps:
     respondent_ids: Callable[[], str] = new_respondent_id
     locks: ChatLocks = field(default_factory=ChatLocks)
     start_hooks: dict[str, StartHook] = field(default_factory=dict)  # deep-link prefix -> hook
-    services: dict[str, Any] = field(default_factory=dict)  # audio, outbox, ... by name
+    audio: AudioService | None = None  # /voorlezen and the 🔊 button; None: nothing is read
+    outbox: Outbox | None = None  # the sender of queued messages; None: they wait in the table
+    rounds: RoundKeeper | None = None  # closes rounds at their date, queues reminders
+    # Rounds, staff, invites, dialogues and the outbox table. The one place that makes it: when
+    # StaffStore joins the main store, this line becomes `self.staff = self.store`.
+    staff: StaffStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.staff = StaffStore(self.store)
+
+    def wake_outbox(self) -> None:
+        """New messages are queued: the sender looks now instead of at its next poll."""
+        if self.outbox is not None:
+            self.outbox.wake()
 
 
 def deps_of(context: ContextTypes.DEFAULT_TYPE) -> Deps:

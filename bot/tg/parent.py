@@ -47,7 +47,14 @@ from bot.limits import MAX_MESSAGE_CHARS, MAX_OPEN_ANSWER_CHARS
 from bot.store.base import Turn
 from bot.store.records import Chat, Respondent, Round, RoundLink
 from bot.tg import callbacks, render
-from bot.tg.callbacks import ForgetButton, LanguageButton, QuestionButton, RoundButton
+from bot.tg.callbacks import (
+    ForgetButton,
+    LanguageButton,
+    QuestionAction,
+    QuestionButton,
+    RoundAction,
+    RoundButton,
+)
 from bot.tg.deps import Deps, guarded
 
 log = logging.getLogger(__name__)
@@ -105,7 +112,7 @@ async def active_of(deps: Deps, chat: Chat | None) -> Active | None:
 
 
 def render_context(deps: Deps, language: str, active: Active, chat: Chat | None) -> render.Context:
-    audio = deps.services.get("audio")
+    audio = deps.audio
     can_listen = bool(audio and audio.available(language, active.flow))
     return render.Context(
         language=language, flow=active.flow, round_id=active.round.id, can_listen=can_listen
@@ -290,16 +297,7 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps
         return
     state = active.state.model_copy(update={"status": Status.PAUSED})
     await save_turn(deps, active, state, [], language, update_id=update.update_id)
-    markup = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    f"▶️ {t(language, texts.CONTINUE)}",
-                    callback_data=callbacks.encode("r", active.round.id),
-                )
-            ]
-        ]
-    )
+    markup = render.resume_menu(language, active.round.id)
     await reply(update, t(language, texts.PAUSED), markup)
 
 
@@ -319,12 +317,7 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
     """/vergeet: ask for confirmation before deleting everything of this chat."""
     chat = await deps.store.chat(update.effective_chat.id)  # type: ignore[union-attr]
     language = language_of(chat, update)
-    markup = InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(f"🗑️ {t(language, texts.FORGET_YES)}", callback_data="f|yes")],
-            [InlineKeyboardButton(t(language, texts.FORGET_NO), callback_data="f|no")],
-        ]
-    )
+    markup = render.forget_menu(language)
     await reply(update, t(language, texts.FORGET_CONFIRM), markup)
 
 
@@ -345,26 +338,59 @@ async def on_unknown_command(
 # ---- buttons ---------------------------------------------------------------------------------
 
 
-@guarded
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps) -> None:
-    """Any inline button of the parent's conversation."""
+async def private_tap(update: Update, deps: Deps) -> tuple[Chat | None, str] | None:
+    """The chat and language of a tap in a private chat; None (tap answered) anywhere else."""
     query = update.callback_query
     assert query is not None
     if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
         await answer_quietly(query)
-        return
+        return None
     chat = await deps.store.chat(update.effective_chat.id)
-    language = language_of(chat, update)
+    return chat, language_of(chat, update)
+
+
+@guarded
+async def on_language_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps
+) -> None:
+    """A language was chosen (or "all languages")."""
+    tap = await private_tap(update, deps)
+    query = update.callback_query
+    assert query is not None
     button = callbacks.decode(query.data)
-    if isinstance(button, LanguageButton):
-        await choose_language(update, deps, chat, button.language)
-        return
-    if isinstance(button, ForgetButton):
+    if tap is not None and isinstance(button, LanguageButton):
+        await choose_language(update, deps, tap[0], button.language)
+
+
+@guarded
+async def on_forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps) -> None:
+    """/vergeet confirmed or cancelled."""
+    tap = await private_tap(update, deps)
+    query = update.callback_query
+    assert query is not None
+    button = callbacks.decode(query.data)
+    if tap is not None and isinstance(button, ForgetButton):
         await answer_quietly(query)
-        await forget(update, deps, language, button.confirmed)
+        await forget(update, deps, tap[1], button.confirmed)
+
+
+@guarded
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps) -> None:
+    """A button of the questions (answer, back, resume, ...), or data that is no button of ours:
+    stale or forged data gets "this button no longer works" and the current question again."""
+    query = update.callback_query
+    assert query is not None
+    tap = await private_tap(update, deps)
+    if tap is None:
         return
+    chat, language = tap
+    button = callbacks.decode(query.data)
     active = await active_of(deps, chat)
-    if button is None or active is None or getattr(button, "round_id", None) != active.round.id:
+    if (
+        not isinstance(button, QuestionButton | RoundButton)
+        or active is None
+        or button.round_id != active.round.id
+    ):
         await answer_quietly(query, t(language, texts.BUTTON_EXPIRED))
         if active is not None and active.state.status != Status.COMPLETED:
             await continue_session(
@@ -373,17 +399,16 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
         return
     if isinstance(button, RoundButton):
         await answer_quietly(query)
-        if button.kind == "r":
+        if button.kind == RoundAction.RESUME:
             await continue_session(
                 update, deps, chat, active, language, welcome_back=True, update_id=update.update_id
             )
         else:
             await take_turn(update, deps, chat, active, language, engine.Back())
         return
-    assert isinstance(button, QuestionButton)
     flow_key = f"{active.flow.id}@{button.version}"
     match button.kind:
-        case "a":
+        case QuestionAction.ANSWER:
             await answer_quietly(query)
             await take_turn(
                 update,
@@ -393,7 +418,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
                 language,
                 Choose(question_id=button.question_id, value=button.value or "", flow_key=flow_key),
             )
-        case "d":
+        case QuestionAction.DONE:
             await answer_quietly(query)
             await take_turn(
                 update,
@@ -403,7 +428,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
                 language,
                 engine.Done(question_id=button.question_id, flow_key=flow_key),
             )
-        case "s":
+        case QuestionAction.SKIP:
             await answer_quietly(query)
             await take_turn(
                 update,
@@ -413,14 +438,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
                 language,
                 engine.Skip(question_id=button.question_id, flow_key=flow_key),
             )
-        case "o":
+        case QuestionAction.ORIGINAL:
             await answer_quietly(query)
             await show_dutch(update, deps, active, language, button.question_id)
-        case "h":
+        case QuestionAction.HEAR:
             await answer_quietly(query)
-            audio = deps.services.get("audio")
-            if audio is not None:
-                await audio.send_question(update, active.flow, button.question_id, language)
+            if deps.audio is not None:
+                await deps.audio.send_question(update, active.flow, button.question_id, language)
 
 
 async def choose_language(update: Update, deps: Deps, chat: Chat | None, language: str) -> None:
@@ -684,7 +708,7 @@ async def show_events(
             case QuestionAsked():
                 view = render.ask(ctx, event, active.state.selection)
                 await reply(update, view.text, view.keyboard)
-                audio = deps.services.get("audio")
+                audio = deps.audio
                 chat = (
                     await deps.store.chat(update.effective_chat.id)
                     if update.effective_chat

@@ -6,6 +6,7 @@ catalogs through `bot.i18n`, in the parent's language.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -112,6 +113,12 @@ def ask(ctx: Context, event: QuestionAsked, selection: list[str] | None = None) 
     return QuestionView("\n".join(lines), keyboard, question)
 
 
+def question_action(
+    round_id: int, version: int, question_id: str, kind: callbacks.QuestionAction
+) -> callbacks.QuestionButton:
+    return callbacks.QuestionButton(kind, round_id, version, question_id)
+
+
 def keyboard_for(
     ctx: Context, question: Question, event: QuestionAsked, selection: list[str]
 ) -> InlineKeyboardMarkup | None:
@@ -119,13 +126,18 @@ def keyboard_for(
     lang, rid, ver, qid = ctx.language, ctx.round_id, ctx.flow.version, question.id
     rows: list[list[InlineKeyboardButton]] = []
 
-    def button(label: str, data: str) -> InlineKeyboardButton:
-        return InlineKeyboardButton(label, callback_data=data)
+    def button(label: str, data: callbacks.Button) -> InlineKeyboardButton:
+        return InlineKeyboardButton(label, callback_data=callbacks.encode(data))
+
+    answer = functools.partial(
+        callbacks.QuestionButton, callbacks.QuestionAction.ANSWER, rid, ver, qid
+    )
+    action = functools.partial(question_action, rid, ver, qid)
 
     match question.type:
         case QuestionType.SCALE:
             faces = [
-                button(f"{v} {face}" if event.repair else face, callbacks.answer(rid, ver, qid, v))
+                button(f"{v} {face}" if event.repair else face, answer(v))
                 for v, face in zip(SCALE_VALUES, FACE_LABELS, strict=True)
             ]
             rows.append(faces)
@@ -133,15 +145,15 @@ def keyboard_for(
                 [
                     button(
                         f"{SHRUG} {t(lang, texts.DONT_KNOW)}",
-                        callbacks.answer(rid, ver, qid, DONT_KNOW),
+                        answer(DONT_KNOW),
                     )
                 ]
             )
         case QuestionType.YESNO:
             rows.append(
                 [
-                    button(f"👍 {t(lang, texts.YES)}", callbacks.answer(rid, ver, qid, YES)),
-                    button(f"👎 {t(lang, texts.NO)}", callbacks.answer(rid, ver, qid, NO)),
+                    button(f"👍 {t(lang, texts.YES)}", answer(YES)),
+                    button(f"👎 {t(lang, texts.NO)}", answer(NO)),
                 ]
             )
         case QuestionType.CHOICE | QuestionType.MULTI:
@@ -151,13 +163,13 @@ def keyboard_for(
                     label = f"{'☑️' if option.id in selection else '⬜'} {label}"
                 elif event.repair:
                     label = f"{number}. {label}"
-                rows.append([button(label, callbacks.answer(rid, ver, qid, option.id))])
+                rows.append([button(label, answer(option.id))])
             if question.type == QuestionType.MULTI:
                 rows.append(
                     [
                         button(
                             f"✅ {t(lang, texts.DONE)}",
-                            callbacks.question_action("d", rid, ver, qid),
+                            action(callbacks.QuestionAction.DONE),
                         )
                     ]
                 )
@@ -167,17 +179,18 @@ def keyboard_for(
     tools: list[InlineKeyboardButton] = []
     if event.can_go_back:
         back = "➡️" if lang in RTL_LANGUAGES else "⬅️"  # "back" points against the reading direction
-        tools.append(button(f"{back} {t(lang, texts.BACK)}", callbacks.encode("b", rid)))
+        tools.append(
+            button(
+                f"{back} {t(lang, texts.BACK)}",
+                callbacks.RoundButton(callbacks.RoundAction.BACK, rid),
+            )
+        )
     if question.optional or (event.repair and question.type != QuestionType.SCALE):
-        tools.append(
-            button(f"⏭️ {t(lang, texts.SKIP)}", callbacks.question_action("s", rid, ver, qid))
-        )
+        tools.append(button(f"⏭️ {t(lang, texts.SKIP)}", action(callbacks.QuestionAction.SKIP)))
     if lang != SOURCE_LANGUAGE:
-        tools.append(button("🇳🇱 NL", callbacks.question_action("o", rid, ver, qid)))
+        tools.append(button("🇳🇱 NL", action(callbacks.QuestionAction.ORIGINAL)))
     if ctx.can_listen:
-        tools.append(
-            button(f"🔊 {t(lang, texts.LISTEN)}", callbacks.question_action("h", rid, ver, qid))
-        )
+        tools.append(button(f"🔊 {t(lang, texts.LISTEN)}", action(callbacks.QuestionAction.HEAR)))
     if tools:
         rows.append(tools)
     return InlineKeyboardMarkup(rows) if rows else None
@@ -207,10 +220,15 @@ def language_menu(suggested: str | None) -> tuple[str, InlineKeyboardMarkup]:
     names = [(code, language_name(code)) for code in LANGUAGES]
     if suggested:
         rows.append(
-            [InlineKeyboardButton(f"✅ {language_name(suggested)}", callback_data=f"l|{suggested}")]
+            [
+                InlineKeyboardButton(
+                    f"✅ {language_name(suggested)}",
+                    callback_data=callbacks.encode(callbacks.LanguageButton(suggested)),
+                )
+            ]
         )
     pairs = [
-        InlineKeyboardButton(name, callback_data=f"l|{code}")
+        InlineKeyboardButton(name, callback_data=callbacks.encode(callbacks.LanguageButton(code)))
         for code, name in names
         if code != suggested
     ]
@@ -219,3 +237,24 @@ def language_menu(suggested: str | None) -> tuple[str, InlineKeyboardMarkup]:
     if suggested and suggested != SOURCE_LANGUAGE:
         prompt = f"{prompt}\n{t(SOURCE_LANGUAGE, texts.CHOOSE_LANGUAGE)}"
     return prompt, InlineKeyboardMarkup(rows)
+
+
+def resume_menu(language: str, round_id: int) -> InlineKeyboardMarkup:
+    """ "Verder": pick up the questions after a pause."""
+    resume = callbacks.RoundButton(callbacks.RoundAction.RESUME, round_id)
+    label = f"▶️ {t(language, texts.CONTINUE)}"
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=callbacks.encode(resume))]]
+    )
+
+
+def forget_menu(language: str) -> InlineKeyboardMarkup:
+    """/vergeet: delete everything, or keep it."""
+    yes = callbacks.encode(callbacks.ForgetButton(confirmed=True))
+    no = callbacks.encode(callbacks.ForgetButton(confirmed=False))
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(f"🗑️ {t(language, texts.FORGET_YES)}", callback_data=yes)],
+            [InlineKeyboardButton(t(language, texts.FORGET_NO), callback_data=no)],
+        ]
+    )

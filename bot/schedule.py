@@ -1,0 +1,162 @@
+"""Rounds that close themselves, and the reminder policy: which rounds close now, which reminders
+are due and to whom.
+
+    reminder_cutoffs(now)                    who counts as paused on purpose or busy answering
+    rounds_to_remind(rounds, now, days)      the open rounds in their last `days` days
+    reminders_for(round, school, ...)        who gets a reminder for one round, and which kind
+    RoundKeeper.tick()                       one pass: close what is due, queue the reminders
+
+The policy is pure: it decides from what the store found, with the clock injected. No Telegram
+here: how a reminder reads (its text, its button) is the host's `compose` function
+(`bot.tg.reminders.reminder_message`); the queued messages leave through the outbox.
+
+A reminder goes at most once per round and person (the outbox's dedupe key), only during the
+last `Settings.reminder_days` days, never to who finished, asked for no reminders (/geenherinnering)
+or blocked the bot, not to who paused on purpose less than PAUSE_RESPECTED ago nor to who is
+answering right now (ACTIVE_QUIET). In a team round, team members who have not started get one
+too, with the link.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.clock import Clock
+from bot.i18n import SOURCE_LANGUAGE
+from bot.staff import ACTIVE_QUIET, PAUSE_RESPECTED, reminder_window
+from bot.store.records import Round
+from bot.store.staff import NewMessage, Recipient
+
+log = logging.getLogger(__name__)
+
+TEAM = "team"  # the audience of a team round
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """One reminder due now: to whom, for which round, and whether they began."""
+
+    round: Round
+    school: str
+    chat_id: int
+    language: str
+    respondent_id: str | None = None
+    started: bool = True  # False: a team member who has not begun (gets the round's link)
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"reminder:{self.round.id}:{self.chat_id}"
+
+
+def reminder_cutoffs(now: datetime) -> tuple[datetime, datetime]:
+    """(paused since, active since): who paused after the first or answered after the second
+    is left alone for now."""
+    return now - PAUSE_RESPECTED, now - ACTIVE_QUIET
+
+
+def rounds_to_remind(rounds: Iterable[Round], now: datetime, days: int) -> list[Round]:
+    """The rounds whose reminder window is open now."""
+    return [r for r in rounds if reminder_window(now, r.closes_at, days)]
+
+
+def reminders_for(
+    round_: Round,
+    school: str,
+    started: Sequence[Recipient],
+    not_started: Sequence[Recipient] = (),
+) -> list[Reminder]:
+    """Who started and did not finish, in their language; in a team round also who did not
+    start (in Dutch, with the link)."""
+    found = [
+        Reminder(round_, school, p.chat_id, p.language, p.respondent_id, started=True)
+        for p in started
+    ]
+    if round_.audience == TEAM:
+        found += [
+            Reminder(round_, school, p.chat_id, SOURCE_LANGUAGE, started=False) for p in not_started
+        ]
+    return found
+
+
+class RoundSource(Protocol):
+    """What the keeper needs of the main store."""
+
+    async def close_due_rounds(self, now: datetime) -> list[Round]: ...
+
+    async def round(self, round_id: int) -> Round | None: ...
+
+
+class ReminderSource(Protocol):
+    """What the keeper needs of the staff store (rounds, people to remind, the outbox table)."""
+
+    async def open_rounds(self) -> list[int]: ...
+
+    async def school_names(self, school_ids: Sequence[int]) -> dict[int, str]: ...
+
+    async def reminder_candidates(
+        self, round_id: int, *, paused_since: datetime, active_since: datetime
+    ) -> list[Recipient]: ...
+
+    async def team_not_started(self, round_id: int, school_id: int) -> list[Recipient]: ...
+
+    async def enqueue(self, messages: Sequence[NewMessage], *, at: datetime) -> object: ...
+
+
+class RoundKeeper:
+    """Closes rounds at their closing date and queues reminders; `tick()` does one pass."""
+
+    def __init__(
+        self,
+        rounds: RoundSource,
+        staff: ReminderSource,
+        clock: Clock,
+        reminder_days: int,
+        compose: Callable[[Reminder], NewMessage],
+        wake: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.rounds = rounds
+        self.staff = staff
+        self.clock = clock
+        self.reminder_days = reminder_days
+        self.compose = compose
+        self.wake = wake
+
+    async def tick(self) -> dict[str, int]:
+        """Close the rounds that are due; queue the reminders that are due (one transaction)."""
+        now = self.clock()
+        closed = await self.rounds.close_due_rounds(now)
+        messages = [self.compose(r) for r in await self.due_reminders(now)]
+        if messages:
+            await self.staff.enqueue(messages, at=now)
+            self.wake()
+        if closed or messages:
+            log.info(
+                "housekeeping: %d rounds closed, %d reminders queued", len(closed), len(messages)
+            )
+        return {"closed": len(closed), "reminders": len(messages)}
+
+    async def due_reminders(self, now: datetime) -> list[Reminder]:
+        """Every reminder due now, over the open rounds in their reminder window."""
+        open_rounds = [
+            found
+            for round_id in await self.staff.open_rounds()
+            if (found := await self.rounds.round(round_id)) is not None
+        ]
+        paused_since, active_since = reminder_cutoffs(now)
+        due: list[Reminder] = []
+        for round_ in rounds_to_remind(open_rounds, now, self.reminder_days):
+            school = (await self.staff.school_names([round_.school_id])).get(round_.school_id, "")
+            started = await self.staff.reminder_candidates(
+                round_.id, paused_since=paused_since, active_since=active_since
+            )
+            not_started = (
+                await self.staff.team_not_started(round_.id, round_.school_id)
+                if round_.audience == TEAM
+                else []
+            )
+            due += reminders_for(round_, school, started, not_started)
+        return due
