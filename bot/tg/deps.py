@@ -26,7 +26,7 @@ from bot.store.base import DuplicateUpdate
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from bot.store.sqlite import SqliteStore
+    from bot.store.protocols import Store
 
 log = logging.getLogger(__name__)
 DEPS_KEY = "ouderstem"
@@ -90,7 +90,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 @dataclass
 class Deps:
     settings: Settings
-    store: SqliteStore
+    store: Store
     clock: Clock = system_clock
     tokens: TokenFactory = new_token
     respondent_ids: Callable[[], str] = new_respondent_id

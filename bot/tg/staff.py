@@ -96,8 +96,8 @@ from bot.staff import (
     schools_for,
 )
 from bot.staff_texts import say
-from bot.store.records import Round
-from bot.store.staff import Dialogue, GroupPlan, NewMessage, RoundPlan, StaffStore, StatusCell
+from bot.store.protocols import Store
+from bot.store.records import Dialogue, GroupPlan, NewMessage, Round, RoundPlan, StatusCell
 from bot.tg import callbacks
 from bot.tg.app import PRIVATE, STAFF_GROUP
 from bot.tg.deps import DEPS_KEY, Deps, deps_of, guarded
@@ -123,11 +123,9 @@ Step = Callable[[Update, Deps, Dialogue, str], Awaitable[None]]
 # ---- plumbing --------------------------------------------------------------------------------
 
 
-def staff_store(deps: Deps) -> StaffStore:
-    found = deps.services.get("staff_store")
-    if found is None:
-        found = deps.services["staff_store"] = StaffStore(deps.store)
-    return found  # type: ignore[no-any-return]
+def staff_store(deps: Deps) -> Store:
+    """The store (one object for every aggregate since the store split; kept for callers)."""
+    return deps.store
 
 
 def wake_outbox(deps: Deps) -> None:
@@ -1463,7 +1461,6 @@ async def housekeeping(context: CallbackContext) -> None:  # type: ignore[type-a
 
 def install(application: Application, deps: Deps) -> None:  # type: ignore[type-arg]
     """Add the staff handlers (group -1), the invite start hook and the housekeeping job."""
-    deps.services.setdefault("staff_store", StaffStore(deps.store))
     deps.services["rounds"] = RoundKeeper(deps)
     deps.start_hooks[INVITE_PREFIX] = on_invite_link
     private = PRIVATE & filters.UpdateType.MESSAGE
