@@ -16,7 +16,7 @@ from bot import engine
 from bot.errors import StoreError
 from bot.flow_model import get_flow
 from bot.store import DuplicateUpdate, SqliteStore, Turn
-from bot.store import sqlite as store_module
+from bot.store import sqlite_database as store_module
 from bot.store.records import RoundLink
 
 AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
