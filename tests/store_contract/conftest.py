@@ -11,13 +11,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import AsyncContextManager
 
 import pytest
 
 from bot.store import SqliteStore, Store
 
-Factory = Callable[[Path], AsyncContextManager[Store]]
+Factory = Callable[[Path], contextlib.AbstractAsyncContextManager[Store]]
 
 
 @contextlib.asynccontextmanager

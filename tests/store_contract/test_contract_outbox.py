@@ -205,10 +205,3 @@ async def test_a_batch_finishes_once_and_tells_its_creator(store: Store) -> None
     assert finished is not None and finished.finished_at == LATER
     assert [m.chat_id for m in await store.due(LATER, 10)] == [C]
     assert await store.finish_batches(LATER, notice) == []
-
-
-async def test_the_store_opens_at_its_latest_schema_and_checks_itself(store: Store) -> None:
-    from bot.store.sqlite import migrations
-
-    assert await store.schema_version() == len(migrations())
-    assert await store.integrity_check() == "ok"
