@@ -1,4 +1,8 @@
-"""The SQLite store's write path: pragmas, group commit, duplicate updates, failures and locks."""
+"""The SQLite store's write path: pragmas, group commit, duplicate updates, failures and locks.
+
+What every store implementation must do is in tests/store_contract/; this file keeps what is
+SQLite's own (pragmas, the writer's batches and commits, locks, the rows as stored).
+"""
 
 from __future__ import annotations
 
