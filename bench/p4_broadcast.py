@@ -2,7 +2,7 @@
 
 The stub (`LimitedBotApi`) accepts at most `limit` sendMessage calls in any sliding second and
 answers the excess with 429 and `retry_after`, as Telegram does. The broadcast is N feedback
-messages, one per chat, enqueued in one batch (`StaffStore.enqueue`); the real application with
+messages, one per chat, enqueued in one batch (`OutboxStore.enqueue`); the real application with
 its outbox sender (`deps.outbox`, wired by `build_application`) sends them from its
 background task (`Outbox.start()`, as post_init does in production) until none is pending.
 Measured: messages the stub accepted per second, from the first to the last one, against the
@@ -83,7 +83,7 @@ async def run(sizes: Sizes, workdir: Path) -> list[Result]:
         return [Result(scenario=name, metric="msg/s", value=None, skipped="outbox not available")]
 
     from bot.store import SqliteStore
-    from bot.store.staff import NewMessage, StaffStore
+    from bot.store.records import NewMessage
     from bot.tg.app import build_application
     from bot.tg.deps import Deps
 
@@ -116,9 +116,7 @@ async def run(sizes: Sizes, workdir: Path) -> list[Result]:
             )
             for i, c in enumerate(chats)
         ]
-        await StaffStore(store).enqueue(
-            messages, at=datetime.now(UTC), batch_kind="feedback", title="bench"
-        )
+        await store.enqueue(messages, at=datetime.now(UTC), batch_kind="feedback", title="bench")
         began = time.monotonic()
         quiet = logging.getLogger("bot.outbox")
         level = quiet.level

@@ -1,7 +1,7 @@
 """The durable outbox sender: reminders, feedback and notices leave the database exactly once.
 
-Messages are written to the `outbox` table first (bot/store/staff.py, `StaffStore.enqueue`), in
-the same transaction as what caused them; this module sends them.
+Messages are written to the `outbox` table first (`OutboxStore.enqueue`, bot/store/sqlite_outbox.py),
+in the same transaction as what caused them; this module sends them.
 
     Outbox.drain()   send everything due now, then return a tally per outcome (tests call it)
     Outbox.start()   a background task: drain, sleep until the next message is due or `wake()`
@@ -63,7 +63,8 @@ from telegram.error import (
 from bot import staff_texts
 from bot.clock import Clock
 from bot.limits import BROADCAST_MESSAGES_PER_SECOND
-from bot.store.staff import (
+from bot.store.protocols import OutboxStore
+from bot.store.records import (
     BLOCKED,
     FAILED,
     GO,
@@ -73,7 +74,6 @@ from bot.store.staff import (
     BatchResult,
     NewMessage,
     Queued,
-    StaffStore,
 )
 
 log = logging.getLogger(__name__)
@@ -203,7 +203,7 @@ class Outbox:
 
     def __init__(
         self,
-        staff: StaffStore,
+        staff: OutboxStore,
         bot: Bot,
         clock: Clock,
         *,

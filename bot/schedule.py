@@ -28,8 +28,7 @@ from typing import Protocol
 from bot.clock import Clock
 from bot.i18n import SOURCE_LANGUAGE
 from bot.staff import ACTIVE_QUIET, PAUSE_RESPECTED, reminder_window
-from bot.store.records import Round
-from bot.store.staff import NewMessage, Recipient
+from bot.store.records import NewMessage, Recipient, Round
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +82,7 @@ def reminders_for(
 
 
 class RoundSource(Protocol):
-    """What the keeper needs of the main store."""
+    """What the keeper needs of the store to close rounds."""
 
     async def close_due_rounds(self, now: datetime) -> list[Round]: ...
 
@@ -91,7 +90,7 @@ class RoundSource(Protocol):
 
 
 class ReminderSource(Protocol):
-    """What the keeper needs of the staff store (rounds, people to remind, the outbox table)."""
+    """What the keeper needs of the store to remind: open rounds, people to remind, the outbox."""
 
     async def open_rounds(self) -> list[int]: ...
 

@@ -25,8 +25,7 @@ from bot.clock import new_token, system_clock
 from bot.config import Settings
 from bot.errors import OuderstemError
 from bot.staff import INVITABLE, INVITE_DAYS, Grant, Role
-from bot.store import SqliteStore
-from bot.store.staff import StaffStore
+from bot.store.protocols import StaffStore
 
 
 def invite_link(settings: Settings, token: str) -> str:
@@ -34,17 +33,17 @@ def invite_link(settings: Settings, token: str) -> str:
 
 
 async def make_invite(
-    store: SqliteStore, settings: Settings, grant: Grant, days: int = INVITE_DAYS
+    store: StaffStore, settings: Settings, grant: Grant, days: int = INVITE_DAYS
 ) -> dict[str, Any]:
     now = system_clock()
     token = new_token()
     expires = now + timedelta(days=days)
-    await StaffStore(store).create_invite(token, grant, created_by=None, at=now, expires_at=expires)
+    await store.create_invite(token, grant, created_by=None, at=now, expires_at=expires)
     return {"link": invite_link(settings, token), "expires_at": expires.isoformat()}
 
 
 async def admin_invite_hook(
-    store: SqliteStore, settings: Settings, school_id: int
+    store: StaffStore, settings: Settings, school_id: int
 ) -> dict[str, Any]:
     """`ouderstem school add`: the new school's first admin gets in with this link."""
     made = await make_invite(store, settings, Grant(Role.ADMIN, school_id=school_id))
@@ -66,10 +65,9 @@ async def cmd_staff_invite(args: argparse.Namespace, settings: Settings) -> None
     if not 1 <= args.days <= 30:
         raise OuderstemError("--days must be between 1 and 30")
     async with open_store(settings) as store:
-        staff = StaffStore(store)
         if role == Role.COORDINATOR:
             centre_id = cast(int, args.centre)  # checked above
-            if not await staff.centre_exists(centre_id):
+            if not await store.centre_exists(centre_id):
                 raise OuderstemError(f"no centre with id {centre_id} (see `ouderstem centre list`)")
             grant = Grant(role, centre_id=centre_id)
         else:
@@ -92,7 +90,7 @@ async def cmd_staff_invite(args: argparse.Namespace, settings: Settings) -> None
 
 async def cmd_staff_list(args: argparse.Namespace, settings: Settings) -> None:
     async with open_store(settings, must_exist=True) as store:
-        members = await StaffStore(store).members(args.school)
+        members = await store.members(args.school)
     rows: list[dict[str, Any]] = [
         {
             "member": member.id,
@@ -122,12 +120,11 @@ async def cmd_staff_list(args: argparse.Namespace, settings: Settings) -> None:
 
 async def cmd_staff_revoke(args: argparse.Namespace, settings: Settings) -> None:
     async with open_store(settings, must_exist=True) as store:
-        staff = StaffStore(store)
-        if not any(member.id == args.member for member, _ in await staff.members()):
+        if not any(member.id == args.member for member, _ in await store.members()):
             raise OuderstemError(
                 f"no staff member with id {args.member} (see `ouderstem staff list`)"
             )
-        removed = await staff.revoke(args.member, args.school)
+        removed = await store.revoke(args.member, args.school)
     emit(args, {"member": args.member, "roles_removed": removed}, f"{removed} role(s) removed.")
 
 
@@ -135,7 +132,7 @@ async def cmd_centre_add(args: argparse.Namespace, settings: Settings) -> None:
     name = required_name(args.name, "centre")
     async with open_store(settings) as store:
         try:
-            centre_id = await StaffStore(store).add_centre(name, system_clock())
+            centre_id = await store.add_centre(name, system_clock())
         except sqlite3.IntegrityError:
             raise OuderstemError(f"a centre named {name!r} exists already") from None
     emit(args, {"id": centre_id, "name": name}, f"Centre {centre_id}: {name}")
@@ -143,7 +140,7 @@ async def cmd_centre_add(args: argparse.Namespace, settings: Settings) -> None:
 
 async def cmd_centre_list(args: argparse.Namespace, settings: Settings) -> None:
     async with open_store(settings, must_exist=True) as store:
-        centres = await StaffStore(store).centres()
+        centres = await store.centres()
     rows = [{"id": c, "name": n, "schools": k} for c, n, k in centres]
     emit(
         args,
@@ -155,10 +152,9 @@ async def cmd_centre_list(args: argparse.Namespace, settings: Settings) -> None:
 async def cmd_school_join_centre(args: argparse.Namespace, settings: Settings) -> None:
     centre = None if args.centre.lower() == "none" else _int(args.centre, "--centre")
     async with open_store(settings) as store:
-        staff = StaffStore(store)
-        if centre is not None and not await staff.centre_exists(centre):
+        if centre is not None and not await store.centre_exists(centre):
             raise OuderstemError(f"no centre with id {centre} (see `ouderstem centre list`)")
-        if not await staff.join_centre(args.school, centre):
+        if not await store.join_centre(args.school, centre):
             raise OuderstemError(f"no school with id {args.school} (see `ouderstem school list`)")
     emit(
         args,
@@ -171,7 +167,7 @@ async def cmd_school_join_centre(args: argparse.Namespace, settings: Settings) -
 
 async def cmd_outbox_status(args: argparse.Namespace, settings: Settings) -> None:
     async with open_store(settings, must_exist=True) as store:
-        counts = await StaffStore(store).outbox_counts()
+        counts = await store.outbox_counts()
     lines = [
         f"{kind}\t" + ", ".join(f"{s} {n}" for s, n in sorted(by.items()))
         for kind, by in sorted(counts.items())

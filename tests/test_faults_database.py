@@ -12,7 +12,7 @@ from faults import checks
 from faults.inproc import ErrorSpy, current_of, make_bot, stored_answers, tap, texts_of
 from faults.locker import DatabaseLocker
 
-import bot.store.sqlite as sqlite_store
+import bot.store.sqlite_database as sqlite_store
 from bot import texts
 from bot.errors import StoreError
 from bot.i18n import t

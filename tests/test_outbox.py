@@ -28,7 +28,7 @@ from bot.outbox import (
     classify,
 )
 from bot.store import SqliteStore
-from bot.store.staff import NewMessage, StaffStore
+from bot.store.records import NewMessage
 from bot.tg.stub_api import StubBotApi, error_response
 from tests.conftest import BotHarness, start_bot
 from tests.test_staff_support import MovingClock, clock, drain, fast_outbox, staffbot
@@ -49,7 +49,7 @@ async def enqueue(
 ) -> list[int]:
     chats = [FIRST_CHAT + i for i in range(count)]
     messages = [NewMessage(c, kind, "nl", f"Bericht {i}") for i, c in enumerate(chats)]
-    await StaffStore(harness.store).enqueue(
+    await harness.store.enqueue(
         messages, at=harness.deps.clock(), batch_kind=kind if batch else None
     )
     return chats
@@ -197,7 +197,7 @@ async def test_forbidden_marks_the_chat_blocked_and_never_retries(
     chats = await enqueue(staffbot, 3)
     blocker = chats[1]
     later = NewMessage(blocker, "notice", "nl", "Nog een bericht")
-    await StaffStore(staffbot.store).enqueue([later], at=clock())
+    await staffbot.store.enqueue([later], at=clock())
     staffbot.api.fault = on_send(
         lambda n, chat: (
             error_response(403, "Forbidden: bot was blocked by the user")
@@ -209,9 +209,7 @@ async def test_forbidden_marks_the_chat_blocked_and_never_retries(
     assert (await staffbot.store.chat(blocker)).blocked  # type: ignore[union-attr]
     assert await statuses(staffbot) == {"sent": 2, "blocked": 2}  # its other message too
     clock.advance(days=1)
-    await StaffStore(staffbot.store).enqueue(
-        [NewMessage(blocker, "notice", "nl", "Weer")], at=clock()
-    )
+    await staffbot.store.enqueue([NewMessage(blocker, "notice", "nl", "Weer")], at=clock())
     assert await drain(staffbot) == {"blocked": 1}  # refused before any call
     calls = [
         p for m, p in staffbot.api.calls if m == "sendMessage" and int(p["chat_id"]) == blocker
@@ -230,7 +228,7 @@ async def test_batch_result_reaches_its_author(staffbot: BotHarness) -> None:
     from tests.test_staff_support import make_admin
 
     admin, school = await make_admin(staffbot)
-    staff = StaffStore(staffbot.store)
+    staff = staffbot.store
     member = await staff.member(admin.chat_id)  # type: ignore[arg-type]
     assert member is not None
     messages = [NewMessage(FIRST_CHAT + i, "feedback", "nl", "Dank u") for i in range(3)]
@@ -424,9 +422,7 @@ async def test_outbox_status_command(
 
     await enqueue(staffbot, 2)
     await drain(staffbot)
-    await StaffStore(staffbot.store).enqueue(
-        [NewMessage(1, "reminder", "nl", "x")], at=staffbot.deps.clock()
-    )
+    await staffbot.store.enqueue([NewMessage(1, "reminder", "nl", "x")], at=staffbot.deps.clock())
     monkeypatch.setenv("OUDERSTEM_DB", staffbot.store.path)
     assert await asyncio.to_thread(main, ["outbox", "status", "--json"]) == 0
     out = capsys.readouterr().out

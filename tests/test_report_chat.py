@@ -8,7 +8,6 @@ import pytest
 
 from bot.clock import new_token
 from bot.staff import Grant, Role
-from bot.store.staff import StaffStore
 from bot.tg.stub_api import SimulatedUser, button_labels
 
 
@@ -16,7 +15,7 @@ async def make_member(bot, user: SimulatedUser, grant: Grant) -> None:
     """Give a chat a role the way the product does: an invite, accepted through the bot."""
     token = new_token()
     now = bot.deps.clock()
-    await StaffStore(bot.store).create_invite(
+    await bot.store.create_invite(
         token, grant, created_by=None, at=now, expires_at=now + timedelta(days=1)
     )
     await user.command("/start", f"inv-{token}")

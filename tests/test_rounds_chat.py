@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 from bot import school_texts, staff_texts, texts
 from bot.i18n import t
-from bot.store.staff import StaffStore
 from bot.tg.school.follow import status_text
 from tests.conftest import BotHarness, start_bot
 from tests.test_staff_support import (
@@ -254,8 +253,7 @@ async def test_status_per_group_and_language_hides_small_groups(
 
 
 def test_status_text_of_a_closed_round_without_groups() -> None:
-    from bot.store.records import Round
-    from bot.store.staff import StatusCell
+    from bot.store.records import Round, StatusCell
 
     closed = Round(
         1,
@@ -432,4 +430,4 @@ async def test_no_reminders_command(staffbot: BotHarness) -> None:
 async def test_open_rounds_listing(staffbot: BotHarness) -> None:
     admin, _ = await make_admin(staffbot)
     await launch(admin)
-    assert await StaffStore(staffbot.store).open_rounds() == [(await latest_round(staffbot)).id]
+    assert await staffbot.store.open_rounds() == [(await latest_round(staffbot)).id]

@@ -14,8 +14,7 @@ from bot.schedule import (
     rounds_to_remind,
 )
 from bot.staff import ACTIVE_QUIET, PAUSE_RESPECTED
-from bot.store.records import Round
-from bot.store.staff import NewMessage, Recipient
+from bot.store.records import NewMessage, Recipient, Round
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 

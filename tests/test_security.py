@@ -28,7 +28,6 @@ from bot.engine import FACES
 from bot.i18n import t
 from bot.runner import QUIET_LOGGERS, configure_logging
 from bot.staff import Grant, Role
-from bot.store.staff import StaffStore
 from bot.tg.stub_api import SimulatedUser
 
 TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{22,}$")
@@ -217,9 +216,9 @@ async def test_forget_leaves_no_row_behind(store, find_rows):
         await parent.command("/geenherinnering")
         [(respondent,)] = await store.run_read("SELECT id FROM respondents")
         # Something waits in the outbox for this chat, as a reminder or feedback would.
-        from bot.store.staff import NewMessage
+        from bot.store.records import NewMessage
 
-        await StaffStore(store).enqueue(
+        await store.enqueue(
             [
                 NewMessage(
                     CHAT,
@@ -251,7 +250,7 @@ async def test_forget_of_a_staff_member_removes_the_member_and_roles(store, find
     try:
         await bot.open_round()
         token = new_token()
-        await StaffStore(store).create_invite(
+        await store.create_invite(
             token,
             Grant(Role.ADMIN, school_id=1),
             created_by=None,
@@ -280,7 +279,7 @@ async def two_schools(store):
     bot = await make_bot(store, rate_limit=False)
     first = await bot.open_round()
     second = await bot.open_round()
-    staff = StaffStore(store)
+    staff = store
     admin_token = new_token()
     await staff.create_invite(
         admin_token,
@@ -360,7 +359,7 @@ async def test_staff_of_another_school_is_refused(two_schools):
 
 async def test_a_used_or_expired_invite_opens_nothing(two_schools):
     bot, first, _, _ = two_schools
-    staff = StaffStore(bot.store)
+    staff = bot.store
     used, expired = new_token(), new_token()
     await staff.create_invite(
         used,
@@ -396,7 +395,7 @@ async def test_a_used_or_expired_invite_opens_nothing(two_schools):
 async def test_a_team_member_without_report_rights_is_refused(two_schools):
     bot, first, _, _ = two_schools
     token = new_token()
-    await StaffStore(bot.store).create_invite(
+    await bot.store.create_invite(
         token,
         Grant(Role.TEAM, school_id=first.school_id),
         created_by=None,

@@ -13,7 +13,6 @@ from bot import school_texts, staff_texts
 from bot.i18n import t
 from bot.staff import Grant, Role
 from bot.staff_cli import make_invite
-from bot.store.staff import StaffStore
 from tests.conftest import BotHarness
 from tests.test_staff_support import (
     MovingClock,
@@ -130,7 +129,7 @@ async def test_brugfiguur_follows_two_schools(staffbot: BotHarness) -> None:
 async def test_coordinator_follows_the_schools_of_the_centre(staffbot: BotHarness) -> None:
     admin, school = await make_admin(staffbot)
     other = await new_school(staffbot, "Buiten het centrum")
-    store = StaffStore(staffbot.store)
+    store = staffbot.store
     centre = await store.add_centre("Onderwijscentrum Gent", staffbot.deps.clock())
     await store.join_centre(school.id, centre)
     made = await make_invite(
@@ -254,9 +253,9 @@ async def test_team_member_without_reports_is_refused_all_but_answering(
 async def test_a_role_taken_away_mid_dialogue_stops_it(staffbot: BotHarness) -> None:
     admin, school = await make_admin(staffbot)
     await admin.command("/ronde")
-    member = await StaffStore(staffbot.store).member(admin.chat_id)  # type: ignore[arg-type]
+    member = await staffbot.store.member(admin.chat_id)  # type: ignore[arg-type]
     assert member is not None
-    await StaffStore(staffbot.store).revoke(member.id, school.id)
+    await staffbot.store.revoke(member.id, school.id)
     assert texts_of(await admin.press("Barometer voor ouders")) == REFUSAL
     assert await staffbot.store.rounds() == []
 

@@ -16,7 +16,7 @@ import pytest
 
 from bot.errors import MigrationError
 from bot.store import SqliteStore
-from bot.store import sqlite as store_module
+from bot.store import sqlite_database as store_module
 from bot.store.sqlite import migrations
 
 LATEST = len(migrations())

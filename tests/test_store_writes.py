@@ -1,4 +1,8 @@
-"""The SQLite store's write path: pragmas, group commit, duplicate updates, failures and locks."""
+"""The SQLite store's write path: pragmas, group commit, duplicate updates, failures and locks.
+
+What every store implementation must do is in tests/store_contract/; this file keeps what is
+SQLite's own (pragmas, the writer's batches and commits, locks, the rows as stored).
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from bot import engine
 from bot.errors import StoreError
 from bot.flow_model import get_flow
 from bot.store import DuplicateUpdate, SqliteStore, Turn
-from bot.store import sqlite as store_module
+from bot.store import sqlite_database as store_module
 from bot.store.records import RoundLink
 
 AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from bot.errors import NotFound
 from bot.flow_model import MATRIX_CELLS, Audience, Flow, QuestionType, flow_library
@@ -54,6 +53,7 @@ from bot.reports.model import (
     TrendRow,
 )
 from bot.reports.privacy import merge_small, open_answers_shown, released, suppress
+from bot.store.protocols import ReportSource
 from bot.store.records import Round
 
 OTHER = "_other"  # the cell of languages too small to name
@@ -270,7 +270,7 @@ def _tips(themes: list[Theme], language: str) -> list[Tip]:
 
 
 async def _breakdown(
-    store: Any,
+    store: ReportSource,
     rnd: Round,
     flow: Flow,
     dimension: queries.Dimension,
@@ -383,7 +383,7 @@ def _find_sides(
 
 
 async def _comparison(
-    store: Any,
+    store: ReportSource,
     rnd: Round,
     flow: Flow,
     school_rounds: list[Round],
@@ -458,7 +458,7 @@ async def _comparison(
 
 
 async def _trend(
-    store: Any,
+    store: ReportSource,
     rnd: Round,
     flow: Flow,
     school_rounds: list[Round],
@@ -507,7 +507,7 @@ async def _trend(
 
 
 async def _open_answers(
-    store: Any,
+    store: ReportSource,
     rnd: Round,
     flow: Flow,
     counted: int,
@@ -550,7 +550,7 @@ async def _open_answers(
 
 
 async def build_round_report(
-    store: Any,
+    store: ReportSource,
     round_id: int,
     options: ReportOptions | None = None,
     *,

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from bot.errors import UnknownFlow
 from bot.flow_model import DONT_KNOW, SCALE_VALUES, Flow, Question, QuestionType
 from bot.reports import queries
 from bot.reports.model import Figure
 from bot.reports.privacy import shown
+from bot.store.protocols import AggregateReads
 
 CLOSED_TYPES = (QuestionType.SCALE, QuestionType.CHOICE, QuestionType.MULTI, QuestionType.YESNO)
 
@@ -89,7 +89,10 @@ def pool(figures: Iterable[Figure], minimum: int) -> Figure:
 
 
 async def raw_answers(
-    store: Any, round_ids: Sequence[int], flows: Mapping[int, Flow], dimension: queries.Dimension
+    store: AggregateReads,
+    round_ids: Sequence[int],
+    flows: Mapping[int, Flow],
+    dimension: queries.Dimension,
 ) -> RawTable:
     """Raw answers per (round, cell, question), from two GROUP BY queries."""
     table: RawTable = defaultdict(lambda: defaultdict(Raw))

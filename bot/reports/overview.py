@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from bot.flow_model import Flow, flow_library
 from bot.reports import queries
@@ -29,12 +28,13 @@ from bot.reports.model import (
     Thresholds,
 )
 from bot.reports.privacy import poolable, released
+from bot.store.protocols import AggregateReads
 
 DEFAULT_OVERVIEW_FLOW = "barometer-ouders"
 
 
 async def build_overview(
-    store: Any,
+    store: AggregateReads,
     school_ids: Sequence[int],
     options: ReportOptions | None = None,
     named: bool = False,

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Literal
 
 from bot.reports.privacy import RELEASE_STEP
+from bot.store.protocols import AggregateReads
 
 Dimension = Literal["language", "group"] | None
 
 
-class ReadStore(Protocol):
-    async def run_read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
+ReadStore = AggregateReads  # the one store protocol these queries need
 
 
 def _marks(ids: Sequence[int]) -> str:

@@ -1,9 +1,26 @@
-"""Plain records the store hands out: no SQL, no connection, safe to pass anywhere."""
+"""Plain records the store takes and hands out: no SQL, no connection, safe to pass anywhere.
+
+Grouped by aggregate as in `bot.store.protocols`: rounds, chats and respondents, staff, outbox.
+Imports only the engine and the staff domain (`bot.staff`), never telegram or reports.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+
+from bot.engine import Answer, SessionState
+from bot.staff import Grant
+
+# Outbox statuses (see migrations/003_outbox.sql for who sets which).
+PENDING, SENDING, SENT = "pending", "sending", "sent"
+BLOCKED, FAILED, UNKNOWN, CANCELLED = "blocked", "failed", "unknown", "cancelled"
+SETTLED = (SENT, BLOCKED, FAILED, UNKNOWN, CANCELLED)
+GONE = "gone"  # claim(): the message is no longer pending (another sender took it, or /vergeet)
+GO = "go"  # claim(): marked sending; call Telegram now
+
+# ---- rounds ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +67,9 @@ class RoundLink:
     group: RoundGroup | None
 
 
+# ---- chats and respondents -------------------------------------------------------------------
+
+
 @dataclass(frozen=True, slots=True)
 class Chat:
     chat_id: int
@@ -72,3 +92,139 @@ class Respondent:
     started_at: datetime
     updated_at: datetime
     completed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One parent's step through a flow: written whole, or not at all."""
+
+    update_id: int | None
+    respondent_id: str
+    state: SessionState
+    status: str
+    round_id: int
+    language: str
+    at: datetime
+    upserts: list[Answer] = field(default_factory=list)
+    removals: list[str] = field(default_factory=list)
+    completed: bool = False
+
+
+# ---- staff, round launch and status ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    id: int
+    chat_id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """An invite accepted: the member and the grant it gave."""
+
+    member_id: int
+    grant: Grant
+
+
+@dataclass
+class Dialogue:
+    """A staff dialogue in progress; `data` holds the choices so far (JSON in the database)."""
+
+    chat_id: int
+    member_id: int
+    kind: str
+    nonce: str
+    step: str
+    data: dict[str, Any] = field(default_factory=dict)
+    updated_at: datetime | None = None  # set when read back
+
+
+@dataclass(frozen=True, slots=True)
+class GroupPlan:
+    name: str
+    token: str
+    expected: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RoundPlan:
+    """A round as the /ronde dialogue decided it, ready to be written in one transaction."""
+
+    school_id: int
+    flow_id: str
+    flow_version: int
+    audience: str
+    topic: str | None
+    token: str
+    closes_at: datetime
+    expected: int | None
+    groups: tuple[GroupPlan, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    chat_id: int
+    language: str
+    respondent_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusCell:
+    """Respondents of a round with one (group, language, status)."""
+
+    group_id: int | None
+    language: str
+    status: str
+    count: int
+
+
+# ---- outbox ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A message to put in the outbox."""
+
+    chat_id: int
+    kind: str
+    language: str
+    text: str
+    markup: str | None = None  # InlineKeyboardMarkup.to_json()
+    round_id: int | None = None
+    respondent_id: str | None = None
+    dedupe_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A message of the outbox, as the sender reads it."""
+
+    id: int
+    chat_id: int
+    kind: str
+    batch_id: int | None
+    text: str
+    markup: str | None
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    id: int
+    kind: str
+    school_id: int | None
+    round_id: int | None
+    title: str
+    created_by: int | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """A batch whose messages are all settled, with its counts per status."""
+
+    batch: Batch
+    creator_chat: int | None
+    counts: dict[str, int]

@@ -74,10 +74,10 @@ def build_application(
     # Services. The outbox sender starts in _post_init and stops in _post_stop.
     if deps.audio is None:
         deps.audio = AudioService.from_settings(settings)
-    deps.outbox = Outbox(deps.staff, application.bot, deps.clock)
+    deps.outbox = Outbox(deps.store, application.bot, deps.clock)
     deps.rounds = RoundKeeper(
         deps.store,
-        deps.staff,
+        deps.store,
         deps.clock,
         settings.reminder_days,
         compose=functools.partial(reminders.reminder_message, deps),

@@ -22,7 +22,6 @@ from telegram.ext import BaseUpdateProcessor, ContextTypes
 from bot.clock import Clock, TokenFactory, new_respondent_id, new_token, system_clock
 from bot.config import Settings
 from bot.store.base import DuplicateUpdate
-from bot.store.staff import StaffStore
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
     from bot.audio import AudioService
     from bot.outbox import Outbox
     from bot.schedule import RoundKeeper
-    from bot.store.sqlite import SqliteStore
+    from bot.store.protocols import Store
 
 log = logging.getLogger(__name__)
 DEPS_KEY = "ouderstem"
@@ -93,11 +92,11 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
 @dataclass
 class Deps:
-    """The services, typed. The store and the staff store are made here; the audio service, the
+    """The services, typed. The store is made by the caller; the audio service, the
     outbox sender and the round keeper by `bot.tg.app.build_application` (tests may swap them)."""
 
     settings: Settings
-    store: SqliteStore
+    store: Store
     clock: Clock = system_clock
     tokens: TokenFactory = new_token
     respondent_ids: Callable[[], str] = new_respondent_id
@@ -106,12 +105,6 @@ class Deps:
     audio: AudioService | None = None  # /voorlezen and the 🔊 button; None: nothing is read
     outbox: Outbox | None = None  # the sender of queued messages; None: they wait in the table
     rounds: RoundKeeper | None = None  # closes rounds at their date, queues reminders
-    # Rounds, staff, invites, dialogues and the outbox table. The one place that makes it: when
-    # StaffStore joins the main store, this line becomes `self.staff = self.store`.
-    staff: StaffStore = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.staff = StaffStore(self.store)
 
     def wake_outbox(self) -> None:
         """New messages are queued: the sender looks now instead of at its next poll."""

@@ -20,7 +20,7 @@ from bot import school_texts, staff_texts, texts
 from bot.i18n import t
 from bot.schedule import Reminder
 from bot.staff_texts import say
-from bot.store.staff import NewMessage
+from bot.store.records import NewMessage
 from bot.tg.callbacks import RemindersOn, RoundAction, RoundButton
 from bot.tg.deps import Deps, deps_of
 from bot.tg.parent import language_of

@@ -127,7 +127,7 @@ async def on_report(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
     if len(schools) == 1:
         await offer_rounds(update, deps, schools[0])
         return
-    names = await deps.staff.school_names(schools[:SCHOOLS_IN_PICKER])
+    names = await deps.store.school_names(schools[:SCHOOLS_IN_PICKER])
     rows: list[list[tuple[str, ReportSchool | ReportOverview]]] = [
         [(names.get(s, str(s)), ReportSchool(s))] for s in schools[:SCHOOLS_IN_PICKER]
     ]

@@ -20,8 +20,7 @@ from bot.flow_model import Flow, get_flow, topic_key
 from bot.i18n import SOURCE_LANGUAGE, flow_text, t
 from bot.staff import Access, Action, Grant, authorize, local_day, schools_for
 from bot.staff_texts import say
-from bot.store.records import Round
-from bot.store.staff import Dialogue
+from bot.store.records import Dialogue, Round
 from bot.tg import callbacks
 from bot.tg.callbacks import DialogueButton, DialogueKind, PickFor, SchoolChoice, as_id
 from bot.tg.deps import Deps
@@ -49,7 +48,7 @@ async def refuse(update: Update, deps: Deps) -> None:
 
 
 async def access_of(deps: Deps, update: Update) -> Access:
-    return await deps.staff.access(chat_id_of(update))
+    return await deps.store.access(chat_id_of(update))
 
 
 async def permitted(
@@ -81,7 +80,7 @@ async def pick_school(update: Update, deps: Deps, action: Action, command: PickF
         return None
     if len(schools) == 1:
         return schools[0]
-    names = await deps.staff.school_names(schools[:SCHOOLS_IN_PICKER])
+    names = await deps.store.school_names(schools[:SCHOOLS_IN_PICKER])
     rows: list[list[tuple[str, callbacks.Button]]] = [
         [(names.get(s, str(s)), SchoolChoice(command, s))] for s in schools[:SCHOOLS_IN_PICKER]
     ]
@@ -185,7 +184,7 @@ def dialogue_data(dialogue: Dialogue, step: str, value: object = "-") -> Dialogu
 async def save_step(update: Update, deps: Deps, dialogue: Dialogue, step: str, **data: Any) -> None:
     dialogue.step = step
     dialogue.data.update(data)
-    await deps.staff.save_dialogue(dialogue, deps.clock(), update.update_id)
+    await deps.store.save_dialogue(dialogue, deps.clock(), update.update_id)
 
 
 def flow_of(dialogue: Dialogue) -> Flow:
@@ -198,6 +197,6 @@ def cancel_only(dialogue: Dialogue) -> InlineKeyboardMarkup:
 
 async def stop_dialogue(update: Update, deps: Deps, dialogue: Dialogue, value: str) -> None:
     """Cancel: the dialogue is forgotten; nothing was written."""
-    await deps.staff.end_dialogue(dialogue.chat_id, deps.clock(), update.update_id)
+    await deps.store.end_dialogue(dialogue.chat_id, deps.clock(), update.update_id)
     await drop_buttons(update)
     await reply(update, say(staff_texts.CANCELLED))

@@ -18,7 +18,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot import staff_texts
 from bot.staff import Action, schools_for
 from bot.staff_texts import say
-from bot.store.staff import Dialogue
+from bot.store.records import Dialogue
 from bot.tg.callbacks import (
     CloseChoice,
     DialogueButton,
@@ -69,7 +69,7 @@ async def school_chosen(update: Update, deps: Deps, button: SchoolChoice) -> Non
 async def current_dialogue(update: Update, deps: Deps, kind: DialogueKind) -> Dialogue | None:
     """This chat's dialogue of `kind` if the caller may still run it (else refused)."""
     action = DIALOGUE_ACTIONS[kind]
-    dialogue = await deps.staff.dialogue(chat_id_of(update))
+    dialogue = await deps.store.dialogue(chat_id_of(update))
     if dialogue is None or dialogue.kind != kind:
         # A button of a dialogue that ended: staff who may run one hear so; anyone else is refused.
         if schools_for(await access_of(deps, update), action):
@@ -99,7 +99,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     deps = deps_of(context)
     if update.effective_chat is None or update.effective_message is None:
         return
-    dialogue = await deps.staff.dialogue(update.effective_chat.id)
+    dialogue = await deps.store.dialogue(update.effective_chat.id)
     if dialogue is None or dialogue.kind not in TEXT_STEPS:
         return
     if dialogue.step not in TEXT_STEPS[DialogueKind(dialogue.kind)]:
@@ -112,7 +112,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def dialogue_text(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps) -> None:
     """Hand the typed text to the step that waits for it (role and school checked again)."""
-    found = await deps.staff.dialogue(chat_id_of(update))
+    found = await deps.store.dialogue(chat_id_of(update))
     if found is None:
         return
     dialogue = await current_dialogue(update, deps, DialogueKind(found.kind))

@@ -22,8 +22,7 @@ from bot.limits import MAX_MESSAGE_CHARS
 from bot.outbox import result_text
 from bot.staff import Action
 from bot.staff_texts import say
-from bot.store.records import Round
-from bot.store.staff import Dialogue, NewMessage
+from bot.store.records import Dialogue, NewMessage, Round
 from bot.tg.callbacks import DialogueKind, FeedbackResult, PickFor, as_id
 from bot.tg.deps import Deps
 from bot.tg.school.common import (
@@ -74,7 +73,7 @@ async def begin_feedback(update: Update, deps: Deps, school_id: int) -> None:
         "round",
         {"school": school_id},
     )
-    await deps.staff.save_dialogue(dialogue, deps.clock(), update.update_id)
+    await deps.store.save_dialogue(dialogue, deps.clock(), update.update_id)
     rows = [[(round_label(r), dialogue_data(dialogue, "round", r.id))] for r in rounds]
     rows.append([(say(staff_texts.CANCEL), dialogue_data(dialogue, "stop"))])
     await reply(update, say(staff_texts.FEEDBACK_PICK_ROUND), keyboard(rows))
@@ -87,8 +86,8 @@ async def feedback_round(update: Update, deps: Deps, dialogue: Dialogue, value: 
     if round_ is None or round_.school_id != dialogue.data["school"]:
         await refuse(update, deps)
         return
-    if not await deps.staff.participants(round_.id):
-        await deps.staff.end_dialogue(dialogue.chat_id, deps.clock(), update.update_id)
+    if not await deps.store.participants(round_.id):
+        await deps.store.end_dialogue(dialogue.chat_id, deps.clock(), update.update_id)
         await reply(update, say(staff_texts.FEEDBACK_NOBODY))
         return
     await save_step(
@@ -118,10 +117,10 @@ async def feedback_menu(update: Update, deps: Deps, dialogue: Dialogue, value: s
     """The preview (as a Dutch-speaking parent sees it) and what can be added."""
     if dialogue.step != "menu":
         await save_step(update, deps, dialogue, "menu")
-    school = (await deps.staff.school_names([dialogue.data["school"]])).get(
+    school = (await deps.store.school_names([dialogue.data["school"]])).get(
         dialogue.data["school"], ""
     )
-    recipients = await deps.staff.participants(int(dialogue.data["round"]))
+    recipients = await deps.store.participants(int(dialogue.data["round"]))
     translations = dialogue.data.get("translations") or {}
     listed = ", ".join(dutch_language_name(lang) for lang in translations) or say(
         staff_texts.FEEDBACK_NO_TRANSLATIONS
@@ -188,7 +187,7 @@ async def feedback_toggle(update: Update, deps: Deps, dialogue: Dialogue, value:
 
 async def feedback_languages(update: Update, deps: Deps, dialogue: Dialogue, value: str) -> None:
     """Which language the school has a translation for (the participants' languages)."""
-    recipients = await deps.staff.participants(int(dialogue.data["round"]))
+    recipients = await deps.store.participants(int(dialogue.data["round"]))
     languages = sorted({r.language for r in recipients} - {SOURCE_LANGUAGE})
     if not languages:
         await feedback_menu(update, deps, dialogue)
@@ -232,7 +231,7 @@ async def feedback_send(update: Update, deps: Deps, dialogue: Dialogue, value: s
         await reply(update, say(staff_texts.FEEDBACK_NEED_TEXT))
         return
     await save_step(update, deps, dialogue, "confirm")
-    count = len(await deps.staff.participants(int(dialogue.data["round"])))
+    count = len(await deps.store.participants(int(dialogue.data["round"])))
     rows = [
         [
             (f"📨 {say(staff_texts.FEEDBACK_YES)}", dialogue_data(dialogue, "yes")),
@@ -250,7 +249,7 @@ async def feedback_yes(update: Update, deps: Deps, dialogue: Dialogue, value: st
     school_id = int(dialogue.data["school"])
     round_ = await deps.store.round(int(dialogue.data["round"]))
     assert round_ is not None
-    store = deps.staff
+    store = deps.store
     school = (await store.school_names([school_id])).get(school_id, "")
     recipients = await store.participants(round_.id)
     messages = [
@@ -306,11 +305,11 @@ def compose_feedback(language: str, school: str, data: dict[str, Any]) -> str:
 async def feedback_result(update: Update, deps: Deps, button: FeedbackResult) -> None:
     """How far a feedback broadcast got: sent, waiting, blocked, failed, unknown."""
     batch_id = button.batch_id
-    batch = await deps.staff.batch(batch_id)
+    batch = await deps.store.batch(batch_id)
     if await permitted(deps, update, Action.FEEDBACK, batch.school_id if batch else None) is None:
         return
     assert batch is not None
-    await reply(update, result_text(batch.title, await deps.staff.batch_counts(batch.id)))
+    await reply(update, result_text(batch.title, await deps.store.batch_counts(batch.id)))
 
 
 FEEDBACK_BUTTONS: dict[str, Step] = {

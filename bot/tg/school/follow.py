@@ -20,8 +20,7 @@ from bot import staff_texts
 from bot.reports import privacy
 from bot.staff import Action, days_left
 from bot.staff_texts import say
-from bot.store.records import Round
-from bot.store.staff import StatusCell
+from bot.store.records import Round, StatusCell
 from bot.tg.callbacks import (
     CloseCancelled,
     CloseChoice,
@@ -86,7 +85,7 @@ async def show_status(update: Update, deps: Deps, round_id: int) -> None:
     round_ = await round_for(deps, update, Action.FOLLOW, round_id)
     if round_ is None:
         return
-    store = deps.staff
+    store = deps.store
     school = (await store.school_names([round_.school_id])).get(round_.school_id, "")
     cells = await store.status_cells(round_.id)
     groups = await deps.store.round_groups(round_.id)

@@ -39,7 +39,7 @@ async def show_roles(update: Update, deps: Deps, school_id: int) -> None:
     """The roles an admin may hand out, as buttons."""
     if await permitted(deps, update, Action.INVITE, school_id) is None:
         return
-    names = await deps.staff.school_names([school_id])
+    names = await deps.store.school_names([school_id])
     rows: Rows = [
         [(say(label), RoleChoice(school_id, key))]
         for key, label in staff_texts.ROLE_BUTTONS.items()
@@ -62,7 +62,7 @@ async def make_invite(update: Update, deps: Deps, button: RoleChoice) -> None:
     grant = Grant(role, school_id=school_id, reports=role_key.endswith("+"))
     now, token = deps.clock(), deps.tokens()
     expires = now + timedelta(days=INVITE_DAYS)
-    await deps.staff.create_invite(
+    await deps.store.create_invite(
         token,
         grant,
         created_by=access.member_id,
@@ -90,7 +90,7 @@ async def on_invite_link(
     user = update.effective_user
     accepted = None
     if INVITE_TOKEN.match(token):
-        accepted = await deps.staff.accept_invite(
+        accepted = await deps.store.accept_invite(
             token,
             chat_id=chat_id_of(update),
             name=(user.first_name if user else "")[:64],
@@ -107,7 +107,7 @@ async def on_invite_link(
 
 async def welcome(update: Update, deps: Deps, grant: Grant) -> None:
     """Say what the new role is and what it can do; a team member gets open team rounds."""
-    store = deps.staff
+    store = deps.store
     if grant.school_id is not None:
         place = (await store.school_names([grant.school_id])).get(grant.school_id, "")
     else:

@@ -46,7 +46,7 @@ from bot.staff import (
     parse_group_names,
 )
 from bot.staff_texts import say
-from bot.store.staff import Dialogue, GroupPlan, NewMessage, RoundPlan
+from bot.store.records import Dialogue, GroupPlan, NewMessage, RoundPlan
 from bot.tg.callbacks import DialogueKind, PickFor, as_id
 from bot.tg.deps import Deps
 from bot.tg.school.common import (
@@ -92,8 +92,8 @@ async def begin_ronde(update: Update, deps: Deps, school_id: int) -> None:
         "flow",
         {"school": school_id},
     )
-    await deps.staff.save_dialogue(dialogue, deps.clock(), update.update_id)
-    names = await deps.staff.school_names([school_id])
+    await deps.store.save_dialogue(dialogue, deps.clock(), update.update_id)
+    names = await deps.store.school_names([school_id])
     rows = [[(flow_name(f), dialogue_data(dialogue, "flow", f))] for f in FLOW_CHOICES]
     rows.append([(say(staff_texts.CANCEL), dialogue_data(dialogue, "stop"))])
     await reply(
@@ -134,7 +134,7 @@ async def ronde_topic(update: Update, deps: Deps, dialogue: Dialogue, value: str
 
 
 async def ask_groups(update: Update, deps: Deps, dialogue: Dialogue) -> None:
-    previous = await deps.staff.previous_groups(int(dialogue.data["school"]))
+    previous = await deps.store.previous_groups(int(dialogue.data["school"]))
     rows = [
         [(say(staff_texts.GROUPS_ALL), dialogue_data(dialogue, "groups", "all"))],
         [(say(staff_texts.GROUPS_TYPE), dialogue_data(dialogue, "groups", "type"))],
@@ -162,7 +162,7 @@ async def ronde_groups(update: Update, deps: Deps, dialogue: Dialogue, value: st
     groups: list[str] = []
     if value == "prev":
         groups = [
-            name for name, _ in await deps.staff.previous_groups(int(dialogue.data["school"]))
+            name for name, _ in await deps.store.previous_groups(int(dialogue.data["school"]))
         ]
     await save_step(update, deps, dialogue, "expected", groups=groups)
     await ask_expected(update, deps, dialogue)
@@ -302,7 +302,7 @@ async def ronde_go(update: Update, deps: Deps, dialogue: Dialogue, value: str) -
         ),
     )
     now = deps.clock()
-    round_id = await deps.staff.launch_round(
+    round_id = await deps.store.launch_round(
         plan, chat_id=dialogue.chat_id, at=now, update_id=update.update_id
     )
     log.info("round %d launched from the chat", round_id)
@@ -315,7 +315,7 @@ async def ronde_go(update: Update, deps: Deps, dialogue: Dialogue, value: str) -
 
 async def send_invitations(update: Update, deps: Deps, plan: RoundPlan) -> None:
     """The links as text, then per link its QR code, one PDF with a page per link, the PNGs."""
-    school = (await deps.staff.school_names([plan.school_id])).get(plan.school_id, "")
+    school = (await deps.store.school_names([plan.school_id])).get(plan.school_id, "")
     links = (
         [(None, link(deps, plan.token))]
         if not plan.groups
@@ -325,7 +325,7 @@ async def send_invitations(update: Update, deps: Deps, plan: RoundPlan) -> None:
     await reply(
         update, say(staff_texts.RONDE_STARTED, date=long_date(plan.closes_at), links=listing)
     )
-    languages = choose_languages(await deps.staff.language_counts(plan.school_id), plan.audience)
+    languages = choose_languages(await deps.store.language_counts(plan.school_id), plan.audience)
     pages = [
         Invitation(school, url, local_day(plan.closes_at), plan.audience, name, languages)
         for name, url in links
@@ -349,7 +349,7 @@ async def send_invitations(update: Update, deps: Deps, plan: RoundPlan) -> None:
 
 async def team_launched(update: Update, deps: Deps, plan: RoundPlan, round_id: int) -> None:
     """A team round: the staff link and its QR code here; the team gets it through the outbox."""
-    store = deps.staff
+    store = deps.store
     school = (await store.school_names([plan.school_id])).get(plan.school_id, "")
     url = link(deps, plan.token)
     when = long_date(plan.closes_at)
