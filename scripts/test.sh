@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Install everything the tests need on a fresh machine, then run every check CI runs:
-# lint, the flow inspector, the catalog check, and the whole pytest suite (e2e included).
+# Install everything the tests need on a fresh machine, from the hashed lock, then run every check
+# CI runs: lint, format, types, the flow inspector, the catalog check, the whole pytest suite (e2e
+# included; extra arguments go to pytest, e.g. -m "not e2e"), the wheel outside the checkout, and
+# finally the drift run against the newest allowed versions (which reports, never fails).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,9 +23,18 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 
-python3 -m pip install -q --disable-pip-version-check -e ".[test]"
+# Exactly the locked versions, each checked against its hash; then the project itself, built by
+# the locked setuptools (no build isolation: nothing unpinned is fetched).
+pip=(python3 -m pip install -q --disable-pip-version-check)
+"${pip[@]}" --require-hashes -r requirements/test.txt
+"${pip[@]}" --no-deps --no-build-isolation -e .
 
-python3 -m ruff check .
-python3 -m bot flows check
-python3 -m bot i18n check
-python3 -m pytest -q -p no:cacheprovider "$@"
+step() { echo "== $*"; "$@"; }
+step python3 -m ruff check .
+step python3 -m ruff format --check .
+step python3 -m mypy bot
+step python3 -m bot flows check
+step python3 -m bot i18n check
+step python3 -m pytest -q -p no:cacheprovider "$@"
+step bash scripts/check-wheel.sh
+bash scripts/drift.sh || echo "DRIFT: the drift run itself failed (see above); the locked run passed"
