@@ -46,10 +46,14 @@ for dist in sorted(distributions(), key=lambda d: canon(d.metadata["Name"])):
 PY
 
 # The tests of this checkout (they import `bot` from here) on the newest dependencies.
-timeout "$TIME_LIMIT" "$py" -m pytest -q -p no:cacheprovider -m "not e2e" -rfE "$@" \
+# One line per test (-v), so a run cut short by the time limit still names what failed so far.
+timeout "$TIME_LIMIT" "$py" -m pytest -v -p no:cacheprovider -m "not e2e" -rfE "$@" \
   >"$work/pytest.log" 2>&1
 status=$?
 failed=$(grep -E "^(FAILED|ERROR) " "$work/pytest.log" | sed 's/^/  /')
+if [ -z "$failed" ]; then
+  failed=$(grep -E " (FAILED|ERROR)( |$)" "$work/pytest.log" | cut -d' ' -f1 | sed 's/^/  /')
+fi
 
 echo "DRIFT: newest allowed versions vs the lock"
 if [ -s "$work/differ.txt" ]; then
@@ -60,7 +64,11 @@ else
 fi
 case $status in
   0) echo "DRIFT: the unit tests pass with the newest versions ($(tail -n 1 "$work/pytest.log"))" ;;
-  124) echo "DRIFT: the unit tests did not finish within $TIME_LIMIT" ;;
+  124)
+    echo "DRIFT: the unit tests did not finish within $TIME_LIMIT" \
+      "($(grep -cE " (PASSED|FAILED|ERROR|SKIPPED|XFAIL)" "$work/pytest.log") ran)"
+    [ -n "$failed" ] && echo "DRIFT: failing there so far:" && echo "$failed"
+    ;;
   *)
     echo "DRIFT: $(tail -n 1 "$work/pytest.log")"
     [ -n "$failed" ] && echo "DRIFT: failing there:" && echo "$failed"
