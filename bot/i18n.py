@@ -71,8 +71,8 @@ PLURAL_FORMS_HEADER = re.compile(
     rb'^"Plural-Forms:\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*([^;"]+?)\s*;?\s*(?:\\n)?"\s*$',
     re.MULTILINE | re.IGNORECASE,
 )
-# What GNU gettext assumes for a catalog without a Plural-Forms header (Germanic plurals).
-GETTEXT_DEFAULT_PLURAL_FORMS = "nplurals=2; plural=(n != 1);"
+# What GNU gettext assumes for a catalog without a Plural-Forms header: two forms, one for 1.
+GETTEXT_DEFAULT_PLURAL = "(n != 1)"
 
 
 @dataclass(frozen=True)
@@ -83,12 +83,8 @@ class PluralRule:
     expression: str
     index: Callable[[int], int] = field(compare=False, repr=False)
 
-    @property
-    def plural_forms(self) -> str:
-        return f"nplurals={self.count}; plural={self.expression};"
 
-
-DEFAULT_PLURAL_RULE = PluralRule(2, "(n != 1)", c2py("(n != 1)"))
+DEFAULT_PLURAL_RULE = PluralRule(2, GETTEXT_DEFAULT_PLURAL, c2py(GETTEXT_DEFAULT_PLURAL))
 
 
 def plural_rule(po_text: bytes) -> PluralRule | None:
