@@ -6,8 +6,8 @@ question that is not translated yet is read in Dutch, because the parent sees it
 
 Where the sound comes from, the first that exists wins:
 
-1. A recording by a person: ``locales/<lang>/audio/<flow-id>/<question-id>.ogg``, e.g.
-   ``locales/ti/audio/barometer-ouders/welkom_1.ogg``. One file per question, holding everything
+1. A recording by a person: ``bot/locales/<lang>/audio/<flow-id>/<question-id>.ogg``, e.g.
+   ``bot/locales/ti/audio/barometer-ouders/welkom_1.ogg``. One file per question, holding everything
    that is read for it (question and answers). OGG/Opus, mono (Telegram plays nothing else as a
    voice message): ``ffmpeg -i take.wav -c:a libopus -b:a 24k -ac 1 -ar 48000 welkom_1.ogg``.
    Ids are the stable ids of the flow file; when a question is reworded, record it again. A
@@ -284,7 +284,7 @@ def script(flow: Flow, question: Question, language: str) -> Script:
 def recorded_path(
     language: str, flow_id: str, question_id: str, locales_dir: Path = LOCALES_DIR
 ) -> Path:
-    """Where a person's recording of a question goes: locales/<lang>/audio/<flow>/<question>.ogg."""
+    """Where a person's recording of a question goes: bot/locales/<lang>/audio/<flow>/<question>.ogg."""
     return locales_dir / language / "audio" / flow_id / f"{question_id}.ogg"
 
 

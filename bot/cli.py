@@ -303,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="action", required=True
     )
     check = with_json(flows.add_parser("check", help="check flows before they run"))
-    check.add_argument("files", nargs="*", help="flow files (default: all in flows/)")
+    check.add_argument("files", nargs="*", help="flow files (default: all in bot/flows/)")
     check.set_defaults(run=cmd_flows_check)
     schema = flows.add_parser("schema", help="print the JSON Schema of a flow file")
     schema.add_argument("--out", help="write to this file")

@@ -1,4 +1,4 @@
-"""Question flows as data: the pydantic models behind `flows/*.yaml`.
+"""Question flows as data: the pydantic models behind `bot/flows/*.yaml`.
 
 A flow is written in Dutch (the source language) by people who are not programmers. Every
 translatable item has a stable id, so translations are keyed by id (see `bot.i18n`) and a
@@ -27,13 +27,14 @@ import re
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-FORMAT_VERSION = 1
-FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows"
+FORMAT_VERSION: Final = 1
+# Package data (pyproject.toml): beside this module in a checkout and in an installed wheel alike.
+FLOWS_DIR = Path(__file__).resolve().parent / "flows"
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
 
@@ -182,7 +183,7 @@ def load_flow(path: Path) -> Flow:
 
 @cache
 def flow_library(directory: Path = FLOWS_DIR) -> dict[str, Flow]:
-    """All flows shipped in `flows/`, by id. Cached: flows are read once per process."""
+    """All flows shipped in `bot/flows/`, by id. Cached: flows are read once per process."""
     flows: dict[str, Flow] = {}
     for path in sorted(directory.glob("*.yaml")):
         flow = load_flow(path)

@@ -1,7 +1,7 @@
-"""Every user-facing text, in the user's language, from the gettext catalogs in `locales/`.
+"""Every user-facing text, in the user's language, from the gettext catalogs in `bot/locales/`.
 
 Three catalog domains per language (`babel.cfg` says which source goes where): `ouderstem` (the
-bot's own messages to parents), `flows` (the flow texts, extracted from `flows/*.yaml` with the
+bot's own messages to parents), `flows` (the flow texts, extracted from `bot/flows/*.yaml` with the
 message context `<flow id>:<item key>`, so a reworded Dutch item keeps its key and its
 translations become fuzzy instead of lost) and `staff` (staff-facing texts; staff read Dutch, so
 only the Dutch catalog exists). Dutch is the source language: a missing or fuzzy translation
@@ -9,7 +9,14 @@ falls back to the Dutch text, and `ouderstem i18n status` reports it. The Dutch 
 msgstr empty: for Dutch the source text itself is shown.
 
 Catalogs are read from the .po files at start-up (no compile step to forget); `ouderstem i18n
-compile` still writes .mo files for tools that want them. The tooling is `bot.i18n_tools`.
+compile` still writes .mo files for tools that want them. The tooling is `bot.i18n_tools`. The
+catalogs are package data: they travel inside the wheel and are found beside this module, never
+through the source checkout.
+
+Plural forms work as in GNU gettext: the form for `n` comes from the catalog file's own
+`Plural-Forms` header, never from the CLDR rules of whichever babel is installed. A newer babel
+with other rules cannot change what a parent reads; `ouderstem i18n check` warns that the header
+differs from CLDR, and `ouderstem i18n update` rewrites it (a translator then fills new forms).
 
 Mark a text for extraction with `N_("...")` where it is defined; translate it where it is shown
 with `t(lang, TEXT, **placeholders)`.
@@ -17,6 +24,8 @@ with `t(lang, TEXT, **placeholders)`.
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -24,10 +33,10 @@ from gettext import c2py
 from pathlib import Path
 
 from babel import Locale
-from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+# Package data (pyproject.toml), beside this module in a checkout and in an installed wheel alike.
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 SOURCE_LANGUAGE = "nl"
 # In the order the language menu shows them: Dutch, the largest home-language groups in Ghent
 # schools (question-bank.md), then the others.
@@ -57,15 +66,61 @@ def N_(message: str) -> str:  # the gettext convention, which babel extracts
     return message
 
 
+# The header line gettext reads the plural rule from: "Plural-Forms: nplurals=3; plural=(...);\n".
+PLURAL_FORMS_HEADER = re.compile(
+    rb'^"Plural-Forms:\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*([^;"]+?)\s*;?\s*(?:\\n)?"\s*$',
+    re.MULTILINE | re.IGNORECASE,
+)
+# What GNU gettext assumes for a catalog without a Plural-Forms header: two forms, one for 1.
+GETTEXT_DEFAULT_PLURAL = "(n != 1)"
+
+
+@dataclass(frozen=True)
+class PluralRule:
+    """A catalog's plural rule: how many forms, and which one a number takes (a C expression)."""
+
+    count: int
+    expression: str
+    index: Callable[[int], int] = field(compare=False, repr=False)
+
+
+DEFAULT_PLURAL_RULE = PluralRule(2, GETTEXT_DEFAULT_PLURAL, c2py(GETTEXT_DEFAULT_PLURAL))
+
+
+def plural_rule(po_text: bytes) -> PluralRule | None:
+    """The rule in a catalog's own `Plural-Forms` header (as gettext reads it).
+
+    None when the header is missing or cannot be evaluated; the runtime then uses gettext's default
+    and `ouderstem i18n check` reports the header.
+    """
+    match = PLURAL_FORMS_HEADER.search(po_text)
+    if match is None:
+        return None
+    expression = match[2].decode("utf-8").strip()
+    try:
+        return PluralRule(int(match[1]), expression, c2py(expression))
+    except (ValueError, SyntaxError, RecursionError):
+        return None
+
+
 @dataclass
 class Catalog:
-    """One language's translations: {(context, msgid): text}, plural forms, and what is fuzzy."""
+    """One language's translations: {(context, msgid): text}, plural forms, and what is fuzzy.
+
+    `plural_rules` holds, for each text with plural forms, the rule of the file it came from.
+    """
 
     language: str
     messages: dict[tuple[str | None, str], str | tuple[str, ...]] = field(default_factory=dict)
+    plural_rules: dict[tuple[str | None, str], PluralRule] = field(default_factory=dict)
 
     def lookup(self, msgid: str, context: str | None = None) -> str | tuple[str, ...] | None:
         return self.messages.get((context, msgid))
+
+    def plural_index(self, msgid: str, n: int, context: str | None = None) -> int:
+        """The form `n` takes for this text, by the rule of its own catalog file."""
+        rule = self.plural_rules.get((context, msgid), DEFAULT_PLURAL_RULE)
+        return int(rule.index(n))
 
 
 @cache
@@ -77,18 +132,21 @@ def catalog(language: str) -> Catalog:
         path = folder / f"{domain}.po"
         if not path.exists():
             continue
-        with path.open("rb") as handle:
-            po = read_po(handle, locale=language)
+        data = path.read_bytes()
+        rule = plural_rule(data) or DEFAULT_PLURAL_RULE
+        po = read_po(io.BytesIO(data), locale=language)
         for message in po:
             if not message.id or message.fuzzy or not message.string:
                 continue
             msgid = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
+            key = (message.context, msgid)
             string = message.string
             if isinstance(string, (list, tuple)):
-                if not all(string):
+                if not all(string) or key in result.messages:
                     continue
+                result.plural_rules[key] = rule
                 string = tuple(string)
-            result.messages.setdefault((message.context, msgid), string)
+            result.messages.setdefault(key, string)
     return result
 
 
@@ -103,23 +161,16 @@ def gettext(language: str, message: str, context: str | None = None) -> str:
 
 
 def ngettext(language: str, singular: str, plural: str, n: int) -> str:
-    """The plural form for `n` in `language`, by babel's CLDR plural rules."""
-    found = None if language == SOURCE_LANGUAGE else catalog(language).lookup(singular)
-    if isinstance(found, tuple):
-        index = _plural_index(language, n)
-        if index < len(found):
-            return found[index]
+    """The plural form for `n` in `language`, by the Plural-Forms header of its catalog."""
+    if language == SOURCE_LANGUAGE:
+        return singular if n == 1 else plural
+    found = catalog(language)
+    forms = found.lookup(singular)
+    if isinstance(forms, tuple):
+        index = found.plural_index(singular, n)
+        if 0 <= index < len(forms):
+            return forms[index]
     return singular if n == 1 else plural
-
-
-@cache
-def _plural_function(language: str) -> Callable[[int], int]:
-    """gettext's own evaluation of the language's Plural-Forms expression (from babel's data)."""
-    return c2py(get_plural(language).plural_expr)
-
-
-def _plural_index(language: str, n: int) -> int:
-    return int(_plural_function(language)(n))
 
 
 def t(language: str, message: str, /, **placeholders: object) -> str:

@@ -19,6 +19,11 @@ Review status is a translator comment on each translated entry, read by `status`
     # review: machine
     # review: native Amina El Idrissi 2026-03-02
 
+The tools work on a source checkout (they read `babel.cfg` and the sources beside `bot/`); the
+installed bot needs none of them. Plural forms: the bot uses each catalog's own `Plural-Forms`
+header (`bot.i18n`); `update` writes the header babel's CLDR data gives, and `check` only warns
+when the installed babel's CLDR rule differs from a header (run `update`, then fill new forms).
+
 Catalog files are written without line wrapping and without line numbers, in source order, and
 only when their content changed: a diff shows what changed in the texts, nothing else.
 """
@@ -55,8 +60,10 @@ from bot.i18n import (
     DOMAINS,
     FLOWS_DOMAIN,
     LANGUAGES,
+    LOCALES_DIR,
     SOURCE_LANGUAGE,
     flow_context,
+    plural_rule,
 )
 from bot.limits import (
     MAX_BOT_DESCRIPTION_CHARS,
@@ -66,8 +73,13 @@ from bot.limits import (
     MAX_MESSAGE_CHARS,
 )
 
+# The source checkout: babel.cfg beside the `bot` package (an installed wheel has no babel.cfg).
 ROOT = Path(__file__).resolve().parent.parent
 MAPPING_FILE = "babel.cfg"
+# Where the catalogs sit in a source tree (`ROOT`): inside the package, as package data.
+LOCALES_SUBDIR = LOCALES_DIR.relative_to(ROOT)
+ERROR, WARNING = "error", "warning"  # Problem.severity
+CLDR_DIFFERS = "catalog header differs from CLDR — run `ouderstem i18n update`"
 # Parents read these: complete in every language. Staff texts are Dutch; other languages optional.
 PARENT_DOMAINS = (BOT_DOMAIN, FLOWS_DOMAIN)
 PROJECT = "Ouderstem"
@@ -98,7 +110,7 @@ VOLATILE_HEADER = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date|Generated-B
 def extract_flow_yaml(
     fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: dict[str, Any]
 ) -> Iterator[tuple[int, str, list[str], list[str]]]:
-    """Babel extractor for flows/*.yaml: every text of a flow, its stable key as message context.
+    """Babel extractor for bot/flows/*.yaml: every text of a flow, its stable key as message context.
 
     Yields ``(lineno, "pgettext", [context, text], comments)``; babel's `pgettext` keyword spec
     (1c, 2) makes the first the context. A flow that does not load stops the extraction:
@@ -167,9 +179,9 @@ def extract_python(
     module = Path(getattr(fileobj, "name", "module.py")).stem
     named = _constant_names(source)
     # babel annotates this function's results wrongly: they are (lineno, funcname, messages, comments).
-    found: Iterator[Any] = _babel_extract_python(
-        io.BytesIO(source), keywords, comment_tags, options
-    )
+    named_source = io.BytesIO(source)
+    named_source.name = getattr(fileobj, "name", "module.py")  # babel's warnings name the file
+    found: Iterator[Any] = _babel_extract_python(named_source, keywords, comment_tags, options)
     for lineno, funcname, messages, comments in found:
         text = messages[0] if isinstance(messages, (list, tuple)) else messages
         # A comment over several source lines is one remark; the writer wraps it again.
@@ -231,6 +243,11 @@ def _name_limit(name: str) -> tuple[int, str] | None:
 
 def extract(root: Path = ROOT) -> dict[str, Catalog]:
     """Fresh templates of every domain, in memory, from the sources under `root` (babel.cfg)."""
+    if not (root / MAPPING_FILE).is_file():
+        raise OuderstemError(
+            f"{root / MAPPING_FILE} not found: the i18n tools work on a source checkout of "
+            "Ouderstem, not on an installed package"
+        )
     with (root / MAPPING_FILE).open(encoding="utf-8") as handle:
         method_map, options_map = parse_mapping_cfg(handle, str(root / MAPPING_FILE))
     templates = {domain: new_catalog(None, domain) for domain in DOMAINS}
@@ -260,7 +277,7 @@ def po_path(locales_dir: Path, language: str, domain: str) -> Path:
 
 
 def write_templates(templates: dict[str, Catalog], locales_dir: Path) -> list[Path]:
-    """Write locales/<domain>.pot; returns the files that changed."""
+    """Write bot/locales/<domain>.pot; returns the files that changed."""
     changed = []
     for domain, template in templates.items():
         path = template_path(locales_dir, domain)
@@ -294,7 +311,7 @@ def new_catalog(language: str | None, domain: str) -> Catalog:
         name = Locale.parse(language).english_name
         header = (
             f"# Ouderstem: {name} texts, domain {domain!r}.\n"
-            "# How to translate and mark your review: locales/README.md"
+            "# How to translate and mark your review: bot/locales/README.md"
         )
     return Catalog(
         locale=language,
@@ -630,15 +647,19 @@ class Problem:
     #            plural | length | source | stale
     message: str
     language: str = field(default="")
+    # "error" keeps a catalog from being published; a "warning" (the installed babel's CLDR rule
+    # differs from a catalog's plural header) changes nothing a parent sees and fails nothing.
+    severity: str = field(default="error")
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.where}: {self.kind}: {self.message}"
+        note = "warning: " if self.severity == WARNING else ""
+        return f"{self.file}: {self.where}: {self.kind}: {note}{self.message}"
 
 
 def check(
     templates: dict[str, Catalog], locales_dir: Path, languages: Iterable[str] = LANGUAGES
 ) -> list[Problem]:
-    """Every problem of the catalogs against fresh templates. Empty means ready to publish."""
+    """Every problem of the catalogs against fresh templates; ready to publish without errors."""
     problems: list[Problem] = []
     languages = list(languages)
     for domain, template in templates.items():
@@ -659,8 +680,8 @@ def check_catalog(
     required = domain in PARENT_DOMAINS and language != SOURCE_LANGUAGE
     problems: list[Problem] = []
 
-    def report(where: str, kind: str, message: str) -> None:
-        problems.append(Problem(_show(path), where, kind, message, language))
+    def report(where: str, kind: str, message: str, severity: str = ERROR) -> None:
+        problems.append(Problem(_show(path), where, kind, message, language, severity))
 
     if not path.exists():
         report("-", "file", "no catalog: run `ouderstem i18n update`")
@@ -670,17 +691,30 @@ def check_catalog(
     except OuderstemError as exc:  # a broken file is one problem, not the end of the check
         report("-", "file", str(exc).partition(" cannot be read: ")[2] or str(exc))
         return problems
-    plural = get_plural(language)
     headers = dict(catalog.mime_headers)
     if headers.get("Language") != language:
         report(
             "header", "header", f"Language is {headers.get('Language')!r}, expected {language!r}"
         )
-    if (catalog.num_plurals, catalog.plural_expr.replace(" ", "")) != (
-        plural.num_plurals,
-        plural.plural_expr.replace(" ", ""),
-    ):
-        report("header", "header", f"Plural-Forms should be {plural.plural_forms!r}")
+    # The bot counts forms by the file's own header, as gettext does; babel's CLDR rule is only
+    # what `update` would write.
+    own = plural_rule(path.read_bytes())
+    cldr = get_plural(language)
+    if own is None:
+        report("header", "header", "no readable Plural-Forms: run `ouderstem i18n update`")
+        num_plurals = cldr.num_plurals
+    else:
+        num_plurals = own.count
+        if (own.count, own.expression.replace(" ", "")) != (
+            cldr.num_plurals,
+            cldr.plural_expr.replace(" ", ""),
+        ):
+            report(
+                "header",
+                "header",
+                f"{CLDR_DIFFERS} (this babel says {cldr.plural_forms!r})",
+                WARNING,
+            )
 
     wanted_keys = set()
     for wanted in template:
@@ -718,7 +752,7 @@ def check_catalog(
                 )
             problems += [
                 Problem(_show(path), where, kind, text, language)
-                for kind, text in _form_problems(wanted, strings, plural.num_plurals)
+                for kind, text in _form_problems(wanted, strings, num_plurals)
             ]
         limit, what = _limit(wanted)
         for text in strings:
@@ -815,7 +849,7 @@ def register(subparsers: Any) -> None:
 
 
 def _locales() -> Path:
-    return ROOT / "locales"
+    return ROOT / LOCALES_SUBDIR
 
 
 def cmd_extract(args: argparse.Namespace) -> None:
@@ -870,19 +904,23 @@ def cmd_status(args: argparse.Namespace) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> None:
-    problems = check(extract(ROOT), _locales())
+    found = check(extract(ROOT), _locales())
+    problems = [p for p in found if p.severity == ERROR]
+    warnings = [p for p in found if p.severity == WARNING]
     if args.json:
-        print(json.dumps([asdict(p) for p in problems], ensure_ascii=False))
+        print(json.dumps([asdict(p) for p in found], ensure_ascii=False))
     else:
-        groups: dict[tuple[str, str], list[Problem]] = defaultdict(list)
-        for problem in problems:
-            groups[(problem.file, problem.kind)].append(problem)
-        for (file, kind), found in groups.items():
-            if len(found) == 1:
-                print(found[0])
+        groups: dict[tuple[str, str, str], list[Problem]] = defaultdict(list)
+        for problem in found:
+            groups[(problem.file, problem.kind, problem.severity)].append(problem)
+        for (file, kind, severity), same in groups.items():
+            if len(same) == 1:
+                print(same[0])
             else:
-                shown = ", ".join(p.where for p in found[:3])
-                print(f"{file}: {len(found)} x {kind}: {found[0].message} ({shown}, ...)")
-        print(f"{len(problems)} problem(s)")
+                note = "warning: " if severity == WARNING else ""
+                shown = ", ".join(p.where for p in same[:3])
+                print(f"{file}: {len(same)} x {kind}: {note}{same[0].message} ({shown}, ...)")
+        note = f", {len(warnings)} warning(s) (they fail nothing)" if warnings else ""
+        print(f"{len(problems)} problem(s){note}")
     if problems:
         raise SystemExit(1)

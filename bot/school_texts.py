@@ -30,7 +30,7 @@ CMD_GEENHERINNERING = N_("Geen herinneringen meer")
 FEEDBACK_HEADER = N_("Bericht van {school} over de vragenlijst. Bedankt dat u meedeed!")
 FEEDBACK_IN_DUTCH = N_("De school schreef in het Nederlands:")
 
-# Standard sentences a school may add, per theme of the flows (ids as in flows/*.yaml).
+# Standard sentences a school may add, per theme of the flows (ids as in bot/flows/*.yaml).
 SENTENCES = {
     "welkom": N_("U vroeg om een warmer welkom. Wij gaan ouders vaker persoonlijk begroeten."),
     "informatie": N_("U vroeg om duidelijke berichten. Wij gaan korter en eenvoudiger schrijven."),

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Install everything the tests need on a fresh machine, then run every check CI runs:
-# lint, the flow inspector, the catalog check, and the whole pytest suite (e2e included).
+# Install everything the tests need on a fresh machine, from the hashed lock, then run every check
+# CI runs: lint, format, types, the flow inspector, the catalog check, the whole pytest suite (e2e
+# included; extra arguments go to pytest, e.g. -m "not e2e"), the wheel outside the checkout, and
+# finally the drift run against the newest allowed versions (which reports, never fails).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,9 +23,32 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 
-python3 -m pip install -q --disable-pip-version-check -e ".[test]"
+# Exactly the locked versions, each checked against its hash; then the project itself, built by
+# the locked setuptools (no build isolation: nothing unpinned is fetched).
+pip=(python3 -m pip install -q --disable-pip-version-check)
+"${pip[@]}" --require-hashes -r requirements/test.txt
+"${pip[@]}" --no-deps --no-build-isolation -e .
 
-python3 -m ruff check .
-python3 -m bot flows check
-python3 -m bot i18n check
-python3 -m pytest -q -p no:cacheprovider "$@"
+# Every check runs, even after one fails, so one run shows everything; the exit code says
+# whether all passed.
+failed=()
+step() {
+  echo "== $*"
+  "$@" || failed+=("$*")
+}
+step python3 -m ruff check .
+step python3 -m ruff format --check .
+step python3 -m mypy bot
+step python3 -m bot flows check
+step python3 -m bot i18n check
+step python3 -m pytest -q -p no:cacheprovider "$@"
+step bash scripts/check-wheel.sh
+
+echo "== bash scripts/drift.sh (reports, never fails the run)"
+bash scripts/drift.sh || echo "DRIFT: the drift run itself broke (see above)"
+
+if [ ${#failed[@]} -gt 0 ]; then
+  printf 'FAILED: %s\n' "${failed[@]}" >&2
+  exit 1
+fi
+echo "All checks passed."

@@ -1,8 +1,8 @@
-"""The real catalogs in locales/, against a fresh extraction of the current sources.
+"""The real catalogs in bot/locales/, against a fresh extraction of the current sources.
 
 A new N_ text, a reworded question or an empty translation fails here until the catalogs are
 updated (`ouderstem i18n update`) and translated. Parents must never meet Dutch by accident: the
-`ouderstem` and `flows` domains are complete in all 15 languages. See locales/README.md.
+`ouderstem` and `flows` domains are complete in all 15 languages. See bot/locales/README.md.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from functools import cache
 import pytest
 from babel.messages.plurals import get_plural
 
-from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, STAFF_DOMAIN
+from bot.i18n import LANGUAGES, LOCALES_DIR, SOURCE_LANGUAGE, STAFF_DOMAIN
 from bot.i18n_tools import (
     PARENT_DOMAINS,
     ROOT,
@@ -24,7 +24,7 @@ from bot.i18n_tools import (
     template_path,
 )
 
-LOCALES = ROOT / "locales"
+LOCALES = LOCALES_DIR
 CATALOGS = [(language, domain) for domain in PARENT_DOMAINS for language in LANGUAGES]
 
 

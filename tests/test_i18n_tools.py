@@ -78,13 +78,13 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "bot" / "reports").mkdir(parents=True)
     (tmp_path / "bot" / "texts.py").write_text(TEXTS, encoding="utf-8")
     (tmp_path / "bot" / "reports" / "labels.py").write_text(REPORT, encoding="utf-8")
-    (tmp_path / "flows").mkdir()
-    (tmp_path / "flows" / "demo.yaml").write_text(FLOW, encoding="utf-8")
+    (tmp_path / "bot" / "flows").mkdir()
+    (tmp_path / "bot" / "flows" / "demo.yaml").write_text(FLOW, encoding="utf-8")
     return tmp_path
 
 
 def locales(project: Path) -> Path:
-    return project / "locales"
+    return project / i18n_tools.LOCALES_SUBDIR
 
 
 def refresh(project: Path, languages: tuple[str, ...] = LANGS) -> dict:
@@ -218,7 +218,7 @@ def test_reworded_flow_text_keeps_its_translation_as_fuzzy(
     edit(project, "fr", "flows", "Hoe oud is uw kind?", "demo:q.kind",
          string="Quel âge a votre enfant ?", user_comments=["review: native Amina 2026-03-02"])  # fmt: skip
 
-    flow = project / "flows" / "demo.yaml"
+    flow = project / "bot" / "flows" / "demo.yaml"
     flow.write_text(
         FLOW.replace("Hoe oud is uw kind?", "Hoe oud is uw oudste kind?"), encoding="utf-8"
     )

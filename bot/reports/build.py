@@ -558,7 +558,7 @@ async def build_round_report(
 ) -> RoundReport:
     """One round of one school, every view, privacy rules applied (see `privacy`).
 
-    `flows` maps flow ids to flows (default: the flows shipped in `flows/`).
+    `flows` maps flow ids to flows (default: the flows shipped in `bot/flows/`).
     """
     options = options or ReportOptions()
     library = flows if flows is not None else flow_library()

@@ -94,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     except UnknownFlow as exc:
         print(
-            f"round {args.round_id} uses {exc.flow_id!r}, which is not in flows/", file=sys.stderr
+            f"round {args.round_id} uses {exc.flow_id!r}, which is not in bot/flows/",
+            file=sys.stderr,
         )
         return 1
     return _write(report, args.fmt, args.out)

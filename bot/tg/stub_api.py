@@ -50,13 +50,17 @@ def _parse(request: httpx.Request) -> dict[str, Any]:
         message = BytesParser().parsebytes(
             b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw
         )
-        for part in message.get_payload():  # type: ignore[union-attr]
+        for part in message.walk():
+            if part.is_multipart():
+                continue
             name = part.get_param("name", header="content-disposition")
-            payload = part.get_payload(decode=True) or b""
-            if part.get_filename():
-                fields[str(name)] = {"filename": part.get_filename(), "size": len(payload)}
+            payload = part.get_payload(decode=True)
+            data = payload if isinstance(payload, bytes) else b""
+            filename = part.get_filename()
+            if filename:
+                fields[str(name)] = {"filename": filename, "size": len(data)}
             else:
-                fields[str(name)] = payload.decode()
+                fields[str(name)] = data.decode()
     elif content_type.startswith("application/json"):
         return dict(json.loads(raw or b"{}"))
     else:
