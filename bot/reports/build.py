@@ -13,11 +13,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bot.errors import NotFound
-from bot.flow_model import MATRIX_CELLS, Audience, Flow, QuestionType, flow_library
+from bot.flow_model import MATRIX_CELLS, Audience, Flow, Question, QuestionType, flow_library
 from bot.i18n import t
 from bot.reports import labels, queries
 from bot.reports.figures import (
     Raw,
+    release_basis,
     closed_questions,
     figures_of,
     flow_of,
@@ -53,7 +54,13 @@ from bot.reports.model import (
     Trend,
     TrendRow,
 )
-from bot.reports.privacy import merge_small, open_answers_shown, released, suppress
+from bot.reports.privacy import (
+    jointly_shown,
+    merge_small,
+    open_answers_shown,
+    releasable,
+    suppress,
+)
 from bot.store.records import Round
 
 OTHER = "_other"  # the cell of languages too small to name
@@ -71,6 +78,7 @@ def _participation(
     rows: list[queries.ParticipationRow],
     groups: list[tuple[str, str, int | None]],
     options: ReportOptions,
+    counted: int,
 ) -> tuple[Participation, dict[str, str]]:
     """Participation and the language -> cell mapping (small languages merged, rule 5)."""
     lang, minimum = options.language, options.min_closed
@@ -114,7 +122,7 @@ def _participation(
             started=started,
             completed=completed,
             final=final,
-            counted=released(final),
+            counted=counted,
             started_rate=round(started / expected, 4) if expected else None,
             completed_rate=round(completed / expected, 4) if expected else None,
             by_language=languages,
@@ -303,11 +311,7 @@ async def _breakdown(
     per_cell: dict[str, dict[str, Figure]] = {k: {} for k in keys}
     for q in closed_questions(flow):
         cell_answers = {k: merged[k].get(q.id) or Raw() for k in keys}
-        hidden = (
-            set(keys)
-            if not overall[q.id].shown
-            else suppress({k: a.n for k, a in cell_answers.items()}, minimum)
-        )
+        hidden = set(keys) if not overall[q.id].shown else _suppress_cells(cell_answers, q, minimum)
         row = {}
         for k in keys:
             fig = Figure.hidden() if k in hidden else make_figure(cell_answers[k], minimum, q)
@@ -332,6 +336,27 @@ async def _breakdown(
     return Breakdown(
         dimension=dimension, available=True, cells=cells, statements=statements, themes=themes
     )
+
+
+def _suppress_cells(cells: Mapping[str, Raw], question: Question, minimum: int) -> set[str]:
+    """Rules 4 and 9 for one statement across the cells of a breakdown.
+
+    A cell is sized by the basis of its numbers (faces given, for a scale) and must itself be
+    releasable; the hidden cells, pooled, must hold the minimum and be releasable too, since a
+    reader computes that pool as the total minus the shown cells.
+    """
+    basis = {k: release_basis(raw, question) for k, raw in cells.items()}
+    # a cell with answers but no basis (only "don't know") is not empty: it counts as one
+    sizes = {k: n or min(cells[k].n, 1) for k, (_, n) in basis.items()}
+    unsafe = {k for k, (counts, n) in basis.items() if n and not releasable(counts, n, minimum)}
+
+    def pool_ok(hidden: set[str]) -> bool:
+        total = Raw()
+        for k in hidden:
+            total.add(cells[k])
+        return releasable(*release_basis(total, question), minimum)
+
+    return suppress(sizes, minimum, unsafe=unsafe, pool_ok=pool_ok)
 
 
 def _difference(value: float | None, base: float | None) -> float | None:
@@ -399,8 +424,8 @@ async def _comparison(
     flows = {parents.id: parents_flow, **{r.id: f for r, f in sides}}
     raw = await raw_answers(store, list(flows), flows, None)
     finals: dict[int, int] = defaultdict(int)
-    for part in await queries.participation(store, list(flows)):
-        finals[part.round_id] += part.final
+    for (round_id, _), n in (await queries.counted(store, list(flows))).items():
+        finals[round_id] += n
 
     def figures(round_id: int) -> dict[str, Figure]:
         if round_id == rnd.id:
@@ -440,14 +465,14 @@ async def _comparison(
             audience="parents",
             round_id=parents.id,
             flow_id=parents.flow_id,
-            counted=released(finals[parents.id]),
+            counted=finals[parents.id],
         )
     ] + [
         Side(
             audience=f.audience.value,
             round_id=r.id,
             flow_id=r.flow_id,
-            counted=released(finals[r.id]),
+            counted=finals[r.id],
         )
         for r, f in sides
     ]
@@ -571,8 +596,9 @@ async def build_round_report(
     groups = await store.round_groups(rnd.id)
     group_cells = [(str(g.id), g.name, g.expected) for g in groups]
 
+    counted = sum((await queries.counted(store, [rnd.id])).values())
     participation, language_cells = _participation(
-        rnd, await queries.participation(store, [rnd.id]), group_cells, options
+        rnd, await queries.participation(store, [rnd.id]), group_cells, options, counted
     )
     raw = await raw_answers(store, [rnd.id], {rnd.id: flow}, None)
     figures = figures_of(raw.get((rnd.id, ""), {}), flow, minimum)
