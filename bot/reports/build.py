@@ -18,13 +18,13 @@ from bot.i18n import t
 from bot.reports import labels, queries
 from bot.reports.figures import (
     Raw,
-    release_basis,
     closed_questions,
     figures_of,
     flow_of,
     make_figure,
     pool,
     raw_answers,
+    release_basis,
     scale_questions,
 )
 from bot.reports.model import (
@@ -338,6 +338,36 @@ async def _breakdown(
     )
 
 
+async def _jointly_shown(store: Any, rnd: Round, minimum: int) -> bool:
+    """Rule 10: may the language breakdown stand beside the class breakdown?
+
+    Checked on the cells as they would be shown (small languages merged) and only when both
+    breakdowns have at least two non-empty cells: one cell is no breakdown at all.
+    """
+    if rnd.status != "closed":
+        return True
+    cross = await queries.cross_counts(store, rnd.id)
+    by_language: dict[str, int] = defaultdict(int)
+    for (code, _), n in cross.items():
+        by_language[code] += n
+    mapping = merge_small(by_language, minimum, OTHER)
+    merged: dict[tuple[str, str], int] = defaultdict(int)
+    for (code, group), n in cross.items():
+        merged[(mapping[code], group)] += n
+    languages = {a for (a, _), n in merged.items() if n}
+    groups = {b for (_, b), n in merged.items() if n}
+    if len(languages) < 2 or len(groups) < 2:
+        return True
+    return jointly_shown(merged, minimum)
+
+
+def _withheld(dimension: queries.Dimension) -> Breakdown:
+    assert dimension is not None
+    return Breakdown(
+        dimension=dimension, available=False, cells=[], statements=[], themes=[], withheld="joint"
+    )
+
+
 def _suppress_cells(cells: Mapping[str, Raw], question: Question, minimum: int) -> set[str]:
     """Rules 4 and 9 for one statement across the cells of a breakdown.
 
@@ -547,6 +577,8 @@ async def _open_answers(
         return [OpenQuestion(question_id=q.id, text=q.text, shown=False) for q in questions]
     texts: dict[str, list[OpenText]] = defaultdict(list)
     for qid, text, code in await queries.open_texts(store, rnd.id):
+        if code is not None and code not in named_languages:
+            continue  # rule 8: its own script would name a language the report merged or hid
         named = code if code in named_languages else None
         label = labels.language_label(lang, named) if named else t(lang, labels.OTHER_LANGUAGE)
         texts[qid].append(OpenText(text=text, language=named, language_label=label))
@@ -634,7 +666,9 @@ async def build_round_report(
         highlights=_highlights(flow, figures),
         comparison=await _comparison(store, rnd, flow, school_rounds, library, figures, options),
         breakdowns={
-            "language": await _breakdown(store, rnd, flow, "language", figures, {}, options),
+            "language": await _breakdown(store, rnd, flow, "language", figures, {}, options)
+            if await _jointly_shown(store, rnd, minimum)
+            else _withheld("language"),
             "group": await _breakdown(store, rnd, flow, "group", figures, group_labels, options),
         },
         trend=await _trend(store, rnd, flow, school_rounds, figures, themes, options),

@@ -175,10 +175,12 @@ class BreakdownRow(_Model):
 
 class Breakdown(_Model):
     dimension: Literal["language", "group"]
-    available: bool  # false while the round is open (privacy rule 3)
+    available: bool  # false while the round is open (rule 3) or when withheld (rule 10)
     cells: list[BreakdownCell]
     statements: list[BreakdownRow]
     themes: list[BreakdownRow]
+    # "joint": withheld because beside the class breakdown it would single out a small group
+    withheld: Literal["joint"] | None = None
 
 
 class Side(_Model):

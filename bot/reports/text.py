@@ -51,6 +51,9 @@ CUT = N_("… (ingekort: alles staat in het bestand)")
 NO_DATA = N_("Geen cijfers om te tonen.")
 POSITIVE = N_("{share} eerder ja of ja")
 ANSWERS = N_("{n} antwoorden")
+NOT_JOINTLY = N_(
+    "Deze uitsplitsing blijft verborgen: samen met de uitsplitsing per klas zou ze een kleine groep ouders aanwijzen."
+)
 NOT_YET_CLOSED = N_(
     "De uitsplitsing verschijnt als de ronde afgesloten is: zo kan niemand twee rapporten van elkaar aftrekken."
 )
@@ -306,7 +309,7 @@ def _breakdown_view(report: RoundReport, dimension: str) -> list[str]:
     lines.append("")
     b: Breakdown = report.breakdowns[dimension]
     if not b.available:
-        return [*lines, t(lang, NOT_YET_CLOSED)]
+        return [*lines, t(lang, NOT_JOINTLY if b.withheld == "joint" else NOT_YET_CLOSED)]
     if not b.cells:
         return [*lines, t(lang, NO_DATA)]
     cell_labels = {c.key: c.label for c in b.cells}
