@@ -309,7 +309,8 @@ def _breakdown_view(report: RoundReport, dimension: str) -> list[str]:
     lines.append("")
     b: Breakdown = report.breakdowns[dimension]
     if not b.available:
-        return [*lines, t(lang, NOT_JOINTLY if b.withheld == "joint" else NOT_YET_CLOSED)]
+        why = NOT_JOINTLY if b.withheld == "joint" else NOT_YET_CLOSED
+        return [*lines, t(lang, why)]
     if not b.cells:
         return [*lines, t(lang, NO_DATA)]
     cell_labels = {c.key: c.label for c in b.cells}
