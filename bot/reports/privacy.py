@@ -184,14 +184,23 @@ def nameable_languages(counts: Mapping[str, int], minimum: int) -> set[str]:
     return {code for code, n in counts.items() if n >= minimum}
 
 
-def poolable(cells: Mapping[K, int], minimum: int) -> set[K]:
+def poolable(
+    cells: Mapping[K, int],
+    minimum: int,
+    *,
+    unsafe: Collection[K] = (),
+    pool_ok: Callable[[set[K]], bool] | None = None,
+) -> set[K]:
     """Rule 7: the cells (schools) that may be added into a total beside shown cells.
 
-    Every cell at or above the minimum is shown elsewhere. The cells under it may join the total
-    only as a pool of at least two cells holding at least `minimum`; else they stay out.
+    Every releasable cell at or above the minimum is shown elsewhere. The others (under the
+    minimum, or `unsafe`: hidden by rule 9 in their own report) may join the total only as a
+    pool of at least two cells holding at least `minimum` that passes `pool_ok`; else they stay
+    out.
     """
     small = {k for k, n in cells.items() if 0 < n < minimum}
-    if not small or _safe_pool(cells, small, minimum):
+    small |= {k for k in unsafe if cells.get(k, 0) > 0}
+    if not small or (_safe_pool(cells, small, minimum) and (pool_ok is None or pool_ok(small))):
         return set(cells)
     return set(cells) - small
 
