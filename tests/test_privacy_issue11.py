@@ -102,6 +102,23 @@ async def test_closing_gives_the_unfinished_their_places_after_the_completed(
     assert rows[0][0] == 10
 
 
+async def test_a_forget_after_closing_withholds_the_breakdowns(store: SqliteStore) -> None:
+    """Found by the property test: after closing, a forgotten parent's block leaves the figures,
+    and a class cell would then differ from the released one by two or three parents."""
+    b = Builder(store)
+    rnd, groups = await b.round(await b.school("School"), groups={"1A": 20, "1B": 20})
+    for i, v in enumerate("12345123455432154321"):
+        await b.respond(rnd, scale_answers(v, v, v, v, v), group=list(groups.values())[i % 2])
+    rnd = await b.close(rnd)
+    before = await build_round_report(store, rnd.id, flows=FLOWS)
+    assert before.breakdowns["group"].available
+    await store.forget_chat(b.chat_ids[0], update_id=None, at=T0)
+    after = await build_round_report(store, rnd.id, flows=FLOWS)
+    assert after.participation.counted == 15  # the overall figures lose a whole block
+    assert after.breakdowns["group"].withheld == "changed"
+    assert "veranderden na het afsluiten" in detail_text(after, "groups")
+
+
 # ---- item 2: class minus language -------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from bot.errors import NotFound
 from bot.flow_model import MATRIX_CELLS, Audience, Flow, Question, QuestionType, flow_library
@@ -289,6 +289,8 @@ async def _breakdown(
     assert dimension is not None
     if rnd.status != "closed":
         return Breakdown(dimension=dimension, available=False, cells=[], statements=[], themes=[])
+    if await queries.left_since_close(store, rnd.id) > 0:
+        return _withheld(dimension, "changed")
     minimum = options.min_closed
     sizes = await queries.counted(store, [rnd.id], dimension)
     raw = await raw_answers(store, [rnd.id], {rnd.id: flow}, dimension)
@@ -361,10 +363,10 @@ async def _jointly_shown(store: Any, rnd: Round, minimum: int) -> bool:
     return jointly_shown(merged, minimum)
 
 
-def _withheld(dimension: queries.Dimension) -> Breakdown:
+def _withheld(dimension: queries.Dimension, why: Literal["joint", "changed"]) -> Breakdown:
     assert dimension is not None
     return Breakdown(
-        dimension=dimension, available=False, cells=[], statements=[], themes=[], withheld="joint"
+        dimension=dimension, available=False, cells=[], statements=[], themes=[], withheld=why
     )
 
 
@@ -668,7 +670,7 @@ async def build_round_report(
         breakdowns={
             "language": await _breakdown(store, rnd, flow, "language", figures, {}, options)
             if await _jointly_shown(store, rnd, minimum)
-            else _withheld("language"),
+            else _withheld("language", "joint"),
             "group": await _breakdown(store, rnd, flow, "group", figures, group_labels, options),
         },
         trend=await _trend(store, rnd, flow, school_rounds, figures, themes, options),

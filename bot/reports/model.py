@@ -179,8 +179,10 @@ class Breakdown(_Model):
     cells: list[BreakdownCell]
     statements: list[BreakdownRow]
     themes: list[BreakdownRow]
-    # "joint": withheld because beside the class breakdown it would single out a small group
-    withheld: Literal["joint"] | None = None
+    # "joint": withheld because beside the class breakdown it would single out a small group;
+    # "changed": a parent was forgotten after the round closed, so a new breakdown would differ
+    # from the one already released by that parent's block only (privacy rule 3)
+    withheld: Literal["joint", "changed"] | None = None
 
 
 class Side(_Model):

@@ -170,12 +170,12 @@ async def cross_counts(
     return {(r[0], r[1]): r[2] for r in rows}
 
 
-async def gaps(store: ReadStore, round_id: int) -> int:
-    """Places given in a round that no final respondent holds any more (forgotten, stopped)."""
+async def left_since_close(store: ReadStore, round_id: int) -> int:
+    """Respondents who held a place when the round closed and hold none now (forgotten)."""
     rows = await store.run_read(
-        """SELECT o.places_given - (SELECT COUNT(*) FROM respondents r
-                                     WHERE r.round_id = o.id AND r.place IS NOT NULL
-                                       AND r.status != 'stopped')
+        """SELECT o.places_at_close - (SELECT COUNT(*) FROM respondents r
+                                        WHERE r.round_id = o.id AND r.place IS NOT NULL
+                                          AND r.status != 'stopped')
            FROM rounds o WHERE o.id = ?""",
         [round_id],
     )

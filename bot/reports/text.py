@@ -54,6 +54,9 @@ ANSWERS = N_("{n} antwoorden")
 NOT_JOINTLY = N_(
     "Deze uitsplitsing blijft verborgen: samen met de uitsplitsing per klas zou ze een kleine groep ouders aanwijzen."
 )
+CHANGED = N_(
+    "Deze uitsplitsing blijft verborgen: de meegetelde ouders veranderden na het afsluiten van de ronde."
+)
 NOT_YET_CLOSED = N_(
     "De uitsplitsing verschijnt als de ronde afgesloten is: zo kan niemand twee rapporten van elkaar aftrekken."
 )
@@ -309,7 +312,7 @@ def _breakdown_view(report: RoundReport, dimension: str) -> list[str]:
     lines.append("")
     b: Breakdown = report.breakdowns[dimension]
     if not b.available:
-        why = NOT_JOINTLY if b.withheld == "joint" else NOT_YET_CLOSED
+        why = {"joint": NOT_JOINTLY, "changed": CHANGED}.get(b.withheld or "", NOT_YET_CLOSED)
         return [*lines, t(lang, why)]
     if not b.cells:
         return [*lines, t(lang, NO_DATA)]

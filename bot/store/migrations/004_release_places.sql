@@ -5,9 +5,12 @@
 --
 -- Who sets what: the triggers below, nothing else. A place is given when a respondent completes
 -- (completed_at goes from NULL to a time), and when a round closes to every respondent that is
--- then final without having completed (in the order they were last active).
+-- then final without having completed (in the order they were last active). At closing the
+-- places still held are counted (`places_at_close`): a report that finds fewer later knows a
+-- parent was forgotten after the breakdowns were released, and withholds them (rule 3).
 
 ALTER TABLE rounds ADD COLUMN places_given INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE rounds ADD COLUMN places_at_close INTEGER;
 ALTER TABLE respondents ADD COLUMN place INTEGER;
 CREATE UNIQUE INDEX respondents_place ON respondents(round_id, place);
 
@@ -24,6 +27,10 @@ UPDATE respondents SET place = (
 );
 UPDATE rounds SET places_given = COALESCE(
     (SELECT MAX(place) FROM respondents WHERE round_id = rounds.id), 0);
+UPDATE rounds SET places_at_close = (
+    SELECT COUNT(*) FROM respondents
+    WHERE round_id = rounds.id AND place IS NOT NULL AND status != 'stopped')
+WHERE status = 'closed';
 
 CREATE TRIGGER respondents_place_on_completion
 AFTER UPDATE OF completed_at ON respondents
@@ -55,6 +62,9 @@ BEGIN
     ) AS w
     WHERE respondents.id = w.rid;
     UPDATE rounds SET places_given = COALESCE(
-        (SELECT MAX(place) FROM respondents WHERE round_id = NEW.id), places_given)
+        (SELECT MAX(place) FROM respondents WHERE round_id = NEW.id), places_given),
+        places_at_close = (
+            SELECT COUNT(*) FROM respondents
+            WHERE round_id = NEW.id AND place IS NOT NULL AND status != 'stopped')
     WHERE id = NEW.id;
 END;
