@@ -5,7 +5,13 @@
     team         a school    answer the team barometer; follow rounds and read reports only when
                              the admin allowed it (`Grant.reports`)
     brugfiguur   schools     follow rounds and read reports of every school it is linked to
-    coordinator  a centre    follow and read aggregates of the centre's schools, never one parent
+    coordinator  a centre    follow the centre's schools and read their overview (aggregates,
+                             never one parent); open one school's report only when that school
+                             agreed to be named (`schools.share_named`, `Access.named`)
+
+Each grant decides for its own scope only: someone who is brugfiguur at one school and
+coordinator of its centre reads that one school by name, and the other schools as a coordinator
+(`named_schools`). The threat model is docs/privacy.md.
 
 Parents have no role. Every staff command calls `authorize(access, action, school_id)` on every
 call (a button press too): it returns the grant that allows it or raises `AccessDenied`, whose
@@ -56,18 +62,19 @@ class Action(StrEnum):
     CLOSE = "close"  # /sluit
     FEEDBACK = "feedback"  # /terugkoppeling
     FOLLOW = "follow"  # /status
-    REPORT = "report"  # /rapport (bot.tg.report_handlers)
+    REPORT = "report"  # /rapport of one school (bot.tg.report_handlers)
+    OVERVIEW = "overview"  # /rapport: schools side by side or a centre total
     ANSWER_TEAM = "answer_team"  # receive the team barometer link and reminders
 
 
 ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
     Role.TEAM: frozenset({Action.ANSWER_TEAM}),
-    Role.BRUGFIGUUR: frozenset({Action.FOLLOW, Action.REPORT}),
-    Role.COORDINATOR: frozenset({Action.FOLLOW, Action.REPORT}),
+    Role.BRUGFIGUUR: frozenset({Action.FOLLOW, Action.REPORT, Action.OVERVIEW}),
+    Role.COORDINATOR: frozenset({Action.FOLLOW, Action.REPORT, Action.OVERVIEW}),
 }
 # What the admin's permission adds for a team member.
-TEAM_REPORT_ACTIONS = frozenset({Action.FOLLOW, Action.REPORT})
+TEAM_REPORT_ACTIONS = frozenset({Action.FOLLOW, Action.REPORT, Action.OVERVIEW})
 # The roles an admin may hand out from the chat; coordinators are made from the command line.
 INVITABLE = (Role.ADMIN, Role.TEAM, Role.BRUGFIGUUR)
 
@@ -94,6 +101,7 @@ class Access:
     member_id: int | None
     grants: tuple[Grant, ...] = ()
     centre_of: Mapping[int, int | None] = field(default_factory=dict)  # school id -> centre id
+    named: frozenset[int] = frozenset()  # schools (of centre_of) that agreed to be named
 
     @property
     def is_staff(self) -> bool:
@@ -104,12 +112,22 @@ NOBODY = Access(member_id=None)
 
 
 def permits(
-    grant: Grant, action: Action, school_id: int, centre_of: Mapping[int, int | None]
+    grant: Grant,
+    action: Action,
+    school_id: int,
+    centre_of: Mapping[int, int | None],
+    named: frozenset[int] = frozenset(),
 ) -> bool:
-    """Does this one grant allow `action` at `school_id`?"""
+    """Does this one grant allow `action` at `school_id`?
+
+    A coordinator opens one school's report only when the school agreed to be named (`named`);
+    its overview reads every school of the centre, named only where they agreed.
+    """
     if action not in grant.actions:
         return False
     if grant.role == Role.COORDINATOR:
+        if action == Action.REPORT and school_id not in named:
+            return False
         return grant.centre_id is not None and centre_of.get(school_id) == grant.centre_id
     return grant.school_id == school_id
 
@@ -118,7 +136,7 @@ def authorize(access: Access, action: Action, school_id: int | None) -> Grant:
     """The grant that allows `action` at `school_id`, or AccessDenied. The one check."""
     if school_id is not None:
         for grant in access.grants:
-            if permits(grant, action, school_id, access.centre_of):
+            if permits(grant, action, school_id, access.centre_of, access.named):
                 return grant
     raise AccessDenied(f"{action} refused")
 
@@ -128,8 +146,29 @@ def schools_for(access: Access, action: Action) -> list[int]:
     schools = {g.school_id for g in access.grants if g.school_id is not None}
     schools |= set(access.centre_of)
     return sorted(
-        s for s in schools if any(permits(g, action, s, access.centre_of) for g in access.grants)
+        s
+        for s in schools
+        if any(permits(g, action, s, access.centre_of, access.named) for g in access.grants)
     )
+
+
+def named_schools(access: Access, school_ids: Iterable[int]) -> frozenset[int]:
+    """The schools an overview may name for this chat: each grant decides for its own scope.
+
+    A school is named when a grant that is not a coordinator's may open its report (the
+    brugfiguur's, admin's or team's own school), or when it agreed to be named and a grant may
+    read it in an overview. The first grant found never decides for the others.
+    """
+    found = set()
+    for school_id in school_ids:
+        for grant in access.grants:
+            if grant.role == Role.COORDINATOR:
+                agreed = school_id in access.named
+                if agreed and permits(grant, Action.OVERVIEW, school_id, access.centre_of):
+                    found.add(school_id)
+            elif permits(grant, Action.REPORT, school_id, access.centre_of):
+                found.add(school_id)
+    return frozenset(found)
 
 
 def viewer_of(grant: Grant) -> str:

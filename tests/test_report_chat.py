@@ -104,3 +104,29 @@ async def test_report_in_a_group_points_to_a_private_chat(bot):
     member = bot.user(chat_id=-4242)
     replies = await member.command("/rapport")
     assert replies and "privé" in replies[-1]["text"].lower()
+
+
+async def test_coordinator_opens_only_schools_that_agreed_to_be_named(bot):
+    """Issue 11, item 6, through the bot: a forged /rapport for an unnamed school is refused; the
+    coordinator still reaches the centre overview, where the school is not named."""
+    school, opened = await answered_round(bot, parents=10)
+    staff = bot.store
+    centre = await staff.add_centre("Centrum", bot.deps.clock())
+    await staff.join_centre(school.id, centre)
+    coordinator = bot.user()
+    await make_member(bot, coordinator, Grant(Role.COORDINATOR, centre_id=centre))
+    coordinator.replies()
+
+    refused = await coordinator.command("/rapport", str(opened.id))
+    assert not any("photo" in m for m in refused)
+    assert "Open antwoord" not in " ".join(m.get("text") or "" for m in refused)
+    overview = await coordinator.command("/rapport")
+    text = " ".join(m.get("text") or "" for m in overview)
+    assert "Overzicht" in text and school.name not in text
+
+    async def agree(conn) -> None:  # type: ignore[no-untyped-def]
+        await conn.execute("UPDATE schools SET share_named = 1 WHERE id = ?", (school.id,))
+
+    await bot.store.run_write(agree)
+    shown = await coordinator.command("/rapport", str(opened.id))
+    assert any("photo" in m for m in shown)

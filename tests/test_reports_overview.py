@@ -15,8 +15,9 @@ FLOWS = library()
 
 async def centre(store: SqliteStore, small_answers_kanaal: int = 3) -> dict[str, object]:
     """Zuid (agreed to be named, 20 parents, all 4), Noord (10 parents, all 2, 3 answer the
-    optional question), Oost (5 parents, all 5, `small_answers_kanaal` answer it), West (3 parents:
-    nothing counted) and Leeg (no round)."""
+    optional question), Oost (5 parents, one 4 and four 5, `small_answers_kanaal` answer it, one
+    of them "app"), West (3 parents: nothing counted) and Leeg (no round). Oost is never
+    unanimous: five equal answers would be hidden, in its report and in any total (rule 9)."""
     b = Builder(store)
     schools = {
         "Zuid": await b.school("Zuid", share_named=True, centre="Stad"),
@@ -38,9 +39,12 @@ async def centre(store: SqliteStore, small_answers_kanaal: int = 3) -> dict[str,
             await b.respond(old, scale_answers("1", "1", "1", "1", "1"))
         rnd, _ = await b.round(schools[name], expected=size + 5)
         for i in range(size):
+            odd = name == "Oost" and i == 0  # Oost's one parent who answers otherwise
+            f = "4" if odd else face
+            extra = {"tolk": "yes", "thuis": ("spelen",)} if odd else {}
+            channel = "app" if odd else "brief"
             await b.respond(
-                rnd,
-                scale_answers(face, face, face, face, face, kanaal="brief" if i < kanaal else None),
+                rnd, scale_answers(f, f, f, f, f, kanaal=channel if i < kanaal else None, **extra)
             )
         rounds[name] = rnd
     return {"schools": schools, "rounds": rounds}
@@ -68,7 +72,7 @@ async def test_coordinator_sees_the_total_and_only_schools_that_agreed(store: Sq
     assert (total.started, total.counted) == (38, 35)  # West's 3 are never counted
     assert total.schools_in_figures == 3
     w1 = next(r for r in total.statements if r.id == "w1").figures["total"]
-    assert w1.n == 35 and w1.mean == pytest.approx((20 * 4 + 10 * 2 + 5 * 5) / 35, abs=1e-3)
+    assert w1.n == 35 and w1.mean == pytest.approx((20 * 4 + 10 * 2 + 4 + 4 * 5) / 35, abs=1e-3)
     assert [s.name for s in overview.schools] == ["Zuid"]
     text = overview_text(overview)
     for hidden in ("Noord", "Oost", "West", "Leeg"):
@@ -90,7 +94,7 @@ async def test_a_single_small_school_stays_out_of_the_total(tmp_path: Path) -> N
         overview = await build_overview(store, ids, named=False, flow_id="test-ouders", flows=FLOWS)
         kanaal = next(r for r in overview.total.statements if r.id == "kanaal").figures["total"]
         assert kanaal.n == 25  # Noord's 3 would be the total minus Zuid and Oost: left out
-        assert kanaal.counts == {"brief": 25, "app": 0, "gesprek": 0}
+        assert kanaal.counts == {"brief": 24, "app": 1, "gesprek": 0}
         noord = data["rounds"]["Noord"]  # type: ignore[index]
         own = await build_round_report(store, noord.id, flows=FLOWS)
         assert not own.statement("kanaal").figure.shown
@@ -139,3 +143,62 @@ async def test_named_schools_are_not_listed_when_the_rest_is_one_school(
         store, [named.id, other.id], named=True, flow_id="test-ouders", flows=FLOWS
     )
     assert [s.name for s in both.schools] == ["Noord", "Zuid"]
+
+
+async def test_the_rest_counts_schools_that_contribute_not_schools_that_started(
+    store: SqliteStore,
+) -> None:
+    """Issue 11, item 6: West started (3 parents) but contributes nothing; the total minus Zuid
+    would be Noord alone, so no school is listed."""
+    data = await centre(store)
+    schools = data["schools"]
+    ids = [schools[n].id for n in ("Zuid", "Noord", "West", "Leeg")]  # type: ignore[index]
+    overview = await build_overview(
+        store,
+        ids,
+        ReportOptions(viewer="coordinator"),
+        named=False,
+        flow_id="test-ouders",
+        flows=FLOWS,
+    )
+    assert overview.total.schools_in_figures == 2 and overview.total.started == 33
+    assert overview.schools == []
+    assert "Zuid" not in overview_text(overview)
+
+
+async def test_named_by_set_each_school_decided_by_its_own_grant(store: SqliteStore) -> None:
+    """`named` is the set `bot.staff.named_schools` gives: exactly those schools are listed."""
+    data = await centre(store)
+    schools = data["schools"]
+    ids = [s.id for s in schools.values()]  # type: ignore[attr-defined]
+    named = {schools["Noord"].id}  # type: ignore[index]
+    overview = await build_overview(
+        store,
+        ids,
+        ReportOptions(viewer="coordinator"),
+        named=named,
+        flow_id="test-ouders",
+        flows=FLOWS,
+    )
+    assert [s.name for s in overview.schools] == ["Noord"]
+    assert not overview.named
+    for hidden in ("Zuid", "Oost", "West", "Leeg"):
+        assert hidden not in overview.to_json()
+
+
+async def test_a_unanimous_small_school_never_enters_a_total_alone(tmp_path: Path) -> None:
+    async with SqliteStore(tmp_path / "unanimous.db") as store:
+        b = Builder(store)
+        big = await b.school("Groot", share_named=True)
+        small = await b.school("Klein")
+        rnd, _ = await b.round(big)
+        for i in range(20):
+            await b.respond(rnd, scale_answers(*(["4" if i % 2 else "3"] * 5)))
+        other, _ = await b.round(small)
+        for _ in range(5):
+            await b.respond(other, scale_answers("1", "1", "1", "1", "1"))
+        overview = await build_overview(
+            store, [big.id, small.id], named=True, flow_id="test-ouders", flows=FLOWS
+        )
+    w1 = next(r for r in overview.total.statements if r.id == "w1").figures["total"]
+    assert w1.n == 20  # Klein's five equal answers stay out: total minus Groot would show them

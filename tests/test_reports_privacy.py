@@ -8,11 +8,15 @@ from hypothesis import strategies as st
 from bot.limits import MIN_GROUP_CLOSED, MIN_GROUP_OPEN
 from bot.reports import ReportOptions
 from bot.reports.privacy import (
+    DOMINANCE_GROUP,
     RELEASE_STEP,
+    jointly_shown,
     merge_small,
     open_answers_shown,
     poolable,
+    releasable,
     released,
+    released_places,
     suppress,
     thresholds,
 )
@@ -132,3 +136,47 @@ def test_a_total_over_schools_never_isolates_a_small_school(cells: dict[int, int
 def test_open_answers_need_ten() -> None:
     assert not open_answers_shown(9, MIN_GROUP_OPEN)
     assert open_answers_shown(10, MIN_GROUP_OPEN)
+
+
+# ---- issue 11 ---------------------------------------------------------------------------------
+
+
+def test_releasable_needs_the_minimum_and_no_unanimity_in_a_small_group() -> None:
+    assert not releasable({"5": 4}, 4, M)
+    assert not releasable({"5": 5}, 5, M)  # five times the same face: each one known
+    assert releasable({"5": 4, "4": 1}, 5, M)
+    assert releasable({"4": DOMINANCE_GROUP}, DOMINANCE_GROUP, M)  # a finding, not a person
+    assert not releasable({"lezen": 6, "spelen": 2}, 6, M)  # an option chosen by all who answered
+
+
+def test_unsafe_cells_are_hidden_with_a_complement_and_pools_are_checked() -> None:
+    cells = {"a": 20, "b": 6, "c": 7}
+    assert suppress(cells, M, unsafe={"b"}) == {"b", "c"}
+    # the pool b+c would be unanimous too: hide a as well (then nothing is derivable)
+    assert suppress(cells, M, unsafe={"b"}, pool_ok=lambda keys: "a" in keys) == {"a", "b", "c"}
+    assert poolable({"x": 20, "y": 6}, M, unsafe={"y"}) == {"x"}
+
+
+@given(st.dictionaries(st.sampled_from("abcdef"), st.integers(0, 30), min_size=1))
+def test_suppression_with_unsafe_cells_never_leaves_one_recoverable(cells: dict[str, int]) -> None:
+    unsafe = {k for k in cells if k in "ab"}
+    hidden = suppress(cells, M, unsafe=unsafe)
+    nonempty = {k for k, n in cells.items() if n}
+    assert unsafe & nonempty <= hidden
+    assert not recoverable(cells, hidden, M) or hidden == nonempty
+
+
+@given(st.lists(st.integers(1, 40), unique=True), st.integers(0, 40))
+def test_a_gap_takes_its_whole_block_and_nobody_moves_in(
+    present: list[int], forgotten: int
+) -> None:
+    before = released_places(present)
+    after = released_places(p for p in present if p != forgotten)
+    assert len(before ^ after) in (0, RELEASE_STEP)  # nothing, or exactly one whole block
+    assert after <= before  # a forget never lets a later place in
+
+
+def test_joint_breakdowns_need_every_intersection_and_difference_safe() -> None:
+    assert jointly_shown({("nl", "1A"): 10, ("nl", "1B"): 10, ("tr", "1A"): 5}, M)
+    assert not jointly_shown({("nl", "1A"): 1, ("nl", "1B"): 10, ("tr", "1A"): 5}, M)
+    assert not jointly_shown({("nl", "1A"): 6, ("nl", "1B"): 10, ("tr", "1B"): 3}, M)

@@ -154,7 +154,7 @@ async def test_answers_are_reached_through_the_index(tmp_path: Path) -> None:
             + queries._counted_cte([1]).strip()
             + " SELECT a.question_id, a.value, COUNT(*) FROM counted c "
             "JOIN answers a ON a.respondent_id = c.id GROUP BY a.question_id, a.value",
-            [1, 5, 5],
+            [1, *queries._block_params(5)],
         )
     plan = " | ".join(str(r[-1]) for r in plan_rows)
     assert "SCAN a" not in plan and "SCAN answers" not in plan, plan

@@ -44,19 +44,21 @@ GROUPS = {"Klas Groot": 20, "Klas Middel": 8, "Klas Vijf": 5, "Klas Vier": 4, "K
 
 
 class Scenario:
+    with_groups: bool
     report: RoundReport
     builder: Builder
     group_ids: dict[str, str]
     tokens: list[str]
 
 
-@pytest.fixture
-async def scenario(tmp_path: Path) -> Scenario:
+async def _scenario(tmp_path: Path, with_groups: bool) -> Scenario:
     async with SqliteStore(tmp_path / "adversarial.db") as store:
         b = Builder(store)
         school = await b.school("Basisschool Het Anker")
         rnd, groups = await b.round(
-            school, expected=45, groups={k: v + 2 for k, v in GROUPS.items()}
+            school,
+            expected=45,
+            groups={k: v + 2 for k, v in GROUPS.items()} if with_groups else None,
         )
         members = [name for name, size in GROUPS.items() for _ in range(size)]
         # Class of 3 and class of 4 are Dutch speakers; Turkish and Bulgarian in the big class.
@@ -71,10 +73,11 @@ async def scenario(tmp_path: Path) -> Scenario:
                 rnd,
                 scale_answers(w1, w2, "4", "5", "4", kanaal=kanaal, opmerking=f"Tekst {n:02d}"),
                 language=language,
-                group=groups[group],
+                group=groups[group] if with_groups else None,
             )
         rnd = await b.close(rnd)
         result = Scenario()
+        result.with_groups = with_groups
         result.report = await build_round_report(store, rnd.id, flows=FLOWS)
         result.builder = b
         result.group_ids = {name: str(g.id) for name, g in groups.items()}
@@ -82,11 +85,28 @@ async def scenario(tmp_path: Path) -> Scenario:
         return result
 
 
+@pytest.fixture(params=["classes", "languages only"])
+async def scenario(request: pytest.FixtureRequest, tmp_path: Path) -> Scenario:
+    """Both rounds: with class groups (the language breakdown is then withheld, rule 10) and
+    without (the language breakdown is shown)."""
+    return await _scenario(tmp_path, request.param == "classes")
+
+
+@pytest.fixture
+async def grouped(tmp_path: Path) -> Scenario:
+    return await _scenario(tmp_path, True)
+
+
+@pytest.fixture
+async def languages_only(tmp_path: Path) -> Scenario:
+    return await _scenario(tmp_path, False)
+
+
 # ---- the model -----------------------------------------------------------------------------
 
 
-def test_participation_cells_hide_small_groups_and_their_complements(scenario: Scenario) -> None:
-    p = scenario.report.participation
+def test_participation_cells_hide_small_groups_and_their_complements(grouped: Scenario) -> None:
+    p = grouped.report.participation
     assert (p.started, p.completed, p.counted) == (40, 40, 40)
     langs = {c.key: c for c in p.by_language.cells}
     assert set(langs) == {"nl", "tr", "_other"}  # Bulgarian merged, never named
@@ -114,9 +134,9 @@ def attacker_remainders(total: Figure, cells: dict[str, Figure]) -> dict[str, in
 
 @pytest.mark.parametrize("dimension", ["language", "group"])
 def test_total_minus_shown_cells_never_isolates_a_small_group(
-    scenario: Scenario, dimension: str
+    grouped: Scenario, languages_only: Scenario, dimension: str
 ) -> None:
-    report = scenario.report
+    report = (grouped if dimension == "group" else languages_only).report
     breakdown = report.breakdowns[dimension]
     assert breakdown.available
     minimum = report.thresholds.min_closed
@@ -133,22 +153,36 @@ def test_total_minus_shown_cells_never_isolates_a_small_group(
         assert all(c >= 0 for c in attacker_remainders(total, row.figures).values())
 
 
-def test_language_breakdown_shows_only_dutch(scenario: Scenario) -> None:
-    b = scenario.report.breakdowns["language"]
+def test_language_beside_classes_is_withheld_when_an_intersection_is_small(
+    grouped: Scenario,
+) -> None:
+    """Issue 11, item 2: the three Bulgarian parents all sit in Klas Groot, so "Klas Groot minus
+    the Dutch parents" would be a small group: only the class breakdown is shown."""
+    b = grouped.report.breakdowns["language"]
+    assert not b.available and b.withheld == "joint" and b.statements == []
+    assert grouped.report.breakdowns["group"].available
+    text = detail_text(grouped.report, "languages")
+    assert "per klas zou ze een kleine groep" in text
+
+
+def test_language_breakdown_shows_only_dutch(languages_only: Scenario) -> None:
+    b = languages_only.report.breakdowns["language"]
     assert [c.key for c in b.cells] == ["nl", "tr", "_other"]
     w1 = next(r for r in b.statements if r.id == "w1")
     assert w1.figures["nl"].shown and not w1.figures["tr"].shown and not w1.figures["_other"].shown
 
 
-def test_group_breakdown_per_statement(scenario: Scenario) -> None:
-    b = scenario.report.breakdowns["group"]
-    ids = scenario.group_ids
+def test_group_breakdown_per_statement(grouped: Scenario) -> None:
+    b = grouped.report.breakdowns["group"]
+    ids = grouped.group_ids
     w2 = next(r for r in b.statements if r.id == "w2")
     assert not w2.figures[ids["Klas Drie"]].shown and not w2.figures[ids["Klas Vier"]].shown
-    assert w2.figures[ids["Klas Vijf"]].shown and w2.figures[ids["Klas Vijf"]].mean == 5.0
+    # five parents who all gave 5 would each be known: hidden (rule 9); twenty may be shown
+    assert not w2.figures[ids["Klas Vijf"]].shown
+    assert w2.figures[ids["Klas Groot"]].shown and w2.figures[ids["Klas Groot"]].mean == 5.0
     # the optional question: the cells answer less often, so more cells hide
     kanaal = next(r for r in b.statements if r.id == "kanaal")
-    assert scenario.report.statement("kanaal").figure.n == 32
+    assert grouped.report.statement("kanaal").figure.n == 32
     shown = [k for k, f in kanaal.figures.items() if f.shown]
     hidden_n = 32 - sum(kanaal.figures[k].n or 0 for k in shown)
     assert hidden_n == 0 or hidden_n >= 5
@@ -189,6 +223,8 @@ def test_chat_texts(scenario: Scenario) -> None:
         assert_clean(text, scenario, f"chat {view}")
         assert len(text) <= 4096
     groups = detail_text(scenario.report, "groups")
+    if not scenario.with_groups:
+        return
     assert "• Klas Drie: –" in groups and "• Klas Vier: –" in groups
     assert "niet apart getoond, samen: 7" in groups
 
@@ -206,7 +242,9 @@ def test_csv(scenario: Scenario) -> None:
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads the accents right
     text = data.decode("utf-8-sig")
     assert_clean(text, scenario, "csv")
-    assert "Klas Drie;5;–;–;–" in text  # expected is public, the counts are not
+    assert (
+        "Klas Drie;5;–;–;–" in text or not scenario.with_groups
+    )  # expected is public, the counts are not
 
 
 def test_xlsx(scenario: Scenario) -> None:
@@ -244,7 +282,7 @@ def test_pdf(scenario: Scenario) -> None:
             ["pdftotext", "-", "-"], input=data, capture_output=True, check=True
         ).stdout.decode("utf-8")
         assert_clean(text, scenario, "pdf")
-        assert "Klas Drie" in text
+        assert "Klas Drie" in text or not scenario.with_groups
 
 
 def test_charts(scenario: Scenario) -> None:
@@ -256,12 +294,13 @@ def test_charts(scenario: Scenario) -> None:
         assert_clean("\n".join(words), scenario, name)
     participation = dict(drawn)["deelname.png"]
     numbers = {t.get_text() for t in participation.findobj(Text)}
-    assert "3" not in numbers and "4" not in numbers  # the class of 3 and of 4
-    assert "7" in numbers and "10" in numbers  # their pools
+    assert "3" not in numbers and "4" not in numbers  # the class of 3 and of 4, the Bulgarians
+    assert "10" in numbers  # the pool of the hidden languages
+    assert "7" in numbers or not scenario.with_groups  # the pool of the hidden classes
 
 
-def test_tables_mark_hidden_cells_the_same_way(scenario: Scenario) -> None:
-    by_sheet = {tb.sheet: tb for tb in tables(scenario.report)}
+def test_tables_mark_hidden_cells_the_same_way(grouped: Scenario) -> None:
+    by_sheet = {tb.sheet: tb for tb in tables(grouped.report)}
     rows = by_sheet["Deelname"].rows
     drie = next(r for r in rows if r[1] == "Klas Drie")
     assert drie[3:] == ["–", "–", "–"]

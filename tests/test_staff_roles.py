@@ -19,6 +19,7 @@ from bot.staff import (
     common_languages,
     days_left,
     hash_token,
+    named_schools,
     parse_day,
     parse_expected,
     parse_group_names,
@@ -39,8 +40,9 @@ CENTRES = {1: 7, 2: 7, 3: None}
 MATRIX = {
     Role.ADMIN: set(Action),
     Role.TEAM: {Action.ANSWER_TEAM},
-    Role.BRUGFIGUUR: {Action.FOLLOW, Action.REPORT},
-    Role.COORDINATOR: {Action.FOLLOW, Action.REPORT},
+    Role.BRUGFIGUUR: {Action.FOLLOW, Action.REPORT, Action.OVERVIEW},
+    # a coordinator opens one school's report only where the school agreed to be named (below)
+    Role.COORDINATOR: {Action.FOLLOW, Action.OVERVIEW},
 }
 
 
@@ -190,3 +192,26 @@ def test_common_languages() -> None:
     counts = {"nl": 50, "tr": 10, "ar": 10, "bg": 3}
     assert common_languages(counts, ["fr", "en", "tr"], 4) == ["ar", "tr", "bg", "fr"]
     assert common_languages({}, ["nl", "fr", "en"], 2) == ["fr", "en"]
+
+
+# ---- issue 11, item 6: coordinators ----------------------------------------------------------
+
+
+def test_coordinator_opens_only_the_reports_of_schools_that_agreed_to_be_named() -> None:
+    coordinator = Access(member_id=1, grants=(COORD_7,), centre_of=CENTRES, named=frozenset({2}))
+    assert schools_for(coordinator, Action.REPORT) == [2]  # the picker lists only school 2
+    with pytest.raises(AccessDenied):
+        authorize(coordinator, Action.REPORT, 1)  # a forged button for school 1
+    assert authorize(coordinator, Action.REPORT, 2) == COORD_7
+    assert schools_for(coordinator, Action.OVERVIEW) == [1, 2]  # both count in the total
+    assert named_schools(coordinator, [1, 2]) == {2}
+
+
+def test_each_grant_names_only_its_own_scope() -> None:
+    """Brugfiguur at school 1 and coordinator of its centre: school 1 by name, school 2 (which
+    did not agree) never, whichever grant comes first."""
+    for grants in ((BRUG_1, COORD_7), (COORD_7, BRUG_1)):
+        both = Access(member_id=1, grants=grants, centre_of=CENTRES)
+        assert named_schools(both, [1, 2]) == {1}
+        assert schools_for(both, Action.REPORT) == [1]
+        assert schools_for(both, Action.OVERVIEW) == [1, 2]

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from typing import Any, Literal
 
 from bot.errors import NotFound
-from bot.flow_model import MATRIX_CELLS, Audience, Flow, QuestionType, flow_library
+from bot.flow_model import MATRIX_CELLS, Audience, Flow, Question, QuestionType, flow_library
 from bot.i18n import t
 from bot.reports import labels, queries
 from bot.reports.figures import (
@@ -23,6 +24,7 @@ from bot.reports.figures import (
     make_figure,
     pool,
     raw_answers,
+    release_basis,
     scale_questions,
 )
 from bot.reports.model import (
@@ -52,7 +54,13 @@ from bot.reports.model import (
     Trend,
     TrendRow,
 )
-from bot.reports.privacy import merge_small, open_answers_shown, released, suppress
+from bot.reports.privacy import (
+    jointly_shown,
+    merge_small,
+    open_answers_shown,
+    releasable,
+    suppress,
+)
 from bot.store.protocols import ReportSource
 from bot.store.records import Round
 
@@ -71,6 +79,7 @@ def _participation(
     rows: list[queries.ParticipationRow],
     groups: list[tuple[str, str, int | None]],
     options: ReportOptions,
+    counted: int,
 ) -> tuple[Participation, dict[str, str]]:
     """Participation and the language -> cell mapping (small languages merged, rule 5)."""
     lang, minimum = options.language, options.min_closed
@@ -114,7 +123,7 @@ def _participation(
             started=started,
             completed=completed,
             final=final,
-            counted=released(final),
+            counted=counted,
             started_rate=round(started / expected, 4) if expected else None,
             completed_rate=round(completed / expected, 4) if expected else None,
             by_language=languages,
@@ -281,6 +290,8 @@ async def _breakdown(
     assert dimension is not None
     if rnd.status != "closed":
         return Breakdown(dimension=dimension, available=False, cells=[], statements=[], themes=[])
+    if await queries.left_since_close(store, rnd.id) > 0:
+        return _withheld(dimension, "changed")
     minimum = options.min_closed
     sizes = await queries.counted(store, [rnd.id], dimension)
     raw = await raw_answers(store, [rnd.id], {rnd.id: flow}, dimension)
@@ -303,11 +314,7 @@ async def _breakdown(
     per_cell: dict[str, dict[str, Figure]] = {k: {} for k in keys}
     for q in closed_questions(flow):
         cell_answers = {k: merged[k].get(q.id) or Raw() for k in keys}
-        hidden = (
-            set(keys)
-            if not overall[q.id].shown
-            else suppress({k: a.n for k, a in cell_answers.items()}, minimum)
-        )
+        hidden = set(keys) if not overall[q.id].shown else _suppress_cells(cell_answers, q, minimum)
         row = {}
         for k in keys:
             fig = Figure.hidden() if k in hidden else make_figure(cell_answers[k], minimum, q)
@@ -332,6 +339,57 @@ async def _breakdown(
     return Breakdown(
         dimension=dimension, available=True, cells=cells, statements=statements, themes=themes
     )
+
+
+async def _jointly_shown(store: Any, rnd: Round, minimum: int) -> bool:
+    """Rule 10: may the language breakdown stand beside the class breakdown?
+
+    Checked on the cells as they would be shown (small languages merged) and only when both
+    breakdowns have at least two non-empty cells: one cell is no breakdown at all.
+    """
+    if rnd.status != "closed":
+        return True
+    cross = await queries.cross_counts(store, rnd.id)
+    by_language: dict[str, int] = defaultdict(int)
+    for (code, _), n in cross.items():
+        by_language[code] += n
+    mapping = merge_small(by_language, minimum, OTHER)
+    merged: dict[tuple[str, str], int] = defaultdict(int)
+    for (code, group), n in cross.items():
+        merged[(mapping[code], group)] += n
+    languages = {a for (a, _), n in merged.items() if n}
+    groups = {b for (_, b), n in merged.items() if n}
+    if len(languages) < 2 or len(groups) < 2:
+        return True
+    return jointly_shown(merged, minimum)
+
+
+def _withheld(dimension: queries.Dimension, why: Literal["joint", "changed"]) -> Breakdown:
+    assert dimension is not None
+    return Breakdown(
+        dimension=dimension, available=False, cells=[], statements=[], themes=[], withheld=why
+    )
+
+
+def _suppress_cells(cells: Mapping[str, Raw], question: Question, minimum: int) -> set[str]:
+    """Rules 4 and 9 for one statement across the cells of a breakdown.
+
+    A cell is sized by the basis of its numbers (faces given, for a scale) and must itself be
+    releasable; the hidden cells, pooled, must hold the minimum and be releasable too, since a
+    reader computes that pool as the total minus the shown cells.
+    """
+    basis = {k: release_basis(raw, question) for k, raw in cells.items()}
+    # a cell with answers but no basis (only "don't know") is not empty: it counts as one
+    sizes = {k: n or min(cells[k].n, 1) for k, (_, n) in basis.items()}
+    unsafe = {k for k, (counts, n) in basis.items() if n and not releasable(counts, n, minimum)}
+
+    def pool_ok(hidden: set[str]) -> bool:
+        total = Raw()
+        for k in hidden:
+            total.add(cells[k])
+        return releasable(*release_basis(total, question), minimum)
+
+    return suppress(sizes, minimum, unsafe=unsafe, pool_ok=pool_ok)
 
 
 def _difference(value: float | None, base: float | None) -> float | None:
@@ -399,8 +457,8 @@ async def _comparison(
     flows = {parents.id: parents_flow, **{r.id: f for r, f in sides}}
     raw = await raw_answers(store, list(flows), flows, None)
     finals: dict[int, int] = defaultdict(int)
-    for part in await queries.participation(store, list(flows)):
-        finals[part.round_id] += part.final
+    for (round_id, _), n in (await queries.counted(store, list(flows))).items():
+        finals[round_id] += n
 
     def figures(round_id: int) -> dict[str, Figure]:
         if round_id == rnd.id:
@@ -440,14 +498,14 @@ async def _comparison(
             audience="parents",
             round_id=parents.id,
             flow_id=parents.flow_id,
-            counted=released(finals[parents.id]),
+            counted=finals[parents.id],
         )
     ] + [
         Side(
             audience=f.audience.value,
             round_id=r.id,
             flow_id=r.flow_id,
-            counted=released(finals[r.id]),
+            counted=finals[r.id],
         )
         for r, f in sides
     ]
@@ -522,6 +580,8 @@ async def _open_answers(
         return [OpenQuestion(question_id=q.id, text=q.text, shown=False) for q in questions]
     texts: dict[str, list[OpenText]] = defaultdict(list)
     for qid, text, code in await queries.open_texts(store, rnd.id):
+        if code is not None and code not in named_languages:
+            continue  # rule 8: its own script would name a language the report merged or hid
         named = code if code in named_languages else None
         label = labels.language_label(lang, named) if named else t(lang, labels.OTHER_LANGUAGE)
         texts[qid].append(OpenText(text=text, language=named, language_label=label))
@@ -571,8 +631,9 @@ async def build_round_report(
     groups = await store.round_groups(rnd.id)
     group_cells = [(str(g.id), g.name, g.expected) for g in groups]
 
+    counted = sum((await queries.counted(store, [rnd.id])).values())
     participation, language_cells = _participation(
-        rnd, await queries.participation(store, [rnd.id]), group_cells, options
+        rnd, await queries.participation(store, [rnd.id]), group_cells, options, counted
     )
     raw = await raw_answers(store, [rnd.id], {rnd.id: flow}, None)
     figures = figures_of(raw.get((rnd.id, ""), {}), flow, minimum)
@@ -608,7 +669,9 @@ async def build_round_report(
         highlights=_highlights(flow, figures),
         comparison=await _comparison(store, rnd, flow, school_rounds, library, figures, options),
         breakdowns={
-            "language": await _breakdown(store, rnd, flow, "language", figures, {}, options),
+            "language": await _breakdown(store, rnd, flow, "language", figures, {}, options)
+            if await _jointly_shown(store, rnd, minimum)
+            else _withheld("language", "joint"),
             "group": await _breakdown(store, rnd, flow, "group", figures, group_labels, options),
         },
         trend=await _trend(store, rnd, flow, school_rounds, figures, themes, options),

@@ -4,16 +4,23 @@ All three table formats render the same `tables.tables(report)`, built from the 
 privacy rules hold in every file as they do in chat: a hidden figure is the mark "–", never a
 number. CSV is UTF-8 with a BOM and semicolons, as Excel in Belgium and the Netherlands expects,
 with decimal commas. Files carry no respondent ids, chat ids or names of parents.
+
+Formula injection (OWASP "CSV injection"): a parent's open answer is text a team member opens in
+Excel. Every text cell that starts with `= + - @`, a tab or a carriage return is neutralised: in
+CSV it gets a leading apostrophe (`neutralised`); in XLSX every text cell is stored as a string
+(`data_type` "s", never a formula) and such cells carry Excel's quote prefix as well. Numbers the
+report itself formats ("-0,3", "+0,8") are left as they are.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import matplotlib
 from openpyxl import Workbook
@@ -42,6 +49,18 @@ from bot.reports.tables import (
 from bot.reports.text import report_title, summary_sections
 
 FORMATS = ("csv", "xlsx", "pdf", "json")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read as a formula
+OUR_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?%?")  # a signed number the report formatted
+
+
+def dangerous(text: str) -> bool:
+    """Could a spreadsheet read this text cell as a formula?"""
+    return text.startswith(FORMULA_STARTS) and not OUR_NUMBER.fullmatch(text)
+
+
+def neutralised(text: str) -> str:
+    """A text cell that no spreadsheet evaluates: a leading apostrophe where it could."""
+    return "'" + text if dangerous(text) else text
 
 
 def export(report: RoundReport, fmt: str) -> bytes:
@@ -65,14 +84,17 @@ def to_csv(report: RoundReport) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     for table in tables(report):
-        writer.writerow([table.title])
-        writer.writerow(table.header)
+        writer.writerow([neutralised(table.title)])
+        writer.writerow([neutralised(h) for h in table.header])
         for row in table.rows:
             writer.writerow(
-                [formatted(report.language, v, k) for v, k in zip(row, table.kinds, strict=False)]
+                [
+                    neutralised(formatted(report.language, v, k))
+                    for v, k in zip(row, table.kinds, strict=False)
+                ]
             )
         if table.note:
-            writer.writerow([table.note])
+            writer.writerow([neutralised(table.note)])
         writer.writerow([])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -117,12 +139,23 @@ def to_xlsx(report: RoundReport) -> bytes:
             )
             limit = 60 if kind == "text" else 16
             sheet.column_dimensions[get_column_letter(i)].width = min(max(longest + 2, 9), limit)
+        _text_cells(sheet)
         sheet.page_setup.orientation = "landscape"
         sheet.page_setup.fitToWidth = 1
         sheet.sheet_properties.pageSetUpPr.fitToPage = True
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _text_cells(sheet: Any) -> None:
+    """Every text cell a string, never a formula; quote-prefixed where it looks like one."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+                if dangerous(cell.value):
+                    cell.quotePrefix = True
 
 
 def _sheet_name(name: str, taken: Sequence[str]) -> str:

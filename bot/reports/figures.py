@@ -14,7 +14,7 @@ from bot.errors import UnknownFlow
 from bot.flow_model import DONT_KNOW, SCALE_VALUES, Flow, Question, QuestionType
 from bot.reports import queries
 from bot.reports.model import Figure
-from bot.reports.privacy import shown
+from bot.reports.privacy import releasable, shown
 from bot.store.protocols import AggregateReads
 
 CLOSED_TYPES = (QuestionType.SCALE, QuestionType.CHOICE, QuestionType.MULTI, QuestionType.YESNO)
@@ -48,9 +48,24 @@ def scale_questions(flow: Flow, theme_id: str | None = None) -> list[Question]:
     ]
 
 
+def release_basis(raw: Raw, question: Question) -> tuple[dict[str, int], int]:
+    """(counts, n) that rule 9 judges: for a scale the faces given, else every answer."""
+    if question.type == QuestionType.SCALE:
+        faces = {v: raw.counts.get(v, 0) for v in SCALE_VALUES}
+        return faces, sum(faces.values())
+    return dict(raw.counts), raw.n
+
+
 def make_figure(raw: Raw | None, minimum: int, question: Question) -> Figure:
-    """A figure from raw answers: every number, or nothing when under the minimum."""
+    """A figure from raw answers: every number, or nothing (privacy rules 1 and 9).
+
+    A figure is never half shown: when the mean of a scale would be hidden (fewer faces than the
+    minimum) its face counts are hidden too, since the mean follows from them; and a
+    distribution in which one value holds every answer is hidden whole (dominance).
+    """
     if raw is None or not shown(raw.n, minimum):
+        return Figure.hidden()
+    if not releasable(*release_basis(raw, question), minimum):
         return Figure.hidden()
     counts = {v: raw.counts.get(v, 0) for v in question.allowed_values()}
     for value, c in raw.counts.items():
@@ -83,6 +98,9 @@ def pool(figures: Iterable[Figure], minimum: int) -> Figure:
             total.add(Raw(dict(f.counts), f.n or 0))
     if not total.n:
         return Figure.hidden()
+    faces = {v: total.counts.get(v, 0) for v in SCALE_VALUES}
+    if not releasable(faces, sum(faces.values()), minimum):
+        return Figure.hidden()  # rule 9 for the pool too (shown parts can still be unanimous)
     values = (*SCALE_VALUES, DONT_KNOW)
     counts = {v: total.counts.get(v, 0) for v in values}
     return _with_scale_stats(Figure(shown=True, n=total.n, counts=counts), minimum)

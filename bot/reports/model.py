@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.limits import MIN_GROUP_CLOSED, MIN_GROUP_OPEN
 from bot.reports.privacy import RELEASE_STEP, thresholds
@@ -63,6 +63,16 @@ class Figure(_Model):
     mean: float | None = None
     dontknow_share: float | None = None
     positive_share: float | None = None
+
+    @model_validator(mode="after")
+    def _whole(self) -> Figure:
+        """Privacy rule 9, structurally: a figure is wholly shown or wholly hidden."""
+        numbers = (self.n, self.counts, self.mean, self.dontknow_share, self.positive_share)
+        if not self.shown and any(v is not None for v in numbers):
+            raise ValueError("a hidden figure carries no numbers")
+        if self.shown and (self.n is None or self.counts is None):
+            raise ValueError("a shown figure carries its count and distribution")
+        return self
 
     @classmethod
     def hidden(cls) -> Figure:
@@ -165,10 +175,14 @@ class BreakdownRow(_Model):
 
 class Breakdown(_Model):
     dimension: Literal["language", "group"]
-    available: bool  # false while the round is open (privacy rule 3)
+    available: bool  # false while the round is open (rule 3) or when withheld (rule 10)
     cells: list[BreakdownCell]
     statements: list[BreakdownRow]
     themes: list[BreakdownRow]
+    # "joint": withheld because beside the class breakdown it would single out a small group;
+    # "changed": a parent was forgotten after the round closed, so a new breakdown would differ
+    # from the one already released by that parent's block only (privacy rule 3)
+    withheld: Literal["joint", "changed"] | None = None
 
 
 class Side(_Model):

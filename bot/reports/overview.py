@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
-from bot.flow_model import Flow, flow_library
+from bot.flow_model import Flow, Question, flow_library
 from bot.reports import queries
 from bot.reports.figures import (
     Raw,
@@ -15,6 +15,7 @@ from bot.reports.figures import (
     make_figure,
     pool,
     raw_answers,
+    release_basis,
     scale_questions,
 )
 from bot.reports.model import (
@@ -27,7 +28,7 @@ from bot.reports.model import (
     ReportOptions,
     Thresholds,
 )
-from bot.reports.privacy import poolable, released
+from bot.reports.privacy import poolable, releasable
 from bot.store.protocols import AggregateReads
 
 DEFAULT_OVERVIEW_FLOW = "barometer-ouders"
@@ -37,7 +38,7 @@ async def build_overview(
     store: AggregateReads,
     school_ids: Sequence[int],
     options: ReportOptions | None = None,
-    named: bool = False,
+    named: bool | Collection[int] = False,
     *,
     flow_id: str = DEFAULT_OVERVIEW_FLOW,
     flows: Mapping[str, Flow] | None = None,
@@ -46,7 +47,10 @@ async def build_overview(
 
     named=True (a brugfiguur's own schools): every school is listed by name. named=False (a
     coordinator): only schools that agreed (`schools.share_named`) are listed; all count in the
-    total. Schools are listed alphabetically, never ranked (privacy rule 7).
+    total. named={school ids} (`bot.staff.named_schools`): exactly those, each grant deciding for
+    its own scope. Schools are listed alphabetically, never ranked (privacy rule 7). When the
+    total minus the listed schools would be one unlisted school, in any figure or count, no
+    school is listed: schools that contribute are counted, not schools that started.
     """
     options = options or ReportOptions()
     library = flows if flows is not None else flow_library()
@@ -62,21 +66,37 @@ async def build_overview(
     for row in await queries.participation(store, round_ids):
         started[row.round_id] += row.started
         completed[row.round_id] += row.completed
-        final[row.round_id] += row.final
+    for (rid, _), n in (await queries.counted(store, round_ids)).items():
+        final[rid] += n  # counted in the figures: whole released blocks (rule 2)
     raw = await raw_answers(store, round_ids, dict.fromkeys(round_ids, flow), None)
     per_round = {rid: figures_of(raw.get((rid, ""), {}), flow, minimum) for rid in round_ids}
 
     total_rows = []
     total_figures: dict[str, Figure] = {}
     contributing: set[int] = set()
+    per_question: list[set[int]] = []  # rounds inside each total figure
     for q in closed_questions(flow):
         answers = {rid: raw.get((rid, ""), {}).get(q.id) or Raw() for rid in round_ids}
-        included = poolable({rid: a.n for rid, a in answers.items()}, minimum)
+        unsafe = {rid for rid, a in answers.items() if not per_round[rid][q.id].shown}
+
+        def pool_ok(rids: set[int], answers: dict[int, Raw] = answers, q: Question = q) -> bool:
+            pooled = Raw()
+            for rid in rids:
+                pooled.add(answers[rid])
+            return releasable(*release_basis(pooled, q), minimum)
+
+        included = poolable(
+            {rid: a.n for rid, a in answers.items()}, minimum, unsafe=unsafe, pool_ok=pool_ok
+        )
         total = Raw()
+        inside: set[int] = set()
         for rid in sorted(included):
             total.add(answers[rid])
             if answers[rid].n:
                 contributing.add(rid)
+                inside.add(rid)
+        if make_figure(total, minimum, q).shown:
+            per_question.append(inside)
         total_figures[q.id] = make_figure(total, minimum, q)
         total_rows.append(BreakdownRow(id=q.id, figures={"total": total_figures[q.id]}))
 
@@ -88,10 +108,18 @@ async def build_overview(
         }
 
     total_themes = theme_figures(total_figures)
-    listed = [s for s in school_rows if named or s.share_named]
-    others = [s for s in school_rows if s not in listed and started.get(latest.get(s.id, 0), 0)]
-    if len(others) == 1:
-        listed = []  # the total minus the named schools would be that one school (rule 7)
+    if isinstance(named, bool):
+        listed = [s for s in school_rows if named or s.share_named]
+    else:
+        listed = [s for s in school_rows if s.id in named]
+    unlisted_rounds = {latest[s.id] for s in school_rows if s not in listed and s.id in latest}
+    one_left = [
+        len(unlisted_rounds & {rid for rid in round_ids if started.get(rid)}),
+        len(unlisted_rounds & {rid for rid in round_ids if final.get(rid)}),
+        *(len(unlisted_rounds & inside) for inside in per_question),
+    ]
+    if 1 in one_left:
+        listed = []  # the total minus the listed schools would be one school (rule 7)
     schools = []
     for s in listed:
         own = latest.get(s.id)
@@ -103,7 +131,7 @@ async def build_overview(
                 expected=expected.get(own) if own else None,
                 started=started[own] if own else 0,
                 completed=completed[own] if own else 0,
-                counted=released(final[own]) if own else 0,
+                counted=final[own] if own else 0,
                 themes=theme_figures(per_round[own]) if own else {},
             )
         )
@@ -112,7 +140,7 @@ async def build_overview(
         language=options.language,
         viewer=options.viewer,
         flow_id=flow_id,
-        named=named,
+        named=named if isinstance(named, bool) else {s.id for s in school_rows} <= set(named),
         thresholds=Thresholds(min_closed=minimum, min_open=options.min_open),
         total=OverviewTotal(
             schools=len(school_rows),
@@ -123,7 +151,7 @@ async def build_overview(
             else None,
             started=sum(started.values()),
             completed=sum(completed.values()),
-            counted=sum(released(f) for f in final.values()),
+            counted=sum(final.values()),
             themes=[
                 OverviewTheme(theme_id=th.id, title=th.title, figure=total_themes[th.id])
                 for th in flow.themes

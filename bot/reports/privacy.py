@@ -1,64 +1,28 @@
-"""The privacy rules of every report: pure functions, the same for chat, charts and files.
+"""The privacy rules of every report: pure functions, the same for chat, charts, files and /status.
 
-No output may show, or let a reader compute, one parent's answers. The rules, in the order a
-report applies them:
+No output may show, or let a reader compute, one parent's answers. The rules, who may see what,
+and the risks that remain are written down in `docs/privacy.md` (the threat model); this module
+is their one implementation, and each function names the rule it applies:
 
-1. Thresholds. A closed-question figure (counts per face or option, mean, shares) is shown only
-   when at least `min_closed` answers stand behind it (default and floor 5); open answers are
-   shown only when at least `min_open` respondents are counted in the round (default and floor
-   10). A configured value below the floor is raised to it (`thresholds`).
-
-2. Release in blocks. Only *final* respondents count (completed, or every respondent once the
-   round is closed, since answers cannot change after that), and only the first
-   `RELEASE_STEP * k` of them in the order they finished (`released`). Two reports of the same
-   round therefore differ by at least five respondents or not at all, so a reader cannot take
-   the report before and after one parent answered and subtract. The step is the floor, not
-   the configured minimum, so viewers with different minimums get the same counted set.
-
-3. Breakdowns of answers (by language, by class group) appear only once the round is closed:
-   while it is open a cell could grow by one parent between two reports, and the difference
-   would be that parent's answers.
-
-4. Complementary suppression (`suppress`). A breakdown is a partition of a shown total. A cell
-   under the minimum is hidden; if the hidden cells could then be recovered as "total minus the
-   rest", more cells are hidden, smallest first, until at least two cells are hidden and together
-   hold at least the minimum. What the reader can compute, total minus the shown cells, is then
-   a pool of at least `minimum` answers from at least two cells, which says no more than any
-   shown cell does. Per statement this is applied to the answer counts of the cells, so exact
-   face counts of a statement with n just above the minimum can never be combined with a
-   breakdown to single out a small group. Cells with zero respondents are shown (a zero says
-   nothing about a person) and do not count towards the pool.
-
-5. Small languages are never named (`merge_small`). A language spoken by fewer than `minimum`
-   respondents joins one cell "other languages" before suppression, so the report does not
-   reveal that, say, the one Bulgarian-speaking family took part. Open answers from such a
-   language are labelled "other language".
-
-6. Derived figures come only from shown figures: a theme mean pools the statement figures that
-   are shown, a framework figure pools the themes' shown statements, a gap or a trend compares
-   two shown figures. A hidden figure can therefore never be recovered from a derived one.
-
-7. Across schools (`poolable`) a school's figure is public in its own report, so it cannot be
-   hidden as a complement. A centre total includes the schools under the minimum only when
-   they are at least two and together hold at least the minimum; otherwise they are left out of
-   the total (and the report says how many were left out). Schools are listed by name only when
-   the viewer may see them by name, in alphabetical order, never ranked by score; and when the
-   total minus the listed schools would be exactly one unlisted school, none is listed.
-
-8. Nothing identifies a respondent: reports carry no respondent ids, chat ids, names or
-   usernames; open answers are sorted by language and text, never by time, so the answers of one
-   parent to two open questions cannot be linked; voice file ids appear only in a report built
-   for a brugfiguur who asked for them.
-
-Residual risks, accepted and documented: a reader who already knows everything about all but
-one parent of a cell learns the last one (any published count has this); when every respondent
-of a small shown cell gives the same answer, that answer is known for all of them; a parent who
-asks to be forgotten after a round closed changes the counted set once.
+     1  thresholds, shown                 a figure needs `min_closed` answers (floor 5)
+     2  released_places                   stable blocks of the completion order (never shift)
+     3  (build)                           answer breakdowns only once a round is closed
+     4  suppress                          complementary suppression inside one breakdown
+     5  merge_small, language_cells,      small languages are never named, in reports,
+        nameable_languages                /status and the feedback language menu
+     6  (figures.pool)                    derived figures only from shown figures
+     7  poolable                          schools in a centre total
+     8  (queries, build)                  nothing identifies a respondent; open answers in a
+                                          language that is not named are withheld
+     9  releasable                        a figure is wholly shown or wholly hidden: enough
+                                          answers behind every number, no unanimous value
+    10  jointly_shown                     a second breakdown only when every intersection and
+                                          difference with the first is 0 or at least the minimum
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from typing import TypeVar
 
 from bot.limits import MIN_GROUP_CLOSED, MIN_GROUP_OPEN
@@ -67,6 +31,11 @@ K = TypeVar("K", bound=Hashable)
 
 # Respondents enter the figures in blocks of this size (rule 2): the floor of the minimum.
 RELEASE_STEP = MIN_GROUP_CLOSED
+# Rule 9 (dominance): a distribution of fewer answers than this in which one value holds them
+# all is hidden. It is the group size at which the open answers, each parent's own words, are
+# shown too; from there on "everyone gave 4" is a finding about the school. The residual risk
+# (each of them is then known to have given 4) is written down in docs/privacy.md.
+DOMINANCE_GROUP = MIN_GROUP_OPEN
 
 
 def thresholds(min_closed: int | None, min_open: int | None) -> tuple[int, int]:
@@ -77,8 +46,30 @@ def thresholds(min_closed: int | None, min_open: int | None) -> tuple[int, int]:
 
 
 def released(final: int, step: int = RELEASE_STEP) -> int:
-    """How many of `final` respondents enter the figures: whole blocks of `step` only."""
+    """At most how many of `final` respondents enter the figures: whole blocks of `step` only."""
     return final // step * step if final > 0 else 0
+
+
+def block_of(place: int, step: int = RELEASE_STEP) -> int:
+    """Rule 2: the block of a place in the completion order (places count from 1)."""
+    return (place - 1) // step
+
+
+def released_places(present: Iterable[int], step: int = RELEASE_STEP) -> set[int]:
+    """Rule 2: the places whose respondents enter the figures.
+
+    Every final respondent holds a fixed place in its round's completion order, never reused
+    (`respondents.place`, migration 004). Places 1..step form block 0, and so on. A block is
+    released only when every one of its `step` places is present: a forgotten (or stopped)
+    respondent leaves a gap, and its whole block leaves the figures with it, so no later
+    respondent ever moves into a released block and two releases differ by a whole block.
+    `queries._counted_cte` is the same rule in SQL.
+    """
+    places = set(present)
+    blocks: dict[int, int] = {}
+    for place in places:
+        blocks[block_of(place, step)] = blocks.get(block_of(place, step), 0) + 1
+    return {p for p in places if blocks[block_of(p, step)] == step}
 
 
 def shown(n: int | None, minimum: int) -> bool:
@@ -86,21 +77,46 @@ def shown(n: int | None, minimum: int) -> bool:
     return n is not None and n >= minimum
 
 
-def suppress(cells: Mapping[K, int], minimum: int) -> set[K]:
+def releasable(counts: Mapping[str, int], n: int, minimum: int) -> bool:
+    """Rule 9: may a distribution of `n` answers be shown at all, every number of it?
+
+    At least `minimum` answers stand behind it (`n` is the basis of every number shown: for a
+    scale, the faces given, so a shown mean always comes with its faces and a hidden mean never
+    leaves faces behind), and, in a group under `DOMINANCE_GROUP`, no single value holds all of
+    them (dominance: five parents who all gave the same face would each be known). For multiple
+    choice `counts` are per option and `n` is the respondents who answered: an option chosen by
+    all of them is the same unanimity.
+    """
+    unanimous = max(counts.values(), default=0) >= n
+    return n >= minimum and not (unanimous and n < DOMINANCE_GROUP)
+
+
+def suppress(
+    cells: Mapping[K, int],
+    minimum: int,
+    *,
+    unsafe: Collection[K] = (),
+    pool_ok: Callable[[set[K]], bool] | None = None,
+) -> set[K]:
     """The cells of a breakdown to hide, so that no hidden cell follows from the total.
 
     `cells` maps each cell of a complete partition to its size (answers or respondents); the
-    total is the sum and is assumed shown. Returns the hidden keys: empty, or at least two cells
-    holding together at least `minimum` (or every non-empty cell when that cannot be reached).
+    total is the sum and is assumed shown. `unsafe` cells are hidden whatever their size (rule
+    9). Returns the hidden keys: empty, or at least two cells holding together at least
+    `minimum` and passing `pool_ok` (what a reader computes as total minus the shown cells must
+    itself be releasable), or every non-empty cell when that cannot be reached.
     """
     hidden = {k for k, n in cells.items() if 0 < n < minimum}
+    hidden |= {k for k in unsafe if cells.get(k, 0) > 0}
     if not hidden:
         return hidden
     candidates = sorted(
         (k for k, n in cells.items() if k not in hidden and n > 0),
         key=lambda k: (cells[k], str(k)),
     )
-    while not _safe_pool(cells, hidden, minimum) and candidates:
+    while candidates and not (
+        _safe_pool(cells, hidden, minimum) and (pool_ok is None or pool_ok(hidden))
+    ):
         hidden.add(candidates.pop(0))
     return hidden
 
@@ -109,19 +125,82 @@ def _safe_pool(cells: Mapping[K, int], hidden: set[K], minimum: int) -> bool:
     return len(hidden) >= 2 and sum(cells[k] for k in hidden) >= minimum
 
 
+def jointly_shown(cross: Mapping[tuple[str, str], int], minimum: int) -> bool:
+    """Rule 10: may a second breakdown be shown beside the first?
+
+    `cross` maps (cell of the first, cell of the second) to the respondents in both. Only when
+    every intersection, and every difference of a cell with a cell of the other breakdown
+    (cell minus intersection), is 0 or at least `minimum`: otherwise "class 1A minus the
+    Turkish parents" could be one parent.
+    """
+    rows: dict[str, int] = {}
+    cols: dict[str, int] = {}
+    for (a, b), n in cross.items():
+        rows[a] = rows.get(a, 0) + n
+        cols[b] = cols.get(b, 0) + n
+
+    def ok(n: int) -> bool:
+        return n == 0 or n >= minimum
+
+    return all(
+        ok(n) and ok(rows[a] - n) and ok(cols[b] - n)
+        for a in rows
+        for b in cols
+        for n in [cross.get((a, b), 0)]
+    )
+
+
 def merge_small(cells: Mapping[K, int], minimum: int, other: K) -> dict[K, K]:
     """Rule 5: map each key to itself, or to `other` when it has fewer than `minimum`."""
     return {k: (k if n >= minimum else other) for k, n in cells.items()}
 
 
-def poolable(cells: Mapping[K, int], minimum: int) -> set[K]:
+OTHER_LANGUAGES = "_other"  # the one cell of every language too small to name (rule 5)
+
+
+def language_cells(counts: Mapping[str, int], minimum: int) -> list[tuple[str, int | None]]:
+    """Rule 5 for `/status`: (language code or OTHER_LANGUAGES, count or None when hidden).
+
+    Languages under the minimum are merged into one cell, then the cells are suppressed as
+    one breakdown of the shown total (rule 4), so "total minus Dutch" is never one small
+    language. Largest first, the merged cell last. The caller labels OTHER_LANGUAGES
+    "andere talen" and a None count "minder dan N" (or leaves it out).
+    """
+    merged: dict[str, int] = {}
+    for code, cell in merge_small(counts, minimum, OTHER_LANGUAGES).items():
+        merged[cell] = merged.get(cell, 0) + counts[code]
+    hidden = suppress(merged, minimum)
+    order = sorted(merged, key=lambda k: (k == OTHER_LANGUAGES, -merged[k], k))
+    return [(k, None if k in hidden else merged[k]) for k in order if merged[k] > 0]
+
+
+def nameable_languages(counts: Mapping[str, int], minimum: int) -> set[str]:
+    """Rule 5 for menus (the feedback translation menu): languages spoken by enough families.
+
+    A language of fewer than `minimum` respondents is not offered by name; a feedback text for
+    them goes out in the "other languages" fallback (Dutch), so the menu never says that one
+    family speaks Bulgarian.
+    """
+    return {code for code, n in counts.items() if n >= minimum}
+
+
+def poolable(
+    cells: Mapping[K, int],
+    minimum: int,
+    *,
+    unsafe: Collection[K] = (),
+    pool_ok: Callable[[set[K]], bool] | None = None,
+) -> set[K]:
     """Rule 7: the cells (schools) that may be added into a total beside shown cells.
 
-    Every cell at or above the minimum is shown elsewhere. The cells under it may join the total
-    only as a pool of at least two cells holding at least `minimum`; else they stay out.
+    Every releasable cell at or above the minimum is shown elsewhere. The others (under the
+    minimum, or `unsafe`: hidden by rule 9 in their own report) may join the total only as a
+    pool of at least two cells holding at least `minimum` that passes `pool_ok`; else they stay
+    out.
     """
     small = {k for k, n in cells.items() if 0 < n < minimum}
-    if not small or _safe_pool(cells, small, minimum):
+    small |= {k for k in unsafe if cells.get(k, 0) > 0}
+    if not small or (_safe_pool(cells, small, minimum) and (pool_ok is None or pool_ok(small))):
         return set(cells)
     return set(cells) - small
 

@@ -7,8 +7,8 @@ primary key from the counted respondents, and grouped in SQL (GROUP BY round, qu
 `json_each` for multiple choice). Python only sees one row per (round, cell, question, value).
 
 The counted set (privacy rule 2) is the `counted` CTE: final respondents (completed, or all once
-the round is closed; never those who asked to stop), the first whole blocks of `step` of them in
-the order they finished.
+the round is closed; never those who asked to stop) whose fixed place in the completion order
+(`respondents.place`, migration 004) lies in a block of `step` places that are all present.
 """
 
 from __future__ import annotations
@@ -31,23 +31,30 @@ def _marks(ids: Sequence[int]) -> str:
 
 
 def _counted_cte(round_ids: Sequence[int]) -> str:
+    """Privacy rule 2 in SQL (`privacy.released_places`): whole blocks of fixed places only.
+
+    Parameters: the round ids, then `_block_params(step)`.
+    """
     return f"""
     final AS (
-        SELECT r.id, r.round_id, r.language, r.group_id,
-               ROW_NUMBER() OVER (
-                   PARTITION BY r.round_id
-                   ORDER BY r.completed_at IS NULL, COALESCE(r.completed_at, r.updated_at), r.id
-               ) AS place,
-               COUNT(*) OVER (PARTITION BY r.round_id) AS finals
+        SELECT r.id, r.round_id, r.language, r.group_id, r.place
         FROM respondents r JOIN rounds o ON o.id = r.round_id
         WHERE r.round_id IN ({_marks(round_ids)})
-          AND r.status != 'stopped'
+          AND r.status != 'stopped' AND r.place IS NOT NULL
           AND (r.completed_at IS NOT NULL OR o.status = 'closed')
     ),
+    blocks AS (
+        SELECT round_id, (place - 1) / ? AS block FROM final
+        GROUP BY round_id, (place - 1) / ? HAVING COUNT(*) = ?
+    ),
     counted AS (
-        SELECT id, round_id, language, COALESCE(group_id, 0) AS group_key
-        FROM final WHERE place <= (finals / ?) * ?
+        SELECT f.id, f.round_id, f.language, COALESCE(f.group_id, 0) AS group_key
+        FROM final f JOIN blocks b ON b.round_id = f.round_id AND b.block = (f.place - 1) / ?
     )"""
+
+
+def _block_params(step: int) -> list[int]:
+    return [step, step, step, step]
 
 
 def _cell(dimension: Dimension) -> str:
@@ -145,9 +152,34 @@ async def counted(
         f"""WITH {_counted_cte(round_ids)}
             SELECT c.round_id, {_cell(dimension)}, COUNT(*) FROM counted c
             GROUP BY c.round_id, {_cell(dimension)}""",
-        [*round_ids, step, step],
+        [*round_ids, *_block_params(step)],
     )
     return {(r[0], r[1]): r[2] for r in rows}
+
+
+async def cross_counts(
+    store: ReadStore, round_id: int, step: int = RELEASE_STEP
+) -> dict[tuple[str, str], int]:
+    """{(language, class group key): counted respondents in both} (privacy rule 10)."""
+    rows = await store.run_read(
+        f"""WITH {_counted_cte([round_id])}
+            SELECT c.language, CAST(c.group_key AS TEXT), COUNT(*) FROM counted c
+            GROUP BY c.language, c.group_key""",
+        [round_id, *_block_params(step)],
+    )
+    return {(r[0], r[1]): r[2] for r in rows}
+
+
+async def left_since_close(store: ReadStore, round_id: int) -> int:
+    """Respondents who held a place when the round closed and hold none now (forgotten)."""
+    rows = await store.run_read(
+        """SELECT o.places_at_close - (SELECT COUNT(*) FROM respondents r
+                                        WHERE r.round_id = o.id AND r.place IS NOT NULL
+                                          AND r.status != 'stopped')
+           FROM rounds o WHERE o.id = ?""",
+        [round_id],
+    )
+    return int(rows[0][0] or 0) if rows else 0
 
 
 # ---- closed answers ---------------------------------------------------------------------------
@@ -183,7 +215,7 @@ async def value_counts(
             FROM counted c JOIN answers a ON a.respondent_id = c.id, json_each(a.choices) j
             WHERE a.choices IS NOT NULL AND a.skipped = 0
             GROUP BY c.round_id, {cell}, a.question_id, j.value""",
-        [*round_ids, step, step],
+        [*round_ids, *_block_params(step)],
     )
     return [ValueRow(r[0], r[1], r[2], str(r[3]), r[4]) for r in rows]
 
@@ -204,7 +236,7 @@ async def multi_answered(
             FROM counted c JOIN answers a ON a.respondent_id = c.id
             WHERE a.choices IS NOT NULL AND a.skipped = 0
             GROUP BY c.round_id, {cell}, a.question_id""",
-        [*round_ids, step, step],
+        [*round_ids, *_block_params(step)],
     )
     return {(r[0], r[1], r[2]): r[3] for r in rows}
 
@@ -222,7 +254,7 @@ async def open_texts(
             FROM counted c JOIN answers a ON a.respondent_id = c.id
             WHERE a.text IS NOT NULL AND a.text != ''
             ORDER BY a.question_id, a.text_language, a.text""",
-        [round_id, step, step],
+        [round_id, *_block_params(step)],
     )
     return [(r[0], r[1], r[2]) for r in rows]
 
@@ -232,7 +264,7 @@ async def voice_counts(store: ReadStore, round_id: int, step: int = RELEASE_STEP
         f"""WITH {_counted_cte([round_id])}
             SELECT a.question_id, COUNT(*) FROM counted c JOIN answers a ON a.respondent_id = c.id
             WHERE a.voice_file_id IS NOT NULL GROUP BY a.question_id""",
-        [round_id, step, step],
+        [round_id, *_block_params(step)],
     )
     return {r[0]: r[1] for r in rows}
 
@@ -246,7 +278,7 @@ async def voice_file_ids(
             SELECT a.question_id, a.voice_file_id
             FROM counted c JOIN answers a ON a.respondent_id = c.id
             WHERE a.voice_file_id IS NOT NULL ORDER BY a.question_id, a.voice_file_id""",
-        [round_id, step, step],
+        [round_id, *_block_params(step)],
     )
     found: dict[str, list[str]] = {}
     for question_id, file_id in rows:

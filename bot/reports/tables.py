@@ -100,6 +100,12 @@ NOTES = {
         "– = te weinig antwoorden om te tonen, of verborgen zodat een kleine groep niet uit de andere cijfers af te leiden is."
     ),
     "not_closed": N_("De uitsplitsing verschijnt als de ronde afgesloten is."),
+    "changed": N_(
+        "Deze uitsplitsing blijft verborgen: de meegetelde ouders veranderden na het afsluiten van de ronde."
+    ),
+    "not_jointly": N_(
+        "Deze uitsplitsing blijft verborgen: samen met de uitsplitsing per klas zou ze een kleine groep ouders aanwijzen."
+    ),
     "open_hidden": N_("Open antwoorden verschijnen vanaf {minimum} ingevulde lijsten."),
     "tips": N_("Geen oordeel: vragen om als team samen over na te denken."),
 }
@@ -348,9 +354,10 @@ def _breakdown(report: RoundReport, dimension: str, title: str) -> Table:
     means: list[Kind] = ["mean"] * len(b.cells)
     kinds: list[Kind] = ["text", "text", *means]
     if not b.available:
-        return Table(
-            t(lang, title), t(lang, title), header, kinds, [], t(lang, NOTES["not_closed"])
-        )
+        note = NOTES[
+            {"joint": "not_jointly", "changed": "changed"}.get(b.withheld or "", "not_closed")
+        ]
+        return Table(t(lang, title), t(lang, title), header, kinds, [], t(lang, note))
     titles = {th.theme_id: th.title for th in report.themes}
     statements = {row.id: row for row in b.statements}
     rows: list[list[Cell]] = []

@@ -51,6 +51,12 @@ CUT = N_("… (ingekort: alles staat in het bestand)")
 NO_DATA = N_("Geen cijfers om te tonen.")
 POSITIVE = N_("{share} eerder ja of ja")
 ANSWERS = N_("{n} antwoorden")
+NOT_JOINTLY = N_(
+    "Deze uitsplitsing blijft verborgen: samen met de uitsplitsing per klas zou ze een kleine groep ouders aanwijzen."
+)
+CHANGED = N_(
+    "Deze uitsplitsing blijft verborgen: de meegetelde ouders veranderden na het afsluiten van de ronde."
+)
 NOT_YET_CLOSED = N_(
     "De uitsplitsing verschijnt als de ronde afgesloten is: zo kan niemand twee rapporten van elkaar aftrekken."
 )
@@ -306,7 +312,8 @@ def _breakdown_view(report: RoundReport, dimension: str) -> list[str]:
     lines.append("")
     b: Breakdown = report.breakdowns[dimension]
     if not b.available:
-        return [*lines, t(lang, NOT_YET_CLOSED)]
+        why = {"joint": NOT_JOINTLY, "changed": CHANGED}.get(b.withheld or "", NOT_YET_CLOSED)
+        return [*lines, t(lang, why)]
     if not b.cells:
         return [*lines, t(lang, NO_DATA)]
     cell_labels = {c.key: c.label for c in b.cells}

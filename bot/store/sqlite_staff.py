@@ -34,19 +34,25 @@ class SqliteStaff(SqliteDatabase):
         school_ids = sorted({g.school_id for g in grants if g.school_id is not None})
         centre_ids = sorted({g.centre_id for g in grants if g.centre_id is not None})
         centre_of: dict[int, int | None] = {}
+        named: set[int] = set()  # schools that agreed to be named (docs/privacy.md)
         if school_ids:
             marks = ",".join("?" * len(school_ids))
-            for sid, cid in await self._fetch(
-                f"SELECT id, centre_id FROM schools WHERE id IN ({marks})", school_ids
+            for sid, cid, shared in await self._fetch(
+                f"SELECT id, centre_id, share_named FROM schools WHERE id IN ({marks})", school_ids
             ):
                 centre_of[sid] = cid
+                named |= {sid} if shared else set()
         if centre_ids:
             marks = ",".join("?" * len(centre_ids))
-            for sid, cid in await self._fetch(
-                f"SELECT id, centre_id FROM schools WHERE centre_id IN ({marks})", centre_ids
+            for sid, cid, shared in await self._fetch(
+                f"SELECT id, centre_id, share_named FROM schools WHERE centre_id IN ({marks})",
+                centre_ids,
             ):
                 centre_of[sid] = cid
-        return Access(member_id=rows[0][0], grants=grants, centre_of=centre_of)
+                named |= {sid} if shared else set()
+        return Access(
+            member_id=rows[0][0], grants=grants, centre_of=centre_of, named=frozenset(named)
+        )
 
     async def member(self, chat_id: int) -> Member | None:
         row = await self._fetch_one(

@@ -22,7 +22,7 @@ from telegram.ext import ContextTypes
 from bot import staff_report_texts as staff_texts_report
 from bot import staff_texts
 from bot.reports.model import ReportOptions, RoundReport
-from bot.staff import Action, Grant, Role, authorize, schools_for, viewer_of
+from bot.staff import Action, Grant, Role, authorize, named_schools, schools_for, viewer_of
 from bot.staff_texts import say
 from bot.store.records import Round
 from bot.tg.callbacks import (
@@ -120,7 +120,11 @@ async def on_report(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
     if (number := arg_number(context)) is not None:
         await show_report(update, deps, number)
         return
-    schools = schools_for(await access_of(deps, update), Action.REPORT)
+    access = await access_of(deps, update)
+    schools = schools_for(access, Action.REPORT)
+    if not schools and schools_for(access, Action.OVERVIEW):
+        await show_overview(update, deps)  # a coordinator whose schools did not agree to be named
+        return
     if not schools:
         await refuse(update, deps)
         return
@@ -216,12 +220,12 @@ async def show_overview(update: Update, deps: Deps) -> None:
     from bot.reports.text import overview_text
 
     access = await access_of(deps, update)
-    schools = schools_for(access, Action.REPORT)
+    schools = schools_for(access, Action.OVERVIEW)
     if not schools:
         await refuse(update, deps)
         return
-    grant = authorize(access, Action.REPORT, schools[0])
-    named = grant.role != Role.COORDINATOR  # coordinators see names only where schools agreed
+    grant = authorize(access, Action.OVERVIEW, schools[0])
+    named = named_schools(access, schools)  # each grant names only its own scope
     overview = await build_overview(deps.store, schools, options_for(deps, grant), named=named)
     await reply(update, overview_text(overview))
 
