@@ -1,7 +1,7 @@
 """🔊 Listen: every question as a Telegram voice message, in the parent's language.
 
 What is read: the question, then how to answer it: the five faces explained ("1: helemaal niet
-... 5: ja, heel erg"), "ja of nee", or the numbered options (texts in `bot.audio_texts`). A
+... 5: ja, heel erg"), "ja of nee", or the numbered options (texts in `bot.texts.audio`). A
 question that is not translated yet is read in Dutch, because the parent sees it in Dutch too.
 
 Where the sound comes from, the first that exists wins:
@@ -58,12 +58,14 @@ from telegram.constants import ChatAction, MessageLimit
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot import audio_texts, engine, texts
+from bot import engine
 from bot.config import Settings
 from bot.engine import Status
 from bot.errors import OuderstemError
 from bot.flow_model import Flow, Question, QuestionType, option_key, question_key
 from bot.i18n import LANGUAGES, LOCALES_DIR, SOURCE_LANGUAGE, flow_text, t
+from bot.texts import audio as audio_texts
+from bot.texts import parents as texts
 from bot.tg import parent
 from bot.tg.deps import Deps, guarded
 

@@ -60,7 +60,6 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot import staff_texts
 from bot.clock import Clock
 from bot.limits import BROADCAST_MESSAGES_PER_SECOND
 from bot.store.protocols import OutboxStore
@@ -75,6 +74,7 @@ from bot.store.records import (
     NewMessage,
     Queued,
 )
+from bot.texts import staff as staff_texts
 
 log = logging.getLogger(__name__)
 

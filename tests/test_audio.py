@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import audio_texts, i18n, texts
+from bot import i18n
 from bot.audio import (
     APT_PACKAGES,
     ESPEAK_VOICES,
@@ -36,6 +36,8 @@ from bot.audio import (
 )
 from bot.flow_model import Flow, get_flow
 from bot.i18n import LANGUAGES, t
+from bot.texts import audio as audio_texts
+from bot.texts import parents as texts
 from bot.tg.stub_api import BOT_ID, button_labels, error_response
 
 FLOW = get_flow("barometer-ouders")

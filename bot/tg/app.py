@@ -21,12 +21,13 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import school_texts, texts
 from bot.audio import COMMANDS as AUDIO_COMMANDS
 from bot.audio import AudioService, on_always_audio
 from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, t
 from bot.outbox import Outbox
 from bot.schedule import RoundKeeper
+from bot.texts import parents as texts
+from bot.texts import school as school_texts
 from bot.tg import callbacks, parent, reminders, report_handlers
 from bot.tg.callbacks import is_kind
 from bot.tg.deps import DEPS_KEY, ChatOrderedProcessor, Deps

@@ -19,12 +19,12 @@ import logging
 from telegram import InputFile, Update
 from telegram.ext import ContextTypes
 
-from bot import staff_report_texts as staff_texts_report
-from bot import staff_texts
 from bot.reports.model import ReportOptions, RoundReport
 from bot.staff import Action, Grant, Role, authorize, named_schools, schools_for, viewer_of
-from bot.staff_texts import say
 from bot.store.records import Round
+from bot.texts import reports as staff_texts_report
+from bot.texts import staff as staff_texts
+from bot.texts.staff import say
 from bot.tg.callbacks import (
     FileFormat,
     ReportDetail,
