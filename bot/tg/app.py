@@ -21,16 +21,17 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.audio import COMMANDS as AUDIO_COMMANDS
-from bot.audio import AudioService, on_always_audio
 from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, t
 from bot.outbox import Outbox
 from bot.schedule import RoundKeeper
 from bot.texts import parents as texts
 from bot.texts import school as school_texts
 from bot.tg import callbacks, parent, reminders, report_handlers
+from bot.tg.audio_sender import COMMANDS as AUDIO_COMMANDS
+from bot.tg.audio_sender import TelegramAudio, on_always_audio
 from bot.tg.callbacks import is_kind
 from bot.tg.deps import DEPS_KEY, ChatOrderedProcessor, Deps
+from bot.tg.outbox_sender import TelegramSender
 from bot.tg.school import common, dialogue, feedback, follow, invites, launch
 from bot.tg.school.common import STAFF_COMMANDS
 
@@ -74,8 +75,8 @@ def build_application(
 
     # Services. The outbox sender starts in _post_init and stops in _post_stop.
     if deps.audio is None:
-        deps.audio = AudioService.from_settings(settings)
-    deps.outbox = Outbox(deps.store, application.bot, deps.clock)
+        deps.audio = TelegramAudio.from_settings(settings)
+    deps.outbox = Outbox(deps.store, TelegramSender(application.bot), deps.clock)
     deps.rounds = RoundKeeper(
         deps.store,
         deps.store,
