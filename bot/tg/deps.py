@@ -21,7 +21,7 @@ from telegram.ext import BaseUpdateProcessor, ContextTypes
 
 from bot.clock import Clock, TokenFactory, new_respondent_id, new_token, system_clock
 from bot.config import Settings
-from bot.store.base import DuplicateUpdate
+from bot.store.protocols import DuplicateUpdate
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

@@ -44,8 +44,7 @@ from bot.errors import UnknownFlow
 from bot.flow_model import NO, YES, Flow, get_flow, question_key, topic_key
 from bot.i18n import SOURCE_LANGUAGE, flow_text, normalize_language, t, tn
 from bot.limits import MAX_MESSAGE_CHARS, MAX_OPEN_ANSWER_CHARS
-from bot.store.base import Turn
-from bot.store.records import Chat, Respondent, Round, RoundLink
+from bot.store.records import Chat, Respondent, Round, RoundLink, Turn
 from bot.texts import parents as texts
 from bot.tg import callbacks, render
 from bot.tg.callbacks import (
