@@ -77,99 +77,159 @@ def check(
     return problems
 
 
+@dataclass(frozen=True)
+class Opened:
+    """One catalog under check: where it is, what it must be, and what its header says."""
+
+    path: Path
+    language: str
+    catalog: Catalog
+    required: bool  # parent-facing and not Dutch: every text must be translated
+    num_plurals: int  # by the file's own header (the bot's rule), else by CLDR
+
+    def problem(self, where: str, kind: str, message: str, severity: str = ERROR) -> Problem:
+        return Problem(show(self.path), where, kind, message, self.language, severity)
+
+
+Found = list[Problem]
+
+
 def check_catalog(
     template: Catalog, locales_dir: Path, language: str, domain: str
 ) -> list[Problem]:
+    """Every problem of one catalog: the file, its header, each wanted text, and stale ones."""
     path = po_path(locales_dir, language, domain)
-    required = domain in PARENT_DOMAINS and language != SOURCE_LANGUAGE
-    problems: list[Problem] = []
+    opened = _open(path, language, required=domain in PARENT_DOMAINS)
+    if isinstance(opened, Problem):
+        return [opened]
+    problems = _header_problems(opened)
+    for wanted in template:
+        if wanted.id:
+            problems += _entry_problems(opened, wanted)
+    return problems + _stale_problems(opened, template)
 
-    def report(where: str, kind: str, message: str, severity: str = ERROR) -> None:
-        problems.append(Problem(show(path), where, kind, message, language, severity))
 
+def _open(path: Path, language: str, *, required: bool) -> Opened | Problem:
+    """The catalog, or the one problem that it is absent or cannot be read."""
     if not path.exists():
-        report("-", "file", "no catalog: run `ouderstem i18n update`")
-        return problems
+        return Problem(show(path), "-", "file", "no catalog: run `ouderstem i18n update`", language)
     try:
         catalog = read_catalog(path, language)
     except OuderstemError as exc:  # a broken file is one problem, not the end of the check
-        report("-", "file", str(exc).partition(" cannot be read: ")[2] or str(exc))
-        return problems
-    headers = dict(catalog.mime_headers)
-    if headers.get("Language") != language:
-        report(
-            "header", "header", f"Language is {headers.get('Language')!r}, expected {language!r}"
-        )
+        message = str(exc).partition(" cannot be read: ")[2] or str(exc)
+        return Problem(show(path), "-", "file", message, language)
     # The bot counts forms by the file's own header, as gettext does; babel's CLDR rule is only
     # what `update` would write.
     own = plural_rule(path.read_bytes())
+    num_plurals = own.count if own is not None else get_plural(language).num_plurals
+    return Opened(path, language, catalog, required and language != SOURCE_LANGUAGE, num_plurals)
+
+
+def _header_problems(opened: Opened) -> Found:
+    """Language must be the catalog's own; Plural-Forms readable, and (a warning) as CLDR's."""
+    problems = []
+    language = opened.language
+    found = dict(opened.catalog.mime_headers).get("Language")
+    if found != language:
+        problems.append(
+            opened.problem("header", "header", f"Language is {found!r}, expected {language!r}")
+        )
+    own = plural_rule(opened.path.read_bytes())
     cldr = get_plural(language)
     if own is None:
-        report("header", "header", "no readable Plural-Forms: run `ouderstem i18n update`")
-        num_plurals = cldr.num_plurals
-    else:
-        num_plurals = own.count
-        if (own.count, own.expression.replace(" ", "")) != (
-            cldr.num_plurals,
-            cldr.plural_expr.replace(" ", ""),
-        ):
-            report(
+        problems.append(
+            opened.problem(
+                "header", "header", "no readable Plural-Forms: run `ouderstem i18n update`"
+            )
+        )
+    elif (own.count, own.expression.replace(" ", "")) != (
+        cldr.num_plurals,
+        cldr.plural_expr.replace(" ", ""),
+    ):
+        problems.append(
+            opened.problem(
                 "header",
                 "header",
                 f"{CLDR_DIFFERS} (this babel says {cldr.plural_forms!r})",
                 WARNING,
             )
-
-    wanted_keys = set()
-    for wanted in template:
-        if not wanted.id:
-            continue
-        wanted_keys.add((wanted.context, singular(wanted.id)))
-        where = wanted.context or singular(wanted.id)[:50]
-        entry = catalog.get(wanted.id, wanted.context)
-        if entry is None:
-            report(where, "absent", "not in the catalog: run `ouderstem i18n update`")
-            continue
-        strings = strings_of(entry.string)
-        if language == SOURCE_LANGUAGE:
-            if any(strings):
-                report(
-                    where, "source", "Dutch is the source: change the Dutch text itself, not msgstr"
-                )
-            strings = tuple(wanted.id) if isinstance(wanted.id, (list, tuple)) else (wanted.id,)
-        elif "fuzzy" in entry.flags:
-            if required:
-                report(
-                    where, "fuzzy", "needs review (the Dutch changed): check it, then clear fuzzy"
-                )
-            continue
-        elif not any(strings):
-            if required:
-                report(where, "missing", "not translated (parents see the Dutch)")
-            continue
-        else:
-            if review_of(entry) is None:
-                report(
-                    where,
-                    "review",
-                    "add `# review: machine` or `# review: native <who> <YYYY-MM-DD>`",
-                )
-            problems += [
-                Problem(show(path), where, kind, text, language)
-                for kind, text in _form_problems(wanted, strings, num_plurals)
-            ]
-        limit, what = _limit(wanted)
-        for text in strings:
-            if len(text) > limit:
-                report(where, "length", f"{len(text)} characters, over the {limit} of a {what}")
-    for entry in catalog:
-        if entry.id and (entry.context, singular(entry.id)) not in wanted_keys:
-            report(
-                entry.context or singular(entry.id)[:50],
-                "stale",
-                "not in the template: run `ouderstem i18n update`",
-            )
+        )
     return problems
+
+
+def _entry_problems(opened: Opened, wanted: Message) -> Found:
+    """One wanted text: present, translated and reviewed (when required), well formed, short."""
+    where = wanted.context or singular(wanted.id)[:50]
+    entry = opened.catalog.get(wanted.id, wanted.context)
+    if entry is None:
+        return [opened.problem(where, "absent", "not in the catalog: run `ouderstem i18n update`")]
+    strings = strings_of(entry.string)
+    if opened.language == SOURCE_LANGUAGE:
+        return _source_problems(opened, wanted, where, strings)
+    if "fuzzy" in entry.flags:
+        return _unless_optional(
+            opened, where, "fuzzy", "needs review (the Dutch changed): check it, then clear fuzzy"
+        )
+    if not any(strings):
+        return _unless_optional(opened, where, "missing", "not translated (parents see the Dutch)")
+    problems = []
+    if review_of(entry) is None:
+        problems.append(
+            opened.problem(
+                where, "review", "add `# review: machine` or `# review: native <who> <YYYY-MM-DD>`"
+            )
+        )
+    problems += [
+        opened.problem(where, kind, text)
+        for kind, text in _form_problems(wanted, strings, opened.num_plurals)
+    ]
+    return problems + _length_problems(opened, wanted, where, strings)
+
+
+def _source_problems(
+    opened: Opened, wanted: Message, where: str, strings: tuple[str, ...]
+) -> Found:
+    """Dutch is the source: its msgstr stays empty, and the Dutch itself must fit its limit."""
+    problems = []
+    if any(strings):
+        problems.append(
+            opened.problem(
+                where, "source", "Dutch is the source: change the Dutch text itself, not msgstr"
+            )
+        )
+    source = tuple(wanted.id) if isinstance(wanted.id, (list, tuple)) else (wanted.id,)
+    return problems + _length_problems(opened, wanted, where, source)
+
+
+def _unless_optional(opened: Opened, where: str, kind: str, message: str) -> Found:
+    """A fuzzy or missing translation is a problem only where every text is required."""
+    return [opened.problem(where, kind, message)] if opened.required else []
+
+
+def _length_problems(
+    opened: Opened, wanted: Message, where: str, strings: tuple[str, ...]
+) -> Found:
+    """Each form within the text's limit (a button label, a message, ...)."""
+    limit, what = _limit(wanted)
+    return [
+        opened.problem(where, "length", f"{len(text)} characters, over the {limit} of a {what}")
+        for text in strings
+        if len(text) > limit
+    ]
+
+
+def _stale_problems(opened: Opened, template: Catalog) -> Found:
+    """Entries the template no longer has."""
+    wanted = {(m.context, singular(m.id)) for m in template if m.id}
+    return [
+        opened.problem(
+            entry.context or singular(entry.id)[:50],
+            "stale",
+            "not in the template: run `ouderstem i18n update`",
+        )
+        for entry in opened.catalog
+        if entry.id and (entry.context, singular(entry.id)) not in wanted
+    ]
 
 
 def _form_problems(
