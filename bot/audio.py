@@ -145,21 +145,24 @@ async def run_tool(argv: Sequence[str], stdin: bytes | None, timeout: float) -> 
     return out
 
 
+def _probe(argv: list[str], tool: str) -> str | None:
+    """What a tool prints when asked at start-up what it can do; None (and a warning) if unusable."""
+    try:
+        return subprocess.run(
+            argv, capture_output=True, text=True, timeout=PROBE_TIMEOUT_S, check=True
+        ).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("%s is not usable (%s): install %s", tool, type(exc).__name__, APT_PACKAGES)
+        return None
+
+
 @functools.cache
 def _espeak_voice_codes(espeak: str) -> frozenset[str]:
     """The language codes of `espeak-ng --voices` ("nl", "fr-be", ...); empty without espeak-ng."""
-    try:
-        result = subprocess.run(
-            [espeak, "--voices"],
-            capture_output=True,
-            text=True,
-            timeout=PROBE_TIMEOUT_S,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        log.warning("espeak-ng is not usable (%s): install %s", type(exc).__name__, APT_PACKAGES)
+    listed = _probe([espeak, "--voices"], "espeak-ng")
+    if listed is None:
         return frozenset()
-    rows = (line.split() for line in result.stdout.splitlines()[1:])
+    rows = (line.split() for line in listed.splitlines()[1:])
     return frozenset(row[1].lower() for row in rows if len(row) >= 2)
 
 
@@ -172,18 +175,8 @@ def espeak_languages(espeak: str = "espeak-ng") -> set[str]:
 @functools.cache
 def ffmpeg_encodes_opus(ffmpeg: str = "ffmpeg") -> bool:
     """Whether `ffmpeg` exists and has the libopus encoder Telegram voice messages need."""
-    try:
-        result = subprocess.run(
-            [ffmpeg, "-hide_banner", "-encoders"],
-            capture_output=True,
-            text=True,
-            timeout=PROBE_TIMEOUT_S,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        log.warning("ffmpeg is not usable (%s): install %s", type(exc).__name__, APT_PACKAGES)
-        return False
-    return "libopus" in result.stdout
+    encoders = _probe([ffmpeg, "-hide_banner", "-encoders"], "ffmpeg")
+    return encoders is not None and "libopus" in encoders
 
 
 # ---- OGG/Opus --------------------------------------------------------------------------------
