@@ -6,6 +6,8 @@ import contextlib
 import functools
 import logging
 import os
+from collections.abc import Callable
+from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
@@ -181,18 +183,27 @@ def add_school_handlers(application: Application, deps: Deps) -> None:  # type: 
         (callbacks.FeedbackResult, feedback.on_result_button),
         (callbacks.DialogueButton, dialogue.on_dialogue_button),
     ]
+    add_staff_buttons(application, buttons, forged=callbacks.STAFF)
+    application.add_handler(
+        MessageHandler(PRIVATE_MESSAGE & filters.TEXT & ~filters.COMMAND, dialogue.on_text),
+        group=STAFF_GROUP,
+    )
+
+
+def add_staff_buttons(
+    application: Application,  # type: ignore[type-arg]
+    buttons: list[tuple[type, Callable[..., Any]]],
+    *,
+    forged: str,
+) -> None:
+    """Each kind of staff button to its handler; any other data with the `forged` prefix is
+    refused (group -1)."""
     for kind, handler in buttons:
         application.add_handler(
             CallbackQueryHandler(handler, pattern=is_kind(kind)), group=STAFF_GROUP
         )
     application.add_handler(
-        CallbackQueryHandler(
-            common.on_forged_button, pattern=callbacks.has_prefix(callbacks.STAFF)
-        ),
-        group=STAFF_GROUP,
-    )
-    application.add_handler(
-        MessageHandler(PRIVATE_MESSAGE & filters.TEXT & ~filters.COMMAND, dialogue.on_text),
+        CallbackQueryHandler(common.on_forged_button, pattern=callbacks.has_prefix(forged)),
         group=STAFF_GROUP,
     )
 
@@ -214,16 +225,7 @@ def add_report_handlers(application: Application) -> None:  # type: ignore[type-
         (callbacks.ReportVoice, report_handlers.on_voice_button),
         (callbacks.ReportOverview, report_handlers.on_overview_button),
     ]
-    for kind, handler in buttons:
-        application.add_handler(
-            CallbackQueryHandler(handler, pattern=is_kind(kind)), group=STAFF_GROUP
-        )
-    application.add_handler(
-        CallbackQueryHandler(
-            common.on_forged_button, pattern=callbacks.has_prefix(callbacks.REPORT)
-        ),
-        group=STAFF_GROUP,
-    )
+    add_staff_buttons(application, buttons, forged=callbacks.REPORT)
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
