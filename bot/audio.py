@@ -1,7 +1,7 @@
 """🔊 Listen: every question as a Telegram voice message, in the parent's language.
 
 What is read: the question, then how to answer it: the five faces explained ("1: helemaal niet
-... 5: ja, heel erg"), "ja of nee", or the numbered options (texts in `bot.audio_texts`). A
+... 5: ja, heel erg"), "ja of nee", or the numbered options (texts in `bot.texts.audio`). A
 question that is not translated yet is read in Dutch, because the parent sees it in Dutch too.
 
 Where the sound comes from, the first that exists wins:
@@ -18,9 +18,12 @@ Where the sound comes from, the first that exists wins:
    may be deleted at any time.
 
 Once Telegram has a clip, its file_id is sent instead of the file: ``telegram-file-ids.json`` in
-the cache folder maps bot id and clip to file_id, written atomically.
+the cache folder maps bot id and clip to file_id, written atomically (`AudioService.file_id`,
+`AudioService.remember`).
 
-Errors; none leaves `AudioService.send_question`, the parent gets a kind text instead::
+This module makes the sound and never talks to Telegram; `bot.tg.audio_sender` sends it
+(`TelegramAudio.send_question`) and serves /voorlezen. Errors; none leaves `send_question`, the
+parent gets a kind text instead::
 
     OuderstemError
     └── AudioError
@@ -29,9 +32,8 @@ Errors; none leaves `AudioService.send_question`, the parent gets a kind text in
         ├── ToolFailed      a tool exited with an error, or wrote no sound
         └── ToolTimeout     a tool ran longer than TOOL_TIMEOUT_S
 
-Wiring (`bot.tg.app.build_application`): an `AudioService` in ``deps.audio``, and /voorlezen
-(`on_always_audio`, for the commands in `COMMANDS`). `espeak_languages()` and
-`recorded_coverage(flow)` serve ``ouderstem i18n status``.
+Wiring (`bot.tg.app.build_application`): a `bot.tg.audio_sender.TelegramAudio` in ``deps.audio``,
+and /voorlezen. `espeak_languages()` and `recorded_coverage(flow)` serve ``ouderstem i18n status``.
 """
 
 from __future__ import annotations
@@ -50,22 +52,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
-from telegram import Chat as TelegramChat
-from telegram import Update
-from telegram.constants import ChatAction, MessageLimit
-from telegram.error import BadRequest, TelegramError
-from telegram.ext import ContextTypes
-
-from bot import audio_texts, engine, texts
 from bot.config import Settings
-from bot.engine import Status
 from bot.errors import OuderstemError
 from bot.flow_model import Flow, Question, QuestionType, option_key, question_key
 from bot.i18n import LANGUAGES, LOCALES_DIR, SOURCE_LANGUAGE, flow_text, t
-from bot.tg import parent
-from bot.tg.deps import Deps, guarded
+from bot.texts import audio as audio_texts
+from bot.texts import parents as texts
 
 log = logging.getLogger(__name__)
 
@@ -85,11 +79,7 @@ MAX_SPOKEN_CHARS = 3000  # bounds the synthesis time of one clip (a question is 
 SYNTHESIS_VERSION = 1  # bump when the voice settings change: cached clips are then made anew
 STDERR_TAIL = 300  # characters of a failing tool's stderr kept in the error
 FILE_IDS_NAME = "telegram-file-ids.json"
-VOICE_FILENAME = "vraag.ogg"
-COMMANDS = ("voorlezen",)
 APT_PACKAGES = "espeak-ng ffmpeg"
-# Telegram's answer when the person allows voice messages from contacts only (a Premium setting).
-VOICE_FORBIDDEN_ERROR = "VOICE_MESSAGES_FORBIDDEN"
 
 # Format characters the catalogs use for right-to-left text; a voice must not see them. ZWNJ and
 # ZWJ stay: Persian spelling needs them.
@@ -155,21 +145,24 @@ async def run_tool(argv: Sequence[str], stdin: bytes | None, timeout: float) -> 
     return out
 
 
+def _probe(argv: list[str], tool: str) -> str | None:
+    """What a tool prints when asked at start-up what it can do; None (and a warning) if unusable."""
+    try:
+        return subprocess.run(
+            argv, capture_output=True, text=True, timeout=PROBE_TIMEOUT_S, check=True
+        ).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("%s is not usable (%s): install %s", tool, type(exc).__name__, APT_PACKAGES)
+        return None
+
+
 @functools.cache
 def _espeak_voice_codes(espeak: str) -> frozenset[str]:
     """The language codes of `espeak-ng --voices` ("nl", "fr-be", ...); empty without espeak-ng."""
-    try:
-        result = subprocess.run(
-            [espeak, "--voices"],
-            capture_output=True,
-            text=True,
-            timeout=PROBE_TIMEOUT_S,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        log.warning("espeak-ng is not usable (%s): install %s", type(exc).__name__, APT_PACKAGES)
+    listed = _probe([espeak, "--voices"], "espeak-ng")
+    if listed is None:
         return frozenset()
-    rows = (line.split() for line in result.stdout.splitlines()[1:])
+    rows = (line.split() for line in listed.splitlines()[1:])
     return frozenset(row[1].lower() for row in rows if len(row) >= 2)
 
 
@@ -182,18 +175,8 @@ def espeak_languages(espeak: str = "espeak-ng") -> set[str]:
 @functools.cache
 def ffmpeg_encodes_opus(ffmpeg: str = "ffmpeg") -> bool:
     """Whether `ffmpeg` exists and has the libopus encoder Telegram voice messages need."""
-    try:
-        result = subprocess.run(
-            [ffmpeg, "-hide_banner", "-encoders"],
-            capture_output=True,
-            text=True,
-            timeout=PROBE_TIMEOUT_S,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        log.warning("ffmpeg is not usable (%s): install %s", type(exc).__name__, APT_PACKAGES)
-        return False
-    return "libopus" in result.stdout
+    encoders = _probe([ffmpeg, "-hide_banner", "-encoders"], "ffmpeg")
+    return encoders is not None and "libopus" in encoders
 
 
 # ---- OGG/Opus --------------------------------------------------------------------------------
@@ -342,7 +325,7 @@ class AudioService:
         self._file_ids_lock = asyncio.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> AudioService:
+    def from_settings(cls, settings: Settings) -> Self:
         service = cls(settings.audio_cache)
         missing = sorted(set(LANGUAGES) - set(service.voices))
         log.info("audio: synthesised in %s; recordings only in %s", sorted(service.voices), missing)
@@ -450,101 +433,3 @@ class AudioService:
                 ids[clip.key] = file_id
             data = json.dumps({"version": 1, "bots": self._file_ids}, indent=1, sort_keys=True)
             await asyncio.to_thread(_atomic_write, self.cache_dir / FILE_IDS_NAME, data.encode())
-
-    # ---- sending ------------------------------------------------------------------------------
-
-    async def send_question(
-        self, update: Update, flow: Flow, question_id: str, language: str
-    ) -> bool:
-        """Send a question as a voice message; on any failure a kind text instead. Never raises."""
-        chat = update.effective_chat
-        if chat is None:
-            return False
-        try:
-            number, total = engine.progress(flow, question_id)
-        except (KeyError, ValueError):
-            log.info("no sound for %s/%s: not a question that is asked", flow.id, question_id)
-            return False
-        caption = f"🔊 {t(language, texts.PROGRESS, number=number, total=total)}"
-        try:
-            clip = self.clip(flow, question_id, language)
-            await self._send(chat, clip, caption[: MessageLimit.CAPTION_LENGTH])
-            return True
-        except (AudioError, TelegramError, OSError) as exc:
-            name = type(exc).__name__
-            log.warning(
-                "reading %s/%s aloud in %s failed: %s: %s",
-                flow.id,
-                question_id,
-                language,
-                name,
-                exc,
-            )
-            forbidden = isinstance(exc, BadRequest) and VOICE_FORBIDDEN_ERROR in exc.message.upper()
-            text = audio_texts.VOICE_FORBIDDEN if forbidden else audio_texts.AUDIO_FAILED
-        await self._apologise(chat, language, text)
-        return False
-
-    async def _send(self, chat: TelegramChat, clip: Clip, caption: str) -> None:
-        bot_id = _bot_id(chat)
-        known = await self.file_id(bot_id, clip)
-        if known is not None:
-            try:
-                await chat.send_voice(voice=known, caption=caption)
-                return
-            except BadRequest as exc:  # e.g. another bot's id, or Telegram forgot the file
-                log.info("stored file id refused (%s); uploading again", exc.message)
-                await self.remember(bot_id, clip, None)
-        if not clip.path.is_file():
-            with suppress(TelegramError):
-                await chat.send_action(ChatAction.RECORD_VOICE)
-        path = await self.ensure(clip)
-        data = await asyncio.to_thread(path.read_bytes)
-        message = await chat.send_voice(
-            voice=data, filename=VOICE_FILENAME, caption=caption, duration=ogg_opus_seconds(data)
-        )
-        if message.voice is not None:
-            await self.remember(bot_id, clip, message.voice.file_id)
-
-    async def _apologise(self, chat: TelegramChat, language: str, text: str) -> None:
-        try:
-            await chat.send_message(t(language, text))
-        except TelegramError as exc:
-            log.warning("could not say that reading aloud failed: %s", type(exc).__name__)
-
-
-def _bot_id(chat: TelegramChat) -> str:
-    """File ids belong to one bot: the map keeps them per bot id."""
-    try:
-        return str(chat.get_bot().id)
-    except RuntimeError:
-        return "unknown"
-
-
-# ---- /voorlezen --------------------------------------------------------------------------------
-
-
-@guarded
-async def on_always_audio(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps) -> None:
-    """/voorlezen: read every question aloud from now on, or stop doing so."""
-    chat_id = update.effective_chat.id  # type: ignore[union-attr]
-    chat = await deps.store.chat(chat_id)
-    language = parent.language_of(chat, update)
-    active = await parent.active_of(deps, chat)
-    audio = deps.audio
-    turn_on = not (chat is not None and chat.always_audio)
-    if audio is None or (
-        turn_on and not audio.available(language, active.flow if active else None)
-    ):
-        await deps.store.mark_processed(update.update_id, deps.clock())
-        await parent.reply(update, t(language, audio_texts.NOT_IN_LANGUAGE))
-        return
-    await deps.store.save_chat(
-        chat_id, deps.clock(), update_id=update.update_id, always_audio=int(turn_on)
-    )
-    if not turn_on:
-        await parent.reply(update, t(language, audio_texts.ALWAYS_OFF))
-        return
-    await parent.reply(update, t(language, audio_texts.ALWAYS_ON, command=f"/{COMMANDS[0]}"))
-    if active is not None and active.state.status == Status.WAITING and active.state.current:
-        await audio.send_question(update, active.flow, active.state.current, language)

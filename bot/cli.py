@@ -339,7 +339,7 @@ def register_report_commands(sub: Any) -> None:
 
 
 def register_i18n_commands(sub: Any) -> None:
-    """`ouderstem i18n ...` (bot/i18n_tools.py)."""
+    """`ouderstem i18n ...` (bot/i18n_tools/)."""
     from bot.i18n_tools import register
 
     register(sub)

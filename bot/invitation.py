@@ -34,9 +34,10 @@ from typing import Any, Protocol
 
 import segno
 
-from bot import school_texts, staff_texts
 from bot.i18n import LANGUAGES, RTL_LANGUAGES, SOURCE_LANGUAGE, format_date, gettext, t
 from bot.staff import common_languages
+from bot.texts import school as school_texts
+from bot.texts import staff as staff_texts
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,9 @@
-"""The durable outbox sender: reminders, feedback and notices leave the database exactly once.
+"""The durable outbox: reminders, feedback and notices leave the database exactly once.
 
 Messages are written to the `outbox` table first (`OutboxStore.enqueue`, bot/store/sqlite_outbox.py),
-in the same transaction as what caused them; this module sends them.
+in the same transaction as what caused them; this module decides when and how often each is
+sent, and what an error means for it. The Bot API call itself and the mapping of Telegram's errors
+to outcomes are the `Sender`'s: `bot.tg.outbox_sender.TelegramSender` in production.
 
     Outbox.drain()   send everything due now, then return a tally per outcome (tests call it)
     Outbox.start()   a background task: drain, sleep until the next message is due or `wake()`
@@ -15,7 +17,7 @@ call that broke after the request may have reached Telegram (read or write timeo
 lost mid-response) ends as `unknown`. So nothing is ever sent twice; what may be lost is counted
 apart and shown to the school as "onzeker".
 
-Errors (`classify`):
+Errors (`Sender.classify`, for Telegram `bot.tg.outbox_sender.classify`):
 
     RetryAfter (429)                   wait retry_after (the whole sender pauses), then again;
                                        does not count as an attempt
@@ -40,27 +42,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
-import warnings
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-import httpx
-from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-)
-
-from bot import staff_texts
 from bot.clock import Clock
 from bot.limits import BROADCAST_MESSAGES_PER_SECOND
 from bot.store.protocols import OutboxStore
@@ -75,6 +63,7 @@ from bot.store.records import (
     NewMessage,
     Queued,
 )
+from bot.texts import staff as staff_texts
 
 log = logging.getLogger(__name__)
 
@@ -136,35 +125,16 @@ class RateLimiter:
             self._last = {c: t for c, t in self._last.items() if now - t < self.per_chat}
 
 
-def _retry_after_seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():  # PTB 22 warns that the type will become timedelta
-        warnings.simplefilter("ignore")
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+class Sender(Protocol):
+    """The transport under the outbox: one call per message, and what its errors mean."""
 
+    async def send(self, message: Queued) -> None:
+        """Deliver one message; raise on any failure (`classify` reads the error)."""
+        ...
 
-NOT_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
-
-def never_sent(exc: BaseException) -> bool:
-    """The request provably did not reach Telegram (or Telegram answered with an error)."""
-    cause = exc.__cause__
-    return cause is None or isinstance(cause, (TelegramError, *NOT_SENT_CAUSES))
-
-
-def classify(exc: BaseException) -> tuple[str, float]:
-    """(what to do, seconds to wait) for an error of a send: see the module docstring."""
-    if isinstance(exc, RetryAfter):
-        return FLOOD, _retry_after_seconds(exc)
-    if isinstance(exc, Forbidden):
-        return BLOCKED, 0.0
-    if isinstance(exc, (BadRequest, ChatMigrated)):
-        return FAILED, 0.0
-    if isinstance(exc, NetworkError):  # TimedOut included
-        return (RETRY, 0.0) if never_sent(exc) else (UNKNOWN, 0.0)
-    if isinstance(exc, TelegramError):  # InvalidToken, Conflict: the operator must act
-        return RETRY, 0.0
-    return UNKNOWN, 0.0  # a bug after the call may have started: never risk a second send
+    def classify(self, exc: BaseException) -> tuple[str, float]:
+        """(what to do, seconds to wait): FLOOD, BLOCKED, FAILED, RETRY or UNKNOWN."""
+        ...
 
 
 def backoff(attempt: int) -> timedelta:
@@ -204,14 +174,14 @@ class Outbox:
     def __init__(
         self,
         staff: OutboxStore,
-        bot: Bot,
+        sender: Sender,
         clock: Clock,
         *,
         limiter: RateLimiter | None = None,
         max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
         self.staff = staff
-        self.bot = bot
+        self.sender = sender
         self.clock = clock
         self.limiter = limiter or RateLimiter()
         self.max_in_flight = max_in_flight
@@ -279,9 +249,7 @@ class Outbox:
                 tally[claimed] += 1
                 return
             try:
-                await self.bot.send_message(
-                    message.chat_id, message.text, reply_markup=self._markup(message)
-                )
+                await self.sender.send(message)
             except Exception as exc:
                 await self._failed(message, exc, tally)
             else:
@@ -290,13 +258,8 @@ class Outbox:
         finally:
             slots.release()
 
-    def _markup(self, message: Queued) -> InlineKeyboardMarkup | None:
-        if not message.markup:
-            return None
-        return InlineKeyboardMarkup.de_json(json.loads(message.markup), self.bot)
-
     async def _failed(self, message: Queued, exc: Exception, tally: Counter[str]) -> None:
-        what, wait = classify(exc)
+        what, wait = self.sender.classify(exc)
         now = self.clock()
         error = type(exc).__name__
         log.warning("outbox message %d: %s (%s)", message.id, error, what)

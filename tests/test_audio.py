@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import audio_texts, i18n, texts
+from bot import i18n
 from bot.audio import (
     APT_PACKAGES,
     ESPEAK_VOICES,
@@ -36,6 +36,9 @@ from bot.audio import (
 )
 from bot.flow_model import Flow, get_flow
 from bot.i18n import LANGUAGES, t
+from bot.texts import audio as audio_texts
+from bot.texts import parents as texts
+from bot.tg.audio_sender import TelegramAudio
 from bot.tg.stub_api import BOT_ID, button_labels, error_response
 
 FLOW = get_flow("barometer-ouders")
@@ -379,7 +382,7 @@ async def test_fully_recorded_language_without_voice_is_offered_and_sent(
 ) -> None:
     locales = tmp_path / "locales"
     record_all(locales, "ti", FLOW, recording)
-    bot.deps.audio = AudioService(audio_cache, locales_dir=locales, run=no_tools)
+    bot.deps.audio = TelegramAudio(audio_cache, locales_dir=locales, run=no_tools)
     parent = await at_first_question(bot, "ti", "ti")
     [voice] = voices(await parent.press("🔊"))
     assert voice["upload"]["size"] == len(recording)
@@ -388,7 +391,9 @@ async def test_fully_recorded_language_without_voice_is_offered_and_sent(
 async def test_failing_ffmpeg_falls_back_to_a_kind_text(
     bot, tmp_path: Path, audio_cache: Path
 ) -> None:
-    bot.deps.audio = AudioService(audio_cache, ffmpeg=broken_ffmpeg(tmp_path), voices=ESPEAK_VOICES)
+    bot.deps.audio = TelegramAudio(
+        audio_cache, ffmpeg=broken_ffmpeg(tmp_path), voices=ESPEAK_VOICES
+    )
     parent = await at_first_question(bot)
     replies = await parent.press("🔊")
     assert [m.get("text") for m in replies] == [t("nl", audio_texts.AUDIO_FAILED)]
@@ -398,7 +403,7 @@ async def test_failing_ffmpeg_falls_back_to_a_kind_text(
 
 
 async def test_missing_tools_fall_back_to_a_kind_text(bot, audio_cache: Path) -> None:
-    bot.deps.audio = AudioService(
+    bot.deps.audio = TelegramAudio(
         audio_cache, espeak="/nonexistent/espeak-ng", voices=ESPEAK_VOICES
     )
     parent = await at_first_question(bot)

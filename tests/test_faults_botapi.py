@@ -24,9 +24,9 @@ from faults.api_faults import (
 )
 from faults.inproc import ErrorSpy, current_of, make_bot, stored_answers, tap, texts_of
 
-from bot import texts
 from bot.flow_model import get_flow
 from bot.i18n import t
+from bot.texts import parents as texts
 from bot.tg.stub_api import error_response
 
 FLOW = get_flow("barometer-ouders")

@@ -13,10 +13,10 @@ from faults.inproc import ErrorSpy, current_of, make_bot, stored_answers, tap, t
 from faults.locker import DatabaseLocker
 
 import bot.store.sqlite_database as sqlite_store
-from bot import texts
 from bot.errors import StoreError
 from bot.i18n import t
 from bot.store import SqliteStore
+from bot.texts import parents as texts
 
 
 @pytest.fixture

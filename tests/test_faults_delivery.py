@@ -22,9 +22,9 @@ from faults.inproc import (
 )
 from telegram import Update
 
-from bot import texts
 from bot.engine import FACES
 from bot.i18n import t
+from bot.texts import parents as texts
 
 
 async def test_the_same_tap_twice_is_applied_and_answered_once(bot, join):

@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 from babel.messages import plurals
 
-from bot import i18n, texts
+from bot import i18n
 from bot.cli import main
 from bot.flow_model import get_flow
 from bot.i18n import FSI, PDI, PluralRule, plural_rule, tn
 from bot.i18n_tools import CLDR_DIFFERS, ROOT, WARNING, check, extract
+from bot.texts import parents as texts
 from bot.tg.parent import expected_minutes
 
 PARENTS = get_flow("barometer-ouders")

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import i18n, texts
+from bot import i18n
 from bot.i18n import isolate_ltr, language_name, t, tn
 from bot.i18n_tools import new_catalog, po_path, write_catalog
+from bot.texts import parents as texts
 
 FSI, PDI, LRI = "\u2068", "\u2069", "\u2066"
 PROGRESS_AR = "السؤال {number} من {total}"

@@ -410,7 +410,7 @@ def test_check_command_exits_1_on_problems(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
     refresh(project, LANGUAGES)
-    monkeypatch.setattr(i18n_tools, "ROOT", project)
+    monkeypatch.setattr(i18n_tools.catalogs, "ROOT", project)
     with pytest.raises(SystemExit) as exited:
         main(["i18n", "check"])
     assert exited.value.code == 1

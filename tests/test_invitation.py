@@ -14,7 +14,6 @@ import pytest
 import segno
 from PIL import Image
 
-from bot import school_texts
 from bot.i18n import LANGUAGES, catalog
 from bot.invitation import (
     MARGIN,
@@ -33,6 +32,7 @@ from bot.invitation import (
     qr_png,
     visual,
 )
+from bot.texts import school as school_texts
 
 URL = "https://t.me/OuderstemBot?start=Abc123DEF456ghi789JKL0"
 FAKE = {

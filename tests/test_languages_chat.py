@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from bot import texts
 from bot.audio import espeak_languages, ffmpeg_encodes_opus
 from bot.flow_model import (
     DONT_KNOW,
@@ -48,6 +47,7 @@ from bot.limits import (
     MAX_BOT_SHORT_DESCRIPTION_CHARS,
     MAX_COMMAND_DESCRIPTION_CHARS,
 )
+from bot.texts import parents as texts
 from bot.tg.parent import expected_minutes
 from bot.tg.stub_api import SimulatedUser, button_labels
 

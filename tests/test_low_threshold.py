@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from bot import texts
 from bot.audio import espeak_languages, ffmpeg_encodes_opus
 from bot.flow_model import DONT_KNOW, Flow, flow_library, get_flow, question_key
 from bot.i18n import FSI, PDI, RTL_LANGUAGES, catalog, flow_context, flow_text, t
+from bot.texts import parents as texts
 from bot.tg.stub_api import SimulatedUser, button_labels
 
 PARENTS = get_flow("barometer-ouders")

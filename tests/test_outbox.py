@@ -25,10 +25,10 @@ from bot.outbox import (
     Outbox,
     RateLimiter,
     backoff,
-    classify,
 )
 from bot.store import SqliteStore
 from bot.store.records import NewMessage
+from bot.tg.outbox_sender import classify
 from bot.tg.stub_api import StubBotApi, error_response
 from tests.conftest import BotHarness, start_bot
 from tests.test_staff_support import MovingClock, clock, drain, fast_outbox, staffbot

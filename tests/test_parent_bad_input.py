@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from bot import texts
 from bot.flow_model import Flow, flow_library
 from bot.limits import MAX_OPEN_ANSWER_CHARS
+from bot.texts import parents as texts
 from bot.tg.stub_api import SimulatedUser, button_labels
 
 FACES = ["😞", "🙁", "😐", "🙂", "😄"]

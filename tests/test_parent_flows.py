@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from bot import texts
 from bot.engine import FACES
 from bot.flow_model import DONT_KNOW, SCALE_VALUES, QuestionType, get_flow
+from bot.texts import parents as texts
 from bot.tg.stub_api import button_labels
 
 FACE_BUTTONS = [FACES[v] for v in SCALE_VALUES]

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot import texts
 from bot.flow_model import get_flow, question_key
 from bot.i18n import catalog, flow_context
+from bot.texts import parents as texts
 from bot.tg.stub_api import button_labels
 
 PARENTS = get_flow("barometer-ouders")

@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 
-from bot import texts
 from bot.store import SqliteStore
+from bot.texts import parents as texts
 from bot.tg.stub_api import SimulatedUser, StubBotApi, error_response
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot import school_texts, staff_texts, texts
 from bot.i18n import t
+from bot.texts import parents as texts
+from bot.texts import school as school_texts
+from bot.texts import staff as staff_texts
 from bot.tg.school.follow import status_text
 from tests.conftest import BotHarness, start_bot
 from tests.test_staff_support import (

@@ -22,12 +22,14 @@ import pytest
 from faults.api_faults import Faults, server_error
 from faults.inproc import TOKEN, ErrorSpy, make_bot, tap, texts_of
 
-from bot import school_texts, staff_texts, texts
 from bot.clock import new_token
 from bot.engine import FACES
 from bot.i18n import t
 from bot.runner import QUIET_LOGGERS, configure_logging
 from bot.staff import Grant, Role
+from bot.texts import parents as texts
+from bot.texts import school as school_texts
+from bot.texts import staff as staff_texts
 from bot.tg.stub_api import SimulatedUser
 
 TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{22,}$")

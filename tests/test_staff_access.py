@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot import school_texts, staff_texts
 from bot.i18n import t
 from bot.staff import Grant, Role
 from bot.staff_cli import make_invite
+from bot.texts import school as school_texts
+from bot.texts import staff as staff_texts
 from tests.conftest import BotHarness
 from tests.test_staff_support import (
     MovingClock,

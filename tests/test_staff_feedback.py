@@ -8,8 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot import school_texts, staff_texts, texts
 from bot.i18n import catalog, t
+from bot.texts import parents as texts
+from bot.texts import school as school_texts
+from bot.texts import staff as staff_texts
 from bot.tg.school.feedback import compose_feedback
 from bot.tg.stub_api import error_response
 from tests.conftest import BotHarness

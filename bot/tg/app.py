@@ -6,6 +6,8 @@ import contextlib
 import functools
 import logging
 import os
+from collections.abc import Callable
+from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
@@ -21,15 +23,17 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import school_texts, texts
-from bot.audio import COMMANDS as AUDIO_COMMANDS
-from bot.audio import AudioService, on_always_audio
 from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, t
 from bot.outbox import Outbox
 from bot.schedule import RoundKeeper
+from bot.texts import parents as texts
+from bot.texts import school as school_texts
 from bot.tg import callbacks, parent, reminders, report_handlers
+from bot.tg.audio_sender import COMMANDS as AUDIO_COMMANDS
+from bot.tg.audio_sender import TelegramAudio, on_always_audio
 from bot.tg.callbacks import is_kind
 from bot.tg.deps import DEPS_KEY, ChatOrderedProcessor, Deps
+from bot.tg.outbox_sender import TelegramSender
 from bot.tg.school import common, dialogue, feedback, follow, invites, launch
 from bot.tg.school.common import STAFF_COMMANDS
 
@@ -73,8 +77,8 @@ def build_application(
 
     # Services. The outbox sender starts in _post_init and stops in _post_stop.
     if deps.audio is None:
-        deps.audio = AudioService.from_settings(settings)
-    deps.outbox = Outbox(deps.store, application.bot, deps.clock)
+        deps.audio = TelegramAudio.from_settings(settings)
+    deps.outbox = Outbox(deps.store, TelegramSender(application.bot), deps.clock)
     deps.rounds = RoundKeeper(
         deps.store,
         deps.store,
@@ -179,18 +183,27 @@ def add_school_handlers(application: Application, deps: Deps) -> None:  # type: 
         (callbacks.FeedbackResult, feedback.on_result_button),
         (callbacks.DialogueButton, dialogue.on_dialogue_button),
     ]
+    add_staff_buttons(application, buttons, forged=callbacks.STAFF)
+    application.add_handler(
+        MessageHandler(PRIVATE_MESSAGE & filters.TEXT & ~filters.COMMAND, dialogue.on_text),
+        group=STAFF_GROUP,
+    )
+
+
+def add_staff_buttons(
+    application: Application,  # type: ignore[type-arg]
+    buttons: list[tuple[type, Callable[..., Any]]],
+    *,
+    forged: str,
+) -> None:
+    """Each kind of staff button to its handler; any other data with the `forged` prefix is
+    refused (group -1)."""
     for kind, handler in buttons:
         application.add_handler(
             CallbackQueryHandler(handler, pattern=is_kind(kind)), group=STAFF_GROUP
         )
     application.add_handler(
-        CallbackQueryHandler(
-            common.on_forged_button, pattern=callbacks.has_prefix(callbacks.STAFF)
-        ),
-        group=STAFF_GROUP,
-    )
-    application.add_handler(
-        MessageHandler(PRIVATE_MESSAGE & filters.TEXT & ~filters.COMMAND, dialogue.on_text),
+        CallbackQueryHandler(common.on_forged_button, pattern=callbacks.has_prefix(forged)),
         group=STAFF_GROUP,
     )
 
@@ -212,16 +225,7 @@ def add_report_handlers(application: Application) -> None:  # type: ignore[type-
         (callbacks.ReportVoice, report_handlers.on_voice_button),
         (callbacks.ReportOverview, report_handlers.on_overview_button),
     ]
-    for kind, handler in buttons:
-        application.add_handler(
-            CallbackQueryHandler(handler, pattern=is_kind(kind)), group=STAFF_GROUP
-        )
-    application.add_handler(
-        CallbackQueryHandler(
-            common.on_forged_button, pattern=callbacks.has_prefix(callbacks.REPORT)
-        ),
-        group=STAFF_GROUP,
-    )
+    add_staff_buttons(application, buttons, forged=callbacks.REPORT)
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]

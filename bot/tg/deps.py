@@ -21,15 +21,15 @@ from telegram.ext import BaseUpdateProcessor, ContextTypes
 
 from bot.clock import Clock, TokenFactory, new_respondent_id, new_token, system_clock
 from bot.config import Settings
-from bot.store.base import DuplicateUpdate
+from bot.store.protocols import DuplicateUpdate
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from bot.audio import AudioService
     from bot.outbox import Outbox
     from bot.schedule import RoundKeeper
     from bot.store.protocols import Store
+    from bot.tg.audio_sender import TelegramAudio
 
 log = logging.getLogger(__name__)
 DEPS_KEY = "ouderstem"
@@ -102,7 +102,7 @@ class Deps:
     respondent_ids: Callable[[], str] = new_respondent_id
     locks: ChatLocks = field(default_factory=ChatLocks)
     start_hooks: dict[str, StartHook] = field(default_factory=dict)  # deep-link prefix -> hook
-    audio: AudioService | None = None  # /voorlezen and the 🔊 button; None: nothing is read
+    audio: TelegramAudio | None = None  # /voorlezen and the 🔊 button; None: nothing is read
     outbox: Outbox | None = None  # the sender of queued messages; None: they wait in the table
     rounds: RoundKeeper | None = None  # closes rounds at their date, queues reminders
 

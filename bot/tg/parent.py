@@ -24,7 +24,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 from telegram.warnings import PTBDeprecationWarning
 
-from bot import engine, texts
+from bot import engine
 from bot.engine import (
     AlreadyCompleted,
     AnswerRecorded,
@@ -44,8 +44,8 @@ from bot.errors import UnknownFlow
 from bot.flow_model import NO, YES, Flow, get_flow, question_key, topic_key
 from bot.i18n import SOURCE_LANGUAGE, flow_text, normalize_language, t, tn
 from bot.limits import MAX_MESSAGE_CHARS, MAX_OPEN_ANSWER_CHARS
-from bot.store.base import Turn
-from bot.store.records import Chat, Respondent, Round, RoundLink
+from bot.store.records import Chat, Respondent, Round, RoundLink, Turn
+from bot.texts import parents as texts
 from bot.tg import callbacks, render
 from bot.tg.callbacks import (
     ForgetButton,

@@ -16,11 +16,13 @@ import logging
 from telegram import Update
 from telegram.ext import CallbackContext, ContextTypes
 
-from bot import school_texts, staff_texts, texts
 from bot.i18n import t
 from bot.schedule import Reminder
-from bot.staff_texts import say
 from bot.store.records import NewMessage
+from bot.texts import parents as texts
+from bot.texts import school as school_texts
+from bot.texts import staff as staff_texts
+from bot.texts.staff import say
 from bot.tg.callbacks import RemindersOn, RoundAction, RoundButton
 from bot.tg.deps import Deps, deps_of
 from bot.tg.parent import language_of

@@ -12,7 +12,6 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import texts
 from bot.engine import FACES, Answer, QuestionAsked
 from bot.flow_model import (
     DONT_KNOW,
@@ -34,6 +33,7 @@ from bot.i18n import (
     language_name,
     t,
 )
+from bot.texts import parents as texts
 from bot.tg import callbacks
 
 FACE_LABELS = tuple(FACES[v] for v in SCALE_VALUES)

@@ -19,12 +19,12 @@ import logging
 from telegram import InputFile, Update
 from telegram.ext import ContextTypes
 
-from bot import staff_report_texts as staff_texts_report
-from bot import staff_texts
 from bot.reports.model import ReportOptions, RoundReport
 from bot.staff import Action, Grant, Role, authorize, named_schools, schools_for, viewer_of
-from bot.staff_texts import say
 from bot.store.records import Round
+from bot.texts import reports as staff_texts_report
+from bot.texts import staff as staff_texts
+from bot.texts.staff import say
 from bot.tg.callbacks import (
     FileFormat,
     ReportDetail,
@@ -100,6 +100,17 @@ async def grant_for_round(
     return found, grant
 
 
+async def report_for_round(
+    deps: Deps, update: Update, round_id: int
+) -> tuple[Round, Grant, RoundReport] | None:
+    """The round, the grant and the report this chat may read of it; None after a refusal."""
+    allowed = await grant_for_round(deps, update, round_id)
+    if allowed is None:
+        return None
+    found, grant = allowed
+    return found, grant, await build_report(deps, found.id, grant)
+
+
 def view_buttons(report: RoundReport, round_id: int, grant: Grant) -> Rows:
     views = [(say(VIEW_LABELS[v]), ReportDetail(round_id, v)) for v in DETAIL_VIEWS]
     rows: list[list[tuple[str, ReportDetail | ReportVoice | ReportFile]]] = [
@@ -155,11 +166,10 @@ async def show_report(update: Update, deps: Deps, round_id: int) -> None:
     from bot.reports.charts import charts
     from bot.reports.text import summary_text
 
-    allowed = await grant_for_round(deps, update, round_id)
-    if allowed is None:
+    readable = await report_for_round(deps, update, round_id)
+    if readable is None:
         return
-    found, grant = allowed
-    report = await build_report(deps, found.id, grant)
+    found, grant, report = readable
     chat = update.effective_chat
     assert chat is not None
     for name, png in charts(report):
@@ -171,22 +181,20 @@ async def show_report(update: Update, deps: Deps, round_id: int) -> None:
 async def show_detail(update: Update, deps: Deps, round_id: int, view: ReportView) -> None:
     from bot.reports.text import detail_text
 
-    allowed = await grant_for_round(deps, update, round_id)
-    if allowed is None:
+    readable = await report_for_round(deps, update, round_id)
+    if readable is None:
         return
-    found, grant = allowed
-    report = await build_report(deps, found.id, grant)
+    _found, _grant, report = readable
     await reply(update, detail_text(report, view))
 
 
 async def send_file(update: Update, deps: Deps, round_id: int, fmt: FileFormat) -> None:
     from bot.reports.exports import export
 
-    allowed = await grant_for_round(deps, update, round_id)
-    if allowed is None:
+    readable = await report_for_round(deps, update, round_id)
+    if readable is None:
         return
-    found, grant = allowed
-    report = await build_report(deps, found.id, grant)
+    found, _grant, report = readable
     chat = update.effective_chat
     assert chat is not None
     name = f"ouderstem-ronde-{found.id}.{fmt}"

@@ -21,10 +21,10 @@ from faults.crowd import CrowdParent, emulator_client, run_crowd
 from faults.e2e_steps import Talk, question_id, starts_with
 from harness import BOT_USERNAME, BotFactory, EmulatedUser, group_chat, sticker_message
 
-from bot import texts
 from bot.engine import FACES
 from bot.flow_model import DONT_KNOW, get_flow
 from bot.i18n import LANGUAGES, flow_text, language_name, t
+from bot.texts import parents as texts
 
 pytestmark = pytest.mark.e2e
 

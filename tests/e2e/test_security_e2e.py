@@ -14,8 +14,8 @@ from faults import checks
 from faults.e2e_steps import Talk, question_id, starts_with
 from harness import BotFactory, EmulatedUser, group_chat, sticker_message
 
-from bot import texts
 from bot.engine import FACES
+from bot.texts import parents as texts
 
 pytestmark = pytest.mark.e2e
 

@@ -17,10 +17,12 @@ from faults import checks
 from faults.e2e_steps import Talk, question_id, starts_with
 from harness import BotFactory, EmulatedUser
 
-from bot import school_texts, staff_texts, texts
 from bot.engine import FACES
 from bot.i18n import t
-from bot.staff_texts import say
+from bot.texts import parents as texts
+from bot.texts import school as school_texts
+from bot.texts import staff as staff_texts
+from bot.texts.staff import say
 
 pytestmark = pytest.mark.e2e
 

@@ -26,9 +26,9 @@ from typing import Any
 
 import httpx
 
-from bot import texts
 from bot.flow_model import Flow
 from bot.i18n import flow_text, t
+from bot.texts import parents as texts
 
 _ids = itertools.count(880_000_001)  # user ids of crowd parents (harness users start at 700001)
 

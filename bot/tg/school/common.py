@@ -14,13 +14,14 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot import school_texts, staff_texts
 from bot.errors import AccessDenied, UnknownFlow
 from bot.flow_model import Flow, get_flow, topic_key
 from bot.i18n import SOURCE_LANGUAGE, flow_text, t
 from bot.staff import Access, Action, Grant, authorize, local_day, schools_for
-from bot.staff_texts import say
 from bot.store.records import Dialogue, Round
+from bot.texts import school as school_texts
+from bot.texts import staff as staff_texts
+from bot.texts.staff import say
 from bot.tg import callbacks
 from bot.tg.callbacks import DialogueButton, DialogueKind, PickFor, SchoolChoice, as_id
 from bot.tg.deps import Deps

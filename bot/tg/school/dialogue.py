@@ -15,10 +15,10 @@ from datetime import timedelta
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot import staff_texts
 from bot.staff import Action, schools_for
-from bot.staff_texts import say
 from bot.store.records import Dialogue
+from bot.texts import staff as staff_texts
+from bot.texts.staff import say
 from bot.tg.callbacks import (
     CloseChoice,
     DialogueButton,

@@ -14,15 +14,16 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot import school_texts, staff_texts
 from bot.errors import UnknownFlow
 from bot.flow_model import get_flow
 from bot.i18n import SOURCE_LANGUAGE, gettext, t
 from bot.limits import MAX_MESSAGE_CHARS
 from bot.outbox import result_text
 from bot.staff import Action
-from bot.staff_texts import say
 from bot.store.records import Dialogue, NewMessage, Round
+from bot.texts import school as school_texts
+from bot.texts import staff as staff_texts
+from bot.texts.staff import say
 from bot.tg.callbacks import DialogueKind, FeedbackResult, PickFor, as_id
 from bot.tg.deps import Deps
 from bot.tg.school.common import (

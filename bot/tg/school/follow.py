@@ -16,11 +16,11 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import staff_texts
 from bot.reports import privacy
 from bot.staff import Action, days_left
-from bot.staff_texts import say
 from bot.store.records import Round, StatusCell
+from bot.texts import staff as staff_texts
+from bot.texts.staff import say
 from bot.tg.callbacks import (
     CloseCancelled,
     CloseChoice,

@@ -13,9 +13,9 @@ from datetime import timedelta
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import staff_texts
 from bot.staff import INVITE_DAYS, Action, Grant, Role
-from bot.staff_texts import say
+from bot.texts import staff as staff_texts
+from bot.texts.staff import say
 from bot.tg.callbacks import PickFor, RoleChoice
 from bot.tg.deps import Deps
 from bot.tg.school.common import access_of, on_button, permitted, pick_school, refuse

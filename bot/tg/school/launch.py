@@ -31,7 +31,6 @@ from babel.dates import format_date as babel_format_date
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import staff_texts
 from bot.flow_model import get_flow
 from bot.i18n import format_date
 from bot.invitation import Invitation, choose_languages, invitation_pdf, invitation_png, qr_png
@@ -45,8 +44,9 @@ from bot.staff import (
     parse_expected,
     parse_group_names,
 )
-from bot.staff_texts import say
 from bot.store.records import Dialogue, GroupPlan, NewMessage, RoundPlan
+from bot.texts import staff as staff_texts
+from bot.texts.staff import say
 from bot.tg.callbacks import DialogueKind, PickFor, as_id
 from bot.tg.deps import Deps
 from bot.tg.school.common import (

@@ -7,6 +7,9 @@ Placeholders in {braces} must stay identical in every translation (a test checks
 
 from bot.i18n import N_, NP_
 
+# Prefix of these texts' stable keys in the catalogs: do not change (bot/texts/__init__.py).
+CATALOG_KEY = "texts"
+
 # ---- joining ---------------------------------------------------------------------------------
 CHOOSE_LANGUAGE = N_("In welke taal wilt u antwoorden?")
 CONFIRM_LANGUAGE = N_("Wilt u verder in het Nederlands?")

@@ -6,6 +6,9 @@ Show with `say(TEXT, **placeholders)`. Never put a parent's answer or a chat id 
 
 from bot.i18n import N_, SOURCE_LANGUAGE, t
 
+# Prefix of these texts' stable keys in the catalogs: do not change (bot/texts/__init__.py).
+CATALOG_KEY = "staff_texts"
+
 
 def say(text: str, /, **placeholders: object) -> str:
     """A staff text, filled in (Dutch)."""

@@ -7,6 +7,9 @@ keep every {placeholder} identical in each translation. Show with `bot.i18n.t(la
 
 from bot.i18n import N_
 
+# Prefix of these texts' stable keys in the catalogs: do not change (bot/texts/__init__.py).
+CATALOG_KEY = "school_texts"
+
 # ---- refusals --------------------------------------------------------------------------------
 # The one answer to anyone who may not use a staff command: it says nothing about schools.
 NOT_FOR_YOU = N_("Sorry, dit kan ik niet voor u doen. Typ /help om te zien wat u wel kunt doen.")

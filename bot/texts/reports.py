@@ -2,6 +2,9 @@
 
 from bot.i18n import N_
 
+# Prefix of these texts' stable keys in the catalogs: do not change (bot/texts/__init__.py).
+CATALOG_KEY = "staff_report_texts"
+
 VIEW_THEMES = N_("🧭 Thema's")
 VIEW_TEAM = N_("👥 Ouders en team")
 VIEW_LANGUAGES = N_("🌍 Talen")

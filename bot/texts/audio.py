@@ -12,6 +12,9 @@ caption `texts.PROGRESS`, the open question's `texts.OPEN_HINT`) stay in `bot.te
 
 from bot.i18n import N_
 
+# Prefix of these texts' stable keys in the catalogs: do not change (bot/texts/__init__.py).
+CATALOG_KEY = "audio_texts"
+
 # ---- read aloud after the question -----------------------------------------------------------
 # Translators: read aloud after a question with five faces. Keep the digits 1 to 5, keep the
 # words the same as in the help text "Tik op een gezichtje. Of typ een cijfer".
