@@ -131,6 +131,6 @@ async def on_always_audio(update: Update, context: ContextTypes.DEFAULT_TYPE, de
     if not turn_on:
         await parent.reply(update, t(language, audio_texts.ALWAYS_OFF))
         return
-    await parent.reply(update, t(language, audio_texts.ALWAYS_ON, command=f"/{COMMANDS[0]}"))
+    await parent.reply(update, t(language, audio_texts.ALWAYS_ON, command="/" + COMMANDS[0]))
     if active is not None and active.state.status == Status.WAITING and active.state.current:
         await audio.send_question(update, active.flow, active.state.current, language)
