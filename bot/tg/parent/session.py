@@ -1,0 +1,333 @@
+"""The parent's session as the host keeps it: who is talking, one step through the flow
+(engine, then a durable commit, then the replies) and the rendering of what the engine said.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.error import TelegramError
+
+from bot import engine, texts
+from bot.engine import (
+    AlreadyCompleted,
+    AnswerRecorded,
+    AnswerRejected,
+    AnswerRemoved,
+    DuplicateIgnored,
+    Event,
+    FlowCompleted,
+    InfoShown,
+    Input,
+    QuestionAsked,
+    SelectionChanged,
+    SessionState,
+    Status,
+)
+from bot.errors import UnknownFlow
+from bot.flow_model import Flow, Question, get_flow, question_key
+from bot.i18n import SOURCE_LANGUAGE, flow_text, normalize_language, t
+from bot.limits import MAX_MESSAGE_CHARS, MAX_OPEN_ANSWER_CHARS
+from bot.store.base import Turn
+from bot.store.records import Chat, Respondent, Round
+from bot.tg import render
+from bot.tg.deps import Deps
+
+log = logging.getLogger(__name__)
+
+# ---- who is talking --------------------------------------------------------------------------
+
+
+def language_of(chat: Chat | None, update: Update) -> str:
+    """The chat's chosen language, else the Telegram profile's, else Dutch."""
+    if chat is not None and chat.language:
+        return chat.language
+    user = update.effective_user
+    return normalize_language(user.language_code if user else None) or SOURCE_LANGUAGE
+
+
+@dataclass
+class Active:
+    """The respondent this chat is answering as, with their round, flow and session."""
+
+    respondent: Respondent
+    round: Round
+    flow: Flow
+    state: SessionState
+
+
+async def active_of(deps: Deps, chat: Chat | None) -> Active | None:
+    if chat is None or chat.active_respondent is None:
+        return None
+    respondent = await deps.store.respondent(chat.active_respondent)
+    if respondent is None:
+        return None
+    round_ = await deps.store.round(respondent.round_id)
+    state = await deps.store.session(respondent.id)
+    if round_ is None or state is None:
+        return None
+    try:
+        flow = get_flow(round_.flow_id)
+    except UnknownFlow:
+        return None
+    return Active(respondent, round_, flow, state)
+
+
+def render_context(deps: Deps, language: str, active: Active, chat: Chat | None) -> render.Context:
+    audio = deps.audio
+    can_listen = bool(audio and audio.available(language, active.flow))
+    return render.Context(
+        language=language, flow=active.flow, round_id=active.round.id, can_listen=can_listen
+    )
+
+
+async def reply(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """Send a message to the chat of this update (private chats only reach here)."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await chat.send_message(text[:MAX_MESSAGE_CHARS], reply_markup=markup)
+
+
+async def say(update: Update, deps: Deps, text: str) -> None:
+    """Send one catalog text in the chat's language (the handlers that only say something)."""
+    chat = await deps.store.chat(update.effective_chat.id)  # type: ignore[union-attr]
+    await reply(update, t(language_of(chat, update), text))
+
+
+async def continue_session(
+    update: Update,
+    deps: Deps,
+    chat: Chat | None,
+    active: Active,
+    language: str,
+    *,
+    welcome_back: bool,
+    update_id: int | None = None,
+) -> None:
+    """Ask the current question again; a paused session becomes waiting.
+
+    `update_id` is claimed with the status change, so a redelivered update does not act twice.
+    """
+    if not active.round.is_open(deps.clock()):
+        if active.state.status != Status.EXPIRED:
+            expired = active.state.model_copy(update={"status": Status.EXPIRED})
+            await save_turn(deps, active, expired, [], language, update_id=update_id)
+        await reply(update, t(language, texts.ROUND_CLOSED_MIDWAY))
+        return
+    state, events = engine.resume(active.flow, active.state, engine.Resume())
+    if active.respondent.status != state.status.value:
+        await save_turn(deps, active, state, [], language, update_id=update_id)
+    if welcome_back:
+        await reply(update, t(language, texts.WELCOME_BACK))
+    active.state = state
+    await show_events(update, deps, render_context(deps, language, active, chat), active, events)
+
+
+# ---- one step through the flow ---------------------------------------------------------------
+
+
+async def take_turn(
+    update: Update,
+    deps: Deps,
+    chat: Chat | None,
+    active: Active,
+    language: str,
+    event: Input,
+    *,
+    unusable: str | None = None,
+) -> None:
+    """Apply one input: engine, then a durable commit, then the replies.
+
+    `unusable` ("unsupported" or "forwarded") words the engine's rejection of a sticker, photo
+    or forwarded message.
+    """
+    now = deps.clock()
+    state, events = engine.resume(active.flow, active.state, event)
+    if not active.round.is_open(now):
+        if unusable is not None:  # said first, as when the round is open
+            await show_rejections(update, active, language, events, unusable)
+        await save_turn(
+            deps,
+            active,
+            active.state.model_copy(update={"status": Status.EXPIRED}),
+            [],
+            language,
+            update.update_id,
+        )
+        await reply(update, t(language, texts.ROUND_CLOSED_MIDWAY))
+        return
+    await save_turn(deps, active, state, events, language, update.update_id)
+    active.state = state
+    ctx = render_context(deps, language, active, chat)
+    if unusable is not None:
+        await show_rejections(update, active, language, events, unusable)
+        events = [e for e in events if not isinstance(e, AnswerRejected)]
+    await show_events(update, deps, ctx, active, events)
+
+
+async def show_rejections(
+    update: Update, active: Active, language: str, events: list[Event], unusable: str
+) -> None:
+    """The engine refused a sticker, photo or forwarded message: say so in the words for it."""
+    for event in events:
+        if isinstance(event, AnswerRejected):
+            question = active.flow.question(event.question_id)
+            await reply(update, t(language, rejection_text(unusable, event.attempts, question)))
+
+
+async def save_turn(
+    deps: Deps,
+    active: Active,
+    state: SessionState,
+    events: list,
+    language: str,
+    update_id: int | None,
+) -> None:
+    upserts = [e.answer for e in events if isinstance(e, AnswerRecorded)]
+    removals = [e.question_id for e in events if isinstance(e, AnswerRemoved)]
+    await deps.store.record_turn(
+        Turn(
+            update_id=update_id,
+            respondent_id=active.respondent.id,
+            state=state,
+            status=state.status.value,
+            round_id=active.round.id,
+            language=language,
+            at=deps.clock(),
+            upserts=upserts,
+            removals=removals,
+            completed=any(isinstance(e, FlowCompleted) for e in events),
+        )
+    )
+
+
+async def show_events(
+    update: Update, deps: Deps, ctx: render.Context, active: Active, events: list
+) -> None:
+    """Render what the engine said, in order. Runs only after the commit."""
+    language = ctx.language
+    tapped = update.callback_query.message if update.callback_query else None
+    asks_again = any(isinstance(e, QuestionAsked) for e in events)  # the repair question follows
+    for event in events:
+        match event:
+            case AnswerRecorded(answer=answer):
+                if isinstance(tapped, Message) and tapped.text:
+                    question = active.flow.question(answer.question_id)
+                    await edit_quietly(tapped, render.answered(ctx, tapped.text, question, answer))
+                if answer.truncated:
+                    await reply(update, t(language, texts.TRUNCATED, limit=MAX_OPEN_ANSWER_CHARS))
+            case SelectionChanged(question_id=qid, selected=selected):
+                asked = engine.current(active.flow, active.state)
+                assert asked is not None
+                view = render.ask(ctx, asked, selected)
+                if isinstance(tapped, Message):
+                    await edit_markup_quietly(tapped, view.keyboard)
+                else:  # a typed number or option: show the new selection with its buttons
+                    await reply(update, view.text, view.keyboard)
+                del qid
+            case AnswerRejected(reason=reason, attempts=attempts):
+                question = active.flow.question(event.question_id)
+                await reply(update, t(language, rejection_text(reason, attempts, question)))
+                asked = engine.current(active.flow, active.state)
+                if reason == "stale" and not asks_again and asked is not None:
+                    view = render.ask(ctx, asked, active.state.selection)
+                    await reply(update, view.text, view.keyboard)
+            case QuestionAsked():
+                view = render.ask(ctx, event, active.state.selection)
+                await reply(update, view.text, view.keyboard)
+                audio = deps.audio
+                chat = (
+                    await deps.store.chat(update.effective_chat.id)
+                    if update.effective_chat
+                    else None
+                )
+                if (
+                    audio is not None and chat is not None and chat.always_audio and ctx.can_listen
+                ) or (audio is not None and event.repair and ctx.can_listen):
+                    await audio.send_question(update, active.flow, event.question_id, language)
+            case InfoShown(question_id=qid):
+                question = active.flow.question(qid)
+                await reply(
+                    update, flow_text(language, active.flow.id, question_key(qid), question.text)
+                )
+            case FlowCompleted():
+                closing = flow_text(language, active.flow.id, "closing", active.flow.closing)
+                when = render.feedback_when(language, active.round.closes_at)
+                await reply(update, closing.replace("{feedback_when}", when))
+            case AlreadyCompleted():
+                await reply(update, t(language, texts.ALREADY_DONE))
+            case DuplicateIgnored():
+                pass
+
+
+async def show_current_question(
+    update: Update, deps: Deps, chat: Chat | None, language: str
+) -> None:
+    """Ask the question the parent is at again, if one waits (after a reply failed to go out)."""
+    active = await active_of(deps, chat)
+    if active is None or active.state.status != Status.WAITING:
+        return
+    asked = engine.current(active.flow, active.state)
+    if asked is None:
+        return
+    ctx = render_context(deps, language, active, chat)
+    view = render.ask(ctx, asked, active.state.selection)
+    await reply(update, view.text, view.keyboard)
+
+
+def rejection_text(reason: str, attempts: int, question: Question | None = None) -> str:
+    """Vary the words: the same error message is never sent twice in a row.
+
+    "Or skip the question" only where a skip button shows: a face question that must be
+    answered offers 🤷 instead.
+    """
+    if attempts >= 3 and attempts % 2 == 1:
+        if question is not None and not render.has_skip_button(question, repair=True):
+            return texts.REJECT_AGAIN_FACES
+        return texts.REJECT_AGAIN
+    return {
+        "stale": texts.REJECT_STALE,
+        "not_an_option": texts.REJECT_NOT_AN_OPTION,
+        "need_choice": texts.REJECT_NEED_CHOICE,
+        "need_selection": texts.REJECT_NEED_SELECTION,
+        "not_optional": texts.REJECT_NOT_OPTIONAL,
+        "empty": texts.REJECT_EMPTY,
+        "unsupported": texts.UNSUPPORTED,
+        "forwarded": texts.FORWARDED,
+    }.get(reason, texts.REJECT_NEED_CHOICE)
+
+
+async def answer_quietly(query: CallbackQuery, text: str | None = None) -> None:
+    """Stop the button's spinner; best effort. Telegram refuses an answer to a tap older than
+    ~15 s (one that waited while the bot restarted), and a network error can hit it too: the
+    tap itself must still count."""
+    try:
+        await query.answer(text)
+    except TelegramError as exc:
+        log.info("callback answer skipped: %s", exc.message)
+
+
+async def edit_quietly(message: Message, text: str) -> None:
+    """Replace an answered question's buttons by the answer; a failed edit is harmless and
+    must not hold back the next question (a 5xx or time-out included, not only a 400)."""
+    try:
+        await message.edit_text(text[:MAX_MESSAGE_CHARS], reply_markup=None)
+    except TelegramError as exc:
+        log.info("edit skipped: %s", exc.message)
+
+
+async def edit_markup_quietly(message: Message, markup: InlineKeyboardMarkup | None) -> None:
+    try:
+        await message.edit_reply_markup(reply_markup=markup)
+    except TelegramError as exc:
+        log.info("edit skipped: %s", exc.message)
