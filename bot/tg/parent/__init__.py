@@ -20,10 +20,19 @@ from bot.tg.parent.commands import (
     on_unknown_command,
 )
 from bot.tg.parent.messages import on_edited, on_group, on_text, on_unusable, on_voice
-from bot.tg.parent.session import active_of, language_of, reply, show_current_question
+from bot.tg.parent.session import (
+    active_of,
+    deliver_owed_after,
+    deliver_owed_at_start,
+    language_of,
+    reply,
+    show_current_question,
+)
 
 __all__ = [
     "active_of",
+    "deliver_owed_after",
+    "deliver_owed_at_start",
     "expected_minutes",
     "language_of",
     "on_button",

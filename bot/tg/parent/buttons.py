@@ -115,7 +115,6 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
     flow_key = f"{active.flow.id}@{button.version}"
     match button.kind:
         case QuestionAction.ANSWER:
-            await answer_quietly(query)
             await take_turn(
                 update,
                 deps,
@@ -123,9 +122,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
                 active,
                 language,
                 Choose(question_id=button.question_id, value=button.value or "", flow_key=flow_key),
+                answer_tap=True,
             )
         case QuestionAction.DONE:
-            await answer_quietly(query)
             await take_turn(
                 update,
                 deps,
@@ -133,9 +132,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
                 active,
                 language,
                 engine.Done(question_id=button.question_id, flow_key=flow_key),
+                answer_tap=True,
             )
         case QuestionAction.SKIP:
-            await answer_quietly(query)
             await take_turn(
                 update,
                 deps,
@@ -143,6 +142,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
                 active,
                 language,
                 engine.Skip(question_id=button.question_id, flow_key=flow_key),
+                answer_tap=True,
             )
         case QuestionAction.ORIGINAL:
             await answer_quietly(query)

@@ -28,6 +28,7 @@ from bot.tg.parent.session import (
     reply,
     save_turn,
     say,
+    settle,
     show_events,
 )
 
@@ -143,6 +144,7 @@ async def begin(
         round_id=link.round.id,
         language=language,
         at=deps.clock(),
+        owed_chat=chat_id,  # the welcome and first question, until they are out
     )
     await deps.store.join_round(
         chat_id=chat_id, respondent_id=respondent_id, link=link, language=language, first=turn
@@ -172,6 +174,7 @@ async def begin(
     active = await active_of(deps, chat)
     assert active is not None
     await show_events(update, deps, render_context(deps, language, active, chat), active, events)
+    await settle(deps, chat_id)
 
 
 @guarded

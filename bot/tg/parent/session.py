@@ -4,16 +4,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telegram import (
+    Bot,
     CallbackQuery,
     InlineKeyboardMarkup,
     Message,
     Update,
 )
-from telegram.error import TelegramError
+from telegram.constants import ChatType
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import Application
 
 from bot import engine, texts
 from bot.engine import (
@@ -36,11 +41,13 @@ from bot.flow_model import Flow, Question, get_flow, question_key
 from bot.i18n import SOURCE_LANGUAGE, flow_text, normalize_language, t
 from bot.limits import MAX_MESSAGE_CHARS, MAX_OPEN_ANSWER_CHARS
 from bot.store.base import Turn
-from bot.store.records import Chat, Respondent, Round
+from bot.store.records import Chat, Owed, Respondent, Round
 from bot.tg import render
-from bot.tg.deps import Deps
+from bot.tg.deps import DEPS_KEY, Deps
 
 log = logging.getLogger(__name__)
+
+OWED_SENDS_AT_ONCE = 8  # owed questions sent in parallel at start-up (the rate limiter paces them)
 
 # ---- who is talking --------------------------------------------------------------------------
 
@@ -125,12 +132,16 @@ async def continue_session(
         await reply(update, t(language, texts.ROUND_CLOSED_MIDWAY))
         return
     state, events = engine.resume(active.flow, active.state, engine.Resume())
+    owes = None
     if active.respondent.status != state.status.value:
-        await save_turn(deps, active, state, [], language, update_id=update_id)
+        owes = owed_chat(update, events)
+        await save_turn(deps, active, state, [], language, update_id=update_id, owes=owes)
     if welcome_back:
         await reply(update, t(language, texts.WELCOME_BACK))
     active.state = state
     await show_events(update, deps, render_context(deps, language, active, chat), active, events)
+    if update.effective_chat is not None:  # the question is on screen again: nothing is owed
+        await settle(deps, update.effective_chat.id)
 
 
 # ---- one step through the flow ---------------------------------------------------------------
@@ -145,11 +156,13 @@ async def take_turn(
     event: Input,
     *,
     unusable: str | None = None,
+    answer_tap: bool = False,
 ) -> None:
     """Apply one input: engine, then a durable commit, then the replies.
 
     `unusable` ("unsupported" or "forwarded") words the engine's rejection of a sticker, photo
-    or forwarded message.
+    or forwarded message. With `answer_tap` the tap's spinner stops after the commit, with a
+    "saved ✅" toast when the tap repeats an answer already stored.
     """
     now = deps.clock()
     state, events = engine.resume(active.flow, active.state, event)
@@ -164,15 +177,37 @@ async def take_turn(
             language,
             update.update_id,
         )
+        if answer_tap and update.callback_query is not None:
+            await answer_quietly(update.callback_query)
         await reply(update, t(language, texts.ROUND_CLOSED_MIDWAY))
         return
-    await save_turn(deps, active, state, events, language, update.update_id)
+    owes = owed_chat(update, events)
+    await save_turn(deps, active, state, events, language, update.update_id, owes=owes)
     active.state = state
+    if answer_tap and update.callback_query is not None:
+        repeated = any(isinstance(e, DuplicateIgnored) for e in events)
+        await answer_quietly(update.callback_query, t(language, texts.SAVED) if repeated else None)
     ctx = render_context(deps, language, active, chat)
     if unusable is not None:
         await show_rejections(update, active, language, events, unusable)
         events = [e for e in events if not isinstance(e, AnswerRejected)]
     await show_events(update, deps, ctx, active, events)
+    await settle(deps, owes)
+
+
+def owed_chat(update: Update, events: Sequence[Event]) -> int | None:
+    """The chat owed this step's reply, when the reply carries a question or the closing: a
+    crash before it goes out must not leave the parent with nothing to tap."""
+    chat = update.effective_chat
+    if chat is None or not any(isinstance(e, QuestionAsked | FlowCompleted) for e in events):
+        return None
+    return chat.id
+
+
+async def settle(deps: Deps, owes: int | None) -> None:
+    """The replies are out (the Bot API confirmed each call): nothing is owed any more."""
+    if owes is not None:
+        await deps.store.settle_owed(owes)
 
 
 async def show_rejections(
@@ -192,7 +227,10 @@ async def save_turn(
     events: list,
     language: str,
     update_id: int | None,
+    *,
+    owes: int | None = None,
 ) -> None:
+    """Commit one step; `owes` names the chat that is owed its reply until `settle`."""
     upserts = [e.answer for e in events if isinstance(e, AnswerRecorded)]
     removals = [e.question_id for e in events if isinstance(e, AnswerRemoved)]
     await deps.store.record_turn(
@@ -207,6 +245,7 @@ async def save_turn(
             upserts=upserts,
             removals=removals,
             completed=any(isinstance(e, FlowCompleted) for e in events),
+            owed_chat=owes,
         )
     )
 
@@ -261,13 +300,14 @@ async def show_events(
                     update, flow_text(language, active.flow.id, question_key(qid), question.text)
                 )
             case FlowCompleted():
-                closing = flow_text(language, active.flow.id, "closing", active.flow.closing)
-                when = render.feedback_when(language, active.round.closes_at)
-                await reply(update, closing.replace("{feedback_when}", when))
+                await reply(update, closing_text(language, active))
             case AlreadyCompleted():
                 await reply(update, t(language, texts.ALREADY_DONE))
-            case DuplicateIgnored():
-                pass
+            case DuplicateIgnored():  # a re-tap of a stored answer: the question it is at now
+                asked = engine.current(active.flow, active.state)
+                if asked is not None and active.state.status == Status.WAITING:
+                    view = render.ask(ctx, asked, active.state.selection)
+                    await reply(update, view.text, view.keyboard)
 
 
 async def show_current_question(
@@ -283,6 +323,78 @@ async def show_current_question(
     ctx = render_context(deps, language, active, chat)
     view = render.ask(ctx, asked, active.state.selection)
     await reply(update, view.text, view.keyboard)
+    if update.effective_chat is not None:  # it went out: a crash left nothing owed any more
+        await deps.store.settle_owed(update.effective_chat.id)
+
+
+# ---- what a crash may have swallowed ---------------------------------------------------------
+
+
+async def deliver_owed(bot: Bot, deps: Deps, owed: Owed) -> None:
+    """Send again what a chat is owed: its current question (harmless if it came twice), or the
+    closing of a flow just completed; then settle. Never a broadcast: those are the outbox's."""
+    chat = await deps.store.chat(owed.chat_id)
+    active = await active_of(deps, chat)
+    if active is not None and active.respondent.id == owed.respondent_id:
+        language = (chat.language if chat else None) or active.respondent.language
+        ctx = render_context(deps, language, active, chat)
+        asked = engine.current(active.flow, active.state)
+        if active.state.status == Status.WAITING and asked is not None:
+            view = render.ask(ctx, asked, active.state.selection)
+            await bot.send_message(owed.chat_id, view.text, reply_markup=view.keyboard)
+        elif active.state.status == Status.COMPLETED:
+            await bot.send_message(owed.chat_id, closing_text(language, active))
+    await deps.store.settle_owed(owed.chat_id)
+
+
+async def deliver_owed_after(update: Update, deps: Deps) -> None:
+    """An update from a chat still owed a reply (its delivery at start-up failed) that its
+    handler did not answer with the question: deliver it, so the parent has a question on
+    screen whatever they sent."""
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return
+    owed = await deps.store.owed(chat.id)
+    if owed is None:
+        return
+    try:
+        await deliver_owed(update.get_bot(), deps, owed)
+    except TelegramError as exc:
+        log.info("an owed question is still not delivered: %s", type(exc).__name__)
+
+
+async def deliver_owed_at_start(application: Application) -> None:  # type: ignore[type-arg]
+    """After a restart, before polling: every chat owed a reply gets its current question."""
+    deps: Deps = application.bot_data[DEPS_KEY]
+    owed = await deps.store.all_owed()
+    if not owed:
+        return
+    gate = asyncio.Semaphore(OWED_SENDS_AT_ONCE)
+    delivered = 0
+
+    async def one(item: Owed) -> None:
+        nonlocal delivered
+        async with gate, deps.locks.hold(item.chat_id):
+            try:
+                await deliver_owed(application.bot, deps, item)
+                delivered += 1
+            except Forbidden:  # blocked the bot: nothing can reach them
+                await deps.store.settle_owed(item.chat_id)
+            except TelegramError as exc:
+                log.warning(
+                    "an owed question could not be sent (%s); it goes with the chat's next update",
+                    type(exc).__name__,
+                )
+
+    await asyncio.gather(*(one(item) for item in owed))
+    log.info("after a restart: %d of %d owed questions delivered", delivered, len(owed))
+
+
+def closing_text(language: str, active: Active) -> str:
+    closing = flow_text(language, active.flow.id, "closing", active.flow.closing)
+    return closing.replace(
+        "{feedback_when}", render.feedback_when(language, active.round.closes_at)
+    )
 
 
 def rejection_text(reason: str, attempts: int, question: Question | None = None) -> str:
