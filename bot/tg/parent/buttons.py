@@ -162,15 +162,17 @@ async def choose_language(update: Update, deps: Deps, chat: Chat | None, languag
         await reply(update, prompt, markup)
         return
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    # Not claimed here: setting the language again is harmless, so a crash before the survey
+    # begins lets the redelivered tap begin it; joining the round claims the update.
     chat = await deps.store.save_chat(
-        chat_id, deps.clock(), update_id=update.update_id, language=language, language_confirmed=1
+        chat_id, deps.clock(), language=language, language_confirmed=1
     )
     await answer_quietly(query)
     await reply(update, t(language, texts.LANGUAGE_SET))
     if chat.pending_token:
         link = await deps.store.round_by_token(chat.pending_token)
         if link is not None:
-            await open_link(update, deps, chat, language, link, update_id=None)
+            await open_link(update, deps, chat, language, link, update_id=update.update_id)
             return
     active = await active_of(deps, chat)
     if active is not None and active.state.status != Status.COMPLETED:

@@ -121,7 +121,9 @@ async def open_link(
             update.effective_user.language_code if update.effective_user else None
         )
         token = link.group.token if link.group else link.round.start_token
-        await deps.store.save_chat(chat_id, now, update_id=update_id, pending_token=token)
+        # Not claimed: writing the token again is harmless, and a crash before the menu goes
+        # out must let the redelivered update show it (the update is marked once replied).
+        await deps.store.save_chat(chat_id, now, pending_token=token)
         prompt, markup = render.language_menu(suggested)
         await reply(update, prompt, markup)
         return
