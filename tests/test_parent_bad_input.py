@@ -194,7 +194,9 @@ async def test_a_very_long_text(bot: Any, join: Callable[..., Any]) -> None:
     assert long_text.startswith(rows[0][2])
 
 
-async def test_a_second_tap_on_the_same_button_shows_saved_and_the_current_question(bot: Any, join: Callable[..., Any]) -> None:
+async def test_a_second_tap_on_the_same_button_shows_saved_and_the_current_question(
+    bot: Any, join: Callable[..., Any]
+) -> None:
     parent, _, _ = await join(bot)
     question = copy.deepcopy(parent.last_with_keyboard())  # as the phone still shows it
     await parent.press("🙂")
