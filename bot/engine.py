@@ -231,30 +231,13 @@ def resume(flow: Flow, state: SessionState, event: Input) -> Step:
     if state.current is None:
         return _advance(flow, state, [])
     question = flow.question(state.current)
-
     match event:
         case Resume():
             return _ask(flow, state, [])
         case Back():
             return _back(flow, state)
-        case Choose(flow_key=key) | Done(flow_key=key) | Skip(flow_key=key) if key not in (
-            None,
-            flow.key,
-        ):
-            return _reject(flow, state, question, "stale")
-        case Choose(question_id=qid) | Done(question_id=qid) if qid != question.id:
-            return _stale_or_duplicate(flow, state, question, event)
-        case Skip(question_id=qid) if qid is not None and qid != question.id:
-            return _stale_or_duplicate(flow, state, question, event)
-        case Choose(value=value):
-            return _choose(flow, state, question, value)
-        case Done():
-            if question.type != QuestionType.MULTI:
-                return _reject(flow, state, question, "stale")
-            if not state.selection:
-                return _reject(flow, state, question, "need_selection")
-            values = tuple(o.id for o in question.options if o.id in state.selection)
-            return _record(flow, state, Answer(question_id=question.id, values=values))
+        case Choose() | Done() | Skip():
+            return _tap(flow, state, question, event)
         case Text(text=text):
             return _text(flow, state, question, text)
         case Voice(file_id=file_id, seconds=seconds):
@@ -262,16 +245,23 @@ def resume(flow: Flow, state: SessionState, event: Input) -> Step:
                 return _reject(flow, state, question, "need_choice")
             answer = Answer(question_id=question.id, voice_file_id=file_id, voice_seconds=seconds)
             return _record(flow, state, answer)
-        case Skip():
-            if not (question.optional or state.unusable >= REPAIR_AFTER_UNUSABLE):
-                return _reject(flow, state, question, "not_optional")
-            given: str | None = DONT_KNOW if question.type == QuestionType.SCALE else None
-            return _record(
-                flow, state, Answer(question_id=question.id, value=given, skipped=given is None)
-            )
         case Unusable():
             return _reject(flow, state, question, "unsupported")
     raise AssertionError(f"unhandled input {event!r}")  # pragma: no cover
+
+
+def current(flow: Flow, state: SessionState) -> QuestionAsked | None:
+    """The question a waiting session is at, as the event that asked it; None when none waits.
+
+    The host re-shows it (after a crash, a stale tap, a message while nothing is on screen)
+    without building engine events itself.
+    """
+    if state.status == Status.COMPLETED or state.current is None:
+        return None
+    _, events = _ask(flow, state.model_copy(deep=True), [])
+    asked = events[-1]
+    assert isinstance(asked, QuestionAsked)
+    return asked
 
 
 def progress(flow: Flow, question_id: str) -> tuple[int, int]:
@@ -281,6 +271,30 @@ def progress(flow: Flow, question_id: str) -> tuple[int, int]:
 
 
 # ---- steps -----------------------------------------------------------------------------------
+
+
+def _tap(flow: Flow, state: SessionState, question: Question, tap: Choose | Done | Skip) -> Step:
+    """A button: of another flow version or question (stale or a double tap), or this one's."""
+    if tap.flow_key not in (None, flow.key):
+        return _reject(flow, state, question, "stale")
+    if isinstance(tap, Choose | Done) and tap.question_id != question.id:
+        return _stale_or_duplicate(flow, state, question, tap)
+    if isinstance(tap, Skip) and tap.question_id is not None and tap.question_id != question.id:
+        return _stale_or_duplicate(flow, state, question, tap)
+    match tap:
+        case Choose(value=value):
+            return _choose(flow, state, question, value)
+        case Done():
+            if question.type != QuestionType.MULTI:
+                return _reject(flow, state, question, "stale")
+            if not state.selection:
+                return _reject(flow, state, question, "need_selection")
+            values = tuple(o.id for o in question.options if o.id in state.selection)
+            return _record(flow, state, Answer(question_id=question.id, values=values))
+    if not (question.optional or state.unusable >= REPAIR_AFTER_UNUSABLE):
+        return _reject(flow, state, question, "not_optional")
+    given: str | None = DONT_KNOW if question.type == QuestionType.SCALE else None
+    return _record(flow, state, Answer(question_id=question.id, value=given, skipped=given is None))
 
 
 def _choose(flow: Flow, state: SessionState, question: Question, value: str) -> Step:

@@ -2,8 +2,10 @@
 
 Before polling starts, the database file is checked (bot.store.files) and the Bot API is asked
 `getMe`: an unreachable server, a refused token (401) or a wrong base URL (404) ends `run` with
-one line and exit 1 instead of a traceback. Once running, a failed poll is retried by PTB with
-a growing pause (1 s, x1.5, at most 30 s) and logged as one warning line.
+one line and exit 1 instead of a traceback. Then every chat that is owed its next question
+(a crash came between an answer's commit and the reply) gets it. Polling is our own
+(bot.tg.polling: an update is confirmed to Telegram only once handled); a failed poll is retried
+with a growing pause (1 s, x1.5, at most 30 s) and logged as one warning line.
 
 SIGTERM and SIGINT stop polling, let the updates in hand finish, then close the store, so a
 deploy or `kill` loses nothing that was acknowledged.
@@ -14,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import signal
 import traceback
 from http import HTTPStatus
 
@@ -27,9 +30,12 @@ from bot.store import SqliteStore
 from bot.store.files import check_database, check_pages
 from bot.tg.app import build_application
 from bot.tg.deps import Deps
+from bot.tg.parent import deliver_owed_at_start
+from bot.tg.polling import Poller, serve
 
 log = logging.getLogger(__name__)
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 QUIET_LOGGERS = ("httpx", "httpcore", "telegram", "apscheduler", "aiosqlite")
 
 
@@ -117,6 +123,18 @@ def _clean(exc: BaseException, token: str) -> str:
     return text.replace(token, "<token>")
 
 
+async def poll(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+    """Our own polling loop (bot.tg.polling): an update is confirmed to Telegram only once it
+    is handled. SIGTERM and SIGINT stop fetching; the updates in hand finish first."""
+    poller = Poller(
+        application, poll_interval=settings.poll_interval, allowed_updates=Update.ALL_TYPES
+    )
+    loop = asyncio.get_running_loop()
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, poller.stop)
+    await serve(application, poller, before_polling=deliver_owed_at_start)
+
+
 def run_polling(settings: Settings) -> None:
     settings.require_token()
     configure_logging(settings.log_level)
@@ -154,11 +172,7 @@ def run_polling(settings: Settings) -> None:
     gc.collect()
     gc.freeze()
     try:
-        application.run_polling(
-            poll_interval=settings.poll_interval,
-            allowed_updates=Update.ALL_TYPES,
-            drop_pending_updates=False,
-        )
+        asyncio.run(poll(application, settings))
     except (InvalidToken, NetworkError) as exc:  # the network went between getMe and polling
         raise api_error(exc, settings) from None
     log.info("Ouderstem stopped")

@@ -194,7 +194,9 @@ async def test_a_very_long_text(bot: Any, join: Callable[..., Any]) -> None:
     assert long_text.startswith(rows[0][2])
 
 
-async def test_a_second_tap_on_the_same_button(bot: Any, join: Callable[..., Any]) -> None:
+async def test_a_second_tap_on_the_same_button_shows_saved_and_the_current_question(
+    bot: Any, join: Callable[..., Any]
+) -> None:
     parent, _, _ = await join(bot)
     question = copy.deepcopy(parent.last_with_keyboard())  # as the phone still shows it
     await parent.press("🙂")
@@ -206,11 +208,15 @@ async def test_a_second_tap_on_the_same_button(bot: Any, join: Callable[..., Any
         for b in row
         if b["text"] == "🙂"
     )
+    current = parent.last_with_keyboard()
     replies = await parent.press_data(data, question)
-    assert replies == []
-    assert len(parent.all_messages()) == sent_before
+    # Never silence (issue 12): the answer is kept, and the question the parent is at comes again.
+    assert [r["text"] for r in replies] == [current["text"]]
+    assert replies[0]["reply_markup"] == current["reply_markup"]
+    assert len(parent.all_messages()) == sent_before + 1
     assert await snapshot(bot, parent) == before
-    assert bot.api.calls[-1][0] == "answerCallbackQuery"  # the spinner on the button stops
+    toasts = [p for method, p in bot.api.calls if method == "answerCallbackQuery"]
+    assert toasts[-1].get("text") == "Opgeslagen ✅"  # the spinner stops with "saved"
 
 
 async def test_a_second_tap_on_the_last_answer_says_nothing(
@@ -229,6 +235,8 @@ async def test_a_second_tap_on_the_last_answer_says_nothing(
     last = await parent.press_data(skip, question)
     assert last[-1]["text"].startswith("Bedankt")
     assert await parent.press_data(skip, question) == [], "no 'already done' after a double tap"
+    toasts = [p for method, p in bot.api.calls if method == "answerCallbackQuery"]
+    assert toasts[-1].get("text") == "Opgeslagen ✅", "but a toast: never silence"
     assert await bot.store.count_respondents(opened.id) == {"completed": 1}
     rows = await bot.store.run_read("SELECT skipped FROM answers WHERE question_id = 'opmerking'")
     assert rows == [(1,)]

@@ -3,6 +3,7 @@ remind; each person through real PTB updates, with what they see and what is sto
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime, timedelta
 
 from bot.i18n import t
@@ -175,6 +176,36 @@ async def test_double_tap_on_start_launches_one_round(staffbot: BotHarness) -> N
     await admin.press_data(data, dict(confirm))
     assert texts_of(await admin.press_data(data, dict(confirm))) == staff_texts.BUTTON_OLD
     assert len(await staffbot.store.rounds()) == 1
+
+
+async def test_files_that_fail_to_send_say_the_round_is_open_and_can_be_sent_again(
+    staffbot: BotHarness,
+) -> None:
+    """Issue 12: the QR code fails on its way out. The round *is* open: the reply says so with
+    the link and offers the files again; the button sends them, and no second round opens."""
+    from faults.api_faults import Faults, server_error
+
+    admin, _ = await make_admin(staffbot)
+    staffbot.api.fault = Faults().fail("sendPhoto", server_error(502))
+    replies = await launch(admin)
+    failed = replies[-1]
+    assert failed["text"].startswith("De ronde is geopend")
+    opened = await latest_round(staffbot)
+    assert f"https://t.me/OuderstemBot?start={opened.start_token}" in failed["text"]
+    assert button_labels(failed) == [staff_texts.RESEND_FILES]
+    resend = failed["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    stale = copy.deepcopy(failed)
+    staffbot.api.fault = None
+    again = await admin.press(staff_texts.RESEND_FILES)
+    assert "De ronde is gestart" in again[0]["text"]
+    photos = uploads(staffbot, admin.chat_id, "sendPhoto")  # type: ignore[arg-type]
+    assert len(photos) == 2, "the failed one, then the one sent again"
+    documents = uploads(staffbot, admin.chat_id, "sendDocument")  # type: ignore[arg-type]
+    assert [d["document"]["filename"] for d in documents] == ["uitnodiging.pdf", "uitnodiging.png"]
+    assert len(await staffbot.store.rounds()) == 1
+    assert await staffbot.store.run_read("SELECT * FROM staff_dialogues") == []
+    old_button = admin.press_data(resend, stale)
+    assert texts_of(await old_button) == staff_texts.BUTTON_OLD
 
 
 async def test_groups_as_last_time(staffbot: BotHarness) -> None:

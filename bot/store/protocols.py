@@ -35,6 +35,7 @@ from bot.store.records import (
     Dialogue,
     Member,
     NewMessage,
+    Owed,
     Queued,
     Recipient,
     Respondent,
@@ -123,6 +124,11 @@ class ChatStore(Protocol):
     ) -> None: ...
     async def forget_chat(self, chat_id: int, update_id: int | None, at: datetime) -> int: ...
     async def answers_of(self, respondent_id: str) -> list[Answer]: ...
+    # What a chat is owed: set by a Turn's `owed_chat` in its own transaction, settled once the
+    # Bot API confirmed the reply; what is left after a crash is delivered again.
+    async def owed(self, chat_id: int) -> Owed | None: ...
+    async def all_owed(self) -> list[Owed]: ...
+    async def settle_owed(self, chat_id: int) -> None: ...
 
 
 class StaffStore(Protocol):

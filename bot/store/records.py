@@ -108,6 +108,16 @@ class Turn:
     upserts: list[Answer] = field(default_factory=list)
     removals: list[str] = field(default_factory=list)
     completed: bool = False
+    owed_chat: int | None = None  # this chat is owed the reply (the next question) until settled
+
+
+@dataclass(frozen=True, slots=True)
+class Owed:
+    """A reply committed but not yet confirmed by the Bot API (a crash may have swallowed it)."""
+
+    chat_id: int
+    respondent_id: str
+    since: datetime
 
 
 # ---- staff, round launch and status ----------------------------------------------------------

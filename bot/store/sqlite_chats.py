@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.engine import Answer, SessionState
-from bot.store.records import Chat, Respondent, RoundLink, Turn
+from bot.store.records import Chat, Owed, Respondent, RoundLink, Turn
 from bot.store.sqlite_database import Conn, SqliteDatabase, parse_time
 
 CHAT_COLUMNS = (
@@ -71,6 +71,7 @@ def _answer_row(round_id: int, language: str, at: datetime, a: Answer) -> tuple[
 # Every table besides respondents, contacts and chats that holds a chat id; /vergeet clears them.
 FORGET_CHAT_TABLES: tuple[str, ...] = (
     "DELETE FROM outbox WHERE chat_id = ?",
+    "DELETE FROM owed_messages WHERE chat_id = ?",
     "DELETE FROM staff_dialogues WHERE chat_id = ?",
     "DELETE FROM staff_members WHERE chat_id = ?",  # with its roles; invites and batches keep no link
 )
@@ -231,6 +232,34 @@ class SqliteChats(SqliteDatabase):
                 "DELETE FROM answers WHERE respondent_id = ? AND question_id = ?",
                 (turn.respondent_id, question_id),
             )
+        if turn.owed_chat is not None:
+            await conn.execute(
+                "INSERT INTO owed_messages(chat_id, respondent_id, since) VALUES (?, ?, ?) "
+                "ON CONFLICT(chat_id) DO UPDATE SET respondent_id = excluded.respondent_id, "
+                "since = excluded.since",
+                (turn.owed_chat, turn.respondent_id, at),
+            )
+
+    # ---- owed replies ----------------------------------------------------------------------
+
+    async def owed(self, chat_id: int) -> Owed | None:
+        row = await self._fetch_one(
+            "SELECT chat_id, respondent_id, since FROM owed_messages WHERE chat_id = ?",
+            (chat_id,),
+        )
+        return Owed(row[0], row[1], datetime.fromisoformat(row[2])) if row else None
+
+    async def all_owed(self) -> list[Owed]:
+        rows = await self._fetch(
+            "SELECT chat_id, respondent_id, since FROM owed_messages ORDER BY since, chat_id"
+        )
+        return [Owed(r[0], r[1], datetime.fromisoformat(r[2])) for r in rows]
+
+    async def settle_owed(self, chat_id: int) -> None:
+        async def op(conn: Conn) -> None:
+            await conn.execute("DELETE FROM owed_messages WHERE chat_id = ?", (chat_id,))
+
+        await self._submit(op)
 
     async def set_status(
         self, respondent_id: str, status: str, at: datetime, update_id: int | None = None

@@ -76,6 +76,8 @@ REJECT_NEED_SELECTION = N_("Kies eerst minstens één antwoord. Tik daarna op Kl
 REJECT_NOT_OPTIONAL = N_("Deze vraag is belangrijk. Tik op een antwoord, of op 🤷 Weet ik niet.")
 REJECT_EMPTY = N_("Ik kreeg geen tekst. Typ uw antwoord, alstublieft.")
 REJECT_AGAIN = N_("Geen probleem. Probeer het nog eens, of sla de vraag over.")
+REJECT_AGAIN_FACES = N_("Geen probleem. Probeer het nog eens, of tik op 🤷 Weet ik niet.")
+SAVED = N_("Opgeslagen ✅")  # the toast on a re-tap of an answer already stored
 UNSUPPORTED = N_("Dit kan ik niet lezen. Ik begrijp alleen tekst, knoppen en spraakberichten.")
 FORWARDED = N_(
     "Een doorgestuurd bericht kan ik niet gebruiken. Typ uw eigen antwoord, alstublieft."

@@ -109,6 +109,13 @@ TEAM_STARTED = N_(
     "Link voor het team:\n{link}\n\n"
     "{count} teamleden krijgen de link ook van mij."
 )
+RONDE_FILES_FAILED = N_(
+    "De ronde is geopend. Men kan antwoorden tot en met {date}.\n\n"
+    "{links}\n\n"
+    "Het versturen van de QR-code of de uitnodiging lukte niet. Open de ronde niet opnieuw: "
+    "tik op de knop om de bestanden nog eens te krijgen."
+)
+RESEND_FILES = N_("Bestanden opnieuw sturen")
 WHOLE_SCHOOL = N_("Hele school")
 INPUT_ERRORS = {
     "groups_empty": N_("Ik vond geen namen. Typ bijvoorbeeld: 1A, 1B, 2A"),

@@ -105,6 +105,8 @@ def build_application(
 
 def add_parent_handlers(application: Application) -> None:  # type: ignore[type-arg]
     """The parent's conversation (group 0), /voorlezen and /geenherinnering."""
+    deps: Deps = application.bot_data[DEPS_KEY]
+    deps.owed_delivery = parent.deliver_owed_after  # a reply a crash swallowed, after the update
     application.add_handler(
         CommandHandler("geenherinnering", reminders.on_no_reminders, filters=PRIVATE_MESSAGE),
         group=STAFF_GROUP,

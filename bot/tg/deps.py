@@ -105,6 +105,8 @@ class Deps:
     audio: TelegramAudio | None = None  # /voorlezen and the 🔊 button; None: nothing is read
     outbox: Outbox | None = None  # the sender of queued messages; None: they wait in the table
     rounds: RoundKeeper | None = None  # closes rounds at their date, queues reminders
+    # After each update of a chat: deliver a reply a crash left owed (bot.tg.parent).
+    owed_delivery: Callable[[Update, Deps], Awaitable[None]] | None = None
 
     def wake_outbox(self) -> None:
         """New messages are queued: the sender looks now instead of at its next poll."""
@@ -116,13 +118,19 @@ def deps_of(context: ContextTypes.DEFAULT_TYPE) -> Deps:
     return context.application.bot_data[DEPS_KEY]  # type: ignore[no-any-return]
 
 
+async def deliver_owed(update: Update, deps: Deps) -> None:
+    if deps.owed_delivery is not None:
+        await deps.owed_delivery(update, deps)
+
+
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Deps], Awaitable[None]]
 
 
 def guarded(
     handler: Handler,
 ) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
-    """Run a handler under its chat's lock, once per update id."""
+    """Run a handler under its chat's lock, once per update id; then deliver what the chat is
+    still owed (a reply a crash swallowed that this handler did not show again)."""
 
     @functools.wraps(handler)
     async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -133,12 +141,15 @@ def guarded(
                 log.info("update %d was handled before; skipped", update.update_id)
                 if update.callback_query:
                     await update.callback_query.answer()
+                await deliver_owed(update, deps)
                 return
             try:
                 await handler(update, context, deps)
             except DuplicateUpdate:
                 log.info("update %d was handled before; skipped", update.update_id)
+                await deliver_owed(update, deps)
                 return
+            await deliver_owed(update, deps)
             # A handler that wrote nothing (/help, a rejected reply, ...) still must not answer
             # a redelivery again: remember the update once its replies are out.
             if not await deps.store.is_processed(update.update_id):

@@ -185,7 +185,7 @@ def keyboard_for(
                 callbacks.RoundButton(callbacks.RoundAction.BACK, rid),
             )
         )
-    if question.optional or (event.repair and question.type != QuestionType.SCALE):
+    if has_skip_button(question, repair=event.repair):
         tools.append(button(f"⏭️ {t(lang, texts.SKIP)}", action(callbacks.QuestionAction.SKIP)))
     if lang != SOURCE_LANGUAGE:
         tools.append(button("🇳🇱 NL", action(callbacks.QuestionAction.ORIGINAL)))
@@ -194,6 +194,12 @@ def keyboard_for(
     if tools:
         rows.append(tools)
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def has_skip_button(question: Question, *, repair: bool) -> bool:
+    """A ⏭️ button shows on optional questions, and on any but a face question once repaired
+    (a face question offers 🤷 instead)."""
+    return question.optional or (repair and question.type != QuestionType.SCALE)
 
 
 def answered(ctx: Context, view_text: str, question: Question, answer: Answer) -> str:

@@ -13,6 +13,12 @@ the emulator's client API. It keeps a ledger for the checks afterwards:
 When the bot goes quiet (killed, restarting, an update lost) the parent does what a person
 does: after ``stall`` seconds it opens the link again (``/start <token>``), which resumes the
 conversation where the bot has it (and waits twice as long before the next time). Every wait is bounded by the deadline given to `run`.
+
+With ``reopen=False`` (issue 12) the parent never types anything to get the bot going again: it
+reads each question for a moment (``reading``), and when it waits for the bot with nothing to
+tap for ``silence_limit`` seconds while the bot is up (``bot_up``), that is a **silence**: it is
+counted, and only then does the parent open the link again so the run can finish. ``asked``
+counts how often each question reached the parent.
 """
 
 from __future__ import annotations
@@ -20,7 +26,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +59,14 @@ def button_data(stored: dict[str, Any]) -> list[str]:
 
 
 @dataclass
+class BotUp:
+    """Since when the bot polls again (None while it is down), set by the test that kills it."""
+
+    ready_at: float | None = None
+    starts: list[float] = field(default_factory=list)  # seconds each start took, for the report
+
+
+@dataclass
 class CrowdParent:
     """One parent in a private chat; see the module docstring."""
 
@@ -72,6 +88,13 @@ class CrowdParent:
     recoveries: int = 0
     received: int = 0
     language: str | None = None  # the language the parent chose
+    reopen: bool = True  # False: never /start to get going again, count silences instead
+    reading: tuple[float, float] = (0.0, 0.0)  # seconds spent reading a question before acting
+    rng: random.Random | None = None
+    bot_up: BotUp | None = None
+    silence_limit: float = 6.0
+    asked: Counter[str] = field(default_factory=Counter)
+    silences: int = 0
 
     def __post_init__(self) -> None:
         self.user = {"id": self.user_id, "is_bot": False, "first_name": "Ouder"}
@@ -172,6 +195,7 @@ class CrowdParent:
         acted_on: int | None = None  # message id of the question last answered
         pending: tuple[str, str] | None = None  # answered, not yet acknowledged
         step = self.poll_min
+        act_after = 0.0  # the parent reads the newest question until then
         maybe_done: float | None = None  # when a text, not a question, followed the last answer
         patience = self.stall  # seconds of silence before opening the link again
         while not self.completed:
@@ -199,6 +223,8 @@ class CrowdParent:
                         pending = None  # asked again: that answer did not arrive; give it again
                     if self.acked and index <= max(self._index(q) for q in self.acked):
                         self.regressions.append(f"{question} asked again after it was acknowledged")
+                    self.asked[question] += 1
+                    act_after = time.monotonic() + self._reading_pause()
                     current = stored
                     maybe_done = None
                     patience = self.stall
@@ -217,7 +243,13 @@ class CrowdParent:
                 self.completed = True
             if self.completed:
                 break
-            if current is not None and pending is None and int(current["messageId"]) != acted_on:
+            reading = time.monotonic() < act_after
+            if (
+                current is not None
+                and pending is None
+                and int(current["messageId"]) != acted_on
+                and not reading
+            ):
                 question = question_of(current)
                 assert question is not None
                 value = self.plan[question]
@@ -234,6 +266,12 @@ class CrowdParent:
                 pending = (question, value)
                 last_progress = time.monotonic()
                 step = self.poll_min
+            elif not self.reopen:
+                if not reading and self._silent_since(last_progress) > self.silence_limit:
+                    self.silences += 1  # nothing to tap while the bot is up: a person would leave
+                    self.recoveries += 1
+                    await self.command("start", self.round_token)
+                    last_progress = time.monotonic()
             elif time.monotonic() - last_progress > patience:
                 # Silence: open the link again, as a person would; the bot resumes where it is.
                 # Waiting twice as long each time keeps a slow bot from drowning in reopenings.
@@ -242,6 +280,18 @@ class CrowdParent:
                 last_progress = time.monotonic()
                 patience = min(patience * 2, 8 * self.stall)
             await asyncio.sleep(step)
+
+    def _reading_pause(self) -> float:
+        low, high = self.reading
+        return self.rng.uniform(low, high) if self.rng is not None and high > 0 else low
+
+    def _silent_since(self, last_progress: float) -> float:
+        """Seconds without news while the bot is up (0 while it is down)."""
+        if self.bot_up is None:
+            return time.monotonic() - last_progress
+        if self.bot_up.ready_at is None:
+            return 0.0
+        return time.monotonic() - max(last_progress, self.bot_up.ready_at)
 
 
 def emulator_client(base_url: str, connections: int = 8) -> httpx.AsyncClient:

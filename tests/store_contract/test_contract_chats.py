@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from bot import engine
 from bot.flow_model import get_flow
 from bot.store import DuplicateUpdate, Store, Turn
-from bot.store.records import Chat, Dialogue, NewMessage
+from bot.store.records import Chat, Dialogue, NewMessage, RoundLink
 from store_contract.builders import (
     AT,
     LATER,
@@ -228,3 +229,48 @@ async def test_answers_come_back_in_the_order_given(store: Store) -> None:
     await answer(store, link, "resp-a", "3", at=AT)
     await answer(store, link, "resp-a", "5", at=AT + timedelta(minutes=1))
     assert [a.question_id for a in await store.answers_of("resp-a")] == ["welkom_1", "welkom_2"]
+
+
+async def joined(store: Store, respondent_id: str) -> tuple[RoundLink, engine.SessionState]:
+    link = await school_and_round(store)
+    await join(store, link, CHAT, respondent_id)
+    state = await store.session(respondent_id)
+    assert state is not None
+    return link, state
+
+
+async def test_a_turn_that_owes_a_reply_records_it_with_the_answer_until_settled(
+    store: Store,
+) -> None:
+    link, state = await joined(store, "resp-owed")
+    turn = answer_turn(state, link, "4", respondent_id="resp-owed", update_id=9101)
+    await store.record_turn(replace(turn, owed_chat=CHAT))
+    owed = await store.owed(CHAT)
+    assert owed is not None and (owed.chat_id, owed.respondent_id) == (CHAT, "resp-owed")
+    assert [o.chat_id for o in await store.all_owed()] == [CHAT]
+    assert await store.owed(OTHER) is None
+    await store.settle_owed(CHAT)
+    assert await store.owed(CHAT) is None
+    assert await store.all_owed() == []
+
+
+async def test_a_turn_that_is_refused_owes_nothing(store: Store) -> None:
+    link, state = await joined(store, "resp-dup")
+    turn = answer_turn(state, link, "4", respondent_id="resp-dup", update_id=9201)
+    await store.record_turn(replace(turn, owed_chat=CHAT))
+    await store.settle_owed(CHAT)
+    with pytest.raises(DuplicateUpdate):
+        await store.record_turn(replace(turn, owed_chat=CHAT))  # a redelivery: rolled back whole
+    assert await store.owed(CHAT) is None
+
+
+async def test_a_later_turn_replaces_what_is_owed_and_forgetting_removes_it(store: Store) -> None:
+    link, state = await joined(store, "resp-later")
+    first = replace(answer_turn(state, link, "4", respondent_id="resp-later"), owed_chat=CHAT)
+    await store.record_turn(first)
+    second = answer_turn(first.state, link, "5", respondent_id="resp-later", at=LATER)
+    await store.record_turn(replace(second, owed_chat=CHAT))
+    owed = await store.all_owed()
+    assert len(owed) == 1 and owed[0].since == LATER
+    await store.forget_chat(CHAT, None, LATER)
+    assert await store.owed(CHAT) is None

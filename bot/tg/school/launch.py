@@ -29,6 +29,7 @@ from datetime import date, timedelta
 
 from babel.dates import format_date as babel_format_date
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.flow_model import get_flow
@@ -307,20 +308,73 @@ async def ronde_go(update: Update, deps: Deps, dialogue: Dialogue, value: str) -
     )
     log.info("round %d launched from the chat", round_id)
     await drop_buttons(update)
-    if plan.audience == "team":
-        await team_launched(update, deps, plan, round_id)
-    else:
-        await send_invitations(update, deps, plan)
+    await send_round_files(update, deps, dialogue, plan, round_id)
+
+
+async def send_round_files(
+    update: Update, deps: Deps, dialogue: Dialogue, plan: RoundPlan, round_id: int
+) -> None:
+    """The links and files of a round just opened. If the Bot API fails on the way, the round
+    is open all the same: say so with the links, and offer to send the files again (a second
+    /ronde would open a second round)."""
+    try:
+        if plan.audience == "team":
+            await team_launched(update, deps, plan, round_id)
+        else:
+            await send_invitations(update, deps, plan)
+    except TelegramError as exc:
+        log.warning(
+            "round %d is open but its files did not go out: %s", round_id, type(exc).__name__
+        )
+        dialogue.step = "resend"
+        dialogue.data["round"] = round_id
+        await deps.store.save_dialogue(dialogue, deps.clock())
+        listing = "\n".join(url for _, url in round_links(deps, plan))
+        markup = keyboard([[(say(staff_texts.RESEND_FILES), dialogue_data(dialogue, "resend"))]])
+        await reply(
+            update,
+            say(staff_texts.RONDE_FILES_FAILED, date=long_date(plan.closes_at), links=listing),
+            markup,
+        )
+
+
+async def ronde_resend(update: Update, deps: Deps, dialogue: Dialogue, value: str) -> None:
+    """ "Send the files again" after they failed: the same round, its links and files."""
+    if dialogue.step != "resend":
+        await reply(update, say(staff_texts.BUTTON_OLD))
+        return
+    round_ = await deps.store.round(int(dialogue.data["round"]))
+    if round_ is None or round_.closes_at is None:
+        await reply(update, say(staff_texts.BUTTON_OLD))
+        return
+    groups = await deps.store.round_groups(round_.id)
+    plan = RoundPlan(
+        school_id=round_.school_id,
+        flow_id=round_.flow_id,
+        flow_version=round_.flow_version,
+        audience=round_.audience,
+        topic=round_.topic,
+        token=round_.start_token,
+        closes_at=round_.closes_at,
+        expected=round_.expected,
+        groups=tuple(GroupPlan(g.name, g.token, g.expected) for g in groups),
+    )
+    await deps.store.end_dialogue(dialogue.chat_id, deps.clock(), update.update_id)
+    await drop_buttons(update)
+    await send_round_files(update, deps, dialogue, plan, round_.id)
+
+
+def round_links(deps: Deps, plan: RoundPlan) -> list[tuple[str | None, str]]:
+    """(group name or None, link) for each way into the round."""
+    if not plan.groups:
+        return [(None, link(deps, plan.token))]
+    return [(g.name, link(deps, g.token)) for g in plan.groups]
 
 
 async def send_invitations(update: Update, deps: Deps, plan: RoundPlan) -> None:
     """The links as text, then per link its QR code, one PDF with a page per link, the PNGs."""
     school = (await deps.store.school_names([plan.school_id])).get(plan.school_id, "")
-    links = (
-        [(None, link(deps, plan.token))]
-        if not plan.groups
-        else [(g.name, link(deps, g.token)) for g in plan.groups]
-    )
+    links = round_links(deps, plan)
     listing = "\n".join(f"{name}: {url}" if name else url for name, url in links)
     await reply(
         update, say(staff_texts.RONDE_STARTED, date=long_date(plan.closes_at), links=listing)
@@ -381,6 +435,7 @@ RONDE_BUTTONS: dict[str, Step] = {
     "expected": ronde_expected,
     "closes": ronde_closes,
     "go": ronde_go,
+    "resend": ronde_resend,
     "stop": stop_dialogue,
 }
 RONDE_TEXT: dict[str, Step] = {"names": ronde_names, "expected": ronde_expected, "date": ronde_date}

@@ -1,0 +1,54 @@
+"""The parent's conversation: join by deep link, choose a language, answer, pause, forget.
+
+Each handler translates one kind of update into an engine input, lets the store commit the
+answer and the new state, and only then replies. Texts come from `bot.texts` via the catalogs.
+
+    session   who is talking; one step: engine, durable commit, replies; re-showing the question
+    commands  /start, /help, /stop, /taal, /vergeet
+    buttons   language and /vergeet buttons, the questions' buttons
+    messages  typed text, voice notes, anything unusable, group chats
+"""
+
+from bot.tg.parent.buttons import on_button, on_forget_button, on_language_button
+from bot.tg.parent.commands import (
+    expected_minutes,
+    on_forget,
+    on_help,
+    on_language_command,
+    on_start,
+    on_stop,
+    on_unknown_command,
+)
+from bot.tg.parent.messages import on_edited, on_group, on_text, on_unusable, on_voice
+from bot.tg.parent.session import (
+    active_of,
+    deliver_owed_after,
+    deliver_owed_at_start,
+    language_of,
+    reply,
+    show_current_question,
+)
+
+__all__ = [
+    "active_of",
+    "deliver_owed_after",
+    "deliver_owed_at_start",
+    "expected_minutes",
+    "language_of",
+    "on_button",
+    "on_edited",
+    "on_forget",
+    "on_forget_button",
+    "on_group",
+    "on_help",
+    "on_language_button",
+    "on_language_command",
+    "on_start",
+    "on_stop",
+    "on_text",
+    "on_unknown_command",
+    "on_unusable",
+    "on_voice",
+    "reply",
+    "show_current_question",
+]

@@ -1,0 +1,468 @@
+"""The parent's session as the host keeps it: who is talking, one step through the flow
+(engine, then a durable commit, then the replies) and the rendering of what the engine said.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from telegram import (
+    Bot,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import Application
+
+from bot import engine
+from bot.engine import (
+    AlreadyCompleted,
+    AnswerRecorded,
+    AnswerRejected,
+    AnswerRemoved,
+    DuplicateIgnored,
+    Event,
+    FlowCompleted,
+    InfoShown,
+    Input,
+    QuestionAsked,
+    SelectionChanged,
+    SessionState,
+    Status,
+)
+from bot.errors import UnknownFlow
+from bot.flow_model import Flow, Question, get_flow, question_key
+from bot.i18n import SOURCE_LANGUAGE, flow_text, normalize_language, t
+from bot.limits import MAX_MESSAGE_CHARS, MAX_OPEN_ANSWER_CHARS
+from bot.store.records import Chat, Owed, Respondent, Round, Turn
+from bot.texts import parents as texts
+from bot.tg import render
+from bot.tg.deps import DEPS_KEY, Deps
+
+log = logging.getLogger(__name__)
+
+PREPARING: set[asyncio.Task[None]] = set()  # sounds synthesised ahead (kept from the GC)
+OWED_SENDS_AT_ONCE = 8  # owed questions sent in parallel at start-up (the rate limiter paces them)
+
+# ---- who is talking --------------------------------------------------------------------------
+
+
+def language_of(chat: Chat | None, update: Update) -> str:
+    """The chat's chosen language, else the Telegram profile's, else Dutch."""
+    if chat is not None and chat.language:
+        return chat.language
+    user = update.effective_user
+    return normalize_language(user.language_code if user else None) or SOURCE_LANGUAGE
+
+
+@dataclass
+class Active:
+    """The respondent this chat is answering as, with their round, flow and session."""
+
+    respondent: Respondent
+    round: Round
+    flow: Flow
+    state: SessionState
+
+
+async def active_of(deps: Deps, chat: Chat | None) -> Active | None:
+    if chat is None or chat.active_respondent is None:
+        return None
+    respondent = await deps.store.respondent(chat.active_respondent)
+    if respondent is None:
+        return None
+    round_ = await deps.store.round(respondent.round_id)
+    state = await deps.store.session(respondent.id)
+    if round_ is None or state is None:
+        return None
+    try:
+        flow = get_flow(round_.flow_id)
+    except UnknownFlow:
+        return None
+    return Active(respondent, round_, flow, state)
+
+
+def render_context(deps: Deps, language: str, active: Active, chat: Chat | None) -> render.Context:
+    audio = deps.audio
+    can_listen = bool(audio and audio.available(language, active.flow))
+    return render.Context(
+        language=language, flow=active.flow, round_id=active.round.id, can_listen=can_listen
+    )
+
+
+async def reply(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """Send a message to the chat of this update (private chats only reach here)."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await chat.send_message(text[:MAX_MESSAGE_CHARS], reply_markup=markup)
+
+
+async def say(update: Update, deps: Deps, text: str) -> None:
+    """Send one catalog text in the chat's language (the handlers that only say something)."""
+    chat = await deps.store.chat(update.effective_chat.id)  # type: ignore[union-attr]
+    await reply(update, t(language_of(chat, update), text))
+
+
+async def continue_session(
+    update: Update,
+    deps: Deps,
+    chat: Chat | None,
+    active: Active,
+    language: str,
+    *,
+    welcome_back: bool,
+    update_id: int | None = None,
+) -> None:
+    """Ask the current question again; a paused session becomes waiting.
+
+    `update_id` is claimed with the status change, so a redelivered update does not act twice.
+    """
+    if not active.round.is_open(deps.clock()):
+        if active.state.status != Status.EXPIRED:
+            expired = active.state.model_copy(update={"status": Status.EXPIRED})
+            await save_turn(deps, active, expired, [], language, update_id=update_id)
+        await reply(update, t(language, texts.ROUND_CLOSED_MIDWAY))
+        return
+    state, events = engine.resume(active.flow, active.state, engine.Resume())
+    owes = None
+    if active.respondent.status != state.status.value:
+        owes = owed_chat(update, events)
+        await save_turn(deps, active, state, [], language, update_id=update_id, owes=owes)
+    if welcome_back:
+        await reply(update, t(language, texts.WELCOME_BACK))
+    active.state = state
+    await show_events(update, deps, render_context(deps, language, active, chat), active, events)
+    if update.effective_chat is not None:  # the question is on screen again: nothing is owed
+        await settle(deps, update.effective_chat.id)
+
+
+# ---- one step through the flow ---------------------------------------------------------------
+
+
+async def take_turn(
+    update: Update,
+    deps: Deps,
+    chat: Chat | None,
+    active: Active,
+    language: str,
+    event: Input,
+    *,
+    unusable: str | None = None,
+    answer_tap: bool = False,
+) -> None:
+    """Apply one input: engine, then a durable commit, then the replies.
+
+    `unusable` ("unsupported" or "forwarded") words the engine's rejection of a sticker, photo
+    or forwarded message. With `answer_tap` the tap's spinner stops after the commit, with a
+    "saved ✅" toast when the tap repeats an answer already stored.
+    """
+    now = deps.clock()
+    state, events = engine.resume(active.flow, active.state, event)
+    if not active.round.is_open(now):
+        if unusable is not None:  # said first, as when the round is open
+            await show_rejections(update, active, language, events, unusable)
+        await save_turn(
+            deps,
+            active,
+            active.state.model_copy(update={"status": Status.EXPIRED}),
+            [],
+            language,
+            update.update_id,
+        )
+        if answer_tap and update.callback_query is not None:
+            await answer_quietly(update.callback_query)
+        await reply(update, t(language, texts.ROUND_CLOSED_MIDWAY))
+        return
+    owes = owed_chat(update, events)
+    await save_turn(deps, active, state, events, language, update.update_id, owes=owes)
+    active.state = state
+    if answer_tap and update.callback_query is not None:
+        repeated = any(isinstance(e, DuplicateIgnored) for e in events)
+        await answer_quietly(update.callback_query, t(language, texts.SAVED) if repeated else None)
+    ctx = render_context(deps, language, active, chat)
+    if unusable is not None:
+        await show_rejections(update, active, language, events, unusable)
+        events = [e for e in events if not isinstance(e, AnswerRejected)]
+    await show_events(update, deps, ctx, active, events)
+    await settle(deps, owes)
+
+
+def owed_chat(update: Update, events: Sequence[Event]) -> int | None:
+    """The chat owed this step's reply, when the reply carries a question or the closing: a
+    crash before it goes out must not leave the parent with nothing to tap."""
+    chat = update.effective_chat
+    if chat is None or not any(isinstance(e, QuestionAsked | FlowCompleted) for e in events):
+        return None
+    return chat.id
+
+
+async def settle(deps: Deps, owes: int | None) -> None:
+    """The replies are out (the Bot API confirmed each call): nothing is owed any more."""
+    if owes is not None:
+        await deps.store.settle_owed(owes)
+
+
+async def show_rejections(
+    update: Update, active: Active, language: str, events: list[Event], unusable: str
+) -> None:
+    """The engine refused a sticker, photo or forwarded message: say so in the words for it."""
+    for event in events:
+        if isinstance(event, AnswerRejected):
+            question = active.flow.question(event.question_id)
+            await reply(update, t(language, rejection_text(unusable, event.attempts, question)))
+
+
+async def save_turn(
+    deps: Deps,
+    active: Active,
+    state: SessionState,
+    events: list,
+    language: str,
+    update_id: int | None,
+    *,
+    owes: int | None = None,
+) -> None:
+    """Commit one step; `owes` names the chat that is owed its reply until `settle`."""
+    upserts = [e.answer for e in events if isinstance(e, AnswerRecorded)]
+    removals = [e.question_id for e in events if isinstance(e, AnswerRemoved)]
+    await deps.store.record_turn(
+        Turn(
+            update_id=update_id,
+            respondent_id=active.respondent.id,
+            state=state,
+            status=state.status.value,
+            round_id=active.round.id,
+            language=language,
+            at=deps.clock(),
+            upserts=upserts,
+            removals=removals,
+            completed=any(isinstance(e, FlowCompleted) for e in events),
+            owed_chat=owes,
+        )
+    )
+
+
+async def show_events(
+    update: Update, deps: Deps, ctx: render.Context, active: Active, events: list
+) -> None:
+    """Render what the engine said, in order. Runs only after the commit."""
+    language = ctx.language
+    tapped = update.callback_query.message if update.callback_query else None
+    asks_again = any(isinstance(e, QuestionAsked) for e in events)  # the repair question follows
+    for event in events:
+        match event:
+            case AnswerRecorded(answer=answer):
+                if isinstance(tapped, Message) and tapped.text:
+                    question = active.flow.question(answer.question_id)
+                    await edit_quietly(tapped, render.answered(ctx, tapped.text, question, answer))
+                if answer.truncated:
+                    await reply(update, t(language, texts.TRUNCATED, limit=MAX_OPEN_ANSWER_CHARS))
+            case SelectionChanged(question_id=qid, selected=selected):
+                asked = engine.current(active.flow, active.state)
+                assert asked is not None
+                view = render.ask(ctx, asked, selected)
+                if isinstance(tapped, Message):
+                    await edit_markup_quietly(tapped, view.keyboard)
+                else:  # a typed number or option: show the new selection with its buttons
+                    await reply(update, view.text, view.keyboard)
+                del qid
+            case AnswerRejected(reason=reason, attempts=attempts):
+                if ctx.can_listen and not asks_again:  # the repair question may come next
+                    prepare_sound(deps, active.flow, event.question_id, language)
+                question = active.flow.question(event.question_id)
+                await reply(update, t(language, rejection_text(reason, attempts, question)))
+                asked = engine.current(active.flow, active.state)
+                if reason == "stale" and not asks_again and asked is not None:
+                    view = render.ask(ctx, asked, active.state.selection)
+                    await reply(update, view.text, view.keyboard)
+            case QuestionAsked():
+                view = render.ask(ctx, event, active.state.selection)
+                await reply(update, view.text, view.keyboard)
+                audio = deps.audio
+                chat = (
+                    await deps.store.chat(update.effective_chat.id)
+                    if update.effective_chat
+                    else None
+                )
+                if (
+                    audio is not None and chat is not None and chat.always_audio and ctx.can_listen
+                ) or (audio is not None and event.repair and ctx.can_listen):
+                    await audio.send_question(update, active.flow, event.question_id, language)
+            case InfoShown(question_id=qid):
+                question = active.flow.question(qid)
+                await reply(
+                    update, flow_text(language, active.flow.id, question_key(qid), question.text)
+                )
+            case FlowCompleted():
+                await reply(update, closing_text(language, active))
+            case AlreadyCompleted():
+                await reply(update, t(language, texts.ALREADY_DONE))
+            case DuplicateIgnored():  # a re-tap of a stored answer: the question it is at now
+                asked = engine.current(active.flow, active.state)
+                if asked is not None and active.state.status == Status.WAITING:
+                    view = render.ask(ctx, asked, active.state.selection)
+                    await reply(update, view.text, view.keyboard)
+
+
+async def show_current_question(
+    update: Update, deps: Deps, chat: Chat | None, language: str
+) -> None:
+    """Ask the question the parent is at again, if one waits (after a reply failed to go out)."""
+    active = await active_of(deps, chat)
+    if active is None or active.state.status != Status.WAITING:
+        return
+    asked = engine.current(active.flow, active.state)
+    if asked is None:
+        return
+    ctx = render_context(deps, language, active, chat)
+    view = render.ask(ctx, asked, active.state.selection)
+    await reply(update, view.text, view.keyboard)
+    if update.effective_chat is not None:  # it went out: a crash left nothing owed any more
+        await deps.store.settle_owed(update.effective_chat.id)
+
+
+def prepare_sound(deps: Deps, flow: Flow, question_id: str, language: str) -> None:
+    """Synthesise a question's sound in the background, so the repair question that may follow
+    sends it from the cache instead of waiting ~1.4 s for espeak and ffmpeg."""
+    audio = deps.audio
+    if audio is None:
+        return
+
+    async def synthesise() -> None:
+        from bot.audio import AudioError  # bot.audio imports this package (its /voorlezen)
+
+        try:
+            await audio.ensure(audio.clip(flow, question_id, language))
+        except (AudioError, OSError) as exc:  # send_question will say so, if it comes to that
+            log.info("preparing a sound failed: %s", type(exc).__name__)
+
+    task = asyncio.create_task(synthesise())
+    PREPARING.add(task)
+    task.add_done_callback(PREPARING.discard)
+
+
+# ---- what a crash may have swallowed ---------------------------------------------------------
+
+
+async def deliver_owed(bot: Bot, deps: Deps, owed: Owed) -> None:
+    """Send again what a chat is owed: its current question (harmless if it came twice), or the
+    closing of a flow just completed; then settle. Never a broadcast: those are the outbox's."""
+    chat = await deps.store.chat(owed.chat_id)
+    active = await active_of(deps, chat)
+    if active is not None and active.respondent.id == owed.respondent_id:
+        language = (chat.language if chat else None) or active.respondent.language
+        ctx = render_context(deps, language, active, chat)
+        asked = engine.current(active.flow, active.state)
+        if active.state.status == Status.WAITING and asked is not None:
+            view = render.ask(ctx, asked, active.state.selection)
+            await bot.send_message(owed.chat_id, view.text, reply_markup=view.keyboard)
+        elif active.state.status == Status.COMPLETED:
+            await bot.send_message(owed.chat_id, closing_text(language, active))
+    await deps.store.settle_owed(owed.chat_id)
+
+
+async def deliver_owed_after(update: Update, deps: Deps) -> None:
+    """An update from a chat still owed a reply (its delivery at start-up failed) that its
+    handler did not answer with the question: deliver it, so the parent has a question on
+    screen whatever they sent."""
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return
+    owed = await deps.store.owed(chat.id)
+    if owed is None:
+        return
+    try:
+        await deliver_owed(update.get_bot(), deps, owed)
+    except TelegramError as exc:
+        log.info("an owed question is still not delivered: %s", type(exc).__name__)
+
+
+async def deliver_owed_at_start(application: Application) -> None:  # type: ignore[type-arg]
+    """After a restart, before polling: every chat owed a reply gets its current question."""
+    deps: Deps = application.bot_data[DEPS_KEY]
+    owed = await deps.store.all_owed()
+    if not owed:
+        return
+    gate = asyncio.Semaphore(OWED_SENDS_AT_ONCE)
+    delivered = 0
+
+    async def one(item: Owed) -> None:
+        nonlocal delivered
+        async with gate, deps.locks.hold(item.chat_id):
+            try:
+                await deliver_owed(application.bot, deps, item)
+                delivered += 1
+            except Forbidden:  # blocked the bot: nothing can reach them
+                await deps.store.settle_owed(item.chat_id)
+            except TelegramError as exc:
+                log.warning(
+                    "an owed question could not be sent (%s); it goes with the chat's next update",
+                    type(exc).__name__,
+                )
+
+    await asyncio.gather(*(one(item) for item in owed))
+    log.info("after a restart: %d of %d owed questions delivered", delivered, len(owed))
+
+
+def closing_text(language: str, active: Active) -> str:
+    closing = flow_text(language, active.flow.id, "closing", active.flow.closing)
+    return closing.replace(
+        "{feedback_when}", render.feedback_when(language, active.round.closes_at)
+    )
+
+
+def rejection_text(reason: str, attempts: int, question: Question | None = None) -> str:
+    """Vary the words: the same error message is never sent twice in a row.
+
+    "Or skip the question" only where a skip button shows: a face question that must be
+    answered offers 🤷 instead.
+    """
+    if attempts >= 3 and attempts % 2 == 1:
+        if question is not None and not render.has_skip_button(question, repair=True):
+            return texts.REJECT_AGAIN_FACES
+        return texts.REJECT_AGAIN
+    return {
+        "stale": texts.REJECT_STALE,
+        "not_an_option": texts.REJECT_NOT_AN_OPTION,
+        "need_choice": texts.REJECT_NEED_CHOICE,
+        "need_selection": texts.REJECT_NEED_SELECTION,
+        "not_optional": texts.REJECT_NOT_OPTIONAL,
+        "empty": texts.REJECT_EMPTY,
+        "unsupported": texts.UNSUPPORTED,
+        "forwarded": texts.FORWARDED,
+    }.get(reason, texts.REJECT_NEED_CHOICE)
+
+
+async def answer_quietly(query: CallbackQuery, text: str | None = None) -> None:
+    """Stop the button's spinner; best effort. Telegram refuses an answer to a tap older than
+    ~15 s (one that waited while the bot restarted), and a network error can hit it too: the
+    tap itself must still count."""
+    try:
+        await query.answer(text)
+    except TelegramError as exc:
+        log.info("callback answer skipped: %s", exc.message)
+
+
+async def edit_quietly(message: Message, text: str) -> None:
+    """Replace an answered question's buttons by the answer; a failed edit is harmless and
+    must not hold back the next question (a 5xx or time-out included, not only a 400)."""
+    try:
+        await message.edit_text(text[:MAX_MESSAGE_CHARS], reply_markup=None)
+    except TelegramError as exc:
+        log.info("edit skipped: %s", exc.message)
+
+
+async def edit_markup_quietly(message: Message, markup: InlineKeyboardMarkup | None) -> None:
+    try:
+        await message.edit_reply_markup(reply_markup=markup)
+    except TelegramError as exc:
+        log.info("edit skipped: %s", exc.message)

@@ -1,0 +1,92 @@
+"""The unthrottled bot (tests.faults.unthrottled_bot) that SIGKILLs itself at a chosen moment.
+
+Usage (what the crash test runs, with ``PYTHONPATH`` holding the repository root):
+    OUDERSTEM_KILL_AT=after_commit:37 python -m tests.faults.killable_bot run
+
+``OUDERSTEM_KILL_AT=<moment>:<n>`` kills the process (``kill -9`` on itself: no shutdown code
+runs) the n-th time the moment comes in this life:
+
+    during_poll    a getUpdates returned updates, before any of them is handed to a handler
+    before_commit  a parent's step is about to be written (the handler runs, nothing stored)
+    after_commit   a parent's step is written, before any reply goes out
+    mid_reply      a tapped question was edited (✅), before the next question is sent
+    after_send     a message was sent and confirmed, before anything is marked delivered
+
+Random moments come from the test itself (it kills from outside at a seeded time).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest
+
+import tests.faults.unthrottled_bot  # noqa: F401  (its patches: a wide rate limiter)
+from bot.cli import main
+from bot.store.sqlite_chats import SqliteChats
+
+KILL_ENV = "OUDERSTEM_KILL_AT"
+MOMENTS = ("during_poll", "before_commit", "after_commit", "mid_reply", "after_send")
+
+
+class Trigger:
+    def __init__(self, spec: str) -> None:
+        moment, _, count = spec.partition(":")
+        if moment not in MOMENTS:
+            raise SystemExit(f"{KILL_ENV}: unknown moment {moment!r}")
+        self.moment = moment
+        self.left = int(count or 1)
+
+    def reached(self, moment: str) -> None:
+        if moment != self.moment:
+            return
+        self.left -= 1
+        if self.left <= 0:
+            sys.stderr.write(f"killable_bot: kill -9 at {moment}\n")
+            sys.stderr.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def install(trigger: Trigger) -> None:
+    record_turn = SqliteChats.record_turn
+
+    async def killing_record_turn(self: SqliteChats, turn: Any) -> None:
+        trigger.reached("before_commit")
+        await record_turn(self, turn)
+        trigger.reached("after_commit")
+
+    SqliteChats.record_turn = killing_record_turn  # type: ignore[method-assign]
+
+    get_updates = ExtBot.get_updates
+
+    async def killing_get_updates(self: ExtBot, *args: Any, **kwargs: Any) -> Any:  # type: ignore[type-arg]
+        updates = await get_updates(self, *args, **kwargs)
+        if updates:
+            trigger.reached("during_poll")
+        return updates
+
+    ExtBot.get_updates = killing_get_updates  # type: ignore[method-assign]
+
+    do_request: Callable[..., Awaitable[Any]] = HTTPXRequest.do_request
+
+    async def killing_do_request(self: HTTPXRequest, url: str, *args: Any, **kwargs: Any) -> Any:
+        result = await do_request(self, url, *args, **kwargs)
+        if url.endswith("/editMessageText"):
+            trigger.reached("mid_reply")
+        elif url.endswith("/sendMessage"):
+            trigger.reached("after_send")
+        return result
+
+    HTTPXRequest.do_request = killing_do_request  # type: ignore[method-assign]
+
+
+if os.environ.get(KILL_ENV):
+    install(Trigger(os.environ[KILL_ENV]))
+
+if __name__ == "__main__":
+    sys.exit(main())
