@@ -120,13 +120,14 @@ def permits(
 ) -> bool:
     """Does this one grant allow `action` at `school_id`?
 
-    A coordinator opens one school's report only when the school agreed to be named (`named`);
+    A coordinator opens one school's report, or follows its participation (/status), only when
+    the school agreed to be named (`named`);
     its overview reads every school of the centre, named only where they agreed.
     """
     if action not in grant.actions:
         return False
     if grant.role == Role.COORDINATOR:
-        if action == Action.REPORT and school_id not in named:
+        if action in (Action.REPORT, Action.FOLLOW) and school_id not in named:
             return False
         return grant.centre_id is not None and centre_of.get(school_id) == grant.centre_id
     return grant.school_id == school_id

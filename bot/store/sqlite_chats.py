@@ -72,6 +72,9 @@ def _answer_row(round_id: int, language: str, at: datetime, a: Answer) -> tuple[
 FORGET_CHAT_TABLES: tuple[str, ...] = (
     "DELETE FROM outbox WHERE chat_id = ?",
     "DELETE FROM staff_dialogues WHERE chat_id = ?",
+    # A member's unused invites go first: their creator link would turn NULL ("command line").
+    "DELETE FROM staff_invites WHERE used_at IS NULL AND created_by IN "
+    "(SELECT id FROM staff_members WHERE chat_id = ?)",
     "DELETE FROM staff_members WHERE chat_id = ?",  # with its roles; invites and batches keep no link
 )
 
@@ -123,6 +126,19 @@ class SqliteChats(SqliteDatabase):
             "SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)
         )
         return row is not None
+
+    async def prune_processed(self, keep: int) -> int:
+        """Forget all but the newest `keep` processed update ids (housekeeping); how many went."""
+
+        async def op(conn: Conn) -> int:
+            cur = await conn.execute(
+                "DELETE FROM processed_updates WHERE update_id <= (SELECT update_id FROM "
+                "processed_updates ORDER BY update_id DESC LIMIT 1 OFFSET ?)",
+                (keep,),
+            )
+            return int(cur.rowcount)
+
+        return await self._submit(op)
 
     # ---- respondents and sessions ----------------------------------------------------------
 
@@ -261,7 +277,9 @@ class SqliteChats(SqliteDatabase):
             await conn.execute("DELETE FROM chats WHERE chat_id = ?", (chat_id,))
             return removed
 
-        return await self._submit(op)
+        removed = await self._submit(op)
+        await self.checkpoint_truncate()  # the deleted pages leave the WAL too
+        return removed
 
     # ---- reading answers -------------------------------------------------------------------
 

@@ -47,6 +47,17 @@ async def test_an_update_id_is_processed_once(store: Store) -> None:
         await store.mark_processed(7001, LATER)
 
 
+async def test_pruning_processed_updates_keeps_the_newest_ones(store: Store) -> None:
+    for update_id in range(7101, 7111):
+        await store.mark_processed(update_id, AT)
+    assert await store.prune_processed(keep=4) == 6
+    assert [u for u in range(7101, 7111) if await store.is_processed(u)] == [7107, 7108, 7109, 7110]
+    assert await store.prune_processed(keep=4) == 0
+    assert await store.prune_processed(keep=100) == 0
+    with pytest.raises(DuplicateUpdate):  # a kept id still refuses a redelivery
+        await store.mark_processed(7110, LATER)
+
+
 async def test_joining_a_round_makes_respondent_session_and_active_chat(store: Store) -> None:
     link = await school_and_round(store)
     await store.save_chat(CHAT, AT, pending_token=link.round.start_token)
