@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -193,10 +194,17 @@ class InputError(ValueError):
         self.reason = reason
 
 
+HIDDEN_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cs", "Zl", "Zp"})  # unseen in a class name
+
+
 def parse_group_names(text: str) -> list[str]:
     """ "1A, 1B, 2A" (commas, semicolons or one per line) -> names, in order, unique."""
-    names = [n.strip() for n in re.split(r"[,;\n]", text)]
+    # NFKC folds look-alikes ("１Ａ" is "1A"); a name with an invisible format character (a
+    # zero-width space, a right-to-left override) or a control character is refused.
+    names = [unicodedata.normalize("NFKC", n).strip() for n in re.split(r"[,;\n]", text)]
     names = [n for n in names if n]
+    if any(unicodedata.category(ch) in HIDDEN_CATEGORIES for n in names for ch in n):
+        raise InputError("group_name_hidden")
     if not names:
         raise InputError("groups_empty")
     if len(names) > MAX_GROUPS:

@@ -112,6 +112,9 @@ INPUT_ERRORS = {
     "groups_too_many": N_("Dat zijn te veel groepen. Het kan met hoogstens 12."),
     "group_name_long": N_("Een naam is te lang. Houd elke naam kort, zoals 1A of 2de graad."),
     "groups_double": N_("Een naam staat er twee keer in. Geef elke groep een andere naam."),
+    "group_name_hidden": N_(
+        "Een naam bevat een onzichtbaar teken. Typ de namen opnieuw, zonder te kopiëren."
+    ),
     "expected_count": N_("Typ één getal per groep, met een komma ertussen."),
     "expected_range": N_("Dat getal klopt niet. Typ een getal vanaf 1."),
     "date_format": N_("Die datum begrijp ik niet. Typ bijvoorbeeld 15-12-2026."),
