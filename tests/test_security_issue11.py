@@ -18,7 +18,6 @@ from tests.conftest import BotHarness
 from tests.test_staff_support import (
     clock,
     invite,
-    join,
     launch,
     links_in,
     make_admin,

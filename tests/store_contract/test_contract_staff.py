@@ -191,7 +191,11 @@ async def test_an_invite_is_refused_when_its_creator_may_no_longer_invite_there(
     admin = await member(store, ADMIN_CHAT, admin_of(a.id))
     invite = token("inv")
     await store.create_invite(
-        invite, Grant(Role.TEAM, school_id=a.id), created_by=admin.member_id, at=AT, expires_at=LATER
+        invite,
+        Grant(Role.TEAM, school_id=a.id),
+        created_by=admin.member_id,
+        at=AT,
+        expires_at=LATER,
     )
     # The creator keeps a role at the school, but not one that may invite.
     await member(store, ADMIN_CHAT, Grant(Role.TEAM, school_id=a.id))
@@ -206,7 +210,11 @@ async def test_an_invite_of_a_creator_who_is_still_admin_works(store: Store) -> 
     admin = await member(store, ADMIN_CHAT, admin_of(a.id))
     invite = token("inv")
     await store.create_invite(
-        invite, Grant(Role.TEAM, school_id=a.id), created_by=admin.member_id, at=AT, expires_at=LATER
+        invite,
+        Grant(Role.TEAM, school_id=a.id),
+        created_by=admin.member_id,
+        at=AT,
+        expires_at=LATER,
     )
     accepted = await store.accept_invite(invite, chat_id=3, name="C", at=AT, update_id=None)
     assert accepted is not None and accepted.grant == Grant(Role.TEAM, school_id=a.id)
