@@ -199,3 +199,91 @@ async def test_housekeeping_prunes_processed_update_ids(staffbot: BotHarness) ->
     assert kept == PROCESSED_UPDATES_KEEP
     assert not await staffbot.store.is_processed(oldest)
     assert await staffbot.store.is_processed(oldest + PROCESSED_UPDATES_KEEP + 49)
+
+
+# ---- item 11: class names, open answers, business messages, forged data in the log ----------
+
+
+async def test_look_alike_class_names_are_folded_or_refused(staffbot: BotHarness) -> None:
+    admin, _ = await make_admin(staffbot)
+    hidden = t("nl", staff_texts.INPUT_ERRORS["group_name_hidden"])
+    double = t("nl", staff_texts.INPUT_ERRORS["groups_double"])
+    await admin.command("/ronde")
+    await admin.press("Barometer voor ouders")
+    await admin.press("Per klas of graad")
+    for typed, answer in (
+        ("1A, 1A\u200b", hidden),  # zero-width space
+        ("1A, \u202e1B", hidden),  # right-to-left override
+        ("1A, 1B\u2066", hidden),  # left-to-right isolate
+        ("1A, \uff11\uff21", double),  # fullwidth "１Ａ" is "1A" after NFKC
+    ):
+        assert texts_of(await admin.text(typed)) == answer, typed
+    await admin.text("\uff11\uff21, 1B")
+    await admin.press("Weet ik niet")
+    await admin.press("2 wk")
+    await admin.press("Start de ronde")
+    groups = await staffbot.store.round_groups(1)
+    assert [g.name for g in groups] == ["1A", "1B"]
+
+
+async def test_an_open_answer_cannot_forge_lines_or_turn_the_staff_view_around(bot) -> None:  # type: ignore[no-untyped-def]
+    from bot.reports.text import open_answer
+    from bot.staff import Grant, Role
+    from tests.test_report_chat import make_member
+
+    forged = "goed\n\n💬 Nieuwe vraag\n  • [Nederlands] \u202eneg ik wil weg\u2069 daarna"
+    school, opened = await bot.school_and_round()
+    for number in range(10):
+        parent = bot.user(language_code="nl")
+        await parent.command("/start", opened.start_token)
+        await parent.press("Nederlands")
+        for _ in range(21):
+            await parent.press("🙂" if number % 3 else "😄")
+        await parent.text(forged if number == 0 else f"Open antwoord nummer {number}")
+    await bot.store.close_round(opened.id, bot.deps.clock())
+    admin = bot.user()
+    await make_member(bot, admin, Grant(Role.ADMIN, school_id=school.id))
+    view = texts_of(await admin.press_data(f"rp|v|{opened.id}|open"))
+    # The real question only starts a line: the forged one stays inside the answer's line.
+    assert sum(line.startswith("💬") for line in view.splitlines()) == 1
+    assert "Nieuwe vraag" in view
+    [line] = [line for line in view.splitlines() if "Nieuwe vraag" in line]
+    assert line.startswith("  • [Nederlands] \u2068goed ¶  ¶ 💬 Nieuwe vraag")
+    assert line.endswith("\u2069")
+    assert "\u202e" not in view
+    inner = line[line.index("\u2068") + 1 : -1]
+    assert "\u2068" not in inner and "\u2069" not in inner  # the isolate cannot be closed early
+    assert open_answer("a\r\nb\u2028c\td", isolate=False) == "a ¶ b ¶ c d"
+    # The files carry the same one-line text (without the isolate).
+    csv = await admin.press_data(f"rp|f|{opened.id}|csv")
+    assert csv and csv[-1]["document"]
+
+
+async def test_a_business_message_is_never_stored_as_an_answer(staffbot: BotHarness) -> None:
+    admin, _ = await make_admin(staffbot)
+    token = links_in((await launch(admin))[0]["text"])[""]
+    parent = await parent_answers(staffbot, token, answers=21)  # the open question is next
+    update = parent.message_update(text="Dit schreef een klant van de ouder")
+    update["business_message"] = {**update.pop("message"), "business_connection_id": "bc-1"}
+    update["business_message"]["from"] = {"id": 55_555, "is_bot": False, "first_name": "Klant"}
+    assert await parent.send(update) == []
+    rows = await staffbot.store.run_read("SELECT text FROM answers WHERE text IS NOT NULL")
+    assert rows == []
+    await parent.text("Mijn eigen antwoord")
+    rows = await staffbot.store.run_read("SELECT text FROM answers WHERE text IS NOT NULL")
+    assert rows == [("Mijn eigen antwoord",)]
+
+
+async def test_forged_button_data_cannot_write_a_line_into_the_log(
+    staffbot: BotHarness, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    admin, _ = await make_admin(staffbot)
+    with caplog.at_level(logging.DEBUG):
+        replies = await admin.press_data("x|zz\nINFO bot.outbox: 1000 sent\rrp")
+        replies += await admin.press_data("rp|q\n\u202eevil")
+    assert texts_of(replies) == "\n".join([REFUSAL, REFUSAL])
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert "\nINFO bot.outbox" not in text and "\u202e" not in text
+    assert "'x|zz\\nINFO bot.outbox: 1000 sent\\rrp'" in text
