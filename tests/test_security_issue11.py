@@ -287,3 +287,120 @@ async def test_forged_button_data_cannot_write_a_line_into_the_log(
     text = "\n".join(record.getMessage() for record in caplog.records)
     assert "\nINFO bot.outbox" not in text and "\u202e" not in text
     assert "'x|zz\\nINFO bot.outbox: 1000 sent\\rrp'" in text
+
+
+# ---- item 10: one chat cannot stall everyone -------------------------------------------------
+
+
+async def test_a_flooding_chat_neither_stalls_another_parent_nor_gets_a_reply_each(
+    bot,  # type: ignore[no-untyped-def]
+) -> None:
+    import asyncio
+
+    from telegram import Update
+
+    from bot.tg.deps import MAX_QUEUED_PER_CHAT, ChatOrderedProcessor
+    from tests.faults.inproc import tap
+
+    app = bot.application
+    processor = app.update_processor
+    assert isinstance(processor, ChatOrderedProcessor)
+    _, opened = await bot.school_and_round()
+    flooder, other = bot.user(), bot.user()
+    for person in (flooder, other):
+        await person.command("/start", opened.start_token)
+        await person.press("Nederlands")
+        person.replies()
+
+    def submit(raw: dict) -> asyncio.Task:  # type: ignore[type-arg]
+        update = Update.de_json(raw, app.bot)
+        return asyncio.create_task(processor.process_update(update, app.process_update(update)))
+
+    raws = [flooder.message_update(text=f"spam {i}") for i in range(1000)]
+    flood = [submit(raw) for raw in raws]
+    answer = submit(tap(other, "4"))
+    marks = ",".join(str(raw["update_id"]) for raw in raws)
+
+    async def flood_handled() -> int:
+        sql = f"SELECT COUNT(*) FROM processed_updates WHERE update_id IN ({marks})"
+        return int((await bot.store.run_read(sql))[0][0])
+
+    await answer
+    handled_before = await flood_handled()
+    await asyncio.gather(*flood)
+    # The other parent's answer was handled while the flood was still waiting its turn.
+    assert handled_before < MAX_QUEUED_PER_CHAT
+    rows = await bot.store.run_read("SELECT COUNT(*) FROM answers WHERE value = '4'")
+    assert rows == [(1,)]
+    assert "Vraag 2 van 22" in texts_of(other.replies())
+    # The flood got its budget handled, the rest dropped: not 1,002 replies.
+    assert processor.dropped == 1000 - MAX_QUEUED_PER_CHAT
+    assert await flood_handled() == MAX_QUEUED_PER_CHAT
+    assert len(flooder.replies()) <= 2 * MAX_QUEUED_PER_CHAT
+    assert processor.queued == {} and len(processor.turns) == 0
+
+
+async def test_a_chat_waiting_for_its_turn_holds_no_concurrency_slot() -> None:
+    import asyncio
+    from types import SimpleNamespace
+
+    from telegram import Update
+
+    from bot.tg.deps import ChatOrderedProcessor
+
+    processor = ChatOrderedProcessor(2, per_chat=1000)
+    release = asyncio.Event()
+    handled: list[str] = []
+
+    def update(chat_id: int) -> Update:
+        made = Update(update_id=chat_id)
+        object.__setattr__(made, "_effective_chat", SimpleNamespace(id=chat_id))
+        return made
+
+    async def work(name: str) -> None:
+        await release.wait() if name.startswith("flood") else None
+        handled.append(name)
+
+    flood = [
+        asyncio.create_task(processor.process_update(update(1), work(f"flood {i}")))
+        for i in range(100)
+    ]
+    await asyncio.sleep(0)
+    other = asyncio.create_task(processor.process_update(update(2), work("other")))
+    await asyncio.wait_for(other, timeout=5)  # a guard against a hang, not a measurement
+    assert handled == ["other"]  # the flood holds one slot, waiting; the other chat got one
+    release.set()
+    await asyncio.gather(*flood)
+    assert handled[1:] == [f"flood {i}" for i in range(100)]  # the chat's own order is kept
+
+
+async def test_report_files_and_charts_are_drawn_off_the_event_loop(bot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from bot.reports import charts, exports
+    from bot.staff import Grant, Role
+    from tests.test_report_chat import answered_round, make_member
+
+    drawn_in: list[str] = []
+    real_charts, real_export = charts.charts, exports.export
+
+    def spy_charts(report):  # type: ignore[no-untyped-def]
+        drawn_in.append(threading.current_thread().name)
+        return real_charts(report)
+
+    def spy_export(report, fmt):  # type: ignore[no-untyped-def]
+        drawn_in.append(threading.current_thread().name)
+        return real_export(report, fmt)
+
+    monkeypatch.setattr(charts, "charts", spy_charts)
+    monkeypatch.setattr(exports, "export", spy_export)
+    school, opened = await answered_round(bot, parents=5)
+    admin = bot.user()
+    await make_member(bot, admin, Grant(Role.ADMIN, school_id=school.id))
+    replies = await admin.command("/rapport", str(opened.id))
+    assert any("photo" in m for m in replies)
+    for fmt in ("pdf", "xlsx", "csv"):
+        files = await admin.press_data(f"rp|f|{opened.id}|{fmt}")
+        assert files[-1]["document"], fmt
+    main = threading.main_thread().name
+    assert len(drawn_in) == 4 and main not in drawn_in
