@@ -404,3 +404,38 @@ async def test_report_files_and_charts_are_drawn_off_the_event_loop(bot, monkeyp
         assert files[-1]["document"], fmt
     main = threading.main_thread().name
     assert len(drawn_in) == 4 and main not in drawn_in
+
+
+async def test_forget_deletes_the_copies_of_a_voice_answer_a_brugfiguur_received(bot) -> None:  # type: ignore[no-untyped-def]
+    from bot.staff import Grant, Role
+    from tests.test_report_chat import make_member
+
+    school, opened = await bot.school_and_round()
+    parents = []
+    for number in range(10):
+        parent = bot.user(language_code="nl")
+        await parent.command("/start", opened.start_token)
+        await parent.press("Nederlands")
+        for _ in range(21):
+            await parent.press("🙂" if number % 3 else "😄")
+        if number == 0:
+            voice = {"file_id": "AwACAgQ-stem-van-de-ouder", "file_unique_id": "u1", "duration": 7}
+            await parent.send(parent.message_update(voice=voice))
+        else:
+            await parent.text(f"Open antwoord nummer {number}")
+        parents.append(parent)
+    await bot.store.close_round(opened.id, bot.deps.clock())
+    brug = bot.user()
+    await make_member(bot, brug, Grant(Role.BRUGFIGUUR, school_id=school.id))
+    replies = await brug.press_data(f"rp|vo|{opened.id}")
+    copies = [m for m in replies if "voice" in m]
+    assert len(copies) == 1
+    assert await bot.store.forwarded_copies(parents[0].user_id) == [
+        (brug.user_id, copies[0]["message_id"])
+    ]
+    await parents[0].command("/vergeet")
+    await parents[0].press("🗑️")
+    assert copies[0].get("deleted") is True
+    assert await bot.store.run_read("SELECT COUNT(*) FROM forwarded_voices") == [(0,)]
+    texts_seen = [m for m in brug.all_messages() if "voice" in m and not m.get("deleted")]
+    assert texts_seen == []

@@ -232,7 +232,9 @@ async def send_voice_answers(update: Update, deps: Deps, round_id: int) -> None:
         return
     await reply(update, say(staff_texts_report.VOICE_NOTICE, count=len(file_ids)))
     for file_id in file_ids[:MAX_VOICE_NOTES]:
-        await chat.send_voice(file_id)
+        sent = await chat.send_voice(file_id)
+        # Kept so the parent's /vergeet can delete this copy too (docs/privacy.md).
+        await deps.store.record_forwarded(file_id, chat.id, sent.message_id, deps.clock())
 
 
 async def show_overview(update: Update, deps: Deps) -> None:

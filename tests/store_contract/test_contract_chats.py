@@ -239,3 +239,30 @@ async def test_answers_come_back_in_the_order_given(store: Store) -> None:
     await answer(store, link, "resp-a", "3", at=AT)
     await answer(store, link, "resp-a", "5", at=AT + timedelta(minutes=1))
     assert [a.question_id for a in await store.answers_of("resp-a")] == ["welkom_1", "welkom_2"]
+
+
+async def test_forwarded_voice_copies_are_listed_for_their_parent_and_go_with_a_forget(
+    store: Store,
+) -> None:
+    link = await school_and_round(store)
+    for chat, respondent, file_id in ((CHAT, "resp-a", "voice-a"), (OTHER, "resp-b", "voice-b")):
+        await join(store, link, chat, respondent)
+        state = await store.session(respondent)
+        assert state is not None
+        voice = engine.Answer(question_id="q_voice", voice_file_id=file_id, voice_seconds=3)
+        await store.record_turn(
+            Turn(None, respondent, state, "waiting", link.round.id, "nl", AT, upserts=[voice])
+        )
+    brugfiguur, other_brugfiguur = 424_900, 424_901
+    await store.record_forwarded("voice-a", brugfiguur, 71, AT)
+    await store.record_forwarded("voice-a", other_brugfiguur, 12, AT)
+    await store.record_forwarded("voice-b", brugfiguur, 72, AT)
+    assert await store.forwarded_copies(CHAT) == [(brugfiguur, 71), (other_brugfiguur, 12)]
+    assert await store.forwarded_copies(OTHER) == [(brugfiguur, 72)]
+    assert await store.forwarded_copies(424_999) == []
+    await store.forget_chat(CHAT, update_id=None, at=LATER)
+    assert await store.forwarded_copies(CHAT) == []
+    assert await store.forwarded_copies(OTHER) == [(brugfiguur, 72)]
+    # A brugfiguur who is forgotten takes the records of what they received along.
+    await store.forget_chat(brugfiguur, update_id=None, at=LATER)
+    assert await store.forwarded_copies(OTHER) == []
