@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -120,13 +121,14 @@ def permits(
 ) -> bool:
     """Does this one grant allow `action` at `school_id`?
 
-    A coordinator opens one school's report only when the school agreed to be named (`named`);
+    A coordinator opens one school's report, or follows its participation (/status), only when
+    the school agreed to be named (`named`);
     its overview reads every school of the centre, named only where they agreed.
     """
     if action not in grant.actions:
         return False
     if grant.role == Role.COORDINATOR:
-        if action == Action.REPORT and school_id not in named:
+        if action in (Action.REPORT, Action.FOLLOW) and school_id not in named:
             return False
         return grant.centre_id is not None and centre_of.get(school_id) == grant.centre_id
     return grant.school_id == school_id
@@ -192,10 +194,17 @@ class InputError(ValueError):
         self.reason = reason
 
 
+HIDDEN_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cs", "Zl", "Zp"})  # unseen in a class name
+
+
 def parse_group_names(text: str) -> list[str]:
     """ "1A, 1B, 2A" (commas, semicolons or one per line) -> names, in order, unique."""
-    names = [n.strip() for n in re.split(r"[,;\n]", text)]
+    # NFKC folds look-alikes ("１Ａ" is "1A"); a name with an invisible format character (a
+    # zero-width space, a right-to-left override) or a control character is refused.
+    names = [unicodedata.normalize("NFKC", n).strip() for n in re.split(r"[,;\n]", text)]
     names = [n for n in names if n]
+    if any(unicodedata.category(ch) in HIDDEN_CATEGORIES for n in names for ch in n):
+        raise InputError("group_name_hidden")
     if not names:
         raise InputError("groups_empty")
     if len(names) > MAX_GROUPS:

@@ -118,7 +118,8 @@ def question_message(language: str, flow: Flow, question: Question) -> str:
         flow_text(language, flow.id, question_key(question.id), question.text),
     ]
     if question.type == QuestionType.OPEN:
-        lines += ["", t(language, texts.OPEN_HINT)]
+        # and that a brugfiguur may hear a voice answer (issue 11, item 9)
+        lines += ["", t(language, texts.OPEN_HINT), t(language, texts.VOICE_HEARD)]
     return "\n".join(lines)
 
 
@@ -157,7 +158,14 @@ def assert_welcome_translated(language: str, flow: Flow) -> None:
     """The welcome and the bot's words around the questions are translated (no Dutch fallback)."""
     if language == SOURCE_LANGUAGE:
         return
-    for text in (texts.LANGUAGE_SET, texts.WELCOME, texts.PROGRESS, texts.OPEN_HINT, texts.CHOSEN):
+    for text in (
+        texts.LANGUAGE_SET,
+        texts.WELCOME,
+        texts.PROGRESS,
+        texts.OPEN_HINT,
+        texts.VOICE_HEARD,
+        texts.CHOSEN,
+    ):
         assert gettext(language, text) != text, f"{language}: {text!r} in Dutch"
     assert flow_text(language, flow.id, "intro", flow.intro) != flow.intro, (
         f"{language}: intro in Dutch"

@@ -275,10 +275,13 @@ async def test_status_per_group_and_language_hides_small_groups(
     assert "Open tot en met 16 maart 2026: nog 11 dagen." in text
     assert "Begonnen: 7. Helemaal ingevuld: 6 (86%)." in text
     assert "Verwacht: 42. Respons: 14%." in text
-    assert "• 1A: 6 begonnen, 5 klaar, van 20 (25%)" in text
+    # 1B (one parent) is small; 1A is hidden with it, or total minus 1A would be 1B (issue 11).
+    assert "• 1A: niet getoond" in text
     assert "• 1B: minder dan 5" in text
-    assert "• Nederlands: 5 begonnen, 5 klaar" in text
-    assert "• Turks: minder dan 5" in text
+    # Turkish (two parents) is not named, and Dutch is hidden beside it for the same reason.
+    assert "• Nederlands: niet getoond" in text
+    assert "• andere talen: minder dan 5" in text
+    assert "Turks" not in text and "begonnen, 5 klaar" not in text
     assert "Groepen met minder dan 5 mensen tonen geen aantallen." in text
     # The same message for /status <round>.
     opened = await latest_round(staffbot)
@@ -306,7 +309,8 @@ def test_status_text_of_a_closed_round_without_groups() -> None:
     text = status_text(closed, "School", [StatusCell(None, "nl", "completed", 2)], [], START, 5)
     assert "Gesloten op 4 maart 2026." in text
     assert "Begonnen: 2. Helemaal ingevuld: 2 (100%)." in text
-    assert "• Nederlands: minder dan 5" in text
+    # Two Dutch parents: no language is named under the minimum, Dutch neither (rule 5).
+    assert "• andere talen: minder dan 5" in text and "Nederlands" not in text
     assert "Verwacht" not in text
 
 

@@ -133,6 +133,13 @@ async def test_coordinator_follows_the_schools_of_the_centre(staffbot: BotHarnes
     store = staffbot.store
     centre = await store.add_centre("Onderwijscentrum Gent", staffbot.deps.clock())
     await store.join_centre(school.id, centre)
+    unnamed = await new_school(staffbot, "Niet genoemd")
+    await store.join_centre(unnamed.id, centre)
+
+    async def agree(conn):  # type: ignore[no-untyped-def]
+        await conn.execute("UPDATE schools SET share_named = 1 WHERE id = ?", (school.id,))
+
+    await store.run_write(agree)
     made = await make_invite(
         staffbot.store, staffbot.deps.settings, Grant(Role.COORDINATOR, centre_id=centre)
     )
@@ -151,6 +158,16 @@ async def test_coordinator_follows_the_schools_of_the_centre(staffbot: BotHarnes
     assert "Begonnen: 0" in texts_of(await coordinator.command("/status", str(opened.id)))
     assert texts_of(await coordinator.command("/status", str(other_round.id))) == REFUSAL
     assert texts_of(await coordinator.command("/sluit", str(opened.id))) == REFUSAL
+    # A school of the centre that did not agree to be named: its participation stays unseen.
+    unnamed_round = await staffbot.store.open_round(
+        school_id=unnamed.id,
+        flow_id="barometer-ouders",
+        flow_version=1,
+        audience="parents",
+        token="U" * 22,
+        at=staffbot.deps.clock(),
+    )
+    assert texts_of(await coordinator.command("/status", str(unnamed_round.id))) == REFUSAL
 
 
 # ---- refusals --------------------------------------------------------------------------------

@@ -41,8 +41,9 @@ MATRIX = {
     Role.ADMIN: set(Action),
     Role.TEAM: {Action.ANSWER_TEAM},
     Role.BRUGFIGUUR: {Action.FOLLOW, Action.REPORT, Action.OVERVIEW},
-    # a coordinator opens one school's report only where the school agreed to be named (below)
-    Role.COORDINATOR: {Action.FOLLOW, Action.OVERVIEW},
+    # a coordinator opens one school's report, or its /status, only where the school agreed to
+    # be named (below, and issue 11)
+    Role.COORDINATOR: {Action.OVERVIEW},
 }
 
 
@@ -89,9 +90,12 @@ def test_brugfiguur_of_two_schools_and_coordinator_of_a_centre() -> None:
     assert schools_for(both, Action.FOLLOW) == [1, 2]
     assert schools_for(both, Action.CLOSE) == []
     coordinator = access(COORD_7)
-    assert schools_for(coordinator, Action.FOLLOW) == [1, 2]  # school 3 is in no centre
+    assert schools_for(coordinator, Action.OVERVIEW) == [1, 2]  # school 3 is in no centre
+    assert schools_for(coordinator, Action.FOLLOW) == []  # no school agreed to be named
+    named = Access(member_id=1, grants=(COORD_7,), centre_of=CENTRES, named=frozenset({2, 3}))
+    assert schools_for(named, Action.FOLLOW) == [2]
     with pytest.raises(AccessDenied):
-        authorize(coordinator, Action.FOLLOW, 3)
+        authorize(named, Action.FOLLOW, 3)
     with pytest.raises(AccessDenied):
         authorize(coordinator, Action.FEEDBACK, 1)
 

@@ -11,7 +11,7 @@ from typing import Literal
 from bot.i18n import N_, t
 from bot.reports import labels
 from bot.reports.model import Figure, RoundReport
-from bot.reports.text import STATUS
+from bot.reports.text import STATUS, open_answer
 
 Kind = Literal["text", "short", "int", "mean", "pct", "diff"]  # short: a narrow text column
 Cell = str | int | float | None
@@ -469,7 +469,7 @@ def _open(report: RoundReport, repeat_question: bool = True) -> Table:
             f"{t(lang, ROWS['texts'])}: {q.text_count}; {t(lang, ROWS['voices'])}: {q.voice_count}"
         )
         rows.append([q.text, "", counts])
-        rows += [[label, o.language_label, o.text] for o in q.texts]
+        rows += [[label, o.language_label, open_answer(o.text, isolate=False)] for o in q.texts]
         rows += [[label, t(lang, ROWS["voice_ids"]), fid] for fid in q.voice_file_ids or []]
     return Table(
         t(lang, OPEN),

@@ -8,6 +8,8 @@ model hides cannot appear here.
 
 from __future__ import annotations
 
+import unicodedata
+
 from bot.engine import FACES
 from bot.flow_model import DONT_KNOW, SCALE_VALUES
 from bot.i18n import N_, t
@@ -329,6 +331,30 @@ def _breakdown_view(report: RoundReport, dimension: str) -> list[str]:
     return lines
 
 
+LINE_BREAK_MARK = " ¶ "  # stands for a line break inside an open answer (Latin-1: every font)
+LINE_BREAKS = ("\r\n", "\r", "\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+# Explicit bidi embeddings, overrides and isolates: inside an answer they could reorder what
+# follows it (a "right-to-left override" turns the next line around). Marks (LRM, RLM) stay.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
+
+
+def open_answer(text: str, *, isolate: bool = True) -> str:
+    """A parent's open answer as staff see it, in every view (chat, command line, files).
+
+    One line: line breaks become " ¶ ", so an answer cannot forge lines of the report; other
+    control characters become spaces; bidi embeddings, overrides and isolates are dropped, and
+    (`isolate`) the answer sits in one first-strong isolate, so an Arabic or Hebrew answer keeps
+    its own direction without turning the text around it.
+    """
+    for brk in LINE_BREAKS:
+        text = text.replace(brk, LINE_BREAK_MARK)
+    text = "".join(
+        " " if unicodedata.category(ch) == "Cc" else ch for ch in text if ch not in BIDI_CONTROLS
+    )
+    return f"{FIRST_STRONG_ISOLATE}{text}{POP_DIRECTIONAL_ISOLATE}" if isolate else text
+
+
 def _open_view(report: RoundReport) -> list[str]:
     lang = report.language
     if not report.open_answers:
@@ -340,7 +366,7 @@ def _open_view(report: RoundReport) -> list[str]:
             lines.append(t(lang, OPEN_HIDDEN, minimum=report.thresholds.min_open))
         else:
             lines.append(t(lang, OPEN_COUNTS, texts=q.text_count, voices=q.voice_count))
-            lines += [f"  • [{o.language_label}] {o.text}" for o in q.texts]
+            lines += [f"  • [{o.language_label}] {open_answer(o.text)}" for o in q.texts]
             if q.voice_file_ids:
                 lines.append(t(lang, VOICE_IDS, ids=", ".join(q.voice_file_ids)))
         lines.append("")

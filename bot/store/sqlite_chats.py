@@ -72,8 +72,19 @@ def _answer_row(round_id: int, language: str, at: datetime, a: Answer) -> tuple[
 FORGET_CHAT_TABLES: tuple[str, ...] = (
     "DELETE FROM outbox WHERE chat_id = ?",
     "DELETE FROM owed_messages WHERE chat_id = ?",
+    "DELETE FROM forwarded_voices WHERE chat_id = ?",  # copies a brugfiguur received
     "DELETE FROM staff_dialogues WHERE chat_id = ?",
+    # A member's unused invites go first: their creator link would turn NULL ("command line").
+    "DELETE FROM staff_invites WHERE used_at IS NULL AND created_by IN "
+    "(SELECT id FROM staff_members WHERE chat_id = ?)",
     "DELETE FROM staff_members WHERE chat_id = ?",  # with its roles; invites and batches keep no link
+)
+
+
+# The voice answers of one chat's respondents (a subquery; one parameter: the chat id).
+VOICES_OF_CHAT = (
+    "SELECT a.voice_file_id FROM answers a JOIN contacts c ON c.respondent_id = a.respondent_id "
+    "WHERE c.chat_id = ? AND a.voice_file_id IS NOT NULL"
 )
 
 
@@ -124,6 +135,19 @@ class SqliteChats(SqliteDatabase):
             "SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)
         )
         return row is not None
+
+    async def prune_processed(self, keep: int) -> int:
+        """Forget all but the newest `keep` processed update ids (housekeeping); how many went."""
+
+        async def op(conn: Conn) -> int:
+            cur = await conn.execute(
+                "DELETE FROM processed_updates WHERE update_id <= (SELECT update_id FROM "
+                "processed_updates ORDER BY update_id DESC LIMIT 1 OFFSET ?)",
+                (keep,),
+            )
+            return int(cur.rowcount)
+
+        return await self._submit(op)
 
     # ---- respondents and sessions ----------------------------------------------------------
 
@@ -278,6 +302,10 @@ class SqliteChats(SqliteDatabase):
 
         async def op(conn: Conn) -> int:
             await self._claim_update(conn, update_id, at)
+            await conn.execute(  # the records of copies of this chat's voice answers
+                f"DELETE FROM forwarded_voices WHERE voice_file_id IN ({VOICES_OF_CHAT})",
+                (chat_id,),
+            )
             cur = await conn.execute(
                 "DELETE FROM respondents WHERE id IN "
                 "(SELECT respondent_id FROM contacts WHERE chat_id = ?)",
@@ -290,7 +318,34 @@ class SqliteChats(SqliteDatabase):
             await conn.execute("DELETE FROM chats WHERE chat_id = ?", (chat_id,))
             return removed
 
-        return await self._submit(op)
+        removed = await self._submit(op)
+        await self.checkpoint_truncate()  # the deleted pages leave the WAL too
+        return removed
+
+    # ---- voice answers forwarded to a brugfiguur ------------------------------------------
+
+    async def record_forwarded(
+        self, voice_file_id: str, chat_id: int, message_id: int, at: datetime
+    ) -> None:
+        """A voice answer was forwarded into `chat_id` as message `message_id`."""
+
+        async def op(conn: Conn) -> None:
+            await conn.execute(
+                "INSERT INTO forwarded_voices(voice_file_id, chat_id, message_id, sent_at) "
+                "VALUES (?, ?, ?, ?)",
+                (voice_file_id, chat_id, message_id, at.isoformat()),
+            )
+
+        await self._submit(op)
+
+    async def forwarded_copies(self, chat_id: int) -> list[tuple[int, int]]:
+        """(chat id, message id) of every forwarded copy of this chat's voice answers."""
+        rows = await self._fetch(
+            "SELECT chat_id, message_id FROM forwarded_voices WHERE voice_file_id IN "
+            f"({VOICES_OF_CHAT}) ORDER BY id",
+            (chat_id,),
+        )
+        return [(int(r[0]), int(r[1])) for r in rows]
 
     # ---- reading answers -------------------------------------------------------------------
 

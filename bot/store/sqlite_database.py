@@ -246,6 +246,8 @@ class SqliteDatabase:
             await conn.execute("PRAGMA synchronous=FULL")
             await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             await conn.execute("PRAGMA foreign_keys=ON")
+            # Deleted rows are overwritten with zeros, not left in free space (/vergeet).
+            await conn.execute("PRAGMA secure_delete=ON")
         except BaseException:
             await conn.close()  # not yet ours to close in close(): its thread would keep running
             raise
@@ -418,6 +420,27 @@ class SqliteDatabase:
     async def run_write(self, op: Operation[T]) -> T:
         """Submit a write operation to the writer (SQLite only: tests and benchmarks use it)."""
         return await self._submit(op)
+
+    async def checkpoint_truncate(self) -> bool:
+        """Copy the WAL into the database and truncate it to nothing (after /vergeet: the WAL
+        would otherwise keep the deleted rows' old pages). True when the WAL was emptied.
+
+        Runs on a connection of its own in a worker thread, so reads never wait behind it.
+        """
+
+        def run() -> bool:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+            try:
+                conn.execute("PRAGMA secure_delete=ON")
+                busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                return not busy
+            finally:
+                conn.close()
+
+        done = await asyncio.to_thread(run)
+        if not done:
+            log.warning("the WAL could not be truncated yet: readers or a writer were busy")
+        return done
 
     async def integrity_check(self) -> str:
         row = await self._fetch_one("PRAGMA integrity_check")

@@ -51,6 +51,11 @@ OPEN_HINT = N_(
     "Typ uw antwoord. Of stuur een spraakbericht.\n"
     "Let op: de school kan een stem soms herkennen. Wilt u helemaal anoniem blijven? Typ dan."
 )
+# Shown with the open question (not when it is asked again): a voice answer reaches a person.
+VOICE_HEARD = N_(
+    "Een spraakbericht kan beluisterd worden door de brugfiguur: de contactpersoon van de "
+    "school voor ouders. Liever niet? Typ dan uw antwoord."
+)
 MULTI_HINT = N_("Kies één of meer antwoorden. Tik daarna op Klaar.")
 PREVIOUS_ANSWER = N_("Uw vorige antwoord: {answer}")
 CHOSEN = N_("Uw antwoord: {answer}")

@@ -122,6 +122,9 @@ INPUT_ERRORS = {
     "groups_too_many": N_("Dat zijn te veel groepen. Het kan met hoogstens 12."),
     "group_name_long": N_("Een naam is te lang. Houd elke naam kort, zoals 1A of 2de graad."),
     "groups_double": N_("Een naam staat er twee keer in. Geef elke groep een andere naam."),
+    "group_name_hidden": N_(
+        "Een naam bevat een onzichtbaar teken. Typ de namen opnieuw, zonder te kopiëren."
+    ),
     "expected_count": N_("Typ één getal per groep, met een komma ertussen."),
     "expected_range": N_("Dat getal klopt niet. Typ een getal vanaf 1."),
     "date_format": N_("Die datum begrijp ik niet. Typ bijvoorbeeld 15-12-2026."),
@@ -155,6 +158,8 @@ STATUS_BY_LANGUAGE = N_("Per taal:")
 STATUS_CELL = N_("{name}: {started} begonnen, {completed} klaar")
 STATUS_CELL_EXPECTED = N_("{name}: {started} begonnen, {completed} klaar, van {expected} ({rate})")
 STATUS_SMALL = N_("{name}: minder dan {minimum}")
+STATUS_HIDDEN = N_("{name}: niet getoond")
+STATUS_OTHER_LANGUAGES = N_("andere talen")
 NO_GROUP = N_("zonder klaslink")
 STATUS_PRIVACY = N_("Groepen met minder dan {minimum} mensen tonen geen aantallen.")
 SLUIT_CONFIRM = N_("Wilt u deze ronde nu sluiten?\n{label}\nDaarna kan niemand meer antwoorden.")

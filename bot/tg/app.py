@@ -137,12 +137,18 @@ def add_parent_handlers(application: Application) -> None:  # type: ignore[type-
     application.add_handler(
         CommandHandler(AUDIO_COMMANDS, on_always_audio, filters=PRIVATE_MESSAGE)
     )
-    application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED, parent.on_edited))
-    application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, parent.on_unknown_command))
-    application.add_handler(MessageHandler(PRIVATE & filters.FORWARDED, parent.on_unusable))
-    application.add_handler(MessageHandler(PRIVATE & filters.TEXT, parent.on_text))
+    # Only a parent's own messages in their private chat: never a business-connection message
+    # (another person writing to a business account), which PTB also hands to MessageHandlers.
     application.add_handler(
-        MessageHandler(PRIVATE & (filters.VOICE | filters.AUDIO), parent.on_voice)
+        MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, parent.on_edited)
+    )
+    application.add_handler(
+        MessageHandler(PRIVATE_MESSAGE & filters.COMMAND, parent.on_unknown_command)
+    )
+    application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.FORWARDED, parent.on_unusable))
+    application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.TEXT, parent.on_text))
+    application.add_handler(
+        MessageHandler(PRIVATE_MESSAGE & (filters.VOICE | filters.AUDIO), parent.on_voice)
     )
     application.add_handler(
         MessageHandler(PRIVATE & filters.UpdateType.MESSAGE, parent.on_unusable)

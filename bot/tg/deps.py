@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import inspect
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -64,24 +65,67 @@ class ChatLocks:
         return len(self._locks)
 
 
+# A person taps and types a few updates a second at most; a chat with more than this many
+# updates waiting (or running) is flooding, and what comes on top is dropped (issue 11, item 10).
+MAX_QUEUED_PER_CHAT = 20
+UNBOUNDED = 1 << 30  # PTB's own semaphore is left wide open: the slots are taken below
+
+
 class ChatOrderedProcessor(BaseUpdateProcessor):
-    """PTB's concurrent update handling, with each chat's updates handled in arrival order.
+    """PTB's concurrent update handling, with each chat's updates handled in arrival order,
+    and no chat able to stall the others.
 
     PTB starts one task per update. A handler that awaits anything before it takes the chat
     lock in `guarded` (the staff text handler in group -1 reads the database first) lets a later
     update of the same chat overtake it: a typed answer followed by a tap, or by /stop, would be
     applied in the wrong order. Here the chat's turn is taken before any handler runs, in the
     order the poller handed the updates over; other chats still run concurrently.
+
+    Fairness: the chat's turn is taken *before* one of the `max_concurrent_updates` slots, so a
+    chat holds at most one slot however many updates it sends (PTB's own semaphore would take a
+    slot first and let a thousand updates of one chat fill every slot while they wait for that
+    chat's turn). And each chat has a budget: beyond `per_chat` updates waiting or running, an
+    update is dropped unhandled (logged once per flood, without the chat id). With one update
+    per chat in flight, a flooding chat also has at most one reply waiting for the rate limiter.
     """
 
-    def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
+    def __init__(self, max_concurrent_updates: int, per_chat: int = MAX_QUEUED_PER_CHAT) -> None:
+        super().__init__(UNBOUNDED)
+        self.slots = asyncio.BoundedSemaphore(max_concurrent_updates)
+        self.per_chat = per_chat
         self.turns = ChatLocks()
+        self.queued: dict[int, int] = {}  # chat id -> updates waiting for or holding its turn
+        self.flooding: set[int] = set()  # chats whose flood was logged
+        self.dropped = 0  # updates dropped over a chat's budget, for tests and benchmarks
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
-        async with self.turns.hold(chat.id if chat is not None else None):
-            await coroutine
+        chat_id = chat.id if chat is not None else None
+        if chat_id is not None:
+            waiting = self.queued.get(chat_id, 0)
+            if waiting >= self.per_chat:
+                self.dropped += 1
+                if chat_id not in self.flooding:  # logged once until the chat is calm again
+                    self.flooding.add(chat_id)
+                    log.warning("a chat sent more than %d updates at once; dropping", waiting)
+                if inspect.iscoroutine(coroutine):
+                    coroutine.close()  # never started: no "was never awaited" warning
+                return
+            self.queued[chat_id] = waiting + 1
+        try:
+            async with self.turns.hold(chat_id), self.slots:
+                await coroutine
+        finally:
+            if chat_id is not None:
+                self._leave(chat_id)
+
+    def _leave(self, chat_id: int) -> None:
+        left = self.queued[chat_id] - 1
+        if left:
+            self.queued[chat_id] = left
+        else:
+            del self.queued[chat_id]
+            self.flooding.discard(chat_id)
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -3,7 +3,8 @@
     /geenherinnering         a parent asks for no more reminders (feedback still comes);
                              a button turns them on again
     reminder_message(...)    a due reminder (`bot.schedule`) as an outbox message
-    housekeeping(context)    the repeating job: one `RoundKeeper` pass (bot.schedule)
+    housekeeping(context)    the repeating job: one `RoundKeeper` pass (bot.schedule), then
+                             processed update ids beyond PROCESSED_UPDATES_KEEP are pruned
 
 Which reminders are due, and to whom, is the policy in `bot.schedule`; this module only words
 them and hands them to the outbox.
@@ -17,6 +18,7 @@ from telegram import Update
 from telegram.ext import CallbackContext, ContextTypes
 
 from bot.i18n import t
+from bot.limits import PROCESSED_UPDATES_KEEP
 from bot.schedule import Reminder
 from bot.store.records import NewMessage
 from bot.texts import parents as texts
@@ -108,5 +110,8 @@ async def housekeeping(context: CallbackContext) -> None:  # type: ignore[type-a
         return
     try:
         await deps.rounds.tick()
+        pruned = await deps.store.prune_processed(PROCESSED_UPDATES_KEEP)
+        if pruned:
+            log.info("housekeeping: %d processed update ids pruned", pruned)
     except Exception as exc:
         log.error("housekeeping failed: %s", type(exc).__name__)

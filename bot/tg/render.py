@@ -99,6 +99,7 @@ def ask(ctx: Context, event: QuestionAsked, selection: list[str] | None = None) 
     ]
     if question.type == QuestionType.OPEN:
         lines += ["", t(lang, texts.REPAIR_OPEN if event.repair else texts.OPEN_HINT)]
+        lines += [] if event.repair else [t(lang, texts.VOICE_HEARD)]
     elif question.type == QuestionType.MULTI:
         lines += ["", t(lang, texts.MULTI_HINT)]
     elif event.repair:

@@ -14,7 +14,11 @@ suppressed there, in every output, so nothing here can leak them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 from telegram import InputFile, Update
 from telegram.ext import ContextTypes
@@ -53,6 +57,22 @@ from bot.tg.ui import Rows, final, keyboard, reply
 # answers does not need (bench P5). `bot.reports.model` is pydantic only.
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+# Report files and charts are drawn in a worker thread (a PDF took 1.3 s: on the event loop it
+# stalled every parent); one at a time, so two reports never draw at once (matplotlib, fpdf).
+RENDERING = threading.Lock()
+
+
+async def rendered(render: Callable[[], T]) -> T:
+    """Run a renderer (charts, a PDF, an XLSX) off the event loop."""
+
+    def run() -> T:
+        with RENDERING:
+            return render()
+
+    return await asyncio.to_thread(run)
+
 
 DETAIL_VIEWS = tuple(ReportView)
 VIEW_LABELS = {
@@ -172,7 +192,7 @@ async def show_report(update: Update, deps: Deps, round_id: int) -> None:
     found, grant, report = readable
     chat = update.effective_chat
     assert chat is not None
-    for name, png in charts(report):
+    for name, png in await rendered(lambda: charts(report)):
         await chat.send_photo(InputFile(png, filename=name))
     await reply(update, summary_text(report), keyboard(view_buttons(report, found.id, grant)))
     log.info("a report was shown")
@@ -198,7 +218,8 @@ async def send_file(update: Update, deps: Deps, round_id: int, fmt: FileFormat) 
     chat = update.effective_chat
     assert chat is not None
     name = f"ouderstem-ronde-{found.id}.{fmt}"
-    await chat.send_document(InputFile(export(report, fmt), filename=name))
+    data = await rendered(lambda: export(report, fmt))
+    await chat.send_document(InputFile(data, filename=name))
 
 
 async def send_voice_answers(update: Update, deps: Deps, round_id: int) -> None:
@@ -219,7 +240,9 @@ async def send_voice_answers(update: Update, deps: Deps, round_id: int) -> None:
         return
     await reply(update, say(staff_texts_report.VOICE_NOTICE, count=len(file_ids)))
     for file_id in file_ids[:MAX_VOICE_NOTES]:
-        await chat.send_voice(file_id)
+        sent = await chat.send_voice(file_id)
+        # Kept so the parent's /vergeet can delete this copy too (docs/privacy.md).
+        await deps.store.record_forwarded(file_id, chat.id, sent.message_id, deps.clock())
 
 
 async def show_overview(update: Update, deps: Deps) -> None:

@@ -195,6 +195,13 @@ class StubBotApi:
             message.pop("reply_markup", None)
         return _ok(message)
 
+    def _m_deleteMessage(self, params: dict[str, Any]) -> httpx.Response:
+        message = self._find(params)
+        if message is None or message.get("deleted"):
+            return error_response(400, "Bad Request: message to delete not found")
+        message["deleted"] = True  # kept in the list (marked), so `replies()` keeps its place
+        return _ok(True)
+
     def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> httpx.Response:
         message = self._find(params)
         if message is None:

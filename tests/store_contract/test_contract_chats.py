@@ -48,6 +48,17 @@ async def test_an_update_id_is_processed_once(store: Store) -> None:
         await store.mark_processed(7001, LATER)
 
 
+async def test_pruning_processed_updates_keeps_the_newest_ones(store: Store) -> None:
+    for update_id in range(7101, 7111):
+        await store.mark_processed(update_id, AT)
+    assert await store.prune_processed(keep=4) == 6
+    assert [u for u in range(7101, 7111) if await store.is_processed(u)] == [7107, 7108, 7109, 7110]
+    assert await store.prune_processed(keep=4) == 0
+    assert await store.prune_processed(keep=100) == 0
+    with pytest.raises(DuplicateUpdate):  # a kept id still refuses a redelivery
+        await store.mark_processed(7110, LATER)
+
+
 async def test_joining_a_round_makes_respondent_session_and_active_chat(store: Store) -> None:
     link = await school_and_round(store)
     await store.save_chat(CHAT, AT, pending_token=link.round.start_token)
@@ -274,3 +285,30 @@ async def test_a_later_turn_replaces_what_is_owed_and_forgetting_removes_it(stor
     assert len(owed) == 1 and owed[0].since == LATER
     await store.forget_chat(CHAT, None, LATER)
     assert await store.owed(CHAT) is None
+
+
+async def test_forwarded_voice_copies_are_listed_for_their_parent_and_go_with_a_forget(
+    store: Store,
+) -> None:
+    link = await school_and_round(store)
+    for chat, respondent, file_id in ((CHAT, "resp-a", "voice-a"), (OTHER, "resp-b", "voice-b")):
+        await join(store, link, chat, respondent)
+        state = await store.session(respondent)
+        assert state is not None
+        voice = engine.Answer(question_id="q_voice", voice_file_id=file_id, voice_seconds=3)
+        await store.record_turn(
+            Turn(None, respondent, state, "waiting", link.round.id, "nl", AT, upserts=[voice])
+        )
+    brugfiguur, other_brugfiguur = 424_900, 424_901
+    await store.record_forwarded("voice-a", brugfiguur, 71, AT)
+    await store.record_forwarded("voice-a", other_brugfiguur, 12, AT)
+    await store.record_forwarded("voice-b", brugfiguur, 72, AT)
+    assert await store.forwarded_copies(CHAT) == [(brugfiguur, 71), (other_brugfiguur, 12)]
+    assert await store.forwarded_copies(OTHER) == [(brugfiguur, 72)]
+    assert await store.forwarded_copies(424_999) == []
+    await store.forget_chat(CHAT, update_id=None, at=LATER)
+    assert await store.forwarded_copies(CHAT) == []
+    assert await store.forwarded_copies(OTHER) == [(brugfiguur, 72)]
+    # A brugfiguur who is forgotten takes the records of what they received along.
+    await store.forget_chat(brugfiguur, update_id=None, at=LATER)
+    assert await store.forwarded_copies(OTHER) == []

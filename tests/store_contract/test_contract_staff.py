@@ -166,3 +166,55 @@ async def test_a_dialogue_reads_back_replaces_and_ends(store: Store) -> None:
     assert await store.dialogue(ADMIN_CHAT) is not None
     await store.end_dialogue(ADMIN_CHAT, LATER, update_id=702)
     assert await store.dialogue(ADMIN_CHAT) is None
+
+
+async def test_revoking_a_member_voids_their_unused_invites(store: Store) -> None:
+    a = await store.add_school("A", AT)
+    b = await store.add_school("B", AT)
+    admin = await member(store, ADMIN_CHAT, admin_of(a.id))
+    await member(store, ADMIN_CHAT, admin_of(b.id))
+    at_a, at_b = token("inv"), token("inv")
+    for invite, school in ((at_a, a), (at_b, b)):
+        await store.create_invite(
+            invite, admin_of(school.id), created_by=admin.member_id, at=AT, expires_at=LATER
+        )
+    await store.revoke(admin.member_id, a.id)
+    assert await store.accept_invite(at_a, chat_id=1, name="A", at=AT, update_id=None) is None
+    assert await store.accept_invite(at_b, chat_id=2, name="B", at=AT, update_id=None) is not None
+    assert await store.access(1) == (await store.access(99))  # nobody
+
+
+async def test_an_invite_is_refused_when_its_creator_may_no_longer_invite_there(
+    store: Store,
+) -> None:
+    a = await store.add_school("A", AT)
+    admin = await member(store, ADMIN_CHAT, admin_of(a.id))
+    invite = token("inv")
+    await store.create_invite(
+        invite,
+        Grant(Role.TEAM, school_id=a.id),
+        created_by=admin.member_id,
+        at=AT,
+        expires_at=LATER,
+    )
+    # The creator keeps a role at the school, but not one that may invite.
+    await member(store, ADMIN_CHAT, Grant(Role.TEAM, school_id=a.id))
+    await store.revoke(admin.member_id)
+    await member(store, ADMIN_CHAT, Grant(Role.TEAM, school_id=a.id))
+    assert await store.accept_invite(invite, chat_id=3, name="C", at=AT, update_id=None) is None
+    assert (await store.access(3)).grants == ()
+
+
+async def test_an_invite_of_a_creator_who_is_still_admin_works(store: Store) -> None:
+    a = await store.add_school("A", AT)
+    admin = await member(store, ADMIN_CHAT, admin_of(a.id))
+    invite = token("inv")
+    await store.create_invite(
+        invite,
+        Grant(Role.TEAM, school_id=a.id),
+        created_by=admin.member_id,
+        at=AT,
+        expires_at=LATER,
+    )
+    accepted = await store.accept_invite(invite, chat_id=3, name="C", at=AT, update_id=None)
+    assert accepted is not None and accepted.grant == Grant(Role.TEAM, school_id=a.id)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import (
     Update,
 )
 from telegram.constants import ChatType
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import engine
@@ -185,7 +187,11 @@ async def forget(update: Update, deps: Deps, language: str, confirmed: bool) -> 
         await reply(update, t(language, texts.NOT_FORGOTTEN))
         return
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    copies = await deps.store.forwarded_copies(chat_id)  # voice answers a brugfiguur received
     await deps.store.forget_chat(chat_id, update.update_id, deps.clock())
+    for copy_chat, message_id in copies:
+        with contextlib.suppress(TelegramError):  # too old, or already deleted by them
+            await update.get_bot().delete_message(copy_chat, message_id)
     log.info("a chat's data was deleted on request")
     await reply(update, t(language, texts.FORGOTTEN))
 

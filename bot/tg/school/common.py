@@ -123,6 +123,8 @@ async def on_forged_button(update: Update, context: ContextTypes.DEFAULT_TYPE, d
     query = update.callback_query
     assert query is not None
     await query.answer()
+    # The data is whatever the sender made up: logged with %r (one line, escaped), cut short.
+    log.info("a forged staff or report button was refused: %r", (query.data or "")[:64])
     if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
         return
     await refuse(update, deps)

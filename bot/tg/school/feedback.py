@@ -8,6 +8,7 @@ into the outbox, in their language where there is one, with the Dutch after it.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -19,8 +20,9 @@ from bot.flow_model import get_flow
 from bot.i18n import SOURCE_LANGUAGE, gettext, t
 from bot.limits import MAX_MESSAGE_CHARS
 from bot.outbox import result_text
+from bot.reports import privacy
 from bot.staff import Action
-from bot.store.records import Dialogue, NewMessage, Round
+from bot.store.records import Dialogue, NewMessage, Recipient, Round
 from bot.texts import school as school_texts
 from bot.texts import staff as staff_texts
 from bot.texts.staff import say
@@ -186,10 +188,18 @@ async def feedback_toggle(update: Update, deps: Deps, dialogue: Dialogue, value:
         log.info("edit skipped: %s", exc.message)
 
 
+def nameable(deps: Deps, recipients: list[Recipient]) -> set[str]:
+    """The participants' languages that may be named (privacy rule 5): a language spoken by
+    fewer families than the minimum is not offered for a translation, and its families get the
+    Dutch text, so the menu never says that one family speaks Bulgarian."""
+    counts = Counter(r.language for r in recipients)
+    return privacy.nameable_languages(counts, deps.settings.min_group_closed)
+
+
 async def feedback_languages(update: Update, deps: Deps, dialogue: Dialogue, value: str) -> None:
     """Which language the school has a translation for (the participants' languages)."""
     recipients = await deps.store.participants(int(dialogue.data["round"]))
-    languages = sorted({r.language for r in recipients} - {SOURCE_LANGUAGE})
+    languages = sorted(nameable(deps, recipients) - {SOURCE_LANGUAGE})
     if not languages:
         await feedback_menu(update, deps, dialogue)
         return
@@ -253,12 +263,15 @@ async def feedback_yes(update: Update, deps: Deps, dialogue: Dialogue, value: st
     store = deps.store
     school = (await store.school_names([school_id])).get(school_id, "")
     recipients = await store.participants(round_.id)
+    named = nameable(deps, recipients)
     messages = [
         NewMessage(
             r.chat_id,
             "feedback",
             r.language,
-            compose_feedback(r.language, school, dialogue.data),
+            compose_feedback(
+                r.language if r.language in named else SOURCE_LANGUAGE, school, dialogue.data
+            ),
             round_id=round_.id,
         )
         for r in recipients

@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.reports import privacy
-from bot.staff import Action, days_left
+from bot.staff import Action, days_left, schools_for
 from bot.store.records import Round, StatusCell
 from bot.texts import staff as staff_texts
 from bot.texts.staff import say
@@ -31,12 +31,14 @@ from bot.tg.callbacks import (
 from bot.tg.deps import Deps
 from bot.tg.school.common import (
     ROUNDS_IN_PICKER,
+    access_of,
     arg_number,
     dutch_language_name,
     on_button,
     percent,
     permitted,
     pick_school,
+    refuse,
     round_for,
     round_label,
 )
@@ -103,29 +105,53 @@ def status_text(
     now: datetime,
     minimum: int,
 ) -> str:
-    """The /status message. Groups and languages under `minimum` show no numbers; which cells
-    show, and in which order, are the rules of `bot.reports.privacy`."""
+    """The /status message. Which cells show numbers follows `bot.reports.privacy`: a group
+    under `minimum` is hidden, and so are as many others as it takes for no hidden cell to
+    follow from the total (rule 4); languages under `minimum` are one cell "andere talen"
+    (rule 5), suppressed the same way."""
     lines = status_head(round_, school, cells, now)
     rows: list[tuple[str, bool]] = []  # (line, shown)
     if groups:
         lines += ["", say(staff_texts.STATUS_BY_GROUP)]
-        rows = [status_cell(g.name, cells, in_group(g.id), minimum, g.expected) for g in groups]
+        keyed: list[tuple[int | None, str, int | None]] = [
+            (g.id, g.name, g.expected) for g in groups
+        ]
         if any(c.group_id is None for c in cells):
-            rows.append(status_cell(say(staff_texts.NO_GROUP), cells, in_group(None), minimum))
+            keyed.append((None, say(staff_texts.NO_GROUP), None))
+        sizes = {key: sum(c.count for c in cells if c.group_id == key) for key, _, _ in keyed}
+        hidden = privacy.suppress(sizes, minimum)
+        rows = [
+            status_cell(name, cells, in_group(key), minimum, expected, hidden=key in hidden)
+            for key, name, expected in keyed
+        ]
         lines += [line for line, _ in rows]
-    sizes = Counter[str]()
+    by_code = Counter[str]()
     for c in cells:
-        sizes[c.language] += c.count
-    if sizes:
+        by_code[c.language] += c.count
+    if by_code:
+        named = privacy.nameable_languages(by_code, minimum)
         by_language = [
-            status_cell(dutch_language_name(lang), cells, in_language(lang), minimum)
-            for lang in privacy.listing_order(sizes, minimum)
+            status_cell(
+                language_name(code),
+                cells,
+                in_language(code, named),
+                minimum,
+                hidden=count is None,
+            )
+            for code, count in privacy.language_cells(by_code, minimum)
         ]
         lines += ["", say(staff_texts.STATUS_BY_LANGUAGE), *(line for line, _ in by_language)]
         rows += by_language
     if not all(shown for _, shown in rows):
         lines += ["", say(staff_texts.STATUS_PRIVACY, minimum=minimum)]
     return "\n".join(lines)
+
+
+def language_name(code: str) -> str:
+    """A language cell's name: the language in Dutch, or "andere talen" for the merged cell."""
+    if code == privacy.OTHER_LANGUAGES:
+        return say(staff_texts.STATUS_OTHER_LANGUAGES)
+    return dutch_language_name(code)
 
 
 def status_head(round_: Round, school: str, cells: list[StatusCell], now: datetime) -> list[str]:
@@ -167,12 +193,17 @@ def status_cell(
     key: Callable[[StatusCell], bool],
     minimum: int,
     expected: int | None = None,
+    *,
+    hidden: bool = False,
 ) -> tuple[str, bool]:
-    """One group's or language's line, and whether its numbers are shown (privacy rule 1)."""
+    """One group's or language's line, and whether its numbers are shown (privacy rules 1, 4):
+    "minder dan N" under the minimum, "niet getoond" when hidden so no small cell follows."""
     n = sum(c.count for c in cells if key(c))
     done = sum(c.count for c in cells if key(c) and c.status == "completed")
     if not privacy.shown(n, minimum):
         return "• " + say(staff_texts.STATUS_SMALL, name=name, minimum=minimum), False
+    if hidden:
+        return "• " + say(staff_texts.STATUS_HIDDEN, name=name), False
     if expected:
         line = say(
             staff_texts.STATUS_CELL_EXPECTED,
@@ -191,8 +222,11 @@ def in_group(group_id: int | None) -> Callable[[StatusCell], bool]:
     return lambda cell: cell.group_id == group_id
 
 
-def in_language(language: str) -> Callable[[StatusCell], bool]:
-    return lambda cell: cell.language == language
+def in_language(code: str, named: set[str]) -> Callable[[StatusCell], bool]:
+    """The cells of one named language, or (OTHER_LANGUAGES) of every language not named."""
+    if code == privacy.OTHER_LANGUAGES:
+        return lambda cell: cell.language not in named
+    return lambda cell: cell.language == code
 
 
 # ---- /sluit ----------------------------------------------------------------------------------
@@ -257,7 +291,13 @@ async def close_confirmed(update: Update, deps: Deps, button: CloseConfirmed) ->
 
 
 async def close_cancelled(update: Update, deps: Deps, button: CloseCancelled) -> None:
-    """ "Nee": nothing happens."""
+    """ "Nee": nothing happens (to someone who may close the round; anyone else is refused)."""
+    if button.round_id is not None:
+        if await round_for(deps, update, Action.CLOSE, button.round_id) is None:
+            return
+    elif not schools_for(await access_of(deps, update), Action.CLOSE):
+        await refuse(update, deps)
+        return
     await drop_buttons(update)
     await reply(update, say(staff_texts.CANCELLED))
 
