@@ -26,7 +26,9 @@ START_TIMEOUT_S = 60
 
 def find_bindir() -> Path | None:
     """The newest Debian PostgreSQL bin folder, or `pg_ctl` on PATH."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4])
+    )
     if found:
         return Path(found[-1]).parent
     on_path = shutil.which("pg_ctl")

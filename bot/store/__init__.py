@@ -45,6 +45,7 @@ def open_store(database: str | Path) -> SqliteStore | PostgresStore:
         return PostgresStore(str(database))
     return SqliteStore(database)
 
+
 __all__ = [
     "ChatStore",
     "DuplicateUpdate",
