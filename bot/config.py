@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,6 +13,7 @@ from bot.errors import ConfigError
 from bot.limits import MIN_GROUP_CLOSED, MIN_GROUP_OPEN
 
 OFFICIAL_API = "https://api.telegram.org"
+POSTGRESQL_SCHEMES = ("postgresql://", "postgres://")  # OUDERSTEM_DB names a PostgreSQL server
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
@@ -21,7 +23,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
-    database: Path = Field(default=Path("ouderstem.db"), alias="OUDERSTEM_DB")
+    # A SQLite file (the embedded default), or a PostgreSQL URL for a city (issue 13).
+    database: Path | str = Field(default=Path("ouderstem.db"), alias="OUDERSTEM_DB")
     base_url: str = Field(default=OFFICIAL_API, alias="TELEGRAM_BASE_URL")
     bot_username: str = Field(default="OuderstemBot", alias="TELEGRAM_BOT_USERNAME")
     poll_interval: float = Field(default=0.0, ge=0, le=60, alias="OUDERSTEM_POLL_INTERVAL")
@@ -37,6 +40,16 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("database", mode="before")
+    @classmethod
+    def _database(cls, value: Any) -> Any:
+        text = str(value).strip()
+        if text.startswith(POSTGRESQL_SCHEMES):
+            return text
+        if "://" in text:
+            raise ValueError("a SQLite file path, or a URL postgresql://user@host/database")
+        return Path(text)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -64,6 +77,20 @@ class Settings(BaseSettings):
         if value < MIN_GROUP_OPEN:
             raise ValueError(f"may only be raised, not below {MIN_GROUP_OPEN}")
         return value
+
+    @property
+    def database_file(self) -> Path | None:
+        """The SQLite file; None when the database is PostgreSQL."""
+        return self.database if isinstance(self.database, Path) else None
+
+    @property
+    def database_label(self) -> str:
+        """The database as logs and messages may name it: never a password from the URL."""
+        if isinstance(self.database, Path):
+            return str(self.database)
+        url = urlsplit(self.database)
+        where = url.hostname or dict(parse_qsl(url.query)).get("host", "local socket")
+        return f"PostgreSQL {url.path.lstrip('/') or '(default)'} on {where}"
 
     @property
     def api_url(self) -> str:

@@ -28,7 +28,7 @@ from bot.store.sqlite import SqliteStore
 if TYPE_CHECKING:
     from bot.store.postgres import PostgresStore
 
-POSTGRESQL_SCHEMES = ("postgresql://", "postgres://")  # what libpq accepts as a URL
+POSTGRESQL_SCHEMES = ("postgresql://", "postgres://")  # as bot/config.py: libpq's URL schemes
 
 
 def is_postgresql_url(database: str | Path) -> bool:

@@ -282,6 +282,11 @@ class PostgresDatabase:
         """A read for the report layer's aggregate queries (kept in bot/reports/queries.py)."""
         return await self._fetch(sql, params)
 
+    async def run_write(self, op: Operation[T]) -> T:
+        """Run a write operation in one transaction (as SqliteDatabase.run_write: the database
+        copy, tests and benchmarks use it)."""
+        return await self._submit(op)
+
     async def integrity_check(self) -> str:
         """'ok' when the server answers and the schema is at this release's version."""
         version = await self.schema_version()
