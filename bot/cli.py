@@ -369,6 +369,13 @@ def register_db_commands(sub: Any) -> None:
     register(sub)
 
 
+def register_web_commands(sub: Any) -> None:
+    """`ouderstem serve` and `ouderstem webhook ...` (bot/web/cli.py)."""
+    from bot.web.cli import register
+
+    register(sub)
+
+
 # The subcommands of other modules, in this order. Each is imported when the parser is built,
 # not when this module is: bot.staff_cli imports bot.cli.
 REGISTRARS: tuple[Registrar, ...] = (
@@ -376,6 +383,7 @@ REGISTRARS: tuple[Registrar, ...] = (
     register_i18n_commands,
     register_staff_commands,
     register_db_commands,
+    register_web_commands,
 )
 
 

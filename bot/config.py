@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     min_group_open: int = Field(default=MIN_GROUP_OPEN, alias="OUDERSTEM_MIN_GROUP_OPEN")
     audio_cache: Path = Field(default=Path("audio-cache"), alias="OUDERSTEM_AUDIO_CACHE")
     reminder_days: int = Field(default=3, ge=0, le=60, alias="OUDERSTEM_REMINDER_DAYS")
+    # `ouderstem serve` and `ouderstem webhook set` (bot/web/): where Telegram posts updates, and
+    # the secret it sends with each (X-Telegram-Bot-Api-Secret-Token; 1-256 of A-Z a-z 0-9 _ -).
+    webhook_url: str | None = Field(default=None, alias="OUDERSTEM_WEBHOOK_URL")
+    webhook_secret: SecretStr | None = Field(default=None, alias="OUDERSTEM_WEBHOOK_SECRET")
 
     @field_validator("base_url")
     @classmethod
@@ -50,6 +54,25 @@ class Settings(BaseSettings):
         if "://" in text:
             raise ValueError("a SQLite file path, or a URL postgresql://user@host/database")
         return Path(text)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must start with https:// (Telegram posts only to HTTPS)")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        text = value.get_secret_value()
+        if not 1 <= len(text) <= 256 or not text.replace("_", "").replace("-", "").isalnum():
+            raise ValueError("1-256 characters: letters, digits, _ and -")
+        if not text.isascii():
+            raise ValueError("ASCII letters and digits only")
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -100,6 +123,14 @@ class Settings(BaseSettings):
     @property
     def file_url(self) -> str:
         return f"{self.base_url}/file/bot"
+
+    def require_webhook_secret(self) -> str:
+        if self.webhook_secret is None:
+            raise ConfigError(
+                "OUDERSTEM_WEBHOOK_SECRET is not set: choose a random secret (letters, digits, _ "
+                "and -), and give the same to `ouderstem webhook set`"
+            )
+        return self.webhook_secret.get_secret_value()
 
     def require_token(self) -> str:
         if self.token is None or not self.token.get_secret_value().strip():
