@@ -14,7 +14,8 @@ import pytest
 from bot.cli import main
 from bot.reports import build_round_report
 from bot.store import open_store
-from bot.store.copy import TABLES, counts, tables_of
+from bot.store.copy import IDENTITY_TABLES, TABLES, counts, tables_of
+from bot.store.postgres import migrations as pg_migrations
 from bot.store.records import NewMessage
 from tests.postgresql_server import Server
 from tests.reports_fixtures import library
@@ -112,5 +113,28 @@ def test_the_copy_knows_every_table_of_both_schemas(
         for database in (tmp_path / "schema.db", postgresql_server.create()):
             async with open_store(database) as store:
                 assert await tables_of(store) == set(TABLES)
+        async with open_store(postgresql_server.create()) as pg:
+            rows = await pg.run_read(
+                "SELECT table_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND is_identity = 'YES'"
+            )
+            assert {r[0] for r in rows} == set(IDENTITY_TABLES)
 
     asyncio.run(check())
+
+
+def test_commands_use_postgresql_when_the_setting_is_a_url(
+    postgresql_server: Server, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    city = postgresql_server.create()
+    monkeypatch.setenv("OUDERSTEM_DB", city)
+    assert main(["init", "--json"]) == 0
+    ready = json.loads(capsys.readouterr().out)
+    assert ready["schema_version"] == len(pg_migrations())
+    assert ready["database"].startswith("PostgreSQL t") and "ouderstem@" not in ready["database"]
+    assert main(["school", "add", "Basisschool De Linde", "--json"]) == 0
+    capsys.readouterr()
+    assert main(["school", "list", "--json"]) == 0
+    assert "De Linde" in capsys.readouterr().out
+    assert main(["backup", "x.db"]) == 2
+    assert "pg_dump" in capsys.readouterr().err

@@ -43,10 +43,17 @@ TABLES: tuple[str, ...] = (
     "outbox_batches",
     "outbox",
 )
-IDENTITY_TABLES = tuple(
-    t for t in TABLES if t not in ("respondents", "contacts", "chats", "sessions", "answers")
-    and t not in ("processed_updates", "staff_invites", "staff_dialogues")
-)  # fmt: skip
+# Tables whose `id` is an identity on PostgreSQL: its sequence moves past the copied ids.
+IDENTITY_TABLES: tuple[str, ...] = (
+    "centres",
+    "schools",
+    "rounds",
+    "round_groups",
+    "staff_members",
+    "staff_roles",
+    "outbox_batches",
+    "outbox",
+)
 
 AnyStore = SqliteStore | PostgresStore
 
