@@ -20,14 +20,18 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.clock import new_token, system_clock
 from bot.config import Settings, load_settings
 from bot.errors import BotApiError, OuderstemError, UnknownFlow
 from bot.flow_model import Flow, flow_library, get_flow, json_schema
 from bot.store import SqliteStore
+from bot.store import open_store as store_at
 from bot.store.files import check_database, check_pages, database_error
+
+if TYPE_CHECKING:
+    from bot.store.postgres import PostgresStore
 
 Registrar = Callable[[Any], None]
 
@@ -53,13 +57,15 @@ def parse_date(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def open_store(settings: Settings, *, must_exist: bool = False) -> SqliteStore:
-    """The store at OUDERSTEM_DB, once the file is known to be usable (bot.store.files).
+def open_store(settings: Settings, *, must_exist: bool = False) -> SqliteStore | PostgresStore:
+    """The store at OUDERSTEM_DB (bot.store.open_store), a SQLite file once it is known to be
+    usable (bot.store.files); a PostgreSQL URL is checked by connecting.
 
     `must_exist`: a command that only reads refuses a missing file rather than creating one.
     """
-    check_database(settings.database, must_exist=must_exist)
-    return SqliteStore(settings.database)
+    if settings.database_file is not None:
+        check_database(settings.database_file, must_exist=must_exist)
+    return store_at(settings.database)
 
 
 def required_name(value: str, what: str) -> str:
@@ -83,14 +89,15 @@ def known_flow(flow_id: str) -> Flow:
 
 
 async def cmd_init(args: argparse.Namespace, settings: Settings) -> None:
-    check_database(settings.database)
-    check_pages(settings.database)  # init also says when an existing database is damaged
+    if settings.database_file is not None:
+        check_database(settings.database_file)
+        check_pages(settings.database_file)  # init also says when an existing database is damaged
     async with open_store(settings) as store:
         version = await store.schema_version()
     emit(
         args,
-        {"database": str(settings.database), "schema_version": version},
-        f"Database ready: {settings.database} (schema version {version})",
+        {"database": settings.database_label, "schema_version": version},
+        f"Database ready: {settings.database_label} (schema version {version})",
     )
 
 
@@ -242,7 +249,9 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> None:
     from bot.store.backup import backup_database
 
-    made = backup_database(settings.database, Path(args.file), force=args.force)
+    if settings.database_file is None:
+        raise OuderstemError("backup copies a SQLite file; for PostgreSQL use pg_dump")
+    made = backup_database(settings.database_file, Path(args.file), force=args.force)
     emit(
         args,
         {
@@ -353,12 +362,28 @@ def register_staff_commands(sub: Any) -> None:
     register(sub)
 
 
+def register_db_commands(sub: Any) -> None:
+    """`ouderstem db copy` (bot/db_cli.py, which imports this module)."""
+    from bot.db_cli import register
+
+    register(sub)
+
+
+def register_web_commands(sub: Any) -> None:
+    """`ouderstem serve` and `ouderstem webhook ...` (bot/web/cli.py)."""
+    from bot.web.cli import register
+
+    register(sub)
+
+
 # The subcommands of other modules, in this order. Each is imported when the parser is built,
 # not when this module is: bot.staff_cli imports bot.cli.
 REGISTRARS: tuple[Registrar, ...] = (
     register_report_commands,
     register_i18n_commands,
     register_staff_commands,
+    register_db_commands,
+    register_web_commands,
 )
 
 

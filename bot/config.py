@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,6 +13,7 @@ from bot.errors import ConfigError
 from bot.limits import MIN_GROUP_CLOSED, MIN_GROUP_OPEN
 
 OFFICIAL_API = "https://api.telegram.org"
+POSTGRESQL_SCHEMES = ("postgresql://", "postgres://")  # OUDERSTEM_DB names a PostgreSQL server
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
@@ -21,7 +23,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
-    database: Path = Field(default=Path("ouderstem.db"), alias="OUDERSTEM_DB")
+    # A SQLite file (the embedded default), or a PostgreSQL URL for a city (issue 13).
+    database: Path | str = Field(default=Path("ouderstem.db"), alias="OUDERSTEM_DB")
     base_url: str = Field(default=OFFICIAL_API, alias="TELEGRAM_BASE_URL")
     bot_username: str = Field(default="OuderstemBot", alias="TELEGRAM_BOT_USERNAME")
     poll_interval: float = Field(default=0.0, ge=0, le=60, alias="OUDERSTEM_POLL_INTERVAL")
@@ -30,6 +33,10 @@ class Settings(BaseSettings):
     min_group_open: int = Field(default=MIN_GROUP_OPEN, alias="OUDERSTEM_MIN_GROUP_OPEN")
     audio_cache: Path = Field(default=Path("audio-cache"), alias="OUDERSTEM_AUDIO_CACHE")
     reminder_days: int = Field(default=3, ge=0, le=60, alias="OUDERSTEM_REMINDER_DAYS")
+    # `ouderstem serve` and `ouderstem webhook set` (bot/web/): where Telegram posts updates, and
+    # the secret it sends with each (X-Telegram-Bot-Api-Secret-Token; 1-256 of A-Z a-z 0-9 _ -).
+    webhook_url: str | None = Field(default=None, alias="OUDERSTEM_WEBHOOK_URL")
+    webhook_secret: SecretStr | None = Field(default=None, alias="OUDERSTEM_WEBHOOK_SECRET")
 
     @field_validator("base_url")
     @classmethod
@@ -37,6 +44,35 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("database", mode="before")
+    @classmethod
+    def _database(cls, value: Any) -> Any:
+        text = str(value).strip()
+        if text.startswith(POSTGRESQL_SCHEMES):
+            return text
+        if "://" in text:
+            raise ValueError("a SQLite file path, or a URL postgresql://user@host/database")
+        return Path(text)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must start with https:// (Telegram posts only to HTTPS)")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        text = value.get_secret_value()
+        if not 1 <= len(text) <= 256 or not text.replace("_", "").replace("-", "").isalnum():
+            raise ValueError("1-256 characters: letters, digits, _ and -")
+        if not text.isascii():
+            raise ValueError("ASCII letters and digits only")
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -66,6 +102,20 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def database_file(self) -> Path | None:
+        """The SQLite file; None when the database is PostgreSQL."""
+        return self.database if isinstance(self.database, Path) else None
+
+    @property
+    def database_label(self) -> str:
+        """The database as logs and messages may name it: never a password from the URL."""
+        if isinstance(self.database, Path):
+            return str(self.database)
+        url = urlsplit(self.database)
+        where = url.hostname or dict(parse_qsl(url.query)).get("host", "local socket")
+        return f"PostgreSQL {url.path.lstrip('/') or '(default)'} on {where}"
+
+    @property
     def api_url(self) -> str:
         """The Bot API base PTB wants: the server root plus `/bot` (the token follows)."""
         return f"{self.base_url}/bot"
@@ -73,6 +123,14 @@ class Settings(BaseSettings):
     @property
     def file_url(self) -> str:
         return f"{self.base_url}/file/bot"
+
+    def require_webhook_secret(self) -> str:
+        if self.webhook_secret is None:
+            raise ConfigError(
+                "OUDERSTEM_WEBHOOK_SECRET is not set: choose a random secret (letters, digits, _ "
+                "and -), and give the same to `ouderstem webhook set`"
+            )
+        return self.webhook_secret.get_secret_value()
 
     def require_token(self) -> str:
         if self.token is None or not self.token.get_secret_value().strip():

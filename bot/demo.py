@@ -19,7 +19,7 @@ from bot.clock import new_token
 from bot.config import Settings
 from bot.engine import FACES
 from bot.flow_model import DONT_KNOW, SCALE_VALUES, get_flow
-from bot.store import ReportSource, SqliteStore, Store
+from bot.store import ReportSource, Store, open_store
 from bot.tg.app import build_application
 from bot.tg.deps import Deps
 from bot.tg.stub_api import SimulatedUser, StubBotApi, button_labels
@@ -66,7 +66,7 @@ async def _demo(parents: int, path: Path, out: Path, seed: int, *, keep: bool) -
     settings = Settings.model_validate(
         {"TELEGRAM_BOT_TOKEN": "123456:DEMO", "OUDERSTEM_DB": str(path)}
     )
-    store: Store = SqliteStore(path)
+    store: Store = open_store(path)
     await store.open()
     api = StubBotApi(username=settings.bot_username, record_calls=False)
     deps = Deps(settings=settings, store=store)

@@ -11,6 +11,8 @@ command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)
 command -v ffmpeg >/dev/null || need_apt+=(ffmpeg)
 command -v node >/dev/null || need_apt+=(nodejs npm)
 command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
+# The PostgreSQL store's tests start a throwaway server of their own (tests/postgresql_server.py).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 fc-list 2>/dev/null | grep -qi "Noto Sans Arabic" || need_apt+=(fonts-noto-core fonts-dejavu-core fontconfig)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -5,7 +5,7 @@ No test reaches the network: PTB talks to `StubBotApi` through an httpx transpor
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +21,7 @@ from bot.store.records import Round, School
 from bot.tg.app import build_application
 from bot.tg.deps import Deps
 from bot.tg.stub_api import SimulatedUser, StubBotApi
+from tests.postgresql_server import Server, find_bindir, running_server
 
 TOKEN = "123456:TEST-TOKEN"
 
@@ -165,3 +166,12 @@ async def join_as_parent(
 def join() -> Callable[..., Any]:
     """`parent, round, replies = await join(bot, flow_id, ...)`: see `join_as_parent`."""
     return join_as_parent
+
+
+@pytest.fixture(scope="session")
+def postgresql_server() -> Iterator[Server]:
+    """One throwaway PostgreSQL server for the whole session (tests/postgresql_server.py)."""
+    if find_bindir() is None:
+        pytest.skip("PostgreSQL is not installed (Debian: apt-get install postgresql)")
+    with running_server() as server:
+        yield server

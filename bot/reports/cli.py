@@ -77,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
         raise OuderstemError(f"{name} may only be raised, not below {floor} (privacy floor)")
     path = load_settings().database
     try:
-        check_database(path, must_exist=True)
+        if not isinstance(path, str):  # a SQLite file; a PostgreSQL URL is checked by connecting
+            check_database(path, must_exist=True)
     except DatabaseFileError as exc:
         print(f"ouderstem: {exc}", file=sys.stderr)
         return 2
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = asyncio.run(_build(path, args.round_id, options))
     except NotFound:
-        print(f"no round {args.round_id} in {path}", file=sys.stderr)
+        print(f"no round {args.round_id} in {load_settings().database_label}", file=sys.stderr)
         return 1
     except UnknownFlow as exc:
         print(
@@ -101,10 +102,10 @@ def run(args: argparse.Namespace) -> int:
     return _write(report, args.fmt, args.out)
 
 
-async def _build(path: Path, round_id: int, options: ReportOptions) -> RoundReport:
-    from bot.store import SqliteStore
+async def _build(path: Path | str, round_id: int, options: ReportOptions) -> RoundReport:
+    from bot.store import open_store
 
-    async with SqliteStore(path) as store:
+    async with open_store(path) as store:
         from bot.reports.build import build_round_report
 
         return await build_round_report(store, round_id, options)

@@ -1,4 +1,9 @@
-"""Every SQL statement of the reports: aggregates computed in SQLite, never answer by answer.
+"""Every SQL statement of the reports: aggregates computed in the database, never answer by answer.
+
+The SQL is portable between SQLite and PostgreSQL (`bot/store/postgres_database.py` turns the `?`
+into psycopg's placeholders; migration 001 for PostgreSQL gives it SQLite's `json_each` over a
+JSON list): no bare literal in GROUP BY (and a
+block grouped by its name: PostgreSQL sees two `?` as two expressions), every subquery in FROM named, no sum of a boolean.
 
 Reads go through `store.run_read` (the store's read connection, which in WAL mode never waits
 for the writer). Queries take a list of round ids so a centre's overview is one query per kind,
@@ -45,7 +50,7 @@ def _counted_cte(round_ids: Sequence[int]) -> str:
     ),
     blocks AS (
         SELECT round_id, (place - 1) / ? AS block FROM final
-        GROUP BY round_id, (place - 1) / ? HAVING COUNT(*) = ?
+        GROUP BY round_id, block HAVING COUNT(*) = ?
     ),
     counted AS (
         SELECT f.id, f.round_id, f.language, COALESCE(f.group_id, 0) AS group_key
@@ -54,11 +59,16 @@ def _counted_cte(round_ids: Sequence[int]) -> str:
 
 
 def _block_params(step: int) -> list[int]:
-    return [step, step, step, step]
+    return [step, step, step]
 
 
 def _cell(dimension: Dimension) -> str:
-    return {None: "''", "language": "c.language", "group": "CAST(c.group_key AS TEXT)"}[dimension]
+    # No dimension: one cell named ''. Cast, because PostgreSQL refuses a bare literal in GROUP BY.
+    return {
+        None: "CAST('' AS TEXT)",
+        "language": "c.language",
+        "group": "CAST(c.group_key AS TEXT)",
+    }[dimension]
 
 
 # ---- rounds and schools ---------------------------------------------------------------------
@@ -94,7 +104,7 @@ async def latest_rounds(
                 SELECT school_id, id, ROW_NUMBER() OVER (
                     PARTITION BY school_id ORDER BY opens_at DESC, id DESC) AS place
                 FROM rounds WHERE flow_id = ? AND school_id IN ({_marks(school_ids)})
-            ) WHERE place = 1""",
+            ) AS latest WHERE place = 1""",
         [flow_id, *school_ids],
     )
     return {r[0]: r[1] for r in rows}
@@ -129,8 +139,8 @@ async def participation(store: ReadStore, round_ids: Sequence[int]) -> list[Part
         return []
     rows = await store.run_read(
         f"""SELECT r.round_id, r.language, COALESCE(r.group_id, 0), COUNT(*),
-                   SUM(r.completed_at IS NOT NULL),
-                   SUM(r.completed_at IS NOT NULL OR o.status = 'closed')
+                   SUM(CASE WHEN r.completed_at IS NOT NULL THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN r.completed_at IS NOT NULL OR o.status = 'closed' THEN 1 ELSE 0 END)
             FROM respondents r JOIN rounds o ON o.id = r.round_id
             WHERE r.round_id IN ({_marks(round_ids)}) AND r.status != 'stopped'
             GROUP BY r.round_id, r.language, COALESCE(r.group_id, 0)""",

@@ -1,0 +1,294 @@
+"""The PostgreSQL database under every aggregate of `PostgresStore`: the connection pool,
+forward-only migrations, transactions and the update-id claim. No domain SQL here; the aggregates
+live beside it (`postgres_rounds`, `postgres_chats`, `postgres_staff`, `postgres_outbox`), one per
+SQLite module, and `postgres.py` composes them.
+
+Statements are written in SQLite's qmark style (`?`), like the SQLite aggregates and the report
+queries (`bot/reports/queries.py`), and turned into psycopg's `%s` here (`qmark`), so the same
+report SQL runs on both engines.
+
+Durability: a write returns after its transaction committed (PostgreSQL's default
+`synchronous_commit=on`). Unlike SQLite there is no group-commit writer: every write is its own
+transaction on a pooled connection, and PostgreSQL runs them concurrently. A write that meets a
+serialization failure or a deadlock is rolled back whole and tried again.
+
+Migrations: `migrations/postgresql/NNN_*.sql`, the same numbers as SQLite's; the version applied
+is kept in `schema_migrations`. A transaction-level advisory lock makes sure that of several
+workers starting at once, one migrates and the others find the work done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any, Self, TypeVar
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg_pool import AsyncConnectionPool
+
+from bot.errors import MigrationError, StoreError
+from bot.store.protocols import DuplicateUpdate
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+POOL_MIN = 1  # connections kept open
+POOL_MAX = 10  # connections one process may hold; several workers share the server's limit
+CONNECT_TIMEOUT_S = 10  # how long opening waits for the server before failing
+WRITE_RETRIES = 3  # a write that meets a serialization failure or deadlock is tried this often
+MIGRATION_LOCK = 0x6F7564  # advisory lock key held while migrating ("oud")
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every PostgreSQL migration shipped, in order."""
+    found = []
+    folder = resources.files("bot.store") / "migrations" / "postgresql"
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            version = int(entry.name.split("_", 1)[0])
+            found.append((version, entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    if [v for v, _, _ in found] != list(range(1, len(found) + 1)):
+        raise MigrationError("migrations must be numbered 001, 002, ... without gaps")
+    return found
+
+
+@functools.lru_cache(maxsize=1024)
+def qmark(sql: str) -> str:
+    """SQLite's `?` placeholders as psycopg's `%s`; a literal `%` doubled. Quotes are honoured:
+    a `?` inside '...' or "..." stays as it is."""
+    out: list[str] = []
+    quote: str | None = None
+    for ch in sql:
+        if quote is not None:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "?":
+            out.append("%s")
+            continue
+        out.append("%%" if ch == "%" else ch)
+    return "".join(out)
+
+
+class _Executed:
+    """`await conn.execute(...)` and `async with conn.execute(...) as cur`, as with aiosqlite."""
+
+    def __init__(self, raw: psycopg.AsyncConnection[Any], sql: str, params: tuple[Any, ...]):
+        self._raw, self._sql, self._params = raw, sql, params
+        self._cursor: psycopg.AsyncCursor[Any] | None = None
+
+    async def _run(self) -> psycopg.AsyncCursor[Any]:
+        cur = self._raw.cursor()
+        await cur.execute(qmark(self._sql), self._params)  # type: ignore[arg-type]
+        self._cursor = cur
+        return cur
+
+    def __await__(self) -> Generator[Any, None, psycopg.AsyncCursor[Any]]:
+        return self._run().__await__()
+
+    async def __aenter__(self) -> psycopg.AsyncCursor[Any]:
+        return await self._run()
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._cursor is not None:
+            await self._cursor.close()
+
+
+class PgConn:
+    """One connection inside one transaction, spoken to in qmark SQL."""
+
+    def __init__(self, raw: psycopg.AsyncConnection[Any]) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> _Executed:
+        return _Executed(self.raw, sql, tuple(params))
+
+    async def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None:
+        async with self.raw.cursor() as cur:
+            await cur.executemany(qmark(sql), [tuple(p) for p in params])  # type: ignore[arg-type]
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Any | None:
+        cur = await self.execute(sql, params)
+        return await cur.fetchone()
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        cur = await self.execute(sql, params)
+        return list(await cur.fetchall())
+
+
+Conn = PgConn
+
+
+async def returned_id(cur: psycopg.AsyncCursor[Any]) -> int:
+    """The id an `INSERT ... RETURNING id` gave (SQLite's `lastrowid`)."""
+    row = await cur.fetchone()
+    if row is None:
+        raise StoreError("the insert returned no id")
+    return int(row[0])
+
+
+Operation = Callable[[PgConn], Awaitable[T]]
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """A stored ISO time, or None (times are ISO text on both engines)."""
+    return datetime.fromisoformat(value) if value else None
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def ts(moment: datetime) -> str:
+    """UTC with microseconds: such times compare as text (the staff and outbox tables use it)."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+class PostgresDatabase:
+    """The shared database of every PostgreSQL aggregate. Open it once per process; close it on
+    shutdown. Aggregates write through `_submit` (one transaction each) and read via `_fetch`."""
+
+    def __init__(self, url: str, *, pool_max: int = POOL_MAX) -> None:
+        self.url = url
+        self._pool_max = pool_max
+        self._pool: AsyncConnectionPool | None = None
+        self.commits = 0  # transactions committed, as SqliteDatabase counts them
+
+    # ---- lifecycle ------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        pool = AsyncConnectionPool(
+            self.url,
+            min_size=POOL_MIN,
+            max_size=self._pool_max,
+            kwargs={"autocommit": True},
+            open=False,
+            timeout=CONNECT_TIMEOUT_S,
+        )
+        try:
+            await pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+        except Exception as exc:
+            await pool.close()
+            raise StoreError(f"cannot reach the PostgreSQL database: {exc}") from exc
+        self._pool = pool
+        try:
+            await self._migrate()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def _require_pool(self) -> AsyncConnectionPool:
+        if self._pool is None:
+            raise StoreError("the store is not open")
+        return self._pool
+
+    async def _migrate(self) -> None:
+        shipped = migrations()
+        async with self._require_pool().connection() as raw, raw.transaction():
+            await raw.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            await raw.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ "
+                "NOT NULL DEFAULT now())"
+            )
+            cur = await raw.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+            row = await cur.fetchone()
+            current = int(row[0]) if row else 0
+            if current > len(shipped):
+                raise MigrationError(
+                    f"the database is at version {current}, newer than this Ouderstem "
+                    f"({len(shipped)}): upgrade Ouderstem"
+                )
+            for version, name, sql in shipped[current:]:
+                log.info("applying migration %s", name)
+                try:
+                    async with raw.transaction():  # a savepoint: the error names the migration
+                        await raw.execute(sql.encode())
+                        await raw.execute(
+                            "INSERT INTO schema_migrations(version, name) VALUES (%s, %s)",
+                            (version, name),
+                        )
+                except psycopg.Error as exc:
+                    raise MigrationError(f"migration {name} failed: {exc}") from exc
+
+    async def schema_version(self) -> int:
+        row = await self._fetch_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+        return int(row[0]) if row else 0
+
+    # ---- writes and reads ------------------------------------------------------------------
+
+    async def _submit(self, op: Operation[T]) -> T:
+        """Run a write operation in a transaction of its own; an exception rolls it back whole."""
+        pool = self._require_pool()
+        for attempt in range(1, WRITE_RETRIES + 1):
+            try:
+                async with pool.connection() as raw, raw.transaction():
+                    result = await op(PgConn(raw))
+            except (pg_errors.SerializationFailure, pg_errors.DeadlockDetected) as exc:
+                if attempt == WRITE_RETRIES:
+                    raise StoreError(f"database write failed: {type(exc).__name__}") from exc
+                log.warning("write retried after %s (attempt %d)", type(exc).__name__, attempt)
+                await asyncio.sleep(0.05 * attempt)
+                continue
+            except psycopg.OperationalError as exc:  # the server went away, or the pool is empty
+                raise StoreError(f"database write failed: {type(exc).__name__}") from exc
+            self.commits += 1
+            return result
+        raise AssertionError("unreachable")
+
+    async def _fetch(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        async with self._require_pool().connection() as raw:
+            return await PgConn(raw).fetchall(sql, params)
+
+    async def _fetch_one(self, sql: str, params: Iterable[Any] = ()) -> Any | None:
+        rows = await self._fetch(sql, params)
+        return rows[0] if rows else None
+
+    @staticmethod
+    async def _claim_update(conn: PgConn, update_id: int | None, at: datetime) -> None:
+        """Record the update id in this transaction; a second delivery fails here (and the
+        unique key makes a concurrent second delivery on another worker wait, then fail)."""
+        if update_id is None:
+            return
+        cur = await conn.execute(
+            "INSERT INTO processed_updates(update_id, processed_at) VALUES (?, ?) "
+            "ON CONFLICT DO NOTHING",
+            (update_id, at.isoformat()),
+        )
+        if cur.rowcount == 0:
+            raise DuplicateUpdate(f"update {update_id} was handled before")
+
+    async def run_read(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        """A read for the report layer's aggregate queries (kept in bot/reports/queries.py)."""
+        return await self._fetch(sql, params)
+
+    async def run_write(self, op: Operation[T]) -> T:
+        """Run a write operation in one transaction (as SqliteDatabase.run_write: the database
+        copy, tests and benchmarks use it)."""
+        return await self._submit(op)
+
+    async def integrity_check(self) -> str:
+        """'ok' when the server answers and the schema is at this release's version."""
+        version = await self.schema_version()
+        shipped = len(migrations())
+        return "ok" if version == shipped else f"schema version {version}, expected {shipped}"

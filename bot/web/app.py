@@ -1,0 +1,169 @@
+"""The ASGI application of `ouderstem serve`, after PTB's custom-webhook example
+(`examples/customwebhookbot/starlettebot.py`): Starlette receives the update, PTB handles it.
+
+    POST /telegram   the webhook. The secret header must match (401 otherwise); a body over
+                     MAX_UPDATE_BYTES is refused (413), one that is not an update too (400). The
+                     answer 200 comes only after the update was handled (PTB's `process_update`,
+                     one parent's updates in order through the app's ChatOrderedProcessor), so an
+                     update lost to a crash is one Telegram delivers again; the update id claimed
+                     in the store makes the second delivery a no-op.
+    GET /healthz     the process is alive
+    GET /readyz      the database answers and its schema is this release's (503 otherwise)
+    GET /metrics     Prometheus text (bot/web/metrics.py)
+
+The lifespan opens the store, then initializes and starts the PTB application (with its post_init
+and post_stop hooks, which `run_polling` would otherwise call), and undoes it all in reverse.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from telegram import Update
+from telegram.ext import Application, ContextTypes
+
+from bot.store import SqliteStore
+from bot.store.postgres import PostgresStore
+from bot.store.postgres_database import migrations
+from bot.web.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_UPDATE_BYTES = (
+    1 << 20
+)  # 1 MiB: an update is metadata (files stay at Telegram); far larger is abuse
+METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+UPDATE_KINDS = ("message", "edited_message", "callback_query", "my_chat_member", "chat_member")
+
+
+def update_kind(update: Update) -> str:
+    """Which kind of update this is, for the metrics' label."""
+    return next((k for k in UPDATE_KINDS if getattr(update, k, None) is not None), "other")
+
+
+def _parse_update(body: bytes, application: Application) -> Update | None:  # type: ignore[type-arg]
+    """The update in a webhook body, or None when it is not one."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+        return None
+    try:
+        return Update.de_json(data, application.bot)
+    except Exception:  # PTB raises what the malformed field makes it raise
+        return None
+
+
+def create_app(
+    application: Application,  # type: ignore[type-arg]
+    store: SqliteStore | PostgresStore,
+    secret: str,
+    *,
+    metrics: Metrics | None = None,
+) -> Starlette:
+    """The webhook app around a built (not yet initialized) PTB application and an unopened store."""
+    metrics = metrics or Metrics()
+    expected = secret.encode()
+
+    async def count_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every error PTB's handlers raise, counted by class (the app's own handler logs it)."""
+        metrics.errors.labels(kind=type(context.error).__name__).inc()
+
+    application.add_error_handler(count_error)
+
+    async def telegram(request: Request) -> Response:
+        """One update from Telegram, handled before the answer."""
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, expected):
+            metrics.rejected.labels(reason="secret").inc()
+            return Response(status_code=401)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_UPDATE_BYTES:
+            metrics.rejected.labels(reason="too_large").inc()
+            return Response(status_code=413)
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_UPDATE_BYTES:
+                metrics.rejected.labels(reason="too_large").inc()
+                return Response(status_code=413)
+        update = _parse_update(bytes(body), application)
+        if update is None:
+            metrics.rejected.labels(reason="not_an_update").inc()
+            return Response(status_code=400)
+        started = time.perf_counter()
+        try:
+            await application.process_update(update)
+        except Exception as exc:  # not handled: Telegram delivers it again
+            metrics.errors.labels(kind=type(exc).__name__).inc()
+            log.error("update %s not handled: %s", update.update_id, type(exc).__name__)
+            return Response(status_code=500)
+        finally:
+            metrics.latency.observe(time.perf_counter() - started)
+        metrics.updates.labels(kind=update_kind(update)).inc()
+        return Response(status_code=200)
+
+    async def healthz(request: Request) -> Response:
+        """Alive: the process answers."""
+        return PlainTextResponse("ok")
+
+    async def readyz(request: Request) -> Response:
+        """Ready: the database answers and its schema is this release's."""
+        try:
+            version = await store.schema_version()
+        except Exception as exc:
+            return PlainTextResponse(f"database: {type(exc).__name__}", status_code=503)
+        shipped = len(migrations())  # the same numbers on both engines (tests check it)
+        if version != shipped:
+            return PlainTextResponse(f"schema {version}, expected {shipped}", status_code=503)
+        return PlainTextResponse("ready")
+
+    async def prometheus(request: Request) -> Response:
+        """The metrics, in Prometheus's text format."""
+        return Response(await metrics.render(store), media_type=METRICS_TYPE)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await store.open()
+        try:
+            await application.initialize()
+            try:
+                if application.post_init is not None:
+                    await application.post_init(application)
+                await application.start()
+                try:
+                    yield
+                finally:
+                    await application.stop()
+                    if application.post_stop is not None:
+                        await application.post_stop(application)
+            finally:
+                await application.shutdown()
+        finally:
+            await store.close()
+
+    routes = [
+        Route(WEBHOOK_PATH, telegram, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", prometheus, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.metrics = metrics
+    app.state.store = store
+    return app
+
+
+__all__ = ["MAX_UPDATE_BYTES", "SECRET_HEADER", "WEBHOOK_PATH", "create_app"]
