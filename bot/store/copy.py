@@ -42,6 +42,8 @@ TABLES: tuple[str, ...] = (
     "staff_dialogues",
     "outbox_batches",
     "outbox",
+    "owed_messages",
+    "forwarded_voices",
 )
 # Tables whose `id` is an identity on PostgreSQL: its sequence moves past the copied ids.
 IDENTITY_TABLES: tuple[str, ...] = (
@@ -53,6 +55,7 @@ IDENTITY_TABLES: tuple[str, ...] = (
     "staff_roles",
     "outbox_batches",
     "outbox",
+    "forwarded_voices",
 )
 
 AnyStore = SqliteStore | PostgresStore

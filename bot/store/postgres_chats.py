@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.engine import Answer, SessionState
 from bot.store.postgres_database import Conn, PostgresDatabase, parse_time
-from bot.store.records import Chat, Respondent, RoundLink, Turn
+from bot.store.records import Chat, Owed, Respondent, RoundLink, Turn
 
 CHAT_COLUMNS = (
     "chat_id, language, language_confirmed, always_audio, active_respondent, pending_token, "
@@ -76,8 +76,20 @@ def _column_value(value: object) -> object:
 # Every table besides respondents, contacts and chats that holds a chat id; /vergeet clears them.
 FORGET_CHAT_TABLES: tuple[str, ...] = (
     "DELETE FROM outbox WHERE chat_id = ?",
+    "DELETE FROM owed_messages WHERE chat_id = ?",
+    "DELETE FROM forwarded_voices WHERE chat_id = ?",  # copies a brugfiguur received
     "DELETE FROM staff_dialogues WHERE chat_id = ?",
+    # A member's unused invites go first: their creator link would turn NULL ("command line").
+    "DELETE FROM staff_invites WHERE used_at IS NULL AND created_by IN "
+    "(SELECT id FROM staff_members WHERE chat_id = ?)",
     "DELETE FROM staff_members WHERE chat_id = ?",  # with its roles; invites and batches keep no link
+)
+
+
+# The voice answers of one chat's respondents (a subquery; one parameter: the chat id).
+VOICES_OF_CHAT = (
+    "SELECT a.voice_file_id FROM answers a JOIN contacts c ON c.respondent_id = a.respondent_id "
+    "WHERE c.chat_id = ? AND a.voice_file_id IS NOT NULL"
 )
 
 
@@ -129,6 +141,19 @@ class PostgresChats(PostgresDatabase):
             "SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)
         )
         return row is not None
+
+    async def prune_processed(self, keep: int) -> int:
+        """Forget all but the newest `keep` processed update ids (housekeeping); how many went."""
+
+        async def op(conn: Conn) -> int:
+            cur = await conn.execute(
+                "DELETE FROM processed_updates WHERE update_id <= (SELECT update_id FROM "
+                "processed_updates ORDER BY update_id DESC LIMIT 1 OFFSET ?)",
+                (keep,),
+            )
+            return int(cur.rowcount)
+
+        return await self._submit(op)
 
     # ---- respondents and sessions ----------------------------------------------------------
 
@@ -238,6 +263,34 @@ class PostgresChats(PostgresDatabase):
                 "DELETE FROM answers WHERE respondent_id = ? AND question_id = ?",
                 (turn.respondent_id, question_id),
             )
+        if turn.owed_chat is not None:
+            await conn.execute(
+                "INSERT INTO owed_messages(chat_id, respondent_id, since) VALUES (?, ?, ?) "
+                "ON CONFLICT(chat_id) DO UPDATE SET respondent_id = excluded.respondent_id, "
+                "since = excluded.since",
+                (turn.owed_chat, turn.respondent_id, at),
+            )
+
+    # ---- owed replies ----------------------------------------------------------------------
+
+    async def owed(self, chat_id: int) -> Owed | None:
+        row = await self._fetch_one(
+            "SELECT chat_id, respondent_id, since FROM owed_messages WHERE chat_id = ?",
+            (chat_id,),
+        )
+        return Owed(row[0], row[1], datetime.fromisoformat(row[2])) if row else None
+
+    async def all_owed(self) -> list[Owed]:
+        rows = await self._fetch(
+            "SELECT chat_id, respondent_id, since FROM owed_messages ORDER BY since, chat_id"
+        )
+        return [Owed(r[0], r[1], datetime.fromisoformat(r[2])) for r in rows]
+
+    async def settle_owed(self, chat_id: int) -> None:
+        async def op(conn: Conn) -> None:
+            await conn.execute("DELETE FROM owed_messages WHERE chat_id = ?", (chat_id,))
+
+        await self._submit(op)
 
     async def set_status(
         self, respondent_id: str, status: str, at: datetime, update_id: int | None = None
@@ -256,6 +309,10 @@ class PostgresChats(PostgresDatabase):
 
         async def op(conn: Conn) -> int:
             await self._claim_update(conn, update_id, at)
+            await conn.execute(  # the records of copies of this chat's voice answers
+                f"DELETE FROM forwarded_voices WHERE voice_file_id IN ({VOICES_OF_CHAT})",
+                (chat_id,),
+            )
             cur = await conn.execute(
                 "DELETE FROM respondents WHERE id IN "
                 "(SELECT respondent_id FROM contacts WHERE chat_id = ?)",
@@ -269,6 +326,31 @@ class PostgresChats(PostgresDatabase):
             return removed
 
         return await self._submit(op)
+
+    # ---- voice answers forwarded to a brugfiguur ------------------------------------------
+
+    async def record_forwarded(
+        self, voice_file_id: str, chat_id: int, message_id: int, at: datetime
+    ) -> None:
+        """A voice answer was forwarded into `chat_id` as message `message_id`."""
+
+        async def op(conn: Conn) -> None:
+            await conn.execute(
+                "INSERT INTO forwarded_voices(voice_file_id, chat_id, message_id, sent_at) "
+                "VALUES (?, ?, ?, ?)",
+                (voice_file_id, chat_id, message_id, at.isoformat()),
+            )
+
+        await self._submit(op)
+
+    async def forwarded_copies(self, chat_id: int) -> list[tuple[int, int]]:
+        """(chat id, message id) of every forwarded copy of this chat's voice answers."""
+        rows = await self._fetch(
+            "SELECT chat_id, message_id FROM forwarded_voices WHERE voice_file_id IN "
+            f"({VOICES_OF_CHAT}) ORDER BY id",
+            (chat_id,),
+        )
+        return [(int(r[0]), int(r[1])) for r in rows]
 
     # ---- reading answers -------------------------------------------------------------------
 

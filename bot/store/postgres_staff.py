@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot.staff import TEAM_ROLES, Access, Grant, Role, hash_token
+from bot.staff import TEAM_ROLES, Access, Action, Grant, Role, hash_token, permits
 from bot.store.postgres_database import Conn, PostgresDatabase, parse_time, returned_id, ts
 from bot.store.records import Accepted, Dialogue, Member
 
@@ -105,6 +105,18 @@ class PostgresStaff(PostgresDatabase):
                     "DELETE FROM staff_roles WHERE member_id = ? AND school_id = ?",
                     (member_id, school_id),
                 )
+            # Their unused invites go with the roles: a revoked admin's links open nothing.
+            if school_id is None:
+                await conn.execute(
+                    "DELETE FROM staff_invites WHERE created_by = ? AND used_at IS NULL",
+                    (member_id,),
+                )
+            else:
+                await conn.execute(
+                    "DELETE FROM staff_invites WHERE created_by = ? AND used_at IS NULL "
+                    "AND school_id = ?",
+                    (member_id, school_id),
+                )
             await conn.execute(
                 "DELETE FROM staff_members WHERE id = ? AND NOT EXISTS "
                 "(SELECT 1 FROM staff_roles WHERE member_id = ?)",
@@ -156,7 +168,7 @@ class PostgresStaff(PostgresDatabase):
         async def op(conn: Conn) -> Accepted | None:
             await self._claim_update(conn, update_id, at)
             async with conn.execute(
-                "SELECT role, school_id, centre_id, reports FROM staff_invites "
+                "SELECT role, school_id, centre_id, reports, created_by FROM staff_invites "
                 "WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
                 (hash_token(token), ts(at)),
             ) as cur:
@@ -164,6 +176,8 @@ class PostgresStaff(PostgresDatabase):
             if row is None:
                 return None
             grant = Grant(Role(row[0]), row[1], row[2], bool(row[3]))
+            if row[4] is not None and not await self._may_invite(conn, row[4], grant):
+                return None  # its creator was revoked (there) since: the invite is void
             await conn.execute(
                 "INSERT INTO staff_members(chat_id, name, created_at) VALUES (?, ?, ?) "
                 "ON CONFLICT DO NOTHING",
@@ -206,6 +220,20 @@ class PostgresStaff(PostgresDatabase):
             return Accepted(member_id, grant)
 
         return await self._submit(op)
+
+    @staticmethod
+    async def _may_invite(conn: Conn, member_id: int, grant: Grant) -> bool:
+        """May this member (still) hand out `grant`? Only an invite of their own school."""
+        if grant.school_id is None:
+            return False  # centre roles are made from the command line only
+        rows = await conn.fetchall(
+            "SELECT role, school_id, centre_id, reports FROM staff_roles WHERE member_id = ?",
+            (member_id,),
+        )
+        return any(
+            permits(Grant(Role(r[0]), r[1], r[2], bool(r[3])), Action.INVITE, grant.school_id, {})
+            for r in rows
+        )
 
     # ---- centres -------------------------------------------------------------------------------
 
