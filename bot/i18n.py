@@ -174,14 +174,17 @@ def ngettext(language: str, singular: str, plural: str, n: int) -> str:
 
 
 def t(language: str, message: str, /, **placeholders: object) -> str:
-    """Translate and fill in placeholders; RTL text gets isolates around each placeholder."""
-    text = gettext(language, message)
-    return fill(language, text, placeholders, source=message)
+    """Translate and fill in placeholders; RTL text gets isolates around each placeholder and
+    around each slash command."""
+    text = isolate_commands(language, gettext(language, message))
+    source = isolate_commands(language, message)
+    return fill(language, text, placeholders, source=source)
 
 
 def tn(language: str, singular: str, plural: str, n: int, /, **placeholders: object) -> str:
-    text = ngettext(language, singular, plural, n)
-    return fill(language, text, {"n": n, **placeholders}, source=singular if n == 1 else plural)
+    text = isolate_commands(language, ngettext(language, singular, plural, n))
+    source = isolate_commands(language, singular if n == 1 else plural)
+    return fill(language, text, {"n": n, **placeholders}, source=source)
 
 
 def fill(
@@ -208,6 +211,19 @@ def fill(
 def isolate_ltr(language: str, text: str) -> str:
     """Wrap a left-to-right fragment ("3/20") so it renders intact inside RTL text."""
     return f"{LRI}{text}{PDI}" if language in RTL_LANGUAGES else text
+
+
+# A slash command in a text ("/stop", "/taal"): a slash not preceded by a letter, digit or slash
+# (so "3/20" and URLs are left alone), then Telegram's command characters.
+SLASH_COMMAND = re.compile(r"(?<![\w/])/[a-z0-9_]+\b")
+
+
+def isolate_commands(language: str, text: str) -> str:
+    """Each slash command isolated left-to-right in RTL text, so "/stop" does not render as
+    "stop/" and a line that starts with a command still reads right to left."""
+    if language not in RTL_LANGUAGES:
+        return text
+    return SLASH_COMMAND.sub(lambda match: isolate_ltr(language, match[0]), text)
 
 
 def flow_context(flow_id: str, key: str) -> str:

@@ -119,6 +119,9 @@ def question_message(language: str, flow: Flow, question: Question) -> str:
     ]
     if question.type == QuestionType.OPEN:
         lines += ["", t(language, texts.OPEN_HINT)]
+    first_scale = next((q.id for q in flow.questions if q.type == QuestionType.SCALE), None)
+    if question.id == first_scale:  # issue 15: the faces explained with the first scale question
+        lines += ["", t(language, texts.REPAIR_SCALE)]
     return "\n".join(lines)
 
 

@@ -277,7 +277,9 @@ async def continue_session(
     if welcome_back:
         await reply(update, t(language, texts.WELCOME_BACK))
     active.state = state
-    await show_events(update, deps, render_context(deps, language, active, chat), active, events)
+    ctx = render_context(deps, language, active, chat)
+    ctx.legend = welcome_back  # back after a pause: the faces explained again
+    await show_events(update, deps, ctx, active, events)
 
 
 @guarded
