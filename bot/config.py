@@ -30,6 +30,16 @@ class Settings(BaseSettings):
     min_group_open: int = Field(default=MIN_GROUP_OPEN, alias="OUDERSTEM_MIN_GROUP_OPEN")
     audio_cache: Path = Field(default=Path("audio-cache"), alias="OUDERSTEM_AUDIO_CACHE")
     reminder_days: int = Field(default=3, ge=0, le=60, alias="OUDERSTEM_REMINDER_DAYS")
+    # Reminders and feedback reach families only then (Europe/Brussels, never on Sunday).
+    waking_hours: str = Field(default="08:00-20:00", alias="OUDERSTEM_WAKING_HOURS")
+
+    @field_validator("waking_hours")
+    @classmethod
+    def _waking(cls, value: str) -> str:
+        from bot.schedule import WakingHours  # the rule lives with the schedule
+
+        WakingHours.parse(value)
+        return value
 
     @field_validator("base_url")
     @classmethod

@@ -26,7 +26,7 @@ from bot.audio import COMMANDS as AUDIO_COMMANDS
 from bot.audio import AudioService, on_always_audio
 from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, t
 from bot.outbox import Outbox
-from bot.schedule import RoundKeeper
+from bot.schedule import RoundKeeper, WakingHours
 from bot.tg import callbacks, parent, reminders, report_handlers
 from bot.tg.callbacks import is_kind
 from bot.tg.deps import DEPS_KEY, ChatOrderedProcessor, Deps
@@ -74,7 +74,8 @@ def build_application(
     # Services. The outbox sender starts in _post_init and stops in _post_stop.
     if deps.audio is None:
         deps.audio = AudioService.from_settings(settings)
-    deps.outbox = Outbox(deps.store, application.bot, deps.clock)
+    waking = WakingHours.parse(settings.waking_hours)
+    deps.outbox = Outbox(deps.store, application.bot, deps.clock, waking=waking)
     deps.rounds = RoundKeeper(
         deps.store,
         deps.store,
