@@ -63,7 +63,7 @@ from bot.config import Settings
 from bot.engine import Status
 from bot.errors import OuderstemError
 from bot.flow_model import Flow, Question, QuestionType, option_key, question_key
-from bot.i18n import LANGUAGES, LOCALES_DIR, SOURCE_LANGUAGE, flow_text, t
+from bot.i18n import LANGUAGES, LOCALES_DIR, SOURCE_LANGUAGE, command_for, flow_text, t
 from bot.tg import parent
 from bot.tg.deps import Deps, guarded
 
@@ -550,6 +550,7 @@ async def on_always_audio(update: Update, context: ContextTypes.DEFAULT_TYPE, de
     if not turn_on:
         await parent.reply(update, t(language, audio_texts.ALWAYS_OFF))
         return
-    await parent.reply(update, t(language, audio_texts.ALWAYS_ON, command=f"/{COMMANDS[0]}"))
+    command = f"/{command_for(language, COMMANDS[0])}"
+    await parent.reply(update, t(language, audio_texts.ALWAYS_ON, command=command))
     if active is not None and active.state.status == Status.WAITING and active.state.current:
         await audio.send_question(update, active.flow, active.state.current, language)

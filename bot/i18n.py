@@ -236,6 +236,41 @@ def flow_text(language: str, flow_id: str, key: str, dutch: str) -> str:
     return gettext(language, dutch, flow_context(flow_id, key))
 
 
+# ---- commands in the parent's language ------------------------------------------------------
+# Telegram lets each language have its own command menu (names: a-z, 0-9, _). The Dutch names
+# always work; where a parent types in Latin script, a word of their own language works too and
+# is what their menu and their help text show. /start, /help and /stop are the same everywhere.
+# The one table of aliases: Dutch command -> {language: alias}.
+COMMAND_ALIASES: dict[str, dict[str, str]] = {
+    "taal": {
+        "fr": "langue", "en": "language", "tr": "dil", "pl": "jezyk", "ro": "limba",
+        "sk": "jazyk", "so": "luqad",
+    },
+    "vergeet": {
+        "fr": "oublier", "en": "forget", "tr": "unut", "pl": "zapomnij", "ro": "sterge",
+        "sk": "zabudni", "so": "tirtir",
+    },
+    "voorlezen": {
+        "fr": "ecouter", "en": "listen", "tr": "dinle", "pl": "sluchaj", "ro": "asculta",
+        "sk": "pocuvat", "so": "dhageyso",
+    },
+    "geenherinnering": {
+        "fr": "sansrappel", "en": "noreminders", "tr": "hatirlatmayin", "pl": "bezprzypomnien",
+        "ro": "faraamintiri", "sk": "bezpripomienok", "so": "xusuusinmaya",
+    },
+}  # fmt: skip
+
+
+def command_names(command: str) -> tuple[str, ...]:
+    """Every name a Dutch command answers to: itself, then its aliases."""
+    return (command, *dict.fromkeys(COMMAND_ALIASES.get(command, {}).values()))
+
+
+def command_for(language: str, command: str) -> str:
+    """The name of a command as `language`'s menu and texts show it ("taal" -> "langue")."""
+    return COMMAND_ALIASES.get(command, {}).get(language, command)
+
+
 # Our "fa" catalog is Persian as written in Afghanistan, for Afghan families, who call their
 # language Dari: the menu shows CLDR's name for fa_AF, "دری", rather than "فارسی".
 NAMED_AS = {"fa": "fa_AF"}

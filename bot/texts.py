@@ -128,7 +128,7 @@ CMD_TAAL = N_("Een andere taal kiezen")
 CMD_VERGEET = N_("Al mijn antwoorden wissen")
 CMD_VOORLEZEN = N_("Elke vraag voorlezen, aan of uit")
 BOT_DESCRIPTION = N_(
-    "Ouderstem: geef de school van uw kind uw mening, in uw eigen taal. "
+    "Ouderstem: geef de school van uw kind uw mening, in uw taal. "
     "Zonder uw naam, kort, met één tik per vraag."
 )
 BOT_SHORT_DESCRIPTION = N_("Geef de school uw mening, in uw eigen taal.")

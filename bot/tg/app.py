@@ -24,7 +24,7 @@ from telegram.request import BaseRequest
 from bot import school_texts, texts
 from bot.audio import COMMANDS as AUDIO_COMMANDS
 from bot.audio import AudioService, on_always_audio
-from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, t
+from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, command_for, command_names, t
 from bot.outbox import Outbox
 from bot.schedule import RoundKeeper, WakingHours
 from bot.tg import callbacks, parent, reminders, report_handlers
@@ -103,11 +103,15 @@ def build_application(
 def add_parent_handlers(application: Application) -> None:  # type: ignore[type-arg]
     """The parent's conversation (group 0), /voorlezen and /geenherinnering."""
     application.add_handler(
-        CommandHandler("geenherinnering", reminders.on_no_reminders, filters=PRIVATE_MESSAGE),
+        CommandHandler(
+            command_names("geenherinnering"), reminders.on_no_reminders, filters=PRIVATE_MESSAGE
+        ),
         group=STAFF_GROUP,
     )
     application.add_handler(
-        CommandHandler("geenherinnering", common.on_not_private, filters=GROUP_MESSAGE),
+        CommandHandler(
+            command_names("geenherinnering"), common.on_not_private, filters=GROUP_MESSAGE
+        ),
         group=STAFF_GROUP,
     )
     application.add_handler(
@@ -122,15 +126,20 @@ def add_parent_handlers(application: Application) -> None:  # type: ignore[type-
         ("help", parent.on_help),
         ("stop", parent.on_stop),
         ("taal", parent.on_language_command),
-        ("language", parent.on_language_command),
         ("vergeet", parent.on_forget),
     ]
-    for name, callback in commands:
+    for name, callback in commands:  # the Dutch name and its aliases (bot.i18n.COMMAND_ALIASES)
         application.add_handler(
-            CommandHandler(name, callback, filters=PRIVATE & filters.UpdateType.MESSAGE)
+            CommandHandler(
+                command_names(name), callback, filters=PRIVATE & filters.UpdateType.MESSAGE
+            )
         )
     application.add_handler(
-        CommandHandler(AUDIO_COMMANDS, on_always_audio, filters=PRIVATE_MESSAGE)
+        CommandHandler(
+            [alias for name in AUDIO_COMMANDS for alias in command_names(name)],
+            on_always_audio,
+            filters=PRIVATE_MESSAGE,
+        )
     )
     application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED, parent.on_edited))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, parent.on_unknown_command))
@@ -236,10 +245,13 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
         commands = [
             BotCommand("help", t(language, texts.CMD_HELP)),
             BotCommand("stop", t(language, texts.CMD_STOP)),
-            BotCommand("taal", t(language, texts.CMD_TAAL)),
-            BotCommand("vergeet", t(language, texts.CMD_VERGEET)),
-            BotCommand("voorlezen", t(language, texts.CMD_VOORLEZEN)),
-            BotCommand("geenherinnering", t(language, school_texts.CMD_GEENHERINNERING)),
+            BotCommand(command_for(language, "taal"), t(language, texts.CMD_TAAL)),
+            BotCommand(command_for(language, "vergeet"), t(language, texts.CMD_VERGEET)),
+            BotCommand(command_for(language, "voorlezen"), t(language, texts.CMD_VOORLEZEN)),
+            BotCommand(
+                command_for(language, "geenherinnering"),
+                t(language, school_texts.CMD_GEENHERINNERING),
+            ),
         ]
         try:
             await bot.set_my_commands(commands, language_code=code)
