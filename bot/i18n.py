@@ -232,8 +232,9 @@ def flow_context(flow_id: str, key: str) -> str:
 
 
 def flow_text(language: str, flow_id: str, key: str, dutch: str) -> str:
-    """A flow text (question, option, intro, ...) in `language`, keyed by its stable id."""
-    return gettext(language, dutch, flow_context(flow_id, key))
+    """A flow text (question, option, intro, ...) in `language`, keyed by its stable id; slash
+    commands isolated in RTL text, as in `t`."""
+    return isolate_commands(language, gettext(language, dutch, flow_context(flow_id, key)))
 
 
 # ---- commands in the parent's language ------------------------------------------------------

@@ -178,6 +178,13 @@ async def test_help_reads_right_to_left_on_every_line(chat_bot: Any, language: s
         assert first_strong(line) in ("R", "AL"), f"{language}: reads left to right: {line!r}"
 
 
+async def test_the_arabic_welcome_isolates_stop(chat_bot: Any) -> None:
+    _, replies = await join_in(chat_bot, "ar")
+    welcome = next(m["text"] for m in replies if "⏱️" in m["text"])
+    line = f"يمكنكم التوقف دائمًا بكتابة {LRI}/stop{PDI}، والمتابعة لاحقًا."
+    assert line in welcome.split("\n")
+
+
 def test_the_pashto_help_begins_right_to_left() -> None:
     first_line = t("ps", texts.HELP).split("\n")[0]
     assert first_line == "ستاسو د ماشوم د ښوونځي لنډې پوښتنې Ouderstem تاسو ته راوړي."
