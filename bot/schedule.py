@@ -41,6 +41,7 @@ TEAM = "team"  # the audience of a team round
 FAMILY_TIME_ZONE = ZoneInfo("Europe/Brussels")
 REST_DAYS = frozenset({6})  # Sunday (Monday is 0)
 DEFAULT_WAKING_HOURS = "08:00-20:00"
+ALWAYS_SETTING = "always"
 # The outbox kinds that wait for waking hours. Replies in a conversation the parent started, and
 # notices to staff, go at once.
 WAKING_HOURS_KINDS = frozenset({"reminder", "feedback"})
@@ -57,7 +58,10 @@ class WakingHours:
 
     @classmethod
     def parse(cls, text: str) -> WakingHours:
-        """ "08:00-20:00" (the setting `OUDERSTEM_WAKING_HOURS`); ValueError when unreadable."""
+        """ "08:00-20:00" (the setting `OUDERSTEM_WAKING_HOURS`), or "always" (every moment of
+        every day: a test bench, never families); ValueError when unreadable."""
+        if text.strip() == ALWAYS_SETTING:
+            return cls(time.min, time.max, frozenset())
         first, sep, last = text.strip().partition("-")
         if not sep:
             raise ValueError(f"waking hours must read like {DEFAULT_WAKING_HOURS!r}")

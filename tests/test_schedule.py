@@ -208,6 +208,8 @@ def test_waking_hours_can_be_set() -> None:
     hours = WakingHours.parse("09:30-18:00")
     assert waking_moment(local(2, 9), hours) == local(2, 9, 30)
     assert waking_moment(local(2, 18), hours) == local(3, 9, 30)
+    always = WakingHours.parse("always")  # a test bench only
+    assert waking_moment(local(8, 23, 59), always) == local(8, 23, 59)
     for bad in ("", "8-20", "20:00-08:00", "08:00", "08:00-25:00"):
         with pytest.raises(ValueError):
             WakingHours.parse(bad)
