@@ -236,14 +236,19 @@ def _speakable(text: str) -> str:
     return "".join(c for c in text if unicodedata.category(c) != "So")
 
 
+def _legend_question(flow: Flow) -> str | None:
+    """The first scale question: its clip explains the faces; later clips do not repeat it."""
+    return next((q.id for q in flow.questions if q.type == QuestionType.SCALE), None)
+
+
 def script(flow: Flow, question: Question, language: str) -> Script:
     """The question, then how to answer it; in Dutch while the question is not translated."""
     said = flow_text(language, flow.id, question_key(question.id), question.text)
     spoken = language if language == SOURCE_LANGUAGE or said != question.text else SOURCE_LANGUAGE
     parts = [said]
     match question.type:
-        case QuestionType.SCALE:
-            parts.append(t(spoken, audio_texts.SCALE_SPOKEN))
+        case QuestionType.SCALE if question.id == _legend_question(flow):
+            parts.append(t(spoken, audio_texts.SCALE_SPOKEN))  # the faces, read once per flow
         case QuestionType.YESNO:
             parts.append(t(spoken, audio_texts.YESNO_SPOKEN))
         case QuestionType.CHOICE | QuestionType.MULTI:

@@ -37,6 +37,16 @@ class Settings(BaseSettings):
     # the secret it sends with each (X-Telegram-Bot-Api-Secret-Token; 1-256 of A-Z a-z 0-9 _ -).
     webhook_url: str | None = Field(default=None, alias="OUDERSTEM_WEBHOOK_URL")
     webhook_secret: SecretStr | None = Field(default=None, alias="OUDERSTEM_WEBHOOK_SECRET")
+    # Reminders and feedback reach families only then (Europe/Brussels, never on Sunday).
+    waking_hours: str = Field(default="08:00-20:00", alias="OUDERSTEM_WAKING_HOURS")
+
+    @field_validator("waking_hours")
+    @classmethod
+    def _waking(cls, value: str) -> str:
+        from bot.schedule import WakingHours  # the rule lives with the schedule
+
+        WakingHours.parse(value)
+        return value
 
     @field_validator("base_url")
     @classmethod

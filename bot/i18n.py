@@ -174,14 +174,17 @@ def ngettext(language: str, singular: str, plural: str, n: int) -> str:
 
 
 def t(language: str, message: str, /, **placeholders: object) -> str:
-    """Translate and fill in placeholders; RTL text gets isolates around each placeholder."""
-    text = gettext(language, message)
-    return fill(language, text, placeholders, source=message)
+    """Translate and fill in placeholders; RTL text gets isolates around each placeholder and
+    around each slash command."""
+    text = isolate_commands(language, gettext(language, message))
+    source = isolate_commands(language, message)
+    return fill(language, text, placeholders, source=source)
 
 
 def tn(language: str, singular: str, plural: str, n: int, /, **placeholders: object) -> str:
-    text = ngettext(language, singular, plural, n)
-    return fill(language, text, {"n": n, **placeholders}, source=singular if n == 1 else plural)
+    text = isolate_commands(language, ngettext(language, singular, plural, n))
+    source = isolate_commands(language, singular if n == 1 else plural)
+    return fill(language, text, {"n": n, **placeholders}, source=source)
 
 
 def fill(
@@ -210,14 +213,63 @@ def isolate_ltr(language: str, text: str) -> str:
     return f"{LRI}{text}{PDI}" if language in RTL_LANGUAGES else text
 
 
+# A slash command in a text ("/stop", "/taal"): a slash not preceded by a letter, digit or slash
+# (so "3/20" and URLs are left alone), then Telegram's command characters.
+SLASH_COMMAND = re.compile(r"(?<![\w/])/[a-z0-9_]+\b")
+
+
+def isolate_commands(language: str, text: str) -> str:
+    """Each slash command isolated left-to-right in RTL text, so "/stop" does not render as
+    "stop/" and a line that starts with a command still reads right to left."""
+    if language not in RTL_LANGUAGES:
+        return text
+    return SLASH_COMMAND.sub(lambda match: isolate_ltr(language, match[0]), text)
+
+
 def flow_context(flow_id: str, key: str) -> str:
     """The message context of a flow item: stable across rewording of the Dutch text."""
     return f"{flow_id}:{key}"
 
 
 def flow_text(language: str, flow_id: str, key: str, dutch: str) -> str:
-    """A flow text (question, option, intro, ...) in `language`, keyed by its stable id."""
-    return gettext(language, dutch, flow_context(flow_id, key))
+    """A flow text (question, option, intro, ...) in `language`, keyed by its stable id; slash
+    commands isolated in RTL text, as in `t`."""
+    return isolate_commands(language, gettext(language, dutch, flow_context(flow_id, key)))
+
+
+# ---- commands in the parent's language ------------------------------------------------------
+# Telegram lets each language have its own command menu (names: a-z, 0-9, _). The Dutch names
+# always work; where a parent types in Latin script, a word of their own language works too and
+# is what their menu and their help text show. /start, /help and /stop are the same everywhere.
+# The one table of aliases: Dutch command -> {language: alias}.
+COMMAND_ALIASES: dict[str, dict[str, str]] = {
+    "taal": {
+        "fr": "langue", "en": "language", "tr": "dil", "pl": "jezyk", "ro": "limba",
+        "sk": "jazyk", "so": "luqad",
+    },
+    "vergeet": {
+        "fr": "oublier", "en": "forget", "tr": "unut", "pl": "zapomnij", "ro": "sterge",
+        "sk": "zabudni", "so": "tirtir",
+    },
+    "voorlezen": {
+        "fr": "ecouter", "en": "listen", "tr": "dinle", "pl": "sluchaj", "ro": "asculta",
+        "sk": "pocuvat", "so": "dhageyso",
+    },
+    "geenherinnering": {
+        "fr": "sansrappel", "en": "noreminders", "tr": "hatirlatmayin", "pl": "bezprzypomnien",
+        "ro": "faraamintiri", "sk": "bezpripomienok", "so": "xusuusinmaya",
+    },
+}  # fmt: skip
+
+
+def command_names(command: str) -> tuple[str, ...]:
+    """Every name a Dutch command answers to: itself, then its aliases."""
+    return (command, *dict.fromkeys(COMMAND_ALIASES.get(command, {}).values()))
+
+
+def command_for(language: str, command: str) -> str:
+    """The name of a command as `language`'s menu and texts show it ("taal" -> "langue")."""
+    return COMMAND_ALIASES.get(command, {}).get(language, command)
 
 
 # Our "fa" catalog is Persian as written in Afghanistan, for Afghan families, who call their

@@ -51,6 +51,7 @@ from typing import Any, Protocol
 
 from bot.clock import Clock
 from bot.limits import BROADCAST_MESSAGES_PER_SECOND
+from bot.schedule import DEFAULT_WAKING, WakingHours, waits_for_waking_hours, waking_moment
 from bot.store.protocols import OutboxStore
 from bot.store.records import (
     BLOCKED,
@@ -80,6 +81,7 @@ IDLE_SECONDS = 5.0  # how often an idle sender looks at the table without being 
 STOP_GRACE_SECONDS = 10.0  # how long stop() lets the calls in flight finish
 
 RETRY, FLOOD = "retry", "flood"  # tally keys besides the statuses
+WAITING = "waiting"  # a reminder or feedback held back until waking hours
 
 assert OUTBOX_PER_SECOND <= BROADCAST_MESSAGES_PER_SECOND
 
@@ -179,9 +181,11 @@ class Outbox:
         *,
         limiter: RateLimiter | None = None,
         max_in_flight: int = MAX_IN_FLIGHT,
+        waking: WakingHours = DEFAULT_WAKING,
     ) -> None:
         self.staff = staff
         self.sender = sender
+        self.waking = waking
         self.clock = clock
         self.limiter = limiter or RateLimiter()
         self.max_in_flight = max_in_flight
@@ -247,6 +251,14 @@ class Outbox:
             claimed = await self.staff.claim(message.id, self.clock())
             if claimed != GO:
                 tally[claimed] += 1
+                return
+            now = self.clock()
+            if waits_for_waking_hours(message.kind, now, self.waking):  # not at night, not Sunday
+                later = waking_moment(now, self.waking)
+                await self.staff.settle(
+                    message.id, PENDING, now, next_attempt_at=later, refund_attempt=True
+                )
+                tally[WAITING] += 1
                 return
             try:
                 await self.sender.send(message)

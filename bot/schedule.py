@@ -5,6 +5,7 @@ are due and to whom.
     rounds_to_remind(rounds, now, days)      the open rounds in their last `days` days
     reminders_for(round, school, ...)        who gets a reminder for one round, and which kind
     RoundKeeper.tick()                       one pass: close what is due, queue the reminders
+    waking_moment(now, hours)                now, or the next moment a family may get a message
 
 The policy is pure: it decides from what the store found, with the clock injected. No Telegram
 here: how a reminder reads (its text, its button) is the host's `compose` function
@@ -22,8 +23,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.i18n import SOURCE_LANGUAGE
@@ -33,6 +35,63 @@ from bot.store.records import NewMessage, Recipient, Round
 log = logging.getLogger(__name__)
 
 TEAM = "team"  # the audience of a team round
+
+# ---- waking hours: reminders and feedback never arrive at night or on Sunday --------------------
+# Schools' own apps learned this: a message at 23:00 wakes a family and feels like pressure.
+FAMILY_TIME_ZONE = ZoneInfo("Europe/Brussels")
+REST_DAYS = frozenset({6})  # Sunday (Monday is 0)
+DEFAULT_WAKING_HOURS = "08:00-20:00"
+ALWAYS_SETTING = "always"
+# The outbox kinds that wait for waking hours. Replies in a conversation the parent started, and
+# notices to staff, go at once.
+WAKING_HOURS_KINDS = frozenset({"reminder", "feedback"})
+
+
+@dataclass(frozen=True, slots=True)
+class WakingHours:
+    """From `start` to `end` (local time in `zone`), not on `rest_days`."""
+
+    start: time = time(8)
+    end: time = time(20)
+    rest_days: frozenset[int] = REST_DAYS
+    zone: ZoneInfo = FAMILY_TIME_ZONE
+
+    @classmethod
+    def parse(cls, text: str) -> WakingHours:
+        """ "08:00-20:00" (the setting `OUDERSTEM_WAKING_HOURS`), or "always" (every moment of
+        every day: a test bench, never families); ValueError when unreadable."""
+        if text.strip() == ALWAYS_SETTING:
+            return cls(time.min, time.max, frozenset())
+        first, sep, last = text.strip().partition("-")
+        if not sep:
+            raise ValueError(f"waking hours must read like {DEFAULT_WAKING_HOURS!r}")
+        start, end = time.fromisoformat(first.strip()), time.fromisoformat(last.strip())
+        if not start < end:
+            raise ValueError("waking hours must start before they end, on the same day")
+        return cls(start, end)
+
+
+DEFAULT_WAKING = WakingHours.parse(DEFAULT_WAKING_HOURS)
+
+
+def waking_moment(now: datetime, hours: WakingHours = DEFAULT_WAKING) -> datetime:
+    """`now` when it falls in waking hours, else the next start of waking hours (in now's zone).
+
+    `now` must be timezone-aware. Hours are read on the families' local clock (Europe/Brussels),
+    so summer time moves them with the clock on the wall.
+    """
+    local = now.astimezone(hours.zone)
+    if local.weekday() not in hours.rest_days and hours.start <= local.time() < hours.end:
+        return now
+    day = local.date() if local.time() < hours.start else local.date() + timedelta(days=1)
+    while day.weekday() in hours.rest_days:
+        day += timedelta(days=1)
+    return datetime.combine(day, hours.start, tzinfo=hours.zone).astimezone(now.tzinfo)
+
+
+def waits_for_waking_hours(kind: str, now: datetime, hours: WakingHours = DEFAULT_WAKING) -> bool:
+    """Whether a message of this outbox kind must wait, at `now`."""
+    return kind in WAKING_HOURS_KINDS and waking_moment(now, hours) != now
 
 
 @dataclass(frozen=True, slots=True)

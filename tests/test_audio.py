@@ -162,7 +162,18 @@ def test_scale_question_is_read_with_the_five_faces_explained() -> None:
     words = script(FLOW, FLOW.question("welkom_1"), "nl")
     assert words.language == "nl"
     assert words.text.startswith("U voelt zich welkom op de school.")
-    assert "1: helemaal niet. 2: niet zo. 3: een beetje. 4: ja. 5: ja, heel erg." in words.text
+    assert (
+        "1: helemaal niet. 2: niet zo. 3: half ja, half nee. 4: ja. 5: ja, heel erg." in words.text
+    )
+
+
+def test_the_faces_are_read_once_with_the_first_scale_question_only() -> None:
+    """Issue 15: the legend is read with the first scale question, not after every question."""
+    later = script(FLOW, FLOW.question("welkom_2"), "nl")
+    assert later.text == f"{FLOW.question('welkom_2').text}"
+    assert "gezichtje" not in later.text and "helemaal niet" not in later.text
+    first = script(FLOW, FLOW.question("welkom_1"), "nl")
+    assert "helemaal niet" in first.text
 
 
 def test_choice_options_are_read_numbered_and_multi_says_done() -> None:

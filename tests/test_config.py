@@ -63,6 +63,8 @@ def test_values_from_the_environment_and_dotenv(
         ("OUDERSTEM_MIN_GROUP", "2", "may only be raised"),
         ("OUDERSTEM_MIN_GROUP_OPEN", "3", "may only be raised"),
         ("OUDERSTEM_REMINDER_DAYS", "many", "valid integer"),
+        ("OUDERSTEM_WAKING_HOURS", "20:00-08:00", "start before they end"),
+        ("OUDERSTEM_WAKING_HOURS", "late", "must read like"),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_variable(

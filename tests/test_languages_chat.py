@@ -8,6 +8,7 @@ round closing on 15 December) so the dates in the closing message can be checked
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
@@ -78,6 +79,19 @@ OPEN_ANSWERS = {
     "fa": "مکتب گرم.", "ps": "تود ښوونځی.", "so": "Dugsi diirran.", "ti": "ሙቑር ቤት ትምህርቲ።",
 }  # fmt: skip
 
+# Each language's menu names for /taal, /vergeet, /voorlezen, /geenherinnering (issue 15);
+# languages not listed show the Dutch names.
+MENU_NAMES = {
+    "nl": ("taal", "vergeet", "voorlezen", "geenherinnering"),
+    "fr": ("langue", "oublier", "ecouter", "sansrappel"),
+    "en": ("language", "forget", "listen", "noreminders"),
+    "tr": ("dil", "unut", "dinle", "hatirlatmayin"),
+    "pl": ("jezyk", "zapomnij", "sluchaj", "bezprzypomnien"),
+    "ro": ("limba", "sterge", "asculta", "faraamintiri"),
+    "sk": ("jazyk", "zabudni", "pocuvat", "bezpripomienok"),
+    "so": ("luqad", "tirtir", "dhageyso", "xusuusinmaya"),
+}
+
 STRAY_MARKS = "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e"  # LRM RLM ALM, embeddings
 OPENERS = (LRI, RLI, FSI)
 
@@ -120,6 +134,9 @@ def question_message(language: str, flow: Flow, question: Question) -> str:
     if question.type == QuestionType.OPEN:
         # and that a brugfiguur may hear a voice answer (issue 11, item 9)
         lines += ["", t(language, texts.OPEN_HINT), t(language, texts.VOICE_HEARD)]
+    first_scale = next((q.id for q in flow.questions if q.type == QuestionType.SCALE), None)
+    if question.id == first_scale:  # issue 15: the faces explained with the first scale question
+        lines += ["", t(language, texts.REPAIR_SCALE)]
     return "\n".join(lines)
 
 
@@ -624,21 +641,17 @@ async def test_command_menu_and_descriptions_in_every_language(chat_bot: Any) ->
             language = code or SOURCE_LANGUAGE
             if method == "setMyCommands":
                 commands = {c["command"]: c["description"] for c in params["commands"]}
-                assert set(commands) == {
-                    "help",
-                    "stop",
-                    "taal",
-                    "vergeet",
-                    "voorlezen",
-                    "geenherinnering",
-                }
-                assert commands["taal"] == t(language, texts.CMD_TAAL)
+                # issue 15: a word of the parent's own language where it is typed in Latin script
+                taal, vergeet, voorlezen, geen = MENU_NAMES.get(language, MENU_NAMES["nl"])
+                assert list(commands) == ["help", "stop", taal, vergeet, voorlezen, geen]
+                assert all(re.fullmatch(r"[a-z0-9_]{1,32}", name) for name in commands)
+                assert commands[taal] == t(language, texts.CMD_TAAL)
                 assert commands["help"] == t(language, texts.CMD_HELP)
-                assert commands["voorlezen"] == t(language, texts.CMD_VOORLEZEN)
+                assert commands[voorlezen] == t(language, texts.CMD_VOORLEZEN)
                 for description in commands.values():
                     assert 1 <= len(description) <= MAX_COMMAND_DESCRIPTION_CHARS
                 if language != SOURCE_LANGUAGE:
-                    assert commands["taal"] != texts.CMD_TAAL and commands["stop"] != texts.CMD_STOP
+                    assert commands[taal] != texts.CMD_TAAL and commands["stop"] != texts.CMD_STOP
             elif method == "setMyDescription":
                 assert params["description"] == t(language, texts.BOT_DESCRIPTION)
                 assert len(params["description"]) <= MAX_BOT_DESCRIPTION_CHARS

@@ -1,4 +1,4 @@
-"""The layers: Telegram stays in bot/tg/ and the entry points (docs/architecture.md).
+"""The layers: Telegram stays in bot/tg/, bot/web/ and the entry points (docs/architecture.md).
 
 Every module of the package is read with `ast` (imports inside functions and under
 TYPE_CHECKING count too); none outside the Telegram layer may import `telegram` or `bot.tg`.
@@ -12,8 +12,8 @@ from pathlib import Path
 import bot
 
 PACKAGE = Path(bot.__file__).resolve().parent
-# The Telegram layer, and the entry points that wire it.
-TELEGRAM_SIDE = ("tg",)
+# The Telegram layer, the HTTP edge whose webhook feeds it, and the entry points that wire it.
+TELEGRAM_SIDE = ("tg", "web")
 ENTRY_POINTS = frozenset({"cli.py", "runner.py", "demo.py", "__main__.py"})
 FORBIDDEN = ("telegram", "bot.tg")
 

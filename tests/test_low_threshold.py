@@ -246,7 +246,12 @@ async def test_a_choice_question_in_repair_takes_the_option_number(
         replies = await parent.press("⏭️")
     else:
         replies = await parent.text(answer)
-    assert replies[-1]["text"] == f"{progress(language, 2, 2)}\n\n[so] U voelt zich welkom."
+    # the flow's first scale question: the faces are explained with it (issue 15)
+    legend = t(language, texts.REPAIR_SCALE)
+    assert (
+        replies[-1]["text"]
+        == f"{progress(language, 2, 2)}\n\n[so] U voelt zich welkom.\n\n{legend}"
+    )
     assert await bot.store.run_read(
         "SELECT question_id, value, skipped FROM answers WHERE round_id = ?", (opened.id,)
     ) == [("hoe", *stored)]

@@ -103,7 +103,8 @@ async def test_report_in_a_group_points_to_a_private_chat(bot):
     await answered_round(bot, parents=1)
     member = bot.user(chat_id=-4242)
     replies = await member.command("/rapport")
-    assert replies and "privé" in replies[-1]["text"].lower()
+    # "apart gesprek": plain Dutch for a private chat (issue 15)
+    assert replies and "apart gesprek met mij" in replies[-1]["text"].lower()
 
 
 async def test_coordinator_opens_only_schools_that_agreed_to_be_named(bot):

@@ -7,6 +7,7 @@ import copy
 from datetime import UTC, datetime, timedelta
 
 from bot.i18n import t
+from bot.schedule import FAMILY_TIME_ZONE, waking_moment
 from bot.texts import parents as texts
 from bot.texts import school as school_texts
 from bot.texts import staff as staff_texts
@@ -389,6 +390,12 @@ async def test_reminders_go_once_to_who_started_and_can_be_reminded(
     for person in people:
         person.replies()
     assert await keeper.tick() == {"closed": 0, "reminders": 2}
+    # Queued at midnight (Brussels): they wait for waking hours, 08:00 (issue 15).
+    assert clock().astimezone(FAMILY_TIME_ZONE).hour == 0
+    assert await drain(staffbot) == {"waiting": 2}
+    assert started.replies() == [] and turkish.replies() == []
+    clock.now = waking_moment(clock())
+    assert clock().astimezone(FAMILY_TIME_ZONE).hour == 8
     assert await drain(staffbot) == {"sent": 2}
     reminder = started.replies()
     assert len(reminder) == 1
@@ -410,6 +417,10 @@ async def test_reminders_go_once_to_who_started_and_can_be_reminded(
     assert (await keeper.tick())["reminders"] == 0
     clock.advance(hours=23)
     assert (await keeper.tick())["reminders"] == 1
+    assert clock().astimezone(FAMILY_TIME_ZONE).weekday() == 6  # Sunday: no reminders
+    assert await drain(staffbot) == {"waiting": 1}
+    assert pauser.replies() == []
+    clock.now = waking_moment(clock())  # Monday 08:00
     await drain(staffbot)
     assert len(pauser.replies()) == 1
     clock.advance(hours=5)

@@ -6,12 +6,18 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.schedule import (
+    FAMILY_TIME_ZONE,
     Reminder,
     RoundKeeper,
+    WakingHours,
     reminder_cutoffs,
     reminders_for,
     rounds_to_remind,
+    waits_for_waking_hours,
+    waking_moment,
 )
 from bot.staff import ACTIVE_QUIET, PAUSE_RESPECTED
 from bot.store.records import NewMessage, Recipient, Round
@@ -158,3 +164,60 @@ async def test_a_quiet_pass_queues_nothing_and_wakes_nobody() -> None:
     keeper = RoundKeeper(rounds, staff, lambda: NOW, 3, compose, lambda: woken.append(True))
     assert await keeper.tick() == {"closed": 0, "reminders": 0}
     assert staff.queued == [] and woken == []
+
+
+# ---- waking hours (issue 15): reminders and feedback never at night, never on Sunday ----------
+
+BRUSSELS = FAMILY_TIME_ZONE
+
+
+def local(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
+    """A moment on the families' clock (March 2026: Monday 2 ... Sunday 8; summer time from 29)."""
+    return datetime(2026, month, day, hour, minute, tzinfo=BRUSSELS)
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (local(2, 8), local(2, 8)),  # Monday 08:00: at once
+        (local(2, 12, 30), local(2, 12, 30)),
+        (local(2, 19, 59), local(2, 19, 59)),
+        (local(2, 20), local(3, 8)),  # 20:00 is evening already: the next morning
+        (local(2, 23, 30), local(3, 8)),
+        (local(3, 0, 5), local(3, 8)),  # after midnight: the same morning
+        (local(3, 7, 59), local(3, 8)),
+        (local(7, 21), local(9, 8)),  # Saturday evening: not Sunday, Monday morning
+        (local(8, 11), local(9, 8)),  # Sunday noon: Monday morning
+        (local(28, 22), local(30, 8)),  # over the change to summer time
+    ],
+)
+def test_waking_moment(now: datetime, expected: datetime) -> None:
+    assert waking_moment(now.astimezone(UTC)) == expected.astimezone(UTC)
+    assert waking_moment(now.astimezone(UTC)).tzinfo == UTC  # in the zone it was given
+
+
+def test_waking_hours_are_read_on_the_brussels_clock_in_summer_too() -> None:
+    # 06:30 UTC is 08:30 in Brussels in summer (UTC+2) and 07:30 in winter (UTC+1).
+    summer = datetime(2026, 6, 1, 6, 30, tzinfo=UTC)
+    winter = datetime(2026, 12, 1, 6, 30, tzinfo=UTC)
+    assert waking_moment(summer) == summer
+    assert waking_moment(winter) == datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
+
+
+def test_waking_hours_can_be_set() -> None:
+    hours = WakingHours.parse("09:30-18:00")
+    assert waking_moment(local(2, 9), hours) == local(2, 9, 30)
+    assert waking_moment(local(2, 18), hours) == local(3, 9, 30)
+    always = WakingHours.parse("always")  # a test bench only
+    assert waking_moment(local(8, 23, 59), always) == local(8, 23, 59)
+    for bad in ("", "8-20", "20:00-08:00", "08:00", "08:00-25:00"):
+        with pytest.raises(ValueError):
+            WakingHours.parse(bad)
+
+
+def test_only_reminders_and_feedback_wait() -> None:
+    night = local(2, 23).astimezone(UTC)
+    assert waits_for_waking_hours("reminder", night)
+    assert waits_for_waking_hours("feedback", night)
+    assert not waits_for_waking_hours("notice", night)  # to staff, who asked for it
+    assert not waits_for_waking_hours("reminder", local(2, 10).astimezone(UTC))

@@ -20,7 +20,7 @@ CATALOG_KEY = "audio_texts"
 # words the same as in the help text "Tik op een gezichtje. Of typ een cijfer".
 SCALE_SPOKEN = N_(
     "Kies een gezichtje. "
-    "1: helemaal niet. 2: niet zo. 3: een beetje. 4: ja. 5: ja, heel erg. "
+    "1: helemaal niet. 2: niet zo. 3: half ja, half nee. 4: ja. 5: ja, heel erg. "
     "Weet u het niet? Kies dan: weet ik niet."
 )
 # Translators: read aloud after a yes/no question.

@@ -24,8 +24,8 @@ UNKNOWN_TOKEN = N_(
     "Vraag de school om de juiste link of QR-code."
 )
 NO_TOKEN = N_(
-    "Hallo! Ik ben Ouderstem. Met mij geeft u uw mening aan de school van uw kind.\n"
-    "Open de link of scan de QR-code die u van de school kreeg."
+    "Hallo! Ik ben Ouderstem. Ik stel vragen van de school van uw kind.\n"
+    "Open de link of scan de QR-code van de school."
 )
 ROUND_CLOSED = N_(
     "Deze vragenlijst is gesloten. U kunt niet meer antwoorden.\nBedankt dat u wilde meedoen!"
@@ -49,12 +49,12 @@ DUTCH_ORIGINAL = N_("Nederlands")
 LISTEN = N_("Luisteren")
 OPEN_HINT = N_(
     "Typ uw antwoord. Of stuur een spraakbericht.\n"
-    "Let op: de school kan een stem soms herkennen. Wilt u helemaal anoniem blijven? Typ dan."
+    "Let op: de school kan een stem soms herkennen. Wilt u dat niemand weet wie u bent? Typ dan."
 )
 # Shown with the open question (not when it is asked again): a voice answer reaches a person.
 VOICE_HEARD = N_(
-    "Een spraakbericht kan beluisterd worden door de brugfiguur: de contactpersoon van de "
-    "school voor ouders. Liever niet? Typ dan uw antwoord."
+    "De brugfiguur kan uw spraakbericht beluisteren. Dat is de contactpersoon voor ouders op "
+    "school. Liever niet? Typ dan uw antwoord."
 )
 MULTI_HINT = N_("Kies één of meer antwoorden. Tik daarna op Klaar.")
 PREVIOUS_ANSWER = N_("Uw vorige antwoord: {answer}")
@@ -67,7 +67,7 @@ REPAIR_SCALE = N_(
     "Tik op een gezichtje. Of typ een cijfer:\n"
     "1 = 😞 helemaal niet\n"
     "2 = 🙁 niet zo\n"
-    "3 = 😐 een beetje\n"
+    "3 = 😐 half ja, half nee\n"
     "4 = 🙂 ja\n"
     "5 = 😄 ja, heel erg\n"
     "Weet u het niet? Tik op 🤷."
@@ -94,8 +94,8 @@ EDITED = N_(
 TRUNCATED = N_("Uw antwoord was heel lang. Ik heb de eerste {limit} tekens bewaard. Bedankt!")
 VOICE_THANKS = N_("Uw spraakbericht is bewaard. Bedankt!")
 NOTHING_ACTIVE = N_(
-    "U bent nu niet met een vragenlijst bezig.\n"
-    "Open de link of scan de QR-code van de school om te beginnen."
+    "U hebt nu geen vragenlijst open.\n"
+    "Wilt u beginnen? Open de link of scan de QR-code van de school."
 )
 
 # ---- the end ---------------------------------------------------------------------------------
@@ -113,21 +113,21 @@ HELP = N_(
     "/help – deze uitleg"
 )
 PAUSED = N_(
-    "Gepauzeerd. Uw antwoorden zijn bewaard.\n"
-    "Stuur een bericht of tik op Verder als u verder wilt gaan."
+    "Even pauze. Uw antwoorden zijn bewaard.\n"
+    "Wilt u verdergaan? Stuur een bericht of tik op Verder."
 )
 CONTINUE = N_("Verder")
-FORGET_CONFIRM = N_("Wilt u al uw antwoorden wissen? Dit kan niet ongedaan worden gemaakt.")
+FORGET_CONFIRM = N_("Wilt u al uw antwoorden wissen? Daarna zijn ze voor altijd weg.")
 FORGET_YES = N_("Ja, wis alles")
 FORGET_NO = N_("Nee, niet wissen")
 FORGOTTEN = N_("Alles is gewist. De school ziet uw antwoorden niet meer. Tot ziens!")
 NOT_FORGOTTEN = N_("Goed, er is niets gewist.")
-UNKNOWN_COMMAND = N_("Dat commando ken ik niet. Typ /help voor hulp.")
+UNKNOWN_COMMAND = N_("Dat ken ik niet. Typ /help voor hulp.")
 GROUP_CHAT = N_(
-    "Ik stel mijn vragen alleen in een privégesprek, zodat uw antwoorden privé blijven.\n"
-    "Tik op de knop om mij privé te openen."
+    "Ik stel mijn vragen alleen in een apart gesprek met u.\n"
+    "Zo blijven uw antwoorden privé. Tik op de knop om dat gesprek te openen."
 )
-OPEN_PRIVATE = N_("Open privégesprek")
+OPEN_PRIVATE = N_("Open gesprek met mij")
 ERROR = N_("Sorry, er ging iets mis. Probeer het zo nog eens. Uw antwoorden zijn bewaard.")
 BUTTON_EXPIRED = N_("Deze knop werkt niet meer.")
 
@@ -138,7 +138,7 @@ CMD_TAAL = N_("Een andere taal kiezen")
 CMD_VERGEET = N_("Al mijn antwoorden wissen")
 CMD_VOORLEZEN = N_("Elke vraag voorlezen, aan of uit")
 BOT_DESCRIPTION = N_(
-    "Ouderstem: geef de school van uw kind uw mening, in uw eigen taal. "
-    "Anoniem, kort, met één tik per vraag."
+    "Ouderstem: geef de school van uw kind uw mening, in uw taal. "
+    "Zonder uw naam, kort, met één tik per vraag."
 )
 BOT_SHORT_DESCRIPTION = N_("Geef de school uw mening, in uw eigen taal.")

@@ -13,7 +13,7 @@ CATALOG_KEY = "school_texts"
 # ---- refusals --------------------------------------------------------------------------------
 # The one answer to anyone who may not use a staff command: it says nothing about schools.
 NOT_FOR_YOU = N_("Sorry, dit kan ik niet voor u doen. Typ /help om te zien wat u wel kunt doen.")
-PRIVATE_ONLY = N_("Dit werkt alleen in een privégesprek met mij.")
+PRIVATE_ONLY = N_("Dit werkt alleen in een apart gesprek met mij.")
 
 # ---- reminders -------------------------------------------------------------------------------
 REMINDER = N_(
@@ -45,22 +45,24 @@ SENTENCES = {
     "samen": N_(
         "U wilt andere ouders leren kennen. Wij maken meer momenten om elkaar te ontmoeten."
     ),
-    "vertrouwen": N_("U wilt makkelijk met ons praten. U kunt altijd een afspraak maken."),
+    "vertrouwen": N_("U wilt gemakkelijk met ons praten. U kunt altijd een afspraak maken."),
     "partnerschap": N_(
-        "Bedankt voor uw verhalen. Wij bespreken ze met het team en zeggen u wat we eerst doen."
+        "Bedankt voor uw verhalen. Wij bespreken ze met het team. Daarna zeggen we wat we eerst doen."
     ),
 }
 
 # ---- the printed invitation ------------------------------------------------------------------
 INVITATION_TITLE = N_("Uw mening telt!")
 INVITATION_TEXT = N_(
-    "{school} wil weten hoe de samenwerking tussen school en ouders gaat.\n"
-    "Scan de QR-code met uw telefoon. U antwoordt in Telegram, in uw eigen taal. Het is anoniem.\n"
+    "{school} wil weten hoe het gaat tussen school en ouders.\n"
+    "Scan de QR-code met uw telefoon. U antwoordt in Telegram, in uw eigen taal.\n"
+    "De school ziet uw naam niet.\n"
     "Dat kan tot en met {date}."
 )
 INVITATION_TITLE_PUPILS = N_("Jouw mening telt!")
 INVITATION_TEXT_PUPILS = N_(
     "{school} wil weten hoe jij school en ouders ziet.\n"
-    "Scan de QR-code met je telefoon. Je antwoordt in Telegram. Het is anoniem.\n"
+    "Scan de QR-code met je telefoon. Je antwoordt in Telegram.\n"
+    "De school ziet je naam niet.\n"
     "Dat kan tot en met {date}."
 )

@@ -133,7 +133,7 @@ INPUT_ERRORS = {
 }
 BUTTON_OLD = N_("Deze knop hoort bij een eerdere vraag.")
 
-# ---- the invitation for the team (the parents' invitation is in bot/school_texts.py) ---------
+# ---- the invitation for the team (the parents' invitation is in bot/texts/school.py) ---------
 INVITATION_TITLE_TEAM = N_("Teambevraging")
 INVITATION_TEXT_TEAM = N_(
     "Hoe zien wij de samenwerking met ouders? Scan de QR-code en vul de barometer in.\n"

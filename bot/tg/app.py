@@ -23,9 +23,9 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, t
+from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, command_for, command_names, t
 from bot.outbox import Outbox
-from bot.schedule import RoundKeeper
+from bot.schedule import RoundKeeper, WakingHours
 from bot.texts import parents as texts
 from bot.texts import school as school_texts
 from bot.tg import callbacks, parent, reminders, report_handlers
@@ -78,7 +78,8 @@ def build_application(
     # Services. The outbox sender starts in _post_init and stops in _post_stop.
     if deps.audio is None:
         deps.audio = TelegramAudio.from_settings(settings)
-    deps.outbox = Outbox(deps.store, TelegramSender(application.bot), deps.clock)
+    waking = WakingHours.parse(settings.waking_hours)
+    deps.outbox = Outbox(deps.store, TelegramSender(application.bot), deps.clock, waking=waking)
     deps.rounds = RoundKeeper(
         deps.store,
         deps.store,
@@ -108,11 +109,15 @@ def add_parent_handlers(application: Application) -> None:  # type: ignore[type-
     deps: Deps = application.bot_data[DEPS_KEY]
     deps.owed_delivery = parent.deliver_owed_after  # a reply a crash swallowed, after the update
     application.add_handler(
-        CommandHandler("geenherinnering", reminders.on_no_reminders, filters=PRIVATE_MESSAGE),
+        CommandHandler(
+            command_names("geenherinnering"), reminders.on_no_reminders, filters=PRIVATE_MESSAGE
+        ),
         group=STAFF_GROUP,
     )
     application.add_handler(
-        CommandHandler("geenherinnering", common.on_not_private, filters=GROUP_MESSAGE),
+        CommandHandler(
+            command_names("geenherinnering"), common.on_not_private, filters=GROUP_MESSAGE
+        ),
         group=STAFF_GROUP,
     )
     application.add_handler(
@@ -127,15 +132,20 @@ def add_parent_handlers(application: Application) -> None:  # type: ignore[type-
         ("help", parent.on_help),
         ("stop", parent.on_stop),
         ("taal", parent.on_language_command),
-        ("language", parent.on_language_command),
         ("vergeet", parent.on_forget),
     ]
-    for name, callback in commands:
+    for name, callback in commands:  # the Dutch name and its aliases (bot.i18n.COMMAND_ALIASES)
         application.add_handler(
-            CommandHandler(name, callback, filters=PRIVATE & filters.UpdateType.MESSAGE)
+            CommandHandler(
+                command_names(name), callback, filters=PRIVATE & filters.UpdateType.MESSAGE
+            )
         )
     application.add_handler(
-        CommandHandler(AUDIO_COMMANDS, on_always_audio, filters=PRIVATE_MESSAGE)
+        CommandHandler(
+            [alias for name in AUDIO_COMMANDS for alias in command_names(name)],
+            on_always_audio,
+            filters=PRIVATE_MESSAGE,
+        )
     )
     # Only a parent's own messages in their private chat: never a business-connection message
     # (another person writing to a business account), which PTB also hands to MessageHandlers.
@@ -247,10 +257,13 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
         commands = [
             BotCommand("help", t(language, texts.CMD_HELP)),
             BotCommand("stop", t(language, texts.CMD_STOP)),
-            BotCommand("taal", t(language, texts.CMD_TAAL)),
-            BotCommand("vergeet", t(language, texts.CMD_VERGEET)),
-            BotCommand("voorlezen", t(language, texts.CMD_VOORLEZEN)),
-            BotCommand("geenherinnering", t(language, school_texts.CMD_GEENHERINNERING)),
+            BotCommand(command_for(language, "taal"), t(language, texts.CMD_TAAL)),
+            BotCommand(command_for(language, "vergeet"), t(language, texts.CMD_VERGEET)),
+            BotCommand(command_for(language, "voorlezen"), t(language, texts.CMD_VOORLEZEN)),
+            BotCommand(
+                command_for(language, "geenherinnering"),
+                t(language, school_texts.CMD_GEENHERINNERING),
+            ),
         ]
         try:
             await bot.set_my_commands(commands, language_code=code)

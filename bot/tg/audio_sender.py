@@ -22,7 +22,7 @@ from bot import engine
 from bot.audio import AudioError, AudioService, Clip, ogg_opus_seconds
 from bot.engine import Status
 from bot.flow_model import Flow
-from bot.i18n import t
+from bot.i18n import command_for, t
 from bot.texts import audio as audio_texts
 from bot.texts import parents as texts
 from bot.tg import parent
@@ -131,6 +131,7 @@ async def on_always_audio(update: Update, context: ContextTypes.DEFAULT_TYPE, de
     if not turn_on:
         await parent.reply(update, t(language, audio_texts.ALWAYS_OFF))
         return
-    await parent.reply(update, t(language, audio_texts.ALWAYS_ON, command="/" + COMMANDS[0]))
+    command = "/" + command_for(language, COMMANDS[0])
+    await parent.reply(update, t(language, audio_texts.ALWAYS_ON, command=command))
     if active is not None and active.state.status == Status.WAITING and active.state.current:
         await audio.send_question(update, active.flow, active.state.current, language)

@@ -58,6 +58,24 @@ class Context:
     round_id: int
     can_listen: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+    legend: bool = False  # back after a pause: explain the faces again with the next scale question
+
+
+# The faces explained: 1 = 😞 ... 5 = 😄, 🤷 don't know. The same words help after two unusable
+# replies.
+LEGEND = texts.REPAIR_SCALE
+
+
+def legend_question(flow: Flow) -> str | None:
+    """The flow's first scale question: the faces are explained there, before any other."""
+    return next((q.id for q in flow.questions if q.type == QuestionType.SCALE), None)
+
+
+def shows_legend(ctx: Context, question: Question) -> bool:
+    """The legend goes with the first scale question, and with the first after a pause."""
+    if question.type != QuestionType.SCALE:
+        return False
+    return ctx.legend or question.id == legend_question(ctx.flow)
 
 
 def question_text(ctx: Context, question: Question) -> str:
@@ -103,8 +121,10 @@ def ask(ctx: Context, event: QuestionAsked, selection: list[str] | None = None) 
     elif question.type == QuestionType.MULTI:
         lines += ["", t(lang, texts.MULTI_HINT)]
     elif event.repair:
-        hint = texts.REPAIR_SCALE if question.type == QuestionType.SCALE else texts.REPAIR_CHOICE
+        hint = LEGEND if question.type == QuestionType.SCALE else texts.REPAIR_CHOICE
         lines += ["", t(lang, hint)]
+    elif shows_legend(ctx, question):
+        lines += ["", t(lang, LEGEND)]
     if event.previous is not None and not event.previous.skipped:
         lines += [
             "",

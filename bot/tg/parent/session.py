@@ -140,7 +140,9 @@ async def continue_session(
     if welcome_back:
         await reply(update, t(language, texts.WELCOME_BACK))
     active.state = state
-    await show_events(update, deps, render_context(deps, language, active, chat), active, events)
+    ctx = render_context(deps, language, active, chat)
+    ctx.legend = welcome_back  # back after a pause: the faces explained again
+    await show_events(update, deps, ctx, active, events)
     if update.effective_chat is not None:  # the question is on screen again: nothing is owed
         await settle(deps, update.effective_chat.id)
 
