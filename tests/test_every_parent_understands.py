@@ -19,9 +19,6 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.texts import audio as audio_texts
-from bot.texts import parents as texts
-from bot.texts import school as school_texts
 from bot.flow_model import get_flow
 from bot.i18n import (
     COMMAND_ALIASES,
@@ -37,6 +34,9 @@ from bot.i18n import (
     t,
 )
 from bot.i18n_tools import extract
+from bot.texts import audio as audio_texts
+from bot.texts import parents as texts
+from bot.texts import school as school_texts
 from bot.tg.school.common import STAFF_COMMANDS
 from bot.tg.stub_api import SimulatedUser, button_labels
 
