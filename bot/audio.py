@@ -13,7 +13,8 @@ Where the sound comes from, the first that exists wins:
    Ids are the stable ids of the flow file; when a question is reworded, record it again. A
    language is offered for a flow when espeak-ng speaks it or every question of the flow is
    recorded (`recorded_coverage`); that is looked up once per process and flow.
-2. espeak-ng, encoded to OGG/Opus by ffmpeg (both run as asyncio subprocesses with a timeout) and
+2. espeak-ng (the system's, or for Tigrinya the espeak-ng 1.52 bundled in the pip package
+   espeakng-loader, run as `python -m bot.espeak_bundled`), encoded to OGG/Opus by ffmpeg (both run as asyncio subprocesses with a timeout) and
    cached in ``OUDERSTEM_AUDIO_CACHE`` as ``<lang>/<voice>-<hash of the text>.ogg``. The cache
    may be deleted at any time.
 
@@ -33,7 +34,8 @@ parent gets a kind text instead::
         └── ToolTimeout     a tool ran longer than TOOL_TIMEOUT_S
 
 Wiring (`bot.tg.app.build_application`): a `bot.tg.audio_sender.TelegramAudio` in ``deps.audio``,
-and /voorlezen. `espeak_languages()` and `recorded_coverage(flow)` serve ``ouderstem i18n status``.
+and /voorlezen. `espeak_languages()`, `synthetic_languages()` and `recorded_coverage(flow)` serve
+``ouderstem i18n status``.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from typing import Any, Self
 
 from bot.config import Settings
 from bot.errors import OuderstemError
+from bot.espeak_bundled import BUNDLED_COMMAND, bundled_voices
 from bot.flow_model import Flow, Question, QuestionType, option_key, question_key
 from bot.i18n import LANGUAGES, LOCALES_DIR, SOURCE_LANGUAGE, flow_text, t
 from bot.texts import audio as audio_texts
@@ -63,12 +66,16 @@ from bot.texts import parents as texts
 
 log = logging.getLogger(__name__)
 
-# Our language -> espeak-ng voice. Not listed: ps, so, ti (espeak-ng has no voice for them).
-# fr is Belgian French; fa is Iranian Persian, which Dari speakers understand.
+# Our language -> espeak-ng voice. Not listed: ps, so (no offline voice anywhere: staff record
+# them, see bot.tg.school.recordings). fr is Belgian French; fa is Iranian Persian, which Dari
+# speakers understand.
 ESPEAK_VOICES: Mapping[str, str] = {
     "nl": "nl", "fr": "fr-be", "en": "en-gb", "tr": "tr", "bg": "bg", "ar": "ar", "pl": "pl",
     "ro": "ro", "sk": "sk", "uk": "uk", "ru": "ru", "fa": "fa",
 }  # fmt: skip
+# Voices of the espeak-ng 1.52 bundled in the pip package espeakng-loader (`bot.espeak_bundled`),
+# used only where the system espeak-ng lacks the voice: Debian's 1.51 has no Tigrinya.
+BUNDLED_VOICES: Mapping[str, str] = {"ti": "ti"}
 SPEECH_RATE_WPM = 140  # espeak-ng's default of 175 is fast for people listening in a new language
 OPUS_BITRATE = "24k"  # speech in mono: small uploads, clear on a phone speaker
 OPUS_SAMPLE_RATE = 48_000  # Opus's own rate; OGG granule positions count in it
@@ -170,6 +177,22 @@ def espeak_languages(espeak: str = "espeak-ng") -> set[str]:
     """Our languages that espeak-ng has a voice for on this machine (empty when not installed)."""
     found = _espeak_voice_codes(espeak)
     return {language for language, voice in ESPEAK_VOICES.items() if voice in found}
+
+
+def bundled_languages(espeak: str = "espeak-ng") -> set[str]:
+    """Our languages the bundled espeak-ng speaks and the system one does not."""
+    system = espeak_languages(espeak)
+    found = bundled_voices()
+    return {
+        language
+        for language, voice in BUNDLED_VOICES.items()
+        if voice in found and language not in system
+    }
+
+
+def synthetic_languages(espeak: str = "espeak-ng") -> set[str]:
+    """Our languages a synthetic voice speaks on this machine: the system's or the bundled one."""
+    return espeak_languages(espeak) | bundled_languages(espeak)
 
 
 @functools.cache
@@ -299,6 +322,7 @@ class Clip:
     path: Path
     voice: str | None = None  # espeak-ng voice, for a clip still to synthesise
     text: str = ""
+    bundled: bool = False  # synthesised by the bundled espeak-ng (bot.espeak_bundled)
 
 
 class AudioService:
@@ -312,17 +336,26 @@ class AudioService:
         espeak: str = "espeak-ng",
         ffmpeg: str = "ffmpeg",
         voices: Mapping[str, str] | None = None,
+        bundled: Mapping[str, str] | None = None,
+        bundled_command: Sequence[str] = BUNDLED_COMMAND,
         run: Runner = run_tool,
     ) -> None:
-        """`voices` (language -> espeak-ng voice) defaults to what this machine can speak."""
+        """`voices` (language -> espeak-ng voice) defaults to what this machine can speak;
+        `bundled` (language -> voice of the bundled espeak-ng) to what only that one speaks."""
         self.cache_dir = cache_dir
         self.locales_dir = locales_dir
         self.espeak, self.ffmpeg = espeak, ffmpeg
+        self.bundled_command = tuple(bundled_command)
         self.run = run
+        opus = ffmpeg_encodes_opus(ffmpeg)
         if voices is None:
-            speakable = espeak_languages(espeak) if ffmpeg_encodes_opus(ffmpeg) else set()
+            speakable = espeak_languages(espeak) if opus else set()
             voices = {language: ESPEAK_VOICES[language] for language in speakable}
-        self.voices = dict(voices)
+        if bundled is None:
+            extra = bundled_languages(espeak) - set(voices) if opus else set()
+            bundled = {language: BUNDLED_VOICES[language] for language in extra}
+        self.bundled = {k: v for k, v in bundled.items() if k not in voices}
+        self.voices = {**voices, **self.bundled}
         self._locks: dict[Path, asyncio.Lock] = {}
         self._slots = asyncio.Semaphore(MAX_PARALLEL_SYNTHESES)
         self._recorded: dict[tuple[str, str], bool] = {}
@@ -370,10 +403,14 @@ class AudioService:
         voice = self.voices.get(words.language)
         if voice is None:
             raise NotSpeakable(f"no recording and no voice for {language}")
-        material = f"{SYNTHESIS_VERSION}|{voice}|{SPEECH_RATE_WPM}|{OPUS_BITRATE}|{words.text}"
+        bundled = words.language in self.bundled
+        engine = "bundled" if bundled else "system"
+        material = (
+            f"{SYNTHESIS_VERSION}|{engine}|{voice}|{SPEECH_RATE_WPM}|{OPUS_BITRATE}|{words.text}"
+        )
         digest = hashlib.sha256(material.encode()).hexdigest()[:32]
         path = self.cache_dir / words.language / f"{voice}-{digest}.ogg"
-        return Clip(f"tts:{words.language}:{voice}:{digest}", path, voice, words.text)
+        return Clip(f"tts:{words.language}:{voice}:{digest}", path, voice, words.text, bundled)
 
     async def ensure(self, clip: Clip) -> Path:
         """The clip's file, synthesised and cached first when it is not on disk yet."""
@@ -385,7 +422,7 @@ class AudioService:
         async with lock:
             if not clip.path.is_file():
                 async with self._slots:
-                    data = await self._synthesise(clip.voice, clip.text)
+                    data = await self._synthesise(clip.voice, clip.text, clip.bundled)
                 await asyncio.to_thread(_atomic_write, clip.path, data)
         self._locks.pop(clip.path, None)
         return clip.path
@@ -394,8 +431,9 @@ class AudioService:
         """The OGG/Opus file read for a question (for tools and tests; the bot uses send_question)."""
         return await self.ensure(self.clip(flow, question_id, language))
 
-    async def _synthesise(self, voice: str, text: str) -> bytes:
-        espeak = [self.espeak, "-v", voice, "-s", str(SPEECH_RATE_WPM), "--stdin", "--stdout"]
+    async def _synthesise(self, voice: str, text: str, bundled: bool = False) -> bytes:
+        program = list(self.bundled_command) if bundled else [self.espeak]
+        espeak = [*program, "-v", voice, "-s", str(SPEECH_RATE_WPM), "--stdin", "--stdout"]
         wav = await self.run(espeak, text.encode(), TOOL_TIMEOUT_S)
         if not wav.startswith(b"RIFF"):
             raise ToolFailed("espeak-ng wrote no WAV sound")

@@ -29,6 +29,11 @@ lock() {
 }
 lock requirements/run.txt
 lock requirements/test.txt --extra test
+# espeakng-loader (the Tigrinya voice) ships wheels only, for x86_64 and arm64 macOS: its marker
+# in pyproject.toml keeps it out elsewhere. Both locks must hold it.
+for out in requirements/run.txt requirements/test.txt; do
+  grep -q '^espeakng-loader==' "$out" || { echo "espeakng-loader missing from $out" >&2; exit 1; }
+done
 
 # The same pins must resolve on each newer Python the project allows, on Linux.
 pins=$(mktemp)

@@ -10,6 +10,7 @@ import asyncio
 import json
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from bot.audio import (
     ToolFailed,
     ToolMissing,
     ToolTimeout,
+    bundled_languages,
     espeak_languages,
     ffmpeg_encodes_opus,
     is_ogg_opus,
@@ -33,8 +35,10 @@ from bot.audio import (
     recorded_path,
     run_tool,
     script,
+    synthetic_languages,
 )
 from bot.flow_model import Flow, get_flow
+from bot.i18n_tools.status import audio_coverage, audio_kind
 from bot.i18n import LANGUAGES, t
 from bot.texts import audio as audio_texts
 from bot.texts import parents as texts
@@ -139,6 +143,40 @@ def test_espeak_speaks_every_mapped_language_and_not_ps_so_ti() -> None:
     assert spoken <= set(LANGUAGES)
     assert not spoken & {"ps", "so", "ti"}
     assert espeak_languages("/nonexistent/espeak-ng") == set()
+
+
+def test_the_bundled_espeak_ng_speaks_tigrinya_where_the_system_one_cannot() -> None:
+    assert "ti" not in espeak_languages(), "Debian's espeak-ng 1.51 has no Tigrinya"
+    assert bundled_languages() == {"ti"}, "pip install espeakng-loader (it is in the lock)"
+    assert synthetic_languages() == set(ESPEAK_VOICES) | {"ti"}
+    assert not synthetic_languages() & {"ps", "so"}, "no offline voice: staff record them"
+
+
+async def test_a_tigrinya_question_is_synthesised_by_the_bundled_espeak_ng(
+    audio_cache: Path,
+) -> None:
+    counting = Counting()
+    service = AudioService(audio_cache, run=counting)
+    assert "ti" in service.bundled and service.available("ti")
+    clip = service.clip(FLOW, "welkom_1", "ti")
+    assert clip.bundled and clip.voice == "ti"
+    assert any("\u1200" <= c <= "\u137f" for c in clip.text), "read in Ge'ez script"
+    path = await service.ensure(clip)
+    data = path.read_bytes()
+    assert is_ogg_opus(data) and (ogg_opus_seconds(data) or 0) >= 2
+    assert counting.tools == [Path(sys.executable).name, "ffmpeg"]
+
+
+def test_i18n_status_shows_audio_recorded_synthetic_or_none_per_language() -> None:
+    coverage = audio_coverage()
+    assert coverage["ti"]["kind"] == "synthetic" and coverage["ti"]["engine"] == (
+        "espeak-ng (bundled)"
+    )
+    assert coverage["nl"]["kind"] == "synthetic" and coverage["nl"]["engine"] == "espeak-ng"
+    assert coverage["so"]["kind"] == coverage["ps"]["kind"] == "none"
+    assert audio_kind(False, 3, 3) == "recorded" and audio_kind(True, 2, 3) == "synthetic"
+    everything = audio_coverage({"so": 10_000})
+    assert everything["so"]["kind"] == "recorded", "approved recordings in the database count"
 
 
 def test_recorded_coverage_counts_questions_with_a_recording(
@@ -285,7 +323,8 @@ def test_language_without_voice_or_recordings_is_not_offered(
     record_all(locales, "ps", FLOW, recording)
     service = AudioService(tmp_path / "cache", locales_dir=locales)
     assert service.available("nl") and service.available("fa") and service.available("ar")
-    assert not service.available("so", FLOW) and not service.available("ti", FLOW)
+    assert not service.available("so", FLOW)
+    assert service.available("ti", FLOW) == ("ti" in synthetic_languages()), "the bundled voice"
     assert service.available("ps", FLOW), "a fully recorded flow is offered without a voice"
     assert not service.available("ps"), "no flow given: only voices count"
     with pytest.raises(NotSpeakable):
@@ -316,6 +355,14 @@ async def test_listen_button_shows_only_where_a_voice_speaks(bot) -> None:
     assert labels and not any(label.startswith("🔊") for label in labels)
     persian = await at_first_question(bot, "fa", "fa")
     assert _listen_label("fa") in button_labels(persian.last_with_keyboard())
+
+
+async def test_a_tigrinya_parent_hears_the_question_in_tigrinya(bot) -> None:
+    parent = await at_first_question(bot, "ti", "ti")
+    assert _listen_label("ti") in button_labels(parent.last_with_keyboard())
+    [voice] = voices(await parent.press("🔊"))
+    assert voice["upload"]["size"] > 1000
+    assert voice["caption"] == "🔊 " + t("ti", texts.PROGRESS, number=1, total=ANSWERABLE)
 
 
 async def test_pressing_listen_sends_the_question_as_voice_then_reuses_the_file_id(

@@ -81,8 +81,8 @@ def cmd_status(args: argparse.Namespace) -> None:
         label = f"{row['language']} {row['name']}"
         audio = row["audio"]
         heard = (
-            ("voice" if audio["voice"] else "no voice")
-            + f", {audio['recorded']}/{audio['questions']} recorded"
+            f"{audio['kind']} ({audio['engine'] or 'no voice'}"
+            f", {audio['recorded']}/{audio['questions']} recorded)"
             if audio
             else "-"
         )

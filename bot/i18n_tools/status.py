@@ -102,26 +102,47 @@ def status(
     return rows
 
 
-def audio_coverage() -> dict[str, dict[str, Any]]:
-    """From `bot.audio` if it is there: a synthetic voice, and recorded questions of all flows."""
+def audio_kind(voice: bool, recorded: int, questions: int) -> str:
+    """How a language is heard: "recorded" (every question), "synthetic" (a voice), or "none"."""
+    if questions and recorded == questions:
+        return "recorded"
+    return "synthetic" if voice else "none"
+
+
+def audio_coverage(
+    recordings: dict[str, int] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """From `bot.audio` if it is there: a synthetic voice (the system's espeak-ng or the bundled
+    one), and recorded questions of all flows: files in bot/locales/<lang>/audio/ plus
+    `recordings` (language -> approved recordings in the database, when the caller has them)."""
     try:
         from bot import audio
     except ImportError:
         return {}
     from bot.flow_model import flow_library
 
-    voices = set(audio.espeak_languages()) if hasattr(audio, "espeak_languages") else set()
+    system = set(audio.espeak_languages())
+    bundled = audio.bundled_languages()
     recorded: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    if hasattr(audio, "recorded_coverage"):
-        for flow in flow_library().values():
-            for language, (done, total) in audio.recorded_coverage(flow).items():
-                recorded[language][0] += done
-                recorded[language][1] += total
-    return {
-        lang: {
-            "voice": lang in voices,
-            "recorded": recorded[lang][0],
-            "questions": recorded[lang][1],
+    for flow in flow_library().values():
+        for language, (done, total) in audio.recorded_coverage(flow).items():
+            recorded[language][0] += done
+            recorded[language][1] += total
+    for language, done in (recordings or {}).items():
+        recorded[language][0] = min(recorded[language][0] + done, recorded[language][1])
+    rows: dict[str, dict[str, Any]] = {}
+    for lang in LANGUAGES:
+        voice = lang in system or lang in bundled
+        done, total = recorded[lang]
+        rows[lang] = {
+            "voice": voice,
+            "engine": "espeak-ng"
+            if lang in system
+            else "espeak-ng (bundled)"
+            if lang in bundled
+            else None,
+            "recorded": done,
+            "questions": total,
+            "kind": audio_kind(voice, done, total),
         }
-        for lang in LANGUAGES
-    }
+    return rows
