@@ -38,7 +38,7 @@ _Callback = ctypes.CFUNCTYPE(
 
 def _library() -> tuple[ctypes.CDLL, str]:
     """The bundled library and its data folder; ImportError when the package is not installed."""
-    import espeakng_loader  # noqa: PLC0415  (optional: only this program needs it)
+    import espeakng_loader
 
     return ctypes.CDLL(espeakng_loader.get_library_path()), espeakng_loader.get_data_path()
 
@@ -71,9 +71,7 @@ def synthesise(text: str, voice: str, rate: int) -> bytes:
     lib.espeak_SetSynthCallback(callback)
     encoded = text.encode()
     buffer = ctypes.create_string_buffer(encoded)
-    status = lib.espeak_Synth(
-        buffer, len(encoded) + 1, 0, POS_CHARACTER, 0, CHARS_UTF8, None, None
-    )
+    status = lib.espeak_Synth(buffer, len(encoded) + 1, 0, POS_CHARACTER, 0, CHARS_UTF8, None, None)
     lib.espeak_Synchronize()
     lib.espeak_Terminate()
     if status != 0:

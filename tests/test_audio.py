@@ -38,8 +38,8 @@ from bot.audio import (
     synthetic_languages,
 )
 from bot.flow_model import Flow, get_flow
-from bot.i18n_tools.status import audio_coverage, audio_kind
 from bot.i18n import LANGUAGES, t
+from bot.i18n_tools.status import audio_coverage, audio_kind
 from bot.texts import audio as audio_texts
 from bot.texts import parents as texts
 from bot.tg.audio_sender import TelegramAudio
