@@ -1,6 +1,7 @@
 """🔊 Listen: every question as a Telegram voice message, in the parent's language.
 
-What is read: the question, then how to answer it: the five faces explained ("1: helemaal niet
+What is read: the question (its spoken-only variant where the catalog has one: Arabic with full
+vowel marks, `bot.i18n.spoken_flow_text`), then how to answer it: the five faces explained ("1: helemaal niet
 ... 5: ja, heel erg"), "ja of nee", or the numbered options (texts in `bot.texts.audio`). A
 question that is not translated yet is read in Dutch, because the parent sees it in Dutch too.
 
@@ -60,7 +61,7 @@ from bot.config import Settings
 from bot.errors import OuderstemError
 from bot.espeak_bundled import BUNDLED_COMMAND, bundled_voices
 from bot.flow_model import Flow, Question, QuestionType, option_key, question_key
-from bot.i18n import LANGUAGES, LOCALES_DIR, SOURCE_LANGUAGE, flow_text, t
+from bot.i18n import LANGUAGES, LOCALES_DIR, SOURCE_LANGUAGE, flow_text, spoken_flow_text, t
 from bot.texts import audio as audio_texts
 from bot.texts import parents as texts
 
@@ -266,9 +267,11 @@ def _legend_question(flow: Flow) -> str | None:
 
 def script(flow: Flow, question: Question, language: str) -> Script:
     """The question, then how to answer it; in Dutch while the question is not translated."""
-    said = flow_text(language, flow.id, question_key(question.id), question.text)
+    key = question_key(question.id)
+    said = flow_text(language, flow.id, key, question.text)
     spoken = language if language == SOURCE_LANGUAGE or said != question.text else SOURCE_LANGUAGE
-    parts = [said]
+    # A spoken-only variant (Arabic with its vowel marks) when the catalog has one; chat never.
+    parts = [spoken_flow_text(spoken, flow.id, key, question.text) or said]
     match question.type:
         case QuestionType.SCALE if question.id == _legend_question(flow):
             parts.append(t(spoken, audio_texts.SCALE_SPOKEN))  # the faces, read once per flow

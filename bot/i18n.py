@@ -3,8 +3,10 @@
 Three catalog domains per language (`babel.cfg` says which source goes where): `ouderstem` (the
 bot's own messages to parents), `flows` (the flow texts, extracted from `bot/flows/*.yaml` with the
 message context `<flow id>:<item key>`, so a reworded Dutch item keeps its key and its
-translations become fuzzy instead of lost) and `staff` (staff-facing texts; staff read Dutch, so
-only the Dutch catalog exists). Dutch is the source language: a missing or fuzzy translation
+translations become fuzzy instead of lost), `spoken` (a question as a voice should read it, with
+the context `<flow id>:q.<question id>:spoken`, used only for audio and only where a language
+needs it: Arabic with full vowel marks, which espeak-ng reads badly without) and `staff`
+(staff-facing texts; staff read Dutch, so only the Dutch catalog exists). Dutch is the source language: a missing or fuzzy translation
 falls back to the Dutch text, and `ouderstem i18n status` reports it. The Dutch catalogs leave
 msgstr empty: for Dutch the source text itself is shown.
 
@@ -46,10 +48,12 @@ LANGUAGES: tuple[str, ...] = (
 RTL_LANGUAGES = frozenset({"ar", "fa", "ps"})
 BOT_DOMAIN = "ouderstem"
 FLOWS_DOMAIN = "flows"
+SPOKEN_DOMAIN = "spoken"
 STAFF_DOMAIN = "staff"
+SPOKEN_SUFFIX = ":spoken"  # a spoken variant's context: the question's context plus this
 # Read in this order; the first domain with a translation of a text wins, so a staff text can
-# never change what parents read.
-DOMAINS = (BOT_DOMAIN, FLOWS_DOMAIN, STAFF_DOMAIN)
+# never change what parents read (spoken contexts differ from every chat text's).
+DOMAINS = (BOT_DOMAIN, FLOWS_DOMAIN, SPOKEN_DOMAIN, STAFF_DOMAIN)
 
 # Unicode isolates keep left-to-right bits ("3/20", numbers, codes) intact inside RTL text.
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
@@ -229,6 +233,14 @@ def isolate_commands(language: str, text: str) -> str:
 def flow_context(flow_id: str, key: str) -> str:
     """The message context of a flow item: stable across rewording of the Dutch text."""
     return f"{flow_id}:{key}"
+
+
+def spoken_flow_text(language: str, flow_id: str, key: str, dutch: str) -> str | None:
+    """A flow text's spoken-only variant in `language` (audio only), or None if it has none."""
+    if language == SOURCE_LANGUAGE:
+        return None
+    found = catalog(language).lookup(dutch, flow_context(flow_id, key) + SPOKEN_SUFFIX)
+    return found if isinstance(found, str) and found else None
 
 
 def flow_text(language: str, flow_id: str, key: str, dutch: str) -> str:

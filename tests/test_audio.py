@@ -37,7 +37,7 @@ from bot.audio import (
     script,
     synthetic_languages,
 )
-from bot.flow_model import Flow, get_flow
+from bot.flow_model import Flow, get_flow, question_key
 from bot.i18n import LANGUAGES, t
 from bot.i18n_tools.status import audio_coverage, audio_kind
 from bot.texts import audio as audio_texts
@@ -237,6 +237,50 @@ def test_choice_options_are_read_numbered_and_multi_says_done() -> None:
     assert multi.startswith("Welke talen spreekt u thuis.\nKies één of meer antwoorden.")
     assert multi.endswith("2: Arabisch.\nTik daarna op Klaar.")
     assert script(flow, flow.question("kort"), "nl").text.endswith("Kies ja of nee.")
+
+
+ARABIC_MARKS = frozenset(chr(c) for c in range(0x064B, 0x0653))  # fathatan ... sukun
+SHORT_VOWELS = frozenset("\u064e\u064f\u0650\u0652")  # fatha, damma, kasra, sukun
+
+
+def has_vowel_marks(text: str) -> bool:
+    """Vowelled: short vowels written (a shadda or tanwin alone, as the chat has, is not)."""
+    return any(c in SHORT_VOWELS for c in text)
+
+
+def bare(text: str) -> str:
+    return "".join(c for c in text if c not in ARABIC_MARKS).rstrip(".؟")
+
+
+def test_arabic_is_read_from_its_vowelled_spoken_variant_never_shown_in_chat() -> None:
+    for question in FLOW.questions:
+        key = question_key(question.id)
+        shown = i18n.flow_text("ar", FLOW.id, key, question.text)
+        spoken = i18n.spoken_flow_text("ar", FLOW.id, key, question.text)
+        assert spoken is not None and has_vowel_marks(spoken), question.id
+        assert not has_vowel_marks(shown), f"{question.id}: the chat shows plain Arabic"
+        assert bare(spoken) == bare(shown), f"{question.id}: the same words, vowelled"
+        read = script(FLOW, question, "ar")
+        assert read.language == "ar" and read.text.startswith(spoken.split("،")[0])
+    welkom_3 = script(FLOW, FLOW.question("welkom_3"), "ar").text
+    assert "تَكُونُ" in welkom_3, "read takūnu, not takawwan"
+    assert (
+        i18n.spoken_flow_text("fr", FLOW.id, "q.welkom_1", FLOW.question("welkom_1").text) is None
+    )
+    assert (
+        i18n.spoken_flow_text("nl", FLOW.id, "q.welkom_1", FLOW.question("welkom_1").text) is None
+    )
+
+
+async def test_an_arabic_parent_sees_plain_text_and_hears_the_vowelled_one(bot) -> None:
+    parent = await at_first_question(bot, "ar", "ar")
+    question = parent.last_with_keyboard()
+    assert not has_vowel_marks(question["text"])
+    service = bot.deps.audio
+    clip = service.clip(FLOW, "welkom_1", "ar")
+    assert clip.text.startswith("تَشْعُرُونَ بِالتَّرْحِيبِ")
+    [voice] = voices(await parent.press("🔊"))
+    assert voice["upload"]["size"] > 1000
 
 
 def test_untranslated_question_is_read_in_dutch_translated_in_the_language(

@@ -194,8 +194,11 @@ def test_update_creates_every_catalog_with_babel_headers(project: Path) -> None:
     assert made == [
         "ar/LC_MESSAGES/flows.po", "ar/LC_MESSAGES/ouderstem.po",
         "fr/LC_MESSAGES/flows.po", "fr/LC_MESSAGES/ouderstem.po",
-        "nl/LC_MESSAGES/flows.po", "nl/LC_MESSAGES/ouderstem.po", "nl/LC_MESSAGES/staff.po",
+        "nl/LC_MESSAGES/flows.po", "nl/LC_MESSAGES/ouderstem.po", "nl/LC_MESSAGES/spoken.po",
+        "nl/LC_MESSAGES/staff.po",
     ]  # fmt: skip
+    spoken = po_path(locales(project), "nl", "spoken").read_text(encoding="utf-8")
+    assert 'msgctxt "demo:q.kind:spoken"' in spoken, "every question, again, as spoken only"
     text = po_path(locales(project), "ar", "ouderstem").read_text(encoding="utf-8")
     assert f'"Plural-Forms: {get_plural("ar").plural_forms}\\n"' in text
     assert '"Language: ar\\n"' in text and "charset=utf-8" in text
@@ -434,7 +437,7 @@ def test_compile_writes_mo_files_gettext_reads(project: Path) -> None:
 
     written = compile_catalogs(locales(project))
 
-    assert len(written) == 7
+    assert len(written) == 8  # with nl/spoken.po (spoken-only variants, audio)
     with po_path(locales(project), "fr", "ouderstem").with_suffix(".mo").open("rb") as handle:
         assert gettext.GNUTranslations(handle).gettext("Ja") == "Oui"
 

@@ -28,6 +28,9 @@ from bot.flow_model import Flow, translatable_items
 from bot.i18n import (
     BOT_DOMAIN,
     DOMAINS,
+    FLOWS_DOMAIN,
+    SPOKEN_DOMAIN,
+    SPOKEN_SUFFIX,
     flow_context,
 )
 from bot.i18n_tools.catalogs import (
@@ -46,6 +49,7 @@ from bot.limits import (
     MAX_COMMAND_DESCRIPTION_CHARS,
 )
 
+SPOKEN_NOTE = "spoken only: read aloud, never shown (Arabic: with full vowel marks)"
 CATALOG_KEY_NAME = "CATALOG_KEY"  # a module-level constant naming the key prefix (bot/texts/)
 
 # Bot texts with a tighter limit than a message (4096), by the name of their constant; a new
@@ -236,7 +240,28 @@ def extract(root: Path = ROOT) -> dict[str, Catalog]:
             templates[domain].add(
                 message, None, [(filename, lineno)], auto_comments=comments, context=context
             )
+    _add_spoken(templates)
     return templates
+
+
+def _add_spoken(templates: dict[str, Catalog]) -> None:
+    """Every question of every flow again, as its spoken-only variant (``<context>:spoken``).
+
+    Optional per language (like staff texts): a language that needs it, Arabic, keeps a
+    spoken.po; the audio falls back to the chat text elsewhere (`bot.audio.script`)."""
+    spoken = templates[SPOKEN_DOMAIN]
+    for message in templates[FLOWS_DOMAIN]:
+        context = message.context or ""
+        key = context.partition(":")[2]
+        if not message.id or not key.startswith("q.") or key.count(".") != 1:
+            continue  # questions only, not their options
+        spoken.add(
+            message.id,
+            None,
+            list(message.locations),
+            auto_comments=[*message.auto_comments, SPOKEN_NOTE],
+            context=context + SPOKEN_SUFFIX,
+        )
 
 
 def write_templates(templates: dict[str, Catalog], locales_dir: Path) -> list[Path]:
