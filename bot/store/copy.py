@@ -44,6 +44,7 @@ TABLES: tuple[str, ...] = (
     "outbox",
     "owed_messages",
     "forwarded_voices",
+    "question_recordings",
 )
 # Tables whose `id` is an identity on PostgreSQL: its sequence moves past the copied ids.
 IDENTITY_TABLES: tuple[str, ...] = (
@@ -56,6 +57,7 @@ IDENTITY_TABLES: tuple[str, ...] = (
     "outbox_batches",
     "outbox",
     "forwarded_voices",
+    "question_recordings",
 )
 
 AnyStore = SqliteStore | PostgresStore

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from bot.store.postgres_chats import PostgresChats
 from bot.store.postgres_database import PostgresDatabase, migrations
 from bot.store.postgres_outbox import PostgresOutbox
+from bot.store.postgres_recordings import PostgresRecordings
 from bot.store.postgres_rounds import PostgresRounds
 from bot.store.postgres_staff import PostgresStaff
 
@@ -27,7 +28,9 @@ if TYPE_CHECKING:
 __all__ = ["PostgresDatabase", "PostgresStore", "migrations"]
 
 
-class PostgresStore(PostgresRounds, PostgresChats, PostgresStaff, PostgresOutbox):
+class PostgresStore(
+    PostgresRounds, PostgresChats, PostgresStaff, PostgresOutbox, PostgresRecordings
+):
     """`bot.store.protocols.Store` on PostgreSQL. Open it once per process; close it on shutdown."""
 
 

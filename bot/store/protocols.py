@@ -5,6 +5,7 @@ needs, with no SQL in sight. Callers type against these, never against an implem
     ChatStore      chats, processed updates, respondents, sessions, answers, /vergeet
     StaffStore     staff members and roles, invites, centres, staff dialogues
     OutboxStore    the outbox queue: enqueue, claim, settle, recover, batches
+    RecordingStore staff recordings of questions, approved by a second person
     AggregateReads the report layer's aggregate queries (`bot/reports/queries.py`)
     Store          all of the above, plus open/close and the database's own checks
 
@@ -38,6 +39,7 @@ from bot.store.records import (
     Owed,
     Queued,
     Recipient,
+    Recording,
     Respondent,
     Round,
     RoundGroup,
@@ -210,6 +212,54 @@ class OutboxStore(Protocol):
     async def outbox_counts(self) -> dict[str, dict[str, int]]: ...
 
 
+class RecordingStore(Protocol):
+    """Recordings of questions by staff (issue 15): pending until a second person approves."""
+
+    async def add_recording(
+        self,
+        school_id: int,
+        flow_id: str,
+        language: str,
+        question_id: str,
+        recorded_by: int,
+        sound: bytes,
+        at: datetime,
+        update_id: int | None = None,
+    ) -> int:
+        """A pending recording; its id."""
+        ...
+
+    async def recording(self, recording_id: int) -> Recording | None: ...
+    async def pending_recordings(self, school_id: int) -> list[Recording]:
+        """The school's recordings waiting for approval, oldest first."""
+        ...
+
+    async def decide_recording(
+        self,
+        recording_id: int,
+        approve: bool,
+        decided_by: int,
+        at: datetime,
+        update_id: int | None = None,
+    ) -> bool:
+        """Approve or reject a pending recording; False when it was not pending (any more)."""
+        ...
+
+    async def recorded_sound(
+        self, flow_id: str, language: str, question_id: str
+    ) -> tuple[int, bytes] | None:
+        """(id, OGG/Opus) of the newest approved recording of a question, or None."""
+        ...
+
+    async def recorded_questions(self, flow_id: str, language: str) -> set[str]:
+        """The questions of a flow with an approved recording in `language`."""
+        ...
+
+    async def recording_counts(self) -> dict[str, int]:
+        """Per language: (flow, question) pairs with an approved recording."""
+        ...
+
+
 class AggregateReads(Protocol):
     """The report layer's GROUP BY queries (kept in `bot/reports/queries.py`)."""
 
@@ -220,7 +270,9 @@ class ReportSource(RoundStore, AggregateReads, Protocol):
     """What building a report reads: rounds and their groups, and the aggregate queries."""
 
 
-class Store(RoundStore, ChatStore, StaffStore, OutboxStore, AggregateReads, Protocol):
+class Store(
+    RoundStore, ChatStore, StaffStore, OutboxStore, RecordingStore, AggregateReads, Protocol
+):
     """Every aggregate, plus the lifecycle and the database's own checks."""
 
     async def open(self) -> None: ...

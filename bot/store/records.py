@@ -138,6 +138,23 @@ class Accepted:
     grant: Grant
 
 
+@dataclass(frozen=True, slots=True)
+class Recording:
+    """A staff member's recording of one question in one language (without its sound).
+
+    `status`: pending (waiting for a second person), approved (read to parents), rejected."""
+
+    id: int
+    school_id: int
+    flow_id: str
+    language: str
+    question_id: str
+    recorded_by: int | None
+    status: str
+    created_at: datetime
+    decided_by: int | None = None
+
+
 @dataclass
 class Dialogue:
     """A staff dialogue in progress; `data` holds the choices so far (JSON in the database)."""

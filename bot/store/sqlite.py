@@ -6,6 +6,7 @@
     sqlite_chats.py     ChatStore      chats, processed updates, respondents, sessions, answers
     sqlite_staff.py     StaffStore     members, invites, centres, staff dialogues
     sqlite_outbox.py    OutboxStore    the outbox queue and its batches
+    sqlite_recordings.py RecordingStore staff recordings of questions, approved by a second person
 
 Each aggregate is a class over the shared `SqliteDatabase`; `SqliteStore` joins them, so every
 write of every aggregate goes through the one writer and shares its commits.
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 from bot.store.sqlite_chats import SqliteChats
 from bot.store.sqlite_database import BUSY_TIMEOUT_MS, SqliteDatabase, migrations
 from bot.store.sqlite_outbox import SqliteOutbox
+from bot.store.sqlite_recordings import SqliteRecordings
 from bot.store.sqlite_rounds import SqliteRounds
 from bot.store.sqlite_staff import SqliteStaff
 
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["BUSY_TIMEOUT_MS", "SqliteDatabase", "SqliteStore", "migrations"]
 
 
-class SqliteStore(SqliteRounds, SqliteChats, SqliteStaff, SqliteOutbox):
+class SqliteStore(SqliteRounds, SqliteChats, SqliteStaff, SqliteOutbox, SqliteRecordings):
     """`bot.store.protocols.Store` on SQLite. Open it once per process; close it on shutdown."""
 
 
