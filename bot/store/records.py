@@ -151,7 +151,7 @@ class Recording:
     question_id: str
     recorded_by: int | None
     status: str
-    created_at: datetime
+    created_at: datetime | None
     decided_by: int | None = None
 
 
