@@ -7,7 +7,9 @@ question that is not translated yet is read in Dutch, because the parent sees it
 
 Where the sound comes from, the first that exists wins:
 
-1. A recording by a person: ``bot/locales/<lang>/audio/<flow-id>/<question-id>.ogg``, e.g.
+1. A recording by staff or an interpreter, made in the chat (/opnemen) and approved by a second
+   person (/opnames), kept in the database (`RecordingSource`, `AudioService.recorded_clip`).
+   Or a recording shipped with the code: ``bot/locales/<lang>/audio/<flow-id>/<question-id>.ogg``, e.g.
    ``bot/locales/ti/audio/barometer-ouders/welkom_1.ogg``. One file per question, holding everything
    that is read for it (question and answers). OGG/Opus, mono (Telegram plays nothing else as a
    voice message): ``ffmpeg -i take.wav -c:a libopus -b:a 24k -ac 1 -ar 48000 welkom_1.ogg``.
@@ -55,7 +57,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from bot.config import Settings
 from bot.errors import OuderstemError
@@ -317,6 +319,15 @@ def recorded_coverage(flow: Flow, locales_dir: Path = LOCALES_DIR) -> dict[str, 
 # ---- the service -----------------------------------------------------------------------------
 
 
+class RecordingSource(Protocol):
+    """Approved recordings by staff (`bot.store.protocols.RecordingStore`, a part of it)."""
+
+    async def recorded_sound(
+        self, flow_id: str, language: str, question_id: str
+    ) -> tuple[int, bytes] | None: ...
+    async def recorded_questions(self, flow_id: str, language: str) -> set[str]: ...
+
+
 @dataclass(frozen=True)
 class Clip:
     """One sound for one question: a recording, or a (maybe not yet made) synthesised file."""
@@ -342,6 +353,7 @@ class AudioService:
         bundled: Mapping[str, str] | None = None,
         bundled_command: Sequence[str] = BUNDLED_COMMAND,
         run: Runner = run_tool,
+        recordings: RecordingSource | None = None,
     ) -> None:
         """`voices` (language -> espeak-ng voice) defaults to what this machine can speak;
         `bundled` (language -> voice of the bundled espeak-ng) to what only that one speaks."""
@@ -350,6 +362,7 @@ class AudioService:
         self.espeak, self.ffmpeg = espeak, ffmpeg
         self.bundled_command = tuple(bundled_command)
         self.run = run
+        self.recordings = recordings  # staff recordings in the database (bot.tg.school.recordings)
         opus = ffmpeg_encodes_opus(ffmpeg)
         if voices is None:
             speakable = espeak_languages(espeak) if opus else set()
@@ -366,8 +379,8 @@ class AudioService:
         self._file_ids_lock = asyncio.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Self:
-        service = cls(settings.audio_cache)
+    def from_settings(cls, settings: Settings, recordings: RecordingSource | None = None) -> Self:
+        service = cls(settings.audio_cache, recordings=recordings)
         missing = sorted(set(LANGUAGES) - set(service.voices))
         log.info("audio: synthesised in %s; recordings only in %s", sorted(service.voices), missing)
         return service
@@ -386,7 +399,38 @@ class AudioService:
             self._recorded[key] = recorded == total
         return self._recorded[key]
 
+    async def offers(self, language: str, flow: Flow | None = None) -> bool:
+        """`available`, or every question of `flow` has a recording approved in the database."""
+        if self.available(language, flow):
+            return True
+        if flow is None or self.recordings is None:
+            return False
+        done = await self.recordings.recorded_questions(flow.id, language)
+        return {q.id for q in flow.answerable_questions} <= done
+
     # ---- making the sound ---------------------------------------------------------------------
+
+    async def recorded_clip(self, flow: Flow, question_id: str, language: str) -> Clip | None:
+        """The newest approved staff recording of a question (kept in the cache folder), if any."""
+        if self.recordings is None:
+            return None
+        found = await self.recordings.recorded_sound(flow.id, language, question_id)
+        if found is None:
+            return None
+        recording_id, data = found
+        if not is_ogg_opus(data[:128]):
+            log.warning("recording %d is not OGG/Opus; passed over", recording_id)
+            return None
+        path = self.cache_dir / "recorded" / language / f"{recording_id}.ogg"
+        if not path.is_file():
+            await asyncio.to_thread(_atomic_write, path, data)
+        return Clip(f"staff:{recording_id}", path)
+
+    async def clip_for(self, flow: Flow, question_id: str, language: str) -> Clip:
+        """The sound for a question: a staff recording approved in the database, else `clip`."""
+        return await self.recorded_clip(flow, question_id, language) or self.clip(
+            flow, question_id, language
+        )
 
     def clip(self, flow: Flow, question_id: str, language: str) -> Clip:
         """The sound for a question: its recording when there is a good one, else a synthesis."""

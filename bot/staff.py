@@ -66,12 +66,13 @@ class Action(StrEnum):
     REPORT = "report"  # /rapport of one school (bot.tg.report_handlers)
     OVERVIEW = "overview"  # /rapport: schools side by side or a centre total
     ANSWER_TEAM = "answer_team"  # receive the team barometer link and reminders
+    RECORD = "record"  # /opnemen and /opnames: record questions, approve a colleague's recording
 
 
 ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
-    Role.TEAM: frozenset({Action.ANSWER_TEAM}),
-    Role.BRUGFIGUUR: frozenset({Action.FOLLOW, Action.REPORT, Action.OVERVIEW}),
+    Role.TEAM: frozenset({Action.ANSWER_TEAM, Action.RECORD}),
+    Role.BRUGFIGUUR: frozenset({Action.FOLLOW, Action.REPORT, Action.OVERVIEW, Action.RECORD}),
     Role.COORDINATOR: frozenset({Action.FOLLOW, Action.REPORT, Action.OVERVIEW}),
 }
 # What the admin's permission adds for a team member.

@@ -55,6 +55,12 @@ class PostgresRecordings(PostgresDatabase):
         )
         return _recording(row) if row is not None else None
 
+    async def recording_sound(self, recording_id: int) -> bytes | None:
+        row = await self._fetch_one(
+            "SELECT sound FROM question_recordings WHERE id = ?", (recording_id,)
+        )
+        return bytes(row[0]) if row is not None else None
+
     async def pending_recordings(self, school_id: int) -> list[Recording]:
         rows = await self._fetch(
             f"SELECT {_COLUMNS} FROM question_recordings WHERE school_id = ? AND status = ? "

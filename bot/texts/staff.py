@@ -217,3 +217,29 @@ TEAM_LINK = N_(
 TEAM_REMINDER = N_(
     "Herinnering: de teambevraging van {school} loopt nog tot en met {date}. Doet u mee?\n{link}"
 )
+
+# ---- /opnemen and /opnames: questions recorded by staff (bot/tg/school/recordings.py) ---------
+RECORD_PICK_FLOW = N_("Vragen inspreken. Welke vragenlijst?")
+RECORD_PICK_LANGUAGE = N_("In welke taal spreekt u de vragen in?")
+RECORD_QUESTION = N_(
+    "Vraag {number} van {total}, in het {language}:\n\n{text}\n\n"
+    "In het Nederlands: {dutch}\n\n"
+    "Stuur een spraakbericht. Lees de vraag voor en daarna de antwoorden."
+)
+RECORD_SKIP = N_("Overslaan")
+RECORD_STOP = N_("Stoppen")
+RECORD_TOO_BIG = N_("Dit spraakbericht is te lang. Spreek de vraag korter in.")
+RECORD_NOT_OPUS = N_("Dit geluid kan de bot niet gebruiken. Stuur een gewoon spraakbericht.")
+RECORD_SAVED = N_("Opgeslagen. Een collega moet de opname nog goedkeuren.")
+RECORD_DONE = N_(
+    "Klaar. {count} opname(s) wachten op goedkeuring.\n"
+    "Een collega van uw school keurt ze goed met /opnames."
+)
+REVIEW_NONE = N_("Er wachten geen opnames op uw goedkeuring.")
+REVIEW_ITEM = N_("Opname van {who}: {flow}, {language}, vraag {number}.\n{text}")
+REVIEW_APPROVE = N_("Goedkeuren")
+REVIEW_REJECT = N_("Afwijzen")
+REVIEW_APPROVED = N_("Goedgekeurd. Ouders horen nu deze opname.")
+REVIEW_REJECTED = N_("Afgewezen. Ouders horen deze opname niet.")
+REVIEW_OWN = N_("U sprak deze opname zelf in. Een collega moet ze goedkeuren.")
+REVIEW_DECIDED = N_("Over deze opname is al beslist.")

@@ -34,7 +34,7 @@ from bot.tg.audio_sender import TelegramAudio, on_always_audio
 from bot.tg.callbacks import is_kind
 from bot.tg.deps import DEPS_KEY, ChatOrderedProcessor, Deps
 from bot.tg.outbox_sender import TelegramSender
-from bot.tg.school import common, dialogue, feedback, follow, invites, launch
+from bot.tg.school import common, dialogue, feedback, follow, invites, launch, recordings
 from bot.tg.school.common import STAFF_COMMANDS
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def build_application(
 
     # Services. The outbox sender starts in _post_init and stops in _post_stop.
     if deps.audio is None:
-        deps.audio = TelegramAudio.from_settings(settings)
+        deps.audio = TelegramAudio.from_settings(settings, recordings=deps.store)
     waking = WakingHours.parse(settings.waking_hours)
     deps.outbox = Outbox(deps.store, TelegramSender(application.bot), deps.clock, waking=waking)
     deps.rounds = RoundKeeper(
@@ -182,6 +182,8 @@ def add_school_handlers(application: Application, deps: Deps) -> None:  # type: 
         ("status", follow.on_status),
         ("sluit", follow.on_close),
         ("terugkoppeling", feedback.on_feedback),
+        ("opnemen", recordings.on_record),
+        ("opnames", recordings.on_review),
     ]
     for name, callback in commands:
         application.add_handler(
@@ -199,12 +201,16 @@ def add_school_handlers(application: Application, deps: Deps) -> None:  # type: 
         (callbacks.CloseConfirmed, follow.on_close_yes_button),
         (callbacks.CloseCancelled, follow.on_close_no_button),
         (callbacks.FeedbackResult, feedback.on_result_button),
+        (callbacks.RecordingDecision, recordings.on_decision_button),
         (callbacks.DialogueButton, dialogue.on_dialogue_button),
     ]
     add_staff_buttons(application, buttons, forged=callbacks.STAFF)
     application.add_handler(
         MessageHandler(PRIVATE_MESSAGE & filters.TEXT & ~filters.COMMAND, dialogue.on_text),
         group=STAFF_GROUP,
+    )
+    application.add_handler(
+        MessageHandler(PRIVATE_MESSAGE & filters.VOICE, recordings.on_voice), group=STAFF_GROUP
     )
 
 

@@ -53,7 +53,7 @@ class TelegramAudio(AudioService):
             return False
         caption = f"🔊 {t(language, texts.PROGRESS, number=number, total=total)}"
         try:
-            clip = self.clip(flow, question_id, language)
+            clip = await self.clip_for(flow, question_id, language)
             await self._send(chat, clip, caption[: MessageLimit.CAPTION_LENGTH])
             return True
         except (AudioError, TelegramError, OSError) as exc:
@@ -120,7 +120,7 @@ async def on_always_audio(update: Update, context: ContextTypes.DEFAULT_TYPE, de
     audio = deps.audio
     turn_on = not (chat is not None and chat.always_audio)
     if audio is None or (
-        turn_on and not audio.available(language, active.flow if active else None)
+        turn_on and not await audio.offers(language, active.flow if active else None)
     ):
         await deps.store.mark_processed(update.update_id, deps.clock())
         await parent.reply(update, t(language, audio_texts.NOT_IN_LANGUAGE))

@@ -115,6 +115,8 @@ class PickFor(StrEnum):
     STATUS = "sta"
     CLOSE = "slu"
     FEEDBACK = "ter"
+    RECORD = "opn"
+    REVIEW = "opg"
 
 
 class DialogueKind(StrEnum):
@@ -122,9 +124,10 @@ class DialogueKind(StrEnum):
 
     RONDE = "ronde"
     FEEDBACK = "terug"
+    RECORD = "opnemen"
 
 
-DIALOGUE_CODES = {DialogueKind.RONDE: "r", DialogueKind.FEEDBACK: "f"}
+DIALOGUE_CODES = {DialogueKind.RONDE: "r", DialogueKind.FEEDBACK: "f", DialogueKind.RECORD: "o"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +165,14 @@ class CloseCancelled:
 @dataclass(frozen=True, slots=True)
 class FeedbackResult:
     batch_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingDecision:
+    """/opnames: approve (or reject) a colleague's recording of a question."""
+
+    recording_id: int
+    approve: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +244,7 @@ StaffButton = (
     | CloseConfirmed
     | CloseCancelled
     | FeedbackResult
+    | RecordingDecision
     | DialogueButton
 )
 ReportButton = ReportSchool | ReportRound | ReportDetail | ReportFile | ReportVoice | ReportOverview
@@ -259,6 +271,7 @@ ENCODERS: dict[type, Callable[[Any], tuple[object, ...]]] = {
     CloseConfirmed: lambda b: (STAFF, "sly", b.round_id),
     CloseCancelled: lambda b: (STAFF, "sln", "-" if b.round_id is None else b.round_id),
     FeedbackResult: lambda b: (STAFF, "fr", b.batch_id),
+    RecordingDecision: lambda b: (STAFF, "rv", b.recording_id, int(b.approve)),
     DialogueButton: lambda b: (STAFF, DIALOGUE_CODES[b.kind], b.nonce, b.step, b.value),
     ReportSchool: lambda b: (REPORT, "s", b.school_id),
     ReportRound: lambda b: (REPORT, "r", b.round_id),
@@ -339,6 +352,11 @@ def _staff(parts: list[str]) -> StaffButton | None:
             return RoleChoice(school_id, role)
         case [kind, number] if kind in ROUND_KINDS and (found := as_id(number)) is not None:
             return ROUND_KINDS[kind](found)
+        case ["rv", number, verdict] if (found := as_id(number)) is not None and verdict in (
+            "0",
+            "1",
+        ):
+            return RecordingDecision(found, verdict == "1")
         case ["sln", anything]:
             return CloseCancelled(as_id(anything))
         case [code, nonce, step, value] if code in DIALOGUE_KINDS:

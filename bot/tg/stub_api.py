@@ -88,6 +88,7 @@ class StubBotApi:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
     record_calls: bool = True
+    files: dict[str, bytes] = field(default_factory=dict)  # file id -> what a download returns
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -108,6 +109,9 @@ class StubBotApi:
         }
 
     def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/file/"):  # a download of a file getFile described
+            name = request.url.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+            return httpx.Response(200, content=self.files.get(name, b""))
         method = request.url.path.rsplit("/", 1)[-1]
         params = _parse(request)
         if self.record_calls:

@@ -30,6 +30,7 @@ async def test_a_recording_is_pending_until_approved_then_read(store: Store) -> 
         school_id, FLOW_ID, "so", QUESTION,
     )  # fmt: skip
     assert [r.id for r in await store.pending_recordings(school_id)] == [rid]
+    assert await store.recording_sound(rid) == SOUND, "the approver hears it first"
     assert await store.recorded_sound(FLOW_ID, "so", QUESTION) is None, "not before approval"
     assert await store.recorded_questions(FLOW_ID, "so") == set()
 

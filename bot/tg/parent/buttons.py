@@ -203,5 +203,5 @@ async def show_dutch(
         question = active.flow.question(question_id)
     except KeyError:
         return
-    ctx = render_context(deps, language, active, None)
+    ctx = await render_context(deps, language, active, None)
     await reply(update, render.dutch_original(ctx, question))

@@ -175,7 +175,9 @@ async def begin(
     chat = await deps.store.chat(chat_id)
     active = await active_of(deps, chat)
     assert active is not None
-    await show_events(update, deps, render_context(deps, language, active, chat), active, events)
+    await show_events(
+        update, deps, await render_context(deps, language, active, chat), active, events
+    )
     await settle(deps, chat_id)
 
 

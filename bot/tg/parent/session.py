@@ -88,9 +88,11 @@ async def active_of(deps: Deps, chat: Chat | None) -> Active | None:
     return Active(respondent, round_, flow, state)
 
 
-def render_context(deps: Deps, language: str, active: Active, chat: Chat | None) -> render.Context:
+async def render_context(
+    deps: Deps, language: str, active: Active, chat: Chat | None
+) -> render.Context:
     audio = deps.audio
-    can_listen = bool(audio and audio.available(language, active.flow))
+    can_listen = bool(audio and await audio.offers(language, active.flow))
     return render.Context(
         language=language, flow=active.flow, round_id=active.round.id, can_listen=can_listen
     )
@@ -140,7 +142,7 @@ async def continue_session(
     if welcome_back:
         await reply(update, t(language, texts.WELCOME_BACK))
     active.state = state
-    ctx = render_context(deps, language, active, chat)
+    ctx = await render_context(deps, language, active, chat)
     ctx.legend = welcome_back  # back after a pause: the faces explained again
     await show_events(update, deps, ctx, active, events)
     if update.effective_chat is not None:  # the question is on screen again: nothing is owed
@@ -190,7 +192,7 @@ async def take_turn(
     if answer_tap and update.callback_query is not None:
         repeated = any(isinstance(e, DuplicateIgnored) for e in events)
         await answer_quietly(update.callback_query, t(language, texts.SAVED) if repeated else None)
-    ctx = render_context(deps, language, active, chat)
+    ctx = await render_context(deps, language, active, chat)
     if unusable is not None:
         await show_rejections(update, active, language, events, unusable)
         events = [e for e in events if not isinstance(e, AnswerRejected)]
@@ -325,7 +327,7 @@ async def show_current_question(
     asked = engine.current(active.flow, active.state)
     if asked is None:
         return
-    ctx = render_context(deps, language, active, chat)
+    ctx = await render_context(deps, language, active, chat)
     view = render.ask(ctx, asked, active.state.selection)
     await reply(update, view.text, view.keyboard)
     if update.effective_chat is not None:  # it went out: a crash left nothing owed any more
@@ -362,7 +364,7 @@ async def deliver_owed(bot: Bot, deps: Deps, owed: Owed) -> None:
     active = await active_of(deps, chat)
     if active is not None and active.respondent.id == owed.respondent_id:
         language = (chat.language if chat else None) or active.respondent.language
-        ctx = render_context(deps, language, active, chat)
+        ctx = await render_context(deps, language, active, chat)
         asked = engine.current(active.flow, active.state)
         if active.state.status == Status.WAITING and asked is not None:
             view = render.ask(ctx, asked, active.state.selection)

@@ -1,7 +1,7 @@
 """Dispatch: a picked school, a dialogue button or typed text goes to the step that waits for it.
 
     SchoolChoice      the school a command was for: the command goes on (checked again)
-    DialogueButton    a button of /ronde or /terugkoppeling: to that dialogue's step
+    DialogueButton    a button of /ronde, /terugkoppeling or /opnemen: to that dialogue's step
     typed text        a staff dialogue's answer if one waits for it; otherwise the parent's turn
 
 Every step checks the role AND the school again (`bot.staff.authorize`), for a button press too.
@@ -28,17 +28,22 @@ from bot.tg.callbacks import (
     StatusChoice,
 )
 from bot.tg.deps import Deps, deps_of, guarded
-from bot.tg.school import feedback, follow, invites, launch
+from bot.tg.school import feedback, follow, invites, launch, recordings
 from bot.tg.school.common import Step, access_of, on_button, permitted, refuse
 from bot.tg.ui import chat_id_of, reply
 
 log = logging.getLogger(__name__)
 
 DIALOGUE_TTL = timedelta(hours=2)  # an abandoned dialogue stops catching typed text after this
-DIALOGUE_ACTIONS = {DialogueKind.RONDE: Action.LAUNCH, DialogueKind.FEEDBACK: Action.FEEDBACK}
+DIALOGUE_ACTIONS = {
+    DialogueKind.RONDE: Action.LAUNCH,
+    DialogueKind.FEEDBACK: Action.FEEDBACK,
+    DialogueKind.RECORD: Action.RECORD,
+}
 BUTTON_STEPS: dict[DialogueKind, dict[str, Step]] = {
     DialogueKind.RONDE: launch.RONDE_BUTTONS,
     DialogueKind.FEEDBACK: feedback.FEEDBACK_BUTTONS,
+    DialogueKind.RECORD: recordings.RECORD_BUTTONS,
 }
 TEXT_STEPS: dict[DialogueKind, dict[str, Step]] = {
     DialogueKind.RONDE: launch.RONDE_TEXT,
@@ -64,6 +69,8 @@ async def school_chosen(update: Update, deps: Deps, button: SchoolChoice) -> Non
             )
         case PickFor.FEEDBACK:
             await feedback.begin_feedback(update, deps, school_id)
+        case PickFor.RECORD:
+            await recordings.begin_recording(update, deps, school_id)
 
 
 async def current_dialogue(update: Update, deps: Deps, kind: DialogueKind) -> Dialogue | None:
