@@ -39,8 +39,9 @@ CENTRES = {1: 7, 2: 7, 3: None}
 # (grant, action, school) -> allowed. Every role against every action at its own school.
 MATRIX = {
     Role.ADMIN: set(Action),
-    Role.TEAM: {Action.ANSWER_TEAM},
-    Role.BRUGFIGUUR: {Action.FOLLOW, Action.REPORT, Action.OVERVIEW},
+    # every role at a school may record questions (/opnemen) and approve a colleague's (issue 15)
+    Role.TEAM: {Action.ANSWER_TEAM, Action.RECORD},
+    Role.BRUGFIGUUR: {Action.FOLLOW, Action.REPORT, Action.OVERVIEW, Action.RECORD},
     # a coordinator opens one school's report, or its /status, only where the school agreed to
     # be named (below, and issue 11)
     Role.COORDINATOR: {Action.OVERVIEW},

@@ -116,7 +116,6 @@ class PickFor(StrEnum):
     CLOSE = "slu"
     FEEDBACK = "ter"
     RECORD = "opn"
-    REVIEW = "opg"
 
 
 class DialogueKind(StrEnum):
