@@ -3,7 +3,9 @@ them (/opnames), and only then a Somali parent hears them (issue 15), all throug
 
 from __future__ import annotations
 
+import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -179,3 +181,12 @@ async def test_a_fully_recorded_somali_flow_is_read_to_a_somali_parent(
     assert listen in button_labels(parent.last_with_keyboard()), texts_of(replies)
     [voice] = [m for m in await parent.press("🔊") if "voice" in m]
     assert voice["upload"]["size"] == len(take), "the staff recording, not a synthesis"
+    # `ouderstem i18n status --db` counts the approved recordings per language.
+    shown = subprocess.run(
+        [sys.executable, "-m", "bot", "i18n", "status", "--json", "--db", str(staffbot.store.path)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    rows = {row["language"]: row["audio"] for row in json.loads(shown)}
+    assert rows["so"]["recorded"] == len(QUESTIONS) and rows["ps"]["recorded"] == 0
+    assert rows["so"]["kind"] == "none", "other flows are not recorded yet: no voice offered"
+    assert rows["ti"]["kind"] == "synthetic"

@@ -39,6 +39,12 @@ def register(subparsers: Any) -> None:
     ):
         parser = actions.add_parser(name, help=text)
         parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+        if name == "status":
+            parser.add_argument(
+                "--db",
+                metavar="DATABASE",
+                help="also count the staff recordings approved in this database (OUDERSTEM_DB)",
+            )
         parser.set_defaults(run_plain=run)
 
 
@@ -69,8 +75,23 @@ def cmd_compile(args: argparse.Namespace) -> None:
     print(f"{len(compile_catalogs(_locales()))} .mo file(s) written")
 
 
+def _recording_counts(database: str) -> dict[str, int]:
+    """Per language, questions with a staff recording approved in `database` (/opnemen)."""
+    import asyncio
+
+    from bot.store import open_store
+
+    async def counts() -> dict[str, int]:
+        async with open_store(database) as store:
+            return await store.recording_counts()
+
+    return asyncio.run(counts())
+
+
 def cmd_status(args: argparse.Namespace) -> None:
-    rows = status(extract(catalogs.ROOT), _locales(), audio=audio_coverage)
+    database = getattr(args, "db", None)
+    recorded = _recording_counts(database) if database else None
+    rows = status(extract(catalogs.ROOT), _locales(), audio=lambda: audio_coverage(recorded))
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
         return
