@@ -8,10 +8,12 @@ Usage, in a private chat with the bot:
     /status          admin, brugfiguur, coordinator (team members if allowed)   (follow)
     /sluit           an admin closes a round now   (follow)
     /terugkoppeling  an admin tells everyone who took part what came out   (feedback)
+    /opnemen         staff record a flow's questions in one language, a voice note each
+    /opnames         another staff member of the school approves or rejects them   (recordings)
 
 Modules: `common` (access check, school picker, labels, the button handler factory, the
-dialogues' small steps), `invites`, `launch`, `follow`, `feedback`, and `dialogue` (a picked
-school, a dialogue button or typed text to the step that waits for it). /rapport lives in
+dialogues' small steps), `invites`, `launch`, `follow`, `feedback`, `recordings`, and
+`dialogue` (a picked school, a dialogue button or typed text to the step that waits for it). /rapport lives in
 `bot.tg.report_handlers`; the parent's /geenherinnering in `bot.tg.reminders`.
 
 Every staff step checks the role AND the school again (`bot.staff.authorize`), for a button
