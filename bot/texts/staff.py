@@ -39,7 +39,9 @@ WHAT_ADMIN = N_(
     "/status – hoe loopt een ronde?\n"
     "/sluit – een ronde nu sluiten\n"
     "/terugkoppeling – ouders vertellen wat de school met hun antwoorden doet\n"
-    "/uitnodigen – collega's of een brugfiguur uitnodigen"
+    "/uitnodigen – collega's of een brugfiguur uitnodigen\n"
+    "/opnemen – vragen inspreken in een taal zonder stem\n"
+    "/opnames – opnames van collega's goedkeuren"
 )
 WHAT_TEAM = N_("Start de school een teambevraging? Dan krijgt u hier de link.")
 WHAT_FOLLOW = N_("/status – hoe loopt een ronde?")

@@ -26,6 +26,8 @@ polite refusal.
     x|fr|<batch>                             FeedbackResult: how far a broadcast got
     x|r|<nonce>|<step>|<value>               DialogueButton of /ronde
     x|f|<nonce>|<step>|<value>               DialogueButton of /terugkoppeling
+    x|o|<nonce>|<step>|<value>               DialogueButton of /opnemen
+    x|rv|<recording>|<1 or 0>                RecordingDecision: /opnames approves or rejects
     rp|s|<school>  rp|r|<round>  rp|o        ReportSchool, ReportRound, ReportOverview
     rp|v|<round>|<view>                      ReportDetail
     rp|f|<round>|<format>                    ReportFile
