@@ -210,7 +210,7 @@ def add_school_handlers(application: Application, deps: Deps) -> None:  # type: 
         group=STAFF_GROUP,
     )
     application.add_handler(
-        MessageHandler(PRIVATE_MESSAGE & filters.VOICE, recordings.on_voice), group=STAFF_GROUP
+        MessageHandler(PRIVATE_MESSAGE & filters.VOICE, dialogue.on_voice), group=STAFF_GROUP
     )
 
 

@@ -3,6 +3,7 @@
     SchoolChoice      the school a command was for: the command goes on (checked again)
     DialogueButton    a button of /ronde, /terugkoppeling or /opnemen: to that dialogue's step
     typed text        a staff dialogue's answer if one waits for it; otherwise the parent's turn
+    a voice note      a recording if /opnemen waits for one; otherwise the parent's turn
 
 Every step checks the role AND the school again (`bot.staff.authorize`), for a button press too.
 """
@@ -133,3 +134,26 @@ async def dialogue_text(update: Update, context: ContextTypes.DEFAULT_TYPE, deps
 
 on_school_button = on_button(SchoolChoice, school_chosen)
 on_dialogue_button = on_button(DialogueButton, dialogue_button)
+
+
+async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A voice note: a recording if this chat's /opnemen waits for one; else the parent's turn."""
+    deps = deps_of(context)
+    if update.effective_chat is None or update.effective_message is None:
+        return
+    dialogue = await deps.store.dialogue(update.effective_chat.id)
+    if dialogue is None or dialogue.kind != DialogueKind.RECORD:
+        return
+    if dialogue.step != recordings.VOICE_STEP:
+        return
+    if dialogue.updated_at and deps.clock() - dialogue.updated_at > DIALOGUE_TTL:
+        return  # an abandoned dialogue no longer catches what the person sends
+    await guarded(dialogue_voice)(update, context)
+    raise ApplicationHandlerStop
+
+
+async def dialogue_voice(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps) -> None:
+    """Hand the voice note to /opnemen (role and school checked again)."""
+    dialogue = await current_dialogue(update, deps, DialogueKind.RECORD)
+    if dialogue is not None:
+        await recordings.take_voice(update, deps, dialogue)

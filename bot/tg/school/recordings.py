@@ -22,7 +22,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ContextTypes
 
 from bot.audio import is_ogg_opus, script
 from bot.errors import UnknownFlow
@@ -33,7 +33,7 @@ from bot.store.records import Dialogue, Recording
 from bot.texts import staff as staff_texts
 from bot.texts.staff import say
 from bot.tg.callbacks import DialogueKind, PickFor, RecordingDecision
-from bot.tg.deps import Deps, deps_of, guarded
+from bot.tg.deps import Deps
 from bot.tg.school.common import (
     Step,
     access_of,
@@ -161,13 +161,11 @@ async def ask_next(update: Update, deps: Deps, dialogue: Dialogue) -> None:
     await reply(update, text, buttons)
 
 
-async def take_voice(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps) -> None:
-    """A voice note for the question shown: stored as a pending recording, then the next one."""
-    from bot.tg.school.dialogue import current_dialogue
-
-    dialogue = await current_dialogue(update, deps, DialogueKind.RECORD)
+async def take_voice(update: Update, deps: Deps, dialogue: Dialogue) -> None:
+    """A voice note for the question shown: stored as a pending recording, then the next one.
+    (`bot.tg.school.dialogue.on_voice` checked the role, the school and the step.)"""
     message = update.effective_message
-    if dialogue is None or dialogue.step != VOICE_STEP or message is None or message.voice is None:
+    if dialogue.step != VOICE_STEP or message is None or message.voice is None:
         return
     voice = message.voice
     if voice.file_size is not None and voice.file_size > MAX_RECORDING_BYTES:
@@ -207,23 +205,7 @@ async def take_voice(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: D
     await ask_next(update, deps, dialogue)
 
 
-async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A voice note: a recording if this chat's /opnemen waits for one; else the parent's turn."""
-    deps = deps_of(context)
-    if update.effective_chat is None:
-        return
-    dialogue = await deps.store.dialogue(update.effective_chat.id)
-    if dialogue is None or dialogue.kind != DialogueKind.RECORD or dialogue.step != VOICE_STEP:
-        return
-    from bot.tg.school.dialogue import DIALOGUE_TTL
-
-    if dialogue.updated_at and deps.clock() - dialogue.updated_at > DIALOGUE_TTL:
-        return
-    await guarded(take_voice)(update, context)
-    raise ApplicationHandlerStop
-
-
-RECORD_BUTTONS: dict[str, Step] = {
+RECORD_BUTTONS: dict[str, Step] = {  # and the voice note: `take_voice`
     "flow": flow_chosen,
     "language": language_chosen,
     "skip": skip_question,
