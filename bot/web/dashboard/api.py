@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.errors import AccessDenied
 from bot.reports.model import ReportOptions
-from bot.staff import Access, Action, Grant, authorize, named_schools, schools_for, viewer_of
+from bot.staff import Access, Action, Grant, authorize, named_schools, schools_for
 from bot.texts import dashboard as T
 from bot.texts.staff import say
 from bot.web.dashboard import auth, views
@@ -206,7 +206,10 @@ class Dashboard:
         named = named_schools(access, schools)
         overview = await build_overview(self.store, schools, self.options(grant), named=named)
         return JSONResponse(
-            {"page": views.overview_page(overview, say), "overview": overview.model_dump(mode="json")}
+            {
+                "page": views.overview_page(overview, say),
+                "overview": overview.model_dump(mode="json"),
+            }
         )
 
     async def send(self, request: Request) -> Response:
@@ -238,7 +241,9 @@ def error_code(refused: Refused) -> str:
     return "forbidden" if refused.status == 403 else "bad"
 
 
-def _guarded(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+def _guarded(
+    handler: Callable[[Request], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
     async def run(request: Request) -> Response:
         try:
             return await handler(request)

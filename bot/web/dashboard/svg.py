@@ -69,9 +69,7 @@ def faces(figure: Figure, label: str) -> str:
             continue
         width = WIDTH * count / figure.n
         css = FACE_CLASSES[value]
-        body.append(
-            f'<rect x="{x:.1f}" y="2" width="{width:.1f}" height="24" class="{css}"/>'
-        )
+        body.append(f'<rect x="{x:.1f}" y="2" width="{width:.1f}" height="24" class="{css}"/>')
         if width >= MIN_SEGMENT_LABEL:
             body.append(
                 f'<text x="{x + width / 2:.1f}" y="19" text-anchor="middle" '
@@ -88,10 +86,10 @@ def bars(rows: Sequence[Bar], label: str) -> str:
     track = WIDTH - value_room
     for i, row in enumerate(rows):
         top = i * ROW
-        body.append(f'<text x="0" y="{top + 11}" class="ink small">{escape(_cut(row.label))}</text>')
         body.append(
-            f'<rect x="0" y="{top + 14}" width="{track}" height="{BAR}" class="track"/>'
+            f'<text x="0" y="{top + 11}" class="ink small">{escape(_cut(row.label))}</text>'
         )
+        body.append(f'<rect x="0" y="{top + 14}" width="{track}" height="{BAR}" class="track"/>')
         if row.value is not None:
             body.append(
                 f'<rect x="0" y="{top + 14}" width="{_scale_x(row.value, track):.1f}" '
@@ -138,8 +136,11 @@ def heat_class(mean: float | None) -> str:
 
 
 def heatmap(
-    rows: Sequence[str], columns: Sequence[str], cells: dict[tuple[int, int], str | None],
-    means: dict[tuple[int, int], float | None], label: str,
+    rows: Sequence[str],
+    columns: Sequence[str],
+    cells: dict[tuple[int, int], str | None],
+    means: dict[tuple[int, int], float | None],
+    label: str,
 ) -> str:
     """A grid (rows x columns): each cell coloured by its mean and showing the mean as text.
 

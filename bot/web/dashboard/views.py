@@ -139,10 +139,7 @@ def _participation(report: RoundReport, say: Say) -> Section:
             _table(
                 say(T.COL_LANGUAGE),
                 [say(T.COL_LANGUAGE), say(T.COL_STARTED), say(T.COL_COMPLETED)],
-                [
-                    [c.label, labels.count(c.started), labels.count(c.completed)]
-                    for c in languages
-                ],
+                [[c.label, labels.count(c.started), labels.count(c.completed)] for c in languages],
             )
         )
     return _section("participation", say(T.SECTION_PARTICIPATION), blocks)
@@ -181,7 +178,9 @@ def _themes(report: RoundReport, say: Say) -> Section:
 def by_strength(report: RoundReport) -> list[Statement]:
     """Scale statements from the highest mean to the lowest; hidden ones last, in flow order."""
     scale = [s for s in report.statements if s.type == "scale"]
-    shown = sorted((s for s in scale if s.figure.mean is not None), key=lambda s: -(s.figure.mean or 0))
+    shown = sorted(
+        (s for s in scale if s.figure.mean is not None), key=lambda s: -(s.figure.mean or 0)
+    )
     return shown + [s for s in scale if s.figure.mean is None]
 
 
@@ -373,7 +372,9 @@ def _frameworks(report: RoundReport, say: Say) -> list[Section]:
                     ],
                 ),
                 _table(
-                    say(T.SECTION_MATRIX), ["", say(T.COL_MEAN)], _framework_rows(report, fw.matrix, say)
+                    say(T.SECTION_MATRIX),
+                    ["", say(T.COL_MEAN)],
+                    _framework_rows(report, fw.matrix, say),
                 ),
             ],
         )
@@ -394,7 +395,9 @@ def _open(report: RoundReport, say: Say) -> Section:
         blocks.append(
             {
                 "kind": "list",
-                "items": [f"[{o.language_label}] {open_answer(o.text, isolate=False)}" for o in q.texts],
+                "items": [
+                    f"[{o.language_label}] {open_answer(o.text, isolate=False)}" for o in q.texts
+                ],
             }
         )
     return _section("open", say(T.SECTION_OPEN), blocks)
@@ -431,7 +434,10 @@ def overview_page(overview: Overview, say: Say) -> dict[str, Any]:
         },
         _chart(
             svg.bars(
-                [svg.Bar(th.title, th.figure.mean, labels.mean(lang, th.figure.mean)) for th in total.themes],
+                [
+                    svg.Bar(th.title, th.figure.mean, labels.mean(lang, th.figure.mean))
+                    for th in total.themes
+                ],
                 say(T.MEANS_CHART),
             ),
             say(T.MEANS_CHART),
@@ -445,7 +451,10 @@ def overview_page(overview: Overview, say: Say) -> dict[str, Any]:
                 s.name,
                 str(s.started) if s.round_id is not None else labels.HIDDEN,
                 str(s.expected) if s.expected else "",
-                *(labels.mean(lang, s.themes[k].mean) if k in s.themes else labels.HIDDEN for k in titles),
+                *(
+                    labels.mean(lang, s.themes[k].mean) if k in s.themes else labels.HIDDEN
+                    for k in titles
+                ),
             ]
             for s in overview.schools
         ]
