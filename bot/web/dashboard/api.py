@@ -183,7 +183,10 @@ class Dashboard:
                 {
                     "id": school_id,
                     "name": names.get(school_id, str(school_id)),
-                    "rounds": [{"id": r.id, "label": round_label(r)} for r in rounds],
+                    "rounds": [
+                        {"id": r.id, "label": round_label(r), "audience": r.audience}
+                        for r in rounds
+                    ],
                 }
             )
         return JSONResponse({"schools": listed, "overview": overview})

@@ -217,7 +217,10 @@
       return;
     }
     for (const r of school.rounds) roundSelect.append(el("option", { value: String(r.id) }, r.label));
-    load("report", school.rounds[0].id);
+    // The latest parents' round first: the dashboard is the parents' voice; others are a tap away.
+    const first = school.rounds.find((r) => r.audience === "parents") || school.rounds[0];
+    roundSelect.value = String(first.id);
+    load("report", first.id);
   }
 
   async function start() {
