@@ -78,7 +78,7 @@
 
   function refused(error) {
     document.getElementById("content").replaceChildren();
-    document.getElementById("toc").hidden = true;
+    document.getElementById("toc-box").hidden = true;
     document.getElementById("main").setAttribute("aria-busy", "false");
     document.body.dataset.state = "refused-" + (error.code || "bad");
     status(error.message || T.failed, true);
@@ -179,7 +179,8 @@
     content.replaceChildren(...parts);
     toc.setAttribute("aria-label", T.skip);
     toc.replaceChildren(links);
-    toc.hidden = false;
+    document.getElementById("toc-label").textContent = T.skip;
+    document.getElementById("toc-box").hidden = false;
     document.getElementById("main").setAttribute("aria-busy", "false");
     document.body.dataset.state = "shown";
     status("", false);
