@@ -29,8 +29,6 @@ from tests.dashboard_fixtures import (
     seed,
 )
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
 
 class Client:
     def __init__(self, bot: Any) -> None:
@@ -325,3 +323,69 @@ async def test_rapport_offers_the_dashboard_button_and_menu_only_with_a_public_u
     assert "Open het dashboard" in first["text"] and "📄 PDF" in button_labels(shown[-1])
     menus = [p for m, p in bot.api.calls if m == "setChatMenuButton"]
     assert menus and str(admin.user_id) in str(menus[-1]) and "web_app" in str(menus[-1])
+
+
+# ---- where it is served -----------------------------------------------------------------------
+
+
+def test_the_webhook_app_mounts_the_dashboard(bot: Any) -> None:
+    from bot.web.app import create_app
+
+    app = create_app(bot.application, bot.store, "s3cret")
+    assert any(getattr(route, "path", None) == PATH for route in app.routes)
+
+
+async def test_run_serves_the_dashboard_beside_polling_when_a_port_is_set(bot: Any) -> None:
+    import socket
+
+    from bot.web.dashboard.beside import Beside
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert await Beside(bot.deps.settings).start(bot.application) is None  # no port: nothing
+    settings = bot.deps.settings.model_copy(update={"web_port": port})
+    beside = Beside(settings)
+    await beside.start(bot.application)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            for _ in range(100):
+                try:
+                    health = await http.get("/healthz")
+                    break
+                except httpx.ConnectError:
+                    import asyncio
+
+                    await asyncio.sleep(0.05)
+            assert health.text == "ok"
+            page = await http.get(f"{PATH}/")
+            assert page.status_code == 200 and "content-security-policy" in page.headers
+            refused = await http.post(f"{PATH}/api/session")
+            assert refused.status_code == 401
+    finally:
+        await beside.stop()
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("https://ouderstem.example.org/", "https://ouderstem.example.org"),
+        ("", None),
+    ],
+)
+def test_the_public_url_is_an_https_root(given: str, kept: str | None) -> None:
+    from bot.config import Settings
+
+    assert Settings.model_validate({"OUDERSTEM_PUBLIC_URL": given}).public_url == kept
+
+
+@pytest.mark.parametrize(
+    "given", ["http://ouderstem.example.org", "https://x.example/?a=1", "ouderstem.example.org"]
+)
+def test_a_public_url_that_telegram_cannot_open_stops_with_a_message(given: str) -> None:
+    from pydantic import ValidationError
+
+    from bot.config import Settings
+
+    with pytest.raises(ValidationError, match="https://"):
+        Settings.model_validate({"OUDERSTEM_PUBLIC_URL": given})

@@ -37,10 +37,22 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PHONE = {"width": 360, "height": 740}
-LIGHT = {"bg_color": "#ffffff", "text_color": "#000000", "button_color": "#2481cc",
-         "button_text_color": "#ffffff", "secondary_bg_color": "#f1f1f1", "link_color": "#2481cc"}
-DARK = {"bg_color": "#17212b", "text_color": "#f5f5f5", "button_color": "#5288c1",
-        "button_text_color": "#ffffff", "secondary_bg_color": "#232e3c", "link_color": "#6ab3f3"}
+LIGHT = {
+    "bg_color": "#ffffff",
+    "text_color": "#000000",
+    "button_color": "#2481cc",
+    "button_text_color": "#ffffff",
+    "secondary_bg_color": "#f1f1f1",
+    "link_color": "#2481cc",
+}
+DARK = {
+    "bg_color": "#17212b",
+    "text_color": "#f5f5f5",
+    "button_color": "#5288c1",
+    "button_text_color": "#ffffff",
+    "secondary_bg_color": "#232e3c",
+    "link_color": "#6ab3f3",
+}
 
 playwright_api = pytest.importorskip("playwright.async_api")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
@@ -128,7 +140,9 @@ async def test_the_dashboard_shows_the_reports_numbers_and_keeps_hidden_cells_hi
     from bot.tg.report_handlers import options_for
 
     report = await build_round_report(
-        bot.store, seeded.current.id, options_for(bot.deps, Grant(Role.ADMIN, school_id=seeded.school.id))
+        bot.store,
+        seeded.current.id,
+        options_for(bot.deps, Grant(Role.ADMIN, school_id=seeded.school.id)),
     )
 
     page, problems, requests = await open_page(
@@ -154,7 +168,8 @@ async def test_the_dashboard_shows_the_reports_numbers_and_keeps_hidden_cells_hi
     hidden = report.statement(HIDDEN_STATEMENT)
     assert statements[hidden.text][1:] == [labels.HIDDEN] * 3
     order = await page.eval_on_selector_all(
-        "#s-statements table:first-of-type tbody tr td:nth-child(2)", "c => c.map(x => x.textContent)"
+        "#s-statements table:first-of-type tbody tr td:nth-child(2)",
+        "c => c.map(x => x.textContent)",
     )
     shown = [m for m in order if m != labels.HIDDEN]
     assert shown == sorted(shown, key=lambda m: -float(m.replace(",", ".")))
@@ -201,7 +216,9 @@ async def test_the_dashboard_shows_the_reports_numbers_and_keeps_hidden_cells_hi
     await page.screenshot(path=shots / "10-refused-other-school.png")
 
     # no script error, no CSP violation: only the refusal just asked for
-    assert problems == ["Failed to load resource: the server responded with a status of 403 (Forbidden)"]
+    assert problems == [
+        "Failed to load resource: the server responded with a status of 403 (Forbidden)"
+    ]
     assert all(r.startswith(base) for r in requests), requests  # nothing from elsewhere
     await page.context.close()
 
@@ -240,7 +257,9 @@ async def test_forged_expired_or_missing_init_data_shows_a_dutch_refusal(
     assert state == ("refused-expired" if how == "expired" else "refused-auth")
     message = await page.text_content("#status")
     assert message is not None
-    assert ("te lang open" in message) if how == "expired" else ("alleen vanuit Telegram" in message)
+    assert (
+        ("te lang open" in message) if how == "expired" else ("alleen vanuit Telegram" in message)
+    )
     assert await page.get_attribute("#status", "role") == "alert"
     assert await page.query_selector("section") is None
     await page.screenshot(path=shots / f"11-refused-{how}.png")
