@@ -19,6 +19,7 @@ from tests.reports_fixtures import Builder, answers_for
 SHIPPED = ("barometer-ouders", "barometer-team", "barometer-leerlingen")
 HIDDEN_STATEMENT = "steun_1"  # answered "weet niet" by all but three: fewer faces than the minimum
 SMALL_CLASS = "2A"  # two parents: under the minimum, suppressed with its complement
+CENTRE = "CLB Oost"  # both schools; only De Regenboog agreed to be named
 THEME_BASE = {"welkom": 4, "informatie": 4, "leren": 3, "inspraak": 2, "steun": 3, "samen": 3}
 
 
@@ -47,8 +48,8 @@ def _parents_answers(flow: Any, number: int) -> dict[str, Any]:
 async def seed(store: Any) -> Seeded:
     build = Builder(store, flows={f: get_flow(f) for f in SHIPPED})
     parents, team = get_flow("barometer-ouders"), get_flow("barometer-team")
-    school = await build.school("Basisschool De Regenboog")
-    other = await build.school("Basisschool Het Anker")
+    school = await build.school("Basisschool De Regenboog", share_named=True, centre=CENTRE)
+    other = await build.school("Basisschool Het Anker", centre=CENTRE)
 
     previous, _ = await build.round(school, "barometer-ouders", expected=30)
     for number in range(10):
@@ -75,6 +76,10 @@ async def seed(store: Any) -> Seeded:
         await build.respond(foreign, answers_for(parents, "4" if number % 2 else "5"))
     foreign = await build.close(foreign)
     return Seeded(school, other, previous, current, team_round, foreign)
+
+
+async def centre_id(store: Any) -> int:
+    return next(cid for cid, name, _ in await store.centres() if name == CENTRE)
 
 
 async def make_member(store: Any, chat_id: int, grant: Grant, now: datetime) -> None:

@@ -24,6 +24,7 @@ from tests.dashboard_fixtures import (
     HIDDEN_STATEMENT,
     SMALL_CLASS,
     Seeded,
+    centre_id,
     init_data,
     make_member,
     seed,
@@ -323,6 +324,54 @@ async def test_rapport_offers_the_dashboard_button_and_menu_only_with_a_public_u
     assert "Open het dashboard" in first["text"] and "📄 PDF" in button_labels(shown[-1])
     menus = [p for m, p in bot.api.calls if m == "setChatMenuButton"]
     assert menus and str(admin.user_id) in str(menus[-1]) and "web_app" in str(menus[-1])
+
+
+async def test_a_brugfiguur_sees_their_schools_side_by_side(world) -> None:
+    client, seeded, _ = world
+    bridge = client.bot.user()
+    now = client.bot.deps.clock()
+    for school in (seeded.school, seeded.other):
+        await make_member(
+            client.bot.store, bridge.user_id, Grant(Role.BRUGFIGUUR, school_id=school.id), now
+        )
+    session = (await client.call("session", bridge.user_id)).json()
+    assert [s["name"] for s in session["schools"]] == [
+        "Basisschool De Regenboog",
+        "Basisschool Het Anker",
+    ]
+    assert session["overview"] is True
+    answer = (await client.call("overview", bridge.user_id)).json()
+    names = [s["name"] for s in answer["overview"]["schools"]]
+    assert names == sorted(names) == ["Basisschool De Regenboog", "Basisschool Het Anker"]
+    rows = _table_rows(answer["page"], "schools")
+    assert [r[0] for r in rows] == names  # alphabetical, never ranked
+    assert (
+        await client.call("report", bridge.user_id, {"round_id": seeded.foreign.id})
+    ).status_code == 200
+
+
+async def test_a_coordinator_sees_the_centre_and_no_school_that_would_single_out_another(
+    world,
+) -> None:
+    client, seeded, _ = world
+    coordinator = client.bot.user()
+    centre = await centre_id(client.bot.store)
+    await make_member(
+        client.bot.store,
+        coordinator.user_id,
+        Grant(Role.COORDINATOR, centre_id=centre),
+        client.bot.deps.clock(),
+    )
+    session = (await client.call("session", coordinator.user_id)).json()
+    assert [s["name"] for s in session["schools"]] == ["Basisschool De Regenboog"]  # agreed
+    answer = await client.call("overview", coordinator.user_id)
+    assert answer.status_code == 200
+    overview = answer.json()["overview"]
+    assert overview["total"]["schools"] == 2
+    # listing the one named school would leave exactly one other: none is listed (rule 7)
+    assert overview["schools"] == [] and "Het Anker" not in answer.text
+    refused = await client.call("report", coordinator.user_id, {"round_id": seeded.foreign.id})
+    assert refused.status_code == 403
 
 
 # ---- where it is served -----------------------------------------------------------------------

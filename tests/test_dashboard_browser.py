@@ -265,3 +265,29 @@ async def test_forged_expired_or_missing_init_data_shows_a_dutch_refusal(
     await page.screenshot(path=shots / f"11-refused-{how}.png")
     assert all("401" in p or "Failed to load resource" in p for p in problems), problems
     await page.context.close()
+
+
+async def test_a_brugfiguur_sees_their_schools_side_by_side(
+    served: tuple[str, Any], browser: Any, shots: Path
+) -> None:
+    base, bot = served
+    seeded = await seed(bot.store)
+    bridge = bot.user()
+    now = bot.deps.clock()
+    for school in (seeded.school, seeded.other):
+        await make_member(
+            bot.store, bridge.user_id, Grant(Role.BRUGFIGUUR, school_id=school.id), now
+        )
+    page, problems, _ = await open_page(
+        browser, base, launch_url(base, init_data(bridge.user_id, TOKEN, now))
+    )
+    schools = await page.eval_on_selector_all("#school option", "o => o.map(x => x.textContent)")
+    assert schools[:2] == ["Basisschool De Regenboog", "Basisschool Het Anker"]
+    await page.select_option("#school", "overview")
+    await page.wait_for_selector("#s-schools")
+    rows = await rows_of(page, "schools")
+    assert list(rows) == ["Basisschool De Regenboog", "Basisschool Het Anker"]
+    await page.locator("#s-schools").scroll_into_view_if_needed()
+    await page.screenshot(path=shots / "12-brugfiguur-schools-side-by-side.png")
+    assert not problems, problems
+    await page.context.close()
