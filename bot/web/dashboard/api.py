@@ -184,7 +184,11 @@ class Dashboard:
                     "id": school_id,
                     "name": names.get(school_id, str(school_id)),
                     "rounds": [
-                        {"id": r.id, "label": round_label(r), "audience": r.audience}
+                        {
+                            "id": r.id,
+                            "label": say(T.ROUND_OPTION, label=round_label(r), number=r.id),
+                            "audience": r.audience,
+                        }
                         for r in rounds
                     ],
                 }

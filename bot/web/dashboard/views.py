@@ -458,14 +458,17 @@ def overview_page(overview: Overview, say: Say) -> dict[str, Any]:
             ]
             for s in overview.schools
         ]
-        groups = [
-            (
+        charts = [
+            _chart(
+                svg.bars(
+                    [
+                        svg.Bar(titles[k], f.mean, labels.mean(lang, f.mean))
+                        for k, f in s.themes.items()
+                        if k in titles
+                    ],
+                    s.name,
+                ),
                 s.name,
-                [
-                    svg.Bar(titles[k], f.mean, labels.mean(lang, f.mean))
-                    for k, f in s.themes.items()
-                    if k in titles
-                ],
             )
             for s in overview.schools
             if s.round_id is not None
@@ -475,7 +478,7 @@ def overview_page(overview: Overview, say: Say) -> dict[str, Any]:
                 "schools",
                 say(T.SECTION_OVERVIEW),
                 [
-                    _chart(svg.paired(groups, say(T.SECTION_OVERVIEW)), say(T.SECTION_OVERVIEW)),
+                    *charts,
                     _table(say(T.SECTION_OVERVIEW), head, rows),
                 ],
             )
