@@ -186,6 +186,20 @@ async def test_a_stranger_and_a_team_member_without_reports_see_nothing(world) -
         assert answer.status_code == 403 and "page" not in answer.json()
 
 
+async def test_a_large_or_malformed_body_is_refused_before_any_report(world) -> None:
+    client, seeded, admin = world
+    headers = {"Authorization": f"tma {init_data(admin.user_id, TOKEN, client.bot.deps.clock())}"}
+    large = await client.http.post(
+        f"{PATH}/api/report",
+        content=b'{"round_id": 1, "x": "' + b"a" * 4000 + b'"}',
+        headers=headers,
+    )
+    assert large.status_code == 413 and "page" not in large.json()
+    for body in (b"[1]", b"not json", b'{"round_id": "2"}'):
+        answer = await client.http.post(f"{PATH}/api/report", content=body, headers=headers)
+        assert answer.status_code in (400, 403) and "page" not in answer.json()
+
+
 async def test_a_file_goes_into_the_persons_own_chat(world) -> None:
     client, seeded, admin = world
     answer = await client.call(

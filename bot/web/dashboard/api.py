@@ -129,16 +129,22 @@ class Dashboard:
             text = T.EXPIRED if exc.reason == "expired" else T.NOT_FROM_TELEGRAM
             raise Refused(401, say(text), exc.reason) from None
 
-    async def access(self, request: Request) -> Access:
+    async def access(self, request: Request) -> tuple[auth.WebAppUser, Access]:
+        """Who asks (initData) and what they may do, read fresh from the store on every call."""
         user = self.user(request)
-        return await self.store.access(user.id)  # type: ignore[no-any-return]
+        return user, await self.store.access(user.id)
 
     async def body(self, request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY:
             raise Refused(413, say(T.FAILED), "body too large")
+        raw = bytearray()
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > MAX_BODY:
+                raise Refused(413, say(T.FAILED), "body too large")
         try:
-            data = json.loads(raw or b"{}")
+            data = json.loads(bytes(raw) or b"{}")
         except ValueError:
             raise Refused(400, say(T.FAILED), "not JSON") from None
         if not isinstance(data, dict):
@@ -147,7 +153,7 @@ class Dashboard:
 
     async def readable_round(self, request: Request) -> tuple[Any, Grant, dict[str, Any], int]:
         """The round in the body and the grant that lets this person read it; 403 otherwise."""
-        access = await self.access(request)
+        user, access = await self.access(request)
         data = await self.body(request)
         round_id = data.get("round_id")
         found = await self.store.round(round_id) if type(round_id) is int else None
@@ -155,7 +161,7 @@ class Dashboard:
             grant = authorize(access, Action.REPORT, found.school_id if found else None)
         except AccessDenied:
             raise Refused(403, say(T.FORBIDDEN), "round") from None
-        return found, grant, data, self.user(request).id
+        return found, grant, data, user.id
 
     async def report(self, found: Any, grant: Grant) -> Any:
         from bot.reports.build import build_round_report
@@ -168,7 +174,7 @@ class Dashboard:
         """The schools (by name) and their latest rounds this person may read."""
         from bot.tg.school.common import round_label
 
-        access = await self.access(request)
+        _user, access = await self.access(request)
         schools = schools_for(access, Action.REPORT)
         overview = bool(schools_for(access, Action.OVERVIEW)) and (
             len(schools) != 1 or bool(set(schools_for(access, Action.OVERVIEW)) - set(schools))
@@ -205,7 +211,7 @@ class Dashboard:
     async def overview_json(self, request: Request) -> Response:
         from bot.reports.overview import build_overview
 
-        access = await self.access(request)
+        _user, access = await self.access(request)
         schools = schools_for(access, Action.OVERVIEW)
         if not schools:
             raise Refused(403, say(T.FORBIDDEN), "overview")
