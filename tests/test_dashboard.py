@@ -187,7 +187,7 @@ async def test_a_stranger_and_a_team_member_without_reports_see_nothing(world) -
 
 
 async def test_a_large_or_malformed_body_is_refused_before_any_report(world) -> None:
-    client, seeded, admin = world
+    client, _seeded, admin = world
     headers = {"Authorization": f"tma {init_data(admin.user_id, TOKEN, client.bot.deps.clock())}"}
     large = await client.http.post(
         f"{PATH}/api/report",
