@@ -452,3 +452,28 @@ def test_a_public_url_that_telegram_cannot_open_stops_with_a_message(given: str)
 
     with pytest.raises(ValidationError, match="https://"):
         Settings.model_validate({"OUDERSTEM_PUBLIC_URL": given})
+
+
+@pytest.mark.parametrize("public_url", [None, "https://ouderstem.example.org"])
+async def test_the_staff_help_says_where_the_dashboard_is_or_that_it_is_not_set_up(
+    bot: Any, public_url: str | None
+) -> None:
+    from bot.clock import new_token
+
+    school, _ = await bot.school_and_round()
+    bot.deps.settings = bot.deps.settings.model_copy(update={"public_url": public_url})
+    token = new_token()
+    now = bot.deps.clock()
+    grant = Grant(Role.BRUGFIGUUR, school_id=school.id)
+    await bot.store.create_invite(
+        token, grant, created_by=None, at=now, expires_at=now + timedelta(days=1)
+    )
+    person = bot.user()
+    welcome = " ".join(m.get("text") or "" for m in await person.command("/start", f"inv-{token}"))
+    menus = [p for m, p in bot.api.calls if m == "setChatMenuButton"]
+    if public_url is None:
+        assert "niet ingesteld" in welcome and "OUDERSTEM_PUBLIC_URL" in welcome
+        assert menus == []
+    else:
+        assert "menuknop" in welcome
+        assert menus and "https://ouderstem.example.org/app/" in str(menus[-1])
