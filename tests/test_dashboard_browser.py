@@ -231,6 +231,14 @@ async def test_the_dashboard_shows_the_reports_numbers_and_keeps_hidden_cells_hi
     await dark.screenshot(path=shots / "09-report-top-dark.png")
     await dark.locator("#s-matrix").scroll_into_view_if_needed()
     await dark.screenshot(path=shots / "09-matrix-dark.png")
+    # Telegram tells the page when the theme changes (the apps call receiveEvent)
+    await dark.evaluate(
+        "window.Telegram.WebView.receiveEvent('theme_changed', {theme_params: {bg_color: '#ffffff'}})"
+    )
+    assert (
+        await dark.evaluate("getComputedStyle(document.body).backgroundColor")
+        == "rgb(255, 255, 255)"
+    )
     assert not problems, problems
     await dark.context.close()
 

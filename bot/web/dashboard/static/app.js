@@ -11,18 +11,38 @@
   const STORE_KEY = "ouderstem.initData";
   const state = { initData: "", roundId: null, schools: [], overview: false };
 
+  function applyTheme(params) {
+    // Telegram's theme as CSS variables (--tg-theme-bg-color, ...), colours only.
+    for (const [key, value] of Object.entries(params || {})) {
+      if (typeof value === "string" && /^#[0-9a-fA-F]{3,8}$/.test(value)) {
+        document.documentElement.style.setProperty("--tg-theme-" + key.replace(/_/g, "-"), value);
+      }
+    }
+  }
+
+  function receiveEvent(type, data) {
+    if (type === "theme_changed" && data) applyTheme(data.theme_params);
+  }
+
+  // Events from Telegram: the apps call window.Telegram.WebView.receiveEvent, Telegram Web posts
+  // a message from its own origin.
+  window.Telegram = window.Telegram || {};
+  window.Telegram.WebView = window.Telegram.WebView || { receiveEvent: receiveEvent };
+  window.addEventListener("message", (event) => {
+    if (!/^https:\/\/([a-z0-9-]+\.)*telegram\.org$/.test(event.origin)) return;
+    try {
+      const message = JSON.parse(event.data);
+      receiveEvent(message.eventType, message.eventData);
+    } catch (e) { /* not Telegram's */ }
+  });
+
   function launchData() {
     const fragment = new URLSearchParams(window.location.hash.slice(1));
     const initData = fragment.get("tgWebAppData") || sessionStorage.getItem(STORE_KEY) || "";
     const theme = fragment.get("tgWebAppThemeParams");
     if (theme) {
       try {
-        const params = JSON.parse(theme);
-        for (const [key, value] of Object.entries(params)) {
-          if (/^#[0-9a-fA-F]{3,8}$/.test(value)) {
-            document.documentElement.style.setProperty("--tg-theme-" + key.replace(/_/g, "-"), value);
-          }
-        }
+        applyTheme(JSON.parse(theme));
       } catch (e) { /* a theme we cannot read: our own colours stay */ }
     }
     if (window.location.hash) {
@@ -230,6 +250,7 @@
     state.initData = launchData();
     postEvent("web_app_ready");
     postEvent("web_app_expand");
+    postEvent("web_app_request_theme");
     if (!state.initData) {
       refused({ code: "auth", message: T.not_from_telegram });
       return;
