@@ -124,6 +124,7 @@ class ToolTimeout(AudioError):
 
 # ---- external tools --------------------------------------------------------------------------
 
+KILL_GRACE = 5.0  # seconds to collect a killed tool's exit status
 Runner = Callable[[Sequence[str], bytes | None, float], Awaitable[bytes]]
 
 
@@ -148,7 +149,9 @@ async def run_tool(argv: Sequence[str], stdin: bytes | None, timeout: float) -> 
     finally:
         if process.returncode is None:
             process.kill()
-            await process.wait()
+            # Bounded: a cancelled caller (shutdown) must not hang on a child's exit status.
+            with suppress(TimeoutError):
+                await asyncio.wait_for(process.wait(), KILL_GRACE)
     if process.returncode != 0:
         tail = err.decode(errors="replace").strip()[-STDERR_TAIL:]
         raise ToolFailed(f"{name} exited with {process.returncode}: {tail}")

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     # the secret it sends with each (X-Telegram-Bot-Api-Secret-Token; 1-256 of A-Z a-z 0-9 _ -).
     webhook_url: str | None = Field(default=None, alias="OUDERSTEM_WEBHOOK_URL")
     webhook_secret: SecretStr | None = Field(default=None, alias="OUDERSTEM_WEBHOOK_SECRET")
+    # The dashboard (a Telegram Mini App, bot/web/dashboard/): the public https root that reaches
+    # this server (the Mini App is its /app/); without it /rapport offers no dashboard button.
+    # `ouderstem run` serves it beside polling on OUDERSTEM_WEB_PORT (unset: no web server).
+    public_url: str | None = Field(default=None, alias="OUDERSTEM_PUBLIC_URL")
+    web_port: int | None = Field(default=None, ge=1, le=65535, alias="OUDERSTEM_WEB_PORT")
+    web_host: str = Field(default="127.0.0.1", alias="OUDERSTEM_WEB_HOST")
     # Reminders and feedback reach families only then (Europe/Brussels, never on Sunday).
     waking_hours: str = Field(default="08:00-20:00", alias="OUDERSTEM_WAKING_HOURS")
 
@@ -70,6 +76,17 @@ class Settings(BaseSettings):
     def _webhook_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith("https://"):
             raise ValueError("must start with https:// (Telegram posts only to HTTPS)")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.netloc or parts.query or parts.fragment:
+            raise ValueError("must be an https:// root such as https://ouderstem.example.org")
         return value
 
     @field_validator("webhook_secret")

@@ -19,7 +19,8 @@ python3 -m pip wheel -q --disable-pip-version-check --no-deps --no-build-isolati
 wheel=$(ls "$work"/dist/ouderstem-*.whl) || fail "no wheel was made"
 python3 -m zipfile -l "$wheel" >"$work/contents.txt"
 for needed in bot/flows/barometer-ouders.yaml bot/locales/fr/LC_MESSAGES/ouderstem.po \
-  bot/locales/nl/LC_MESSAGES/staff.po bot/store/migrations/ bot/tg/ bot/reports/ bot/py.typed; do
+  bot/locales/nl/LC_MESSAGES/staff.po bot/store/migrations/ bot/tg/ bot/reports/ bot/py.typed \
+  bot/web/dashboard/static/index.html bot/web/dashboard/static/app.js bot/web/dashboard/static/app.css; do
   grep -q "^$needed" "$work/contents.txt" || fail "$needed is not in $(basename "$wheel")"
 done
 

@@ -11,6 +11,7 @@ command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)
 command -v ffmpeg >/dev/null || need_apt+=(ffmpeg)
 command -v node >/dev/null || need_apt+=(nodejs npm)
 command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)  # the dashboard test drives it (Playwright)
 # The PostgreSQL store's tests start a throwaway server of their own (tests/postgresql_server.py).
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 fc-list 2>/dev/null | grep -qi "Noto Sans Arabic" || need_apt+=(fonts-noto-core fonts-dejavu-core fontconfig)

@@ -23,7 +23,7 @@ PACKAGE = Path(bot.__file__).resolve().parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 SETUPTOOLS = PYPROJECT["tool"]["setuptools"]
 # What the bot opens at run time, by suffix; anything else under bot/ is code or documentation.
-DATA_SUFFIXES = {".yaml", ".po", ".mo", ".sql", ".ogg", ".pot", ".typed"}
+DATA_SUFFIXES = {".yaml", ".po", ".mo", ".sql", ".ogg", ".pot", ".typed", ".html", ".js", ".css"}
 
 
 def shipped_packages() -> set[str]:

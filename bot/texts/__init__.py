@@ -5,6 +5,7 @@
     audio.py     parents, the 🔊 feature: what is read aloud, and its messages    (ouderstem)
     staff.py     school staff, brugfiguren, coordinators: invites, rounds, status (staff)
     reports.py   staff reading /rapport                                           (staff)
+    dashboard.py staff in the dashboard (the Mini App) and about it in the chat   (staff)
 
 In brackets: the catalog domain (`babel.cfg`), `bot/locales/<domain>.pot`. Parent texts are
 translated into every language; staff texts are Dutch, other languages optional. Texts of the

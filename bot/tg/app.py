@@ -67,6 +67,7 @@ def build_application(
         .concurrent_updates(ChatOrderedProcessor(256))
         .post_init(_post_init)
         .post_stop(_post_stop)
+        .post_shutdown(_post_shutdown)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -288,6 +289,11 @@ async def _post_stop(application: Application) -> None:  # type: ignore[type-arg
     deps: Deps = application.bot_data[DEPS_KEY]
     if deps.outbox is not None:
         await deps.outbox.stop()
+
+
+async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    """Sounds still being made ahead of time are dropped: nothing may outlive the application."""
+    await parent.drop_preparing()
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from telegram import InputFile, Update
+from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import ContextTypes
 
 from bot.reports.model import ReportOptions, RoundReport
@@ -39,6 +39,7 @@ from bot.tg.callbacks import (
     ReportView,
     ReportVoice,
 )
+from bot.tg.dashboard_button import open_button, set_menu_button
 from bot.tg.deps import Deps
 from bot.tg.school.common import (
     ROUNDS_IN_PICKER,
@@ -142,6 +143,15 @@ def view_buttons(report: RoundReport, round_id: int, grant: Grant) -> Rows:
     return rows
 
 
+def with_dashboard(deps: Deps, rows: Rows) -> InlineKeyboardMarkup:
+    """The report's buttons, and above them the dashboard's `web_app` button when it is set up."""
+    markup = keyboard(rows)
+    button = open_button(deps.settings)
+    if button is None:
+        return markup
+    return InlineKeyboardMarkup([[button], *markup.inline_keyboard])
+
+
 # ---- handlers --------------------------------------------------------------------------------
 
 
@@ -194,7 +204,10 @@ async def show_report(update: Update, deps: Deps, round_id: int) -> None:
     assert chat is not None
     for name, png in await rendered(lambda: charts(report)):
         await chat.send_photo(InputFile(png, filename=name))
-    await reply(update, summary_text(report), keyboard(view_buttons(report, found.id, grant)))
+    await reply(
+        update, summary_text(report), with_dashboard(deps, view_buttons(report, found.id, grant))
+    )
+    await set_menu_button(chat.get_bot(), chat.id, deps.settings, await access_of(deps, update))
     log.info("a report was shown")
 
 

@@ -34,6 +34,7 @@ from telegram.ext import Application, ContextTypes
 from bot.store import SqliteStore
 from bot.store.postgres import PostgresStore
 from bot.store.postgres_database import migrations
+from bot.web import dashboard
 from bot.web.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -159,6 +160,7 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", prometheus, methods=["GET"]),
+        dashboard.mount(application),  # the Mini App under /app (bot/web/dashboard/)
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.metrics = metrics

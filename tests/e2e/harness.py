@@ -627,6 +627,7 @@ class BotProcess:
         """Start the bot; with ``wait_ready`` wait until it polls getUpdates."""
         if self.running:
             raise HarnessError("bot process already running")
+        self._closed()  # the last life may have ended by itself (a kill moment): its log file
         polls_before = len(self.emulator.calls(self.token, "getUpdates"))
         self._log_file = self.log_path.open("ab")
         self.process = subprocess.Popen(

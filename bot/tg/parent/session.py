@@ -48,6 +48,7 @@ from bot.tg.deps import DEPS_KEY, Deps
 log = logging.getLogger(__name__)
 
 PREPARING: set[asyncio.Task[None]] = set()  # sounds synthesised ahead (kept from the GC)
+PREPARING_GRACE = 5.0  # seconds a cancelled synthesis may take to kill its tools at shutdown
 OWED_SENDS_AT_ONCE = 8  # owed questions sent in parallel at start-up (the rate limiter paces them)
 
 # ---- who is talking --------------------------------------------------------------------------
@@ -352,6 +353,16 @@ def prepare_sound(deps: Deps, flow: Flow, question_id: str, language: str) -> No
     task = asyncio.create_task(synthesise())
     PREPARING.add(task)
     task.add_done_callback(PREPARING.discard)
+
+
+async def drop_preparing() -> None:
+    """Cancel this event loop's sounds in preparation and wait until they are gone (shutdown)."""
+    loop = asyncio.get_running_loop()
+    mine = [task for task in PREPARING if task.get_loop() is loop]
+    for task in mine:
+        task.cancel()
+    if mine:
+        await asyncio.wait(mine, timeout=PREPARING_GRACE)
 
 
 # ---- what a crash may have swallowed ---------------------------------------------------------

@@ -17,6 +17,7 @@ from bot.staff import INVITE_DAYS, Action, Grant, Role
 from bot.texts import staff as staff_texts
 from bot.texts.staff import say
 from bot.tg.callbacks import PickFor, RoleChoice
+from bot.tg.dashboard_button import help_line, set_menu_button
 from bot.tg.deps import Deps
 from bot.tg.school.common import access_of, on_button, permitted, pick_school, refuse
 from bot.tg.ui import Rows, chat_id_of, drop_buttons, final, keyboard, link, long_date, reply
@@ -122,6 +123,13 @@ async def welcome(update: Update, deps: Deps, grant: Grant) -> None:
         lines.append(say(staff_texts.WHAT_TEAM))
     if Action.FOLLOW in grant.actions and grant.role != Role.ADMIN:
         lines.append(say(staff_texts.WHAT_FOLLOW))
+    if Action.REPORT in grant.actions or Action.OVERVIEW in grant.actions:
+        lines.append(help_line(deps.settings))
+        chat = update.effective_chat
+        if chat is not None:
+            await set_menu_button(
+                chat.get_bot(), chat.id, deps.settings, await store.access(chat.id)
+            )
     if Action.ANSWER_TEAM in grant.actions and grant.school_id is not None:
         now = deps.clock()
         for round_ in await deps.store.rounds(grant.school_id):
