@@ -12,6 +12,7 @@ even the minimums do not fit, the table's type gets smaller, step by step.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -200,6 +201,7 @@ def fitted_table(
     pdf.set_draw_color(*RULE)
     pdf.set_line_width(0.15)
     pdf.set_text_color(*INK)
+    pdf.set_fill_color(*ZEBRA)
     headings = FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=BRAND)
     align = tuple("RIGHT" if k in NUMBER_KINDS else "LEFT" for k in kinds)
     drawn = DrawnTable(
@@ -230,11 +232,23 @@ def fitted_table(
             strong = i < len(bold_rows) and bold_rows[i]
             style = FontFace(emphasis="BOLD") if strong else None
             line = grid.row(style=style)
-            for value in row:
-                line.cell(value)
+            for value, kind in zip(row, kinds, strict=False):
+                rtl = kind not in NUMBER_KINDS and right_to_left(value)
+                line.cell(value, align="RIGHT" if rtl else None)
     pdf.drawn.append(drawn)
     pdf.ln(2.5)
     return drawn
+
+
+def right_to_left(text: str) -> bool:
+    """Does the text's first strong character run right to left (Arabic, Persian, Pashto)?"""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False
 
 
 def dry_run_fits(pdf: ReportDocument, draw: Any) -> bool:

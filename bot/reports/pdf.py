@@ -1,0 +1,553 @@
+"""The printed report: an A4 PDF for a team meeting, from the report model only.
+
+    pdf_blocks(report) -> [Block]   what the PDF shows, as data (tests read every text in it)
+    to_pdf(report) -> bytes         the blocks laid out by fpdf2 (`pdf_layout`)
+
+Page 1, the cover: school, questionnaire, round, dates and participation in four tiles and a
+bar. Page 2, one page for the team meeting: three strengths, three points of attention, parents
+beside the team theme by theme (the perception gap), and the questions to reflect on. Then one
+view per page, chart first and its table under it; a view without a chart (choices, per
+language, per class, frameworks, open answers, tips) follows on the same page when it fits
+there whole, so no page holds a lone heading. Footer: school, round, page numbers.
+
+Privacy: every number comes from the model, where `bot.reports.privacy` already held back
+what may not be shown; a hidden figure is the mark "–" here as in every other output.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.i18n import N_, t
+from bot.reports import labels
+from bot.reports.charts import charts
+from bot.reports.model import RoundReport
+from bot.reports.pdf_layout import (
+    ATTENTION,
+    BRAND,
+    BRAND_LIGHT,
+    GOOD,
+    INK,
+    MUTED,
+    PT_MM,
+    RULE,
+    DrawnTable,
+    ReportDocument,
+    dry_run_fits,
+    fitted_table,
+)
+from bot.reports.tables import (
+    CHOICES,
+    FRAMEWORKS,
+    GROUPS,
+    LANGUAGES,
+    OPEN,
+    PARTICIPATION,
+    SIDES,
+    STATEMENTS,
+    THEMES,
+    TIPS,
+    TREND,
+    Table,
+    formatted,
+    tables,
+)
+from bot.reports.text import (
+    CONCERNS,
+    NO_COMPARISON,
+    STATUS,
+    STRENGTHS,
+    TEAM_SECTION,
+    TIPS_HEADER,
+)
+
+PDF_TITLE = N_("Ouderstem: rapport van de ronde")
+PDF_INTRO = N_(
+    "Een beeld van het moment, om als team over te praten: geen score en geen rangschikking. Cijfers verschijnen pas vanaf {minimum} antwoorden."
+)
+COVER_KICKER = N_("Rapport van de ronde")
+ROUND_LINE = N_("Ronde {round} · {status}")
+DATES = N_("Van {opens} tot {closes}")
+TILE_STARTED = N_("gezinnen begonnen")
+TILE_RATE = N_("van de verwachte gezinnen")
+TILE_COMPLETED = N_("vulden alles in")
+TILE_COUNTED = N_("meegeteld in de cijfers")
+BAR_LEGEND = N_("begonnen {started} · alles ingevuld {completed} · verwacht {expected}")
+CONTENTS = N_("In dit rapport")
+MEETING = N_("Voor het teamoverleg")
+GAP_INTRO = N_("Gemiddelde per thema (1 = nee, 5 = ja); het verschil is team min ouders.")
+NO_HIGHLIGHTS = N_("Nog geen uitspraken met genoeg antwoorden om te tonen.")
+TIP_HEAD = N_("{theme} (gemiddelde {mean})")
+PAGE_LABEL = N_("pagina {page} van {pages}")
+FOOTER = N_("{school} · ronde {round} · Ouderstem")
+
+CHART_MIN_TABLE_ROOM = 45.0  # mm kept under a chart for the start of its table
+CHART_MAX_HEIGHT = 0.62  # of the page's text height, when a table follows
+MEETING_HIGHLIGHTS = 3
+
+Kind = Literal[
+    "band", "school", "meta", "tiles", "bar", "page", "view", "h1", "h2", "p", "note",
+    "items", "list", "image", "table",
+]  # fmt: skip
+
+
+@dataclass
+class Block:
+    """One piece of the PDF, in order. `items` are (badge, text) pairs: tiles, ranked lines."""
+
+    kind: Kind
+    text: str = ""
+    image: bytes = b""
+    table: Table | None = None
+    items: list[tuple[str, str]] = field(default_factory=list)
+    tone: Literal["", "good", "attention"] = ""
+    chart: bool = False  # a view that opens with a chart starts a fresh page
+
+
+# ---- what the PDF shows ------------------------------------------------------------------------
+
+VIEWS = (  # (chart file, table sheet title) in reading order
+    ("deelname.png", PARTICIPATION),
+    ("themas.png", THEMES),
+    ("uitspraken.png", STATEMENTS),
+    (None, CHOICES),
+    ("ouders-team.png", SIDES),
+    (None, LANGUAGES),
+    (None, GROUPS),
+    (None, FRAMEWORKS),
+    ("trend.png", TREND),
+    (None, OPEN),
+    (None, TIPS),
+)
+
+
+def pdf_blocks(report: RoundReport) -> list[Block]:
+    """What the PDF shows, as data (tests read it; `to_pdf` lays it out)."""
+    return [*_cover(report), *_meeting(report), *_views(report)]
+
+
+def _cover(report: RoundReport) -> list[Block]:
+    lang, r, p = report.language, report.round, report.participation
+    status = t(lang, STATUS.get(r.status, r.status))
+    meta = [t(lang, ROUND_LINE, round=r.id, status=status)]
+    closes = r.closed_at or r.closes_at
+    if closes:
+        meta.append(
+            t(lang, DATES, opens=labels.date(lang, r.opens_at), closes=labels.date(lang, closes))
+        )
+    tiles = [
+        (f"{p.started} / {p.expected}" if p.expected else str(p.started), t(lang, TILE_STARTED))
+    ]
+    if p.expected:
+        tiles.append((labels.percent(lang, p.started_rate), t(lang, TILE_RATE)))
+    tiles += [(str(p.completed), t(lang, TILE_COMPLETED)), (str(p.counted), t(lang, TILE_COUNTED))]
+    blocks = [
+        Block("band", t(lang, COVER_KICKER), items=[("", r.flow_title)]),
+        Block("school", r.school_name),
+        Block("meta", "\n".join(meta)),
+        Block("tiles", items=tiles),
+    ]
+    if p.expected:
+        blocks.append(
+            Block(
+                "bar",
+                t(lang, BAR_LEGEND, started=p.started, completed=p.completed, expected=p.expected),
+                items=[
+                    ("started", str(p.started)),
+                    ("completed", str(p.completed)),
+                    ("expected", str(p.expected)),
+                ],
+            )
+        )
+    blocks.append(Block("p", t(lang, PDF_INTRO, minimum=report.thresholds.min_closed)))
+    present = [t(lang, sheet) for _, sheet in VIEWS if sheet in _present_sheets(report)]
+    blocks += [Block("h2", t(lang, CONTENTS)), Block("list", items=[("", x) for x in present])]
+    return blocks
+
+
+def _meeting(report: RoundReport) -> list[Block]:
+    """One page: strengths, points of attention, the perception gap, reflection questions."""
+    lang = report.language
+    blocks = [Block("page"), Block("h1", t(lang, MEETING))]
+
+    def ranked(ids: list[str]) -> list[tuple[str, str]]:
+        out = []
+        for qid in ids[:MEETING_HIGHLIGHTS]:
+            s = report.statement(qid)
+            out.append((labels.mean(lang, s.figure.mean), s.text))
+        return out
+
+    for heading, ids, tone in (
+        (STRENGTHS, report.highlights.strengths, "good"),
+        (CONCERNS, report.highlights.concerns, "attention"),
+    ):
+        blocks.append(Block("h2", t(lang, heading)))
+        if ids:
+            blocks.append(Block("items", items=ranked(ids), tone=tone))  # type: ignore[arg-type]
+        else:
+            blocks.append(Block("note", t(lang, NO_HIGHLIGHTS)))
+    blocks.append(Block("h2", t(lang, TEAM_SECTION)))
+    gap = _gap_table(report)
+    if gap is None:
+        blocks.append(Block("note", t(lang, NO_COMPARISON)))
+    else:
+        blocks += [Block("note", t(lang, GAP_INTRO)), Block("table", table=gap)]
+    if report.tips:
+        blocks.append(Block("h2", t(lang, TIPS_HEADER)))
+        for tip in report.tips:
+            head = t(lang, TIP_HEAD, theme=tip.title, mean=labels.mean(lang, tip.mean))
+            questions = [q for q in (tip.tip, *tip.reflections) if q]
+            blocks.append(Block("items", head, items=[("•", q) for q in questions]))
+    return blocks
+
+
+def _gap_table(report: RoundReport) -> Table | None:
+    """Parents beside team (and pupils) per theme: the perception gap of the summary page."""
+    c, lang = report.comparison, report.language
+    if c is None or not c.themes:
+        return None
+    others = [s.audience for s in c.sides if s.audience != "parents"]
+    by_sheet = {tb.sheet: tb for tb in tables(report, compact=True)}
+    full = by_sheet[t(lang, SIDES)]
+    return (
+        Table(full.sheet, full.title, full.header, full.kinds, full.rows, None) if others else None
+    )
+
+
+def _present_sheets(report: RoundReport) -> set[str]:
+    lang = report.language
+    names = {tb.sheet for tb in tables(report, compact=True)}
+    names.add(t(lang, PARTICIPATION))
+    return {sheet for _, sheet in VIEWS if t(lang, sheet) in names}
+
+
+def _views(report: RoundReport) -> list[Block]:
+    lang = report.language
+    images = dict(charts(report))
+    by_sheet = {tb.sheet: tb for tb in tables(report, compact=True)}
+    by_sheet.update({tb.sheet: tb for tb in tables(report) if tb.sheet == t(lang, PARTICIPATION)})
+    blocks: list[Block] = []
+    for image, sheet in VIEWS:
+        table = by_sheet.get(t(lang, sheet))
+        chart = images.get(image or "")
+        if table is None and chart is None:
+            continue
+        blocks.append(Block("view", t(lang, sheet), chart=chart is not None))
+        if chart is not None:
+            blocks.append(Block("image", image=chart))
+        if table is not None:
+            if table.rows:
+                blocks.append(Block("table", table=table))
+            if table.note:
+                blocks.append(Block("note", table.note))
+    return blocks
+
+
+# ---- laying it out -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    """The PDF and what tests check in it: the tables drawn, the glyphs of the main font."""
+
+    data: bytes
+    tables: list[DrawnTable]
+    glyph_names: frozenset[str]  # "uni069A.init": a Pashto letter in its joined form
+
+
+def to_pdf(report: RoundReport) -> bytes:
+    """The report as an A4 PDF (cover, meeting page, one page per view, page numbers)."""
+    return render_pdf(report).data
+
+
+def render_pdf(report: RoundReport) -> RenderedPdf:
+    lang, r = report.language, report.round
+    pdf = ReportDocument(
+        t(lang, FOOTER, school=r.school_name, round=r.id),
+        t(lang, PAGE_LABEL, page="{page}", pages="{pages}"),
+    )
+    try:
+        pdf.set_title(f"{t(lang, PDF_TITLE)}: {r.school_name}, {r.id}")
+        pdf.add_page()
+        render(pdf, pdf_blocks(report), lang)
+        data = bytes(pdf.output())
+        glyphs = frozenset(g.glyph_name for g, _ in pdf.fonts[pdf.family].subset.items())
+        return RenderedPdf(data, list(pdf.drawn), glyphs)
+    finally:
+        pdf.close()
+
+
+def render(pdf: ReportDocument, blocks: list[Block], language: str) -> None:
+    """Lay the blocks out; a view without a chart moves to a new page unless it fits whole."""
+    for group in _groups(blocks):
+        head = group[0]
+        if head.kind == "page":
+            pdf.add_page()
+            group = group[1:]
+        elif head.kind == "view":
+            fresh = head.chart or not _fits(pdf, group, language)
+            if fresh and not pdf.at_top():
+                pdf.add_page()
+        for i, block in enumerate(group):
+            following = group[i + 1] if i + 1 < len(group) else None
+            _draw(pdf, block, language, following)
+
+
+def _groups(blocks: list[Block]) -> list[list[Block]]:
+    out: list[list[Block]] = []
+    for block in blocks:
+        if block.kind in ("page", "view") or not out:
+            out.append([block])
+        else:
+            out[-1].append(block)
+    return out
+
+
+def _fits(pdf: ReportDocument, group: list[Block], language: str) -> bool:
+    def draw(trial: ReportDocument) -> None:
+        for i, block in enumerate(group):
+            _draw(trial, block, language, group[i + 1] if i + 1 < len(group) else None)
+
+    drawn = len(pdf.drawn)
+    try:
+        return dry_run_fits(pdf, draw)
+    finally:
+        del pdf.drawn[drawn:]
+
+
+def _draw(pdf: ReportDocument, block: Block, language: str, following: Block | None) -> None:
+    drawers: dict[str, Callable[[ReportDocument, Block], None]] = {
+        "band": _band,
+        "school": _school,
+        "meta": _meta,
+        "tiles": _tiles,
+        "bar": _bar,
+        "view": _view_heading,
+        "h1": _h1,
+        "h2": _h2,
+        "p": _paragraph,
+        "note": _note,
+        "items": _items,
+        "list": _list,
+    }
+    if block.kind in drawers:
+        drawers[block.kind](pdf, block)
+    elif block.kind == "image":
+        _image(pdf, block.image, following is not None and following.kind == "table")
+    elif block.kind == "table" and block.table is not None:
+        _table(pdf, block.table, language)
+
+
+def _band(pdf: ReportDocument, block: Block) -> None:
+    pdf.set_fill_color(*BRAND)
+    pdf.rect(0, 0, pdf.w, 82, style="F")
+    pdf.set_text_color(255, 255, 255)
+    pdf.set_xy(pdf.l_margin, 22)
+    pdf.font(10, bold=True)
+    pdf.cell(pdf.epw, 5, "OUDERSTEM", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.font(26, bold=True)
+    pdf.multi_cell(pdf.epw, 11, block.text, new_x="LMARGIN", new_y="NEXT")
+    pdf.font(13)
+    for _, line in block.items:
+        pdf.multi_cell(pdf.epw, 6.5, _clean(line), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(*INK)
+    pdf.set_y(96)
+
+
+def _school(pdf: ReportDocument, block: Block) -> None:
+    pdf.font(22, bold=True)
+    pdf.set_text_color(*INK)
+    pdf.multi_cell(pdf.epw, 9.5, _clean(block.text), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1.5)
+
+
+def _meta(pdf: ReportDocument, block: Block) -> None:
+    pdf.font(11.5)
+    pdf.set_text_color(*MUTED)
+    pdf.multi_cell(pdf.epw, 6, block.text, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(*INK)
+    pdf.ln(8)
+
+
+def _tiles(pdf: ReportDocument, block: Block) -> None:
+    gap, height = 4.0, 30.0
+    width = (pdf.epw - gap * (len(block.items) - 1)) / len(block.items)
+    top = pdf.get_y()
+    for i, (number, label) in enumerate(block.items):
+        x = pdf.l_margin + i * (width + gap)
+        pdf.set_fill_color(*BRAND_LIGHT)
+        pdf.rect(x, top, width, height, style="F", round_corners=True, corner_radius=2)
+        pdf.set_xy(x + 3, top + 4)
+        pdf.set_text_color(*BRAND)
+        size = 20.0
+        while size > 11 and pdf.width_of(number, size, bold=True) > width - 6:
+            size -= 1
+        pdf.font(size, bold=True)
+        pdf.cell(width - 6, 10, number, new_x="LEFT", new_y="NEXT")
+        pdf.set_x(x + 3)
+        pdf.font(8.5)
+        pdf.set_text_color(*MUTED)
+        pdf.multi_cell(width - 6, 3.8, label, align="L", new_x="LEFT", new_y="NEXT")
+    pdf.set_text_color(*INK)
+    pdf.set_xy(pdf.l_margin, top + height + 7)
+
+
+def _bar(pdf: ReportDocument, block: Block) -> None:
+    values = {key: int(value) for key, value in block.items}
+    expected = max(values["expected"], values["started"], 1)
+    top, height, width = pdf.get_y(), 7.0, pdf.epw
+    pdf.set_draw_color(*MUTED)
+    pdf.set_fill_color(255, 255, 255)
+    pdf.set_dash_pattern(dash=1, gap=1)
+    pdf.rect(pdf.l_margin, top, width * values["expected"] / expected, height, style="D")
+    pdf.set_dash_pattern()
+    pdf.set_fill_color(158, 202, 225)
+    pdf.rect(pdf.l_margin, top, width * values["started"] / expected, height, style="F")
+    pdf.set_fill_color(8, 81, 156)
+    inner = height * 0.5
+    pdf.rect(
+        pdf.l_margin,
+        top + (height - inner) / 2,
+        width * values["completed"] / expected,
+        inner,
+        style="F",
+    )
+    pdf.set_xy(pdf.l_margin, top + height + 1.5)
+    pdf.font(8.5)
+    pdf.set_text_color(*MUTED)
+    pdf.cell(width, 4, block.text, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(*INK)
+    pdf.ln(7)
+
+
+def _view_heading(pdf: ReportDocument, block: Block) -> None:
+    if not pdf.at_top():
+        pdf.ln(5)
+    _h1(pdf, block)
+
+
+def _h1(pdf: ReportDocument, block: Block) -> None:
+    pdf.font(17, bold=True)
+    pdf.set_text_color(*BRAND)
+    pdf.multi_cell(pdf.epw, 8, _clean(block.text), new_x="LMARGIN", new_y="NEXT")
+    y = pdf.get_y() + 1
+    pdf.set_draw_color(*BRAND)
+    pdf.set_line_width(0.6)
+    pdf.line(pdf.l_margin, y, pdf.l_margin + 24, y)
+    pdf.set_line_width(0.2)
+    pdf.set_text_color(*INK)
+    pdf.set_y(y + 4)
+
+
+def _h2(pdf: ReportDocument, block: Block) -> None:
+    if pdf.room() < 30:  # never a heading alone at the foot of a page
+        pdf.add_page()
+    pdf.ln(2)
+    pdf.font(12.5, bold=True)
+    pdf.set_text_color(*BRAND)
+    pdf.multi_cell(pdf.epw, 6, _clean(block.text), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(*INK)
+    pdf.ln(1.5)
+
+
+def _paragraph(pdf: ReportDocument, block: Block) -> None:
+    pdf.font(10)
+    pdf.multi_cell(pdf.epw, 5.2, _clean(block.text), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+
+
+def _note(pdf: ReportDocument, block: Block) -> None:
+    pdf.font(8.5)
+    pdf.set_text_color(*MUTED)
+    pdf.multi_cell(pdf.epw, 4.3, _clean(block.text), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(*INK)
+    pdf.ln(2.5)
+
+
+def _list(pdf: ReportDocument, block: Block) -> None:
+    pdf.font(10)
+    for _, text in block.items:
+        pdf.set_x(pdf.l_margin + 2)
+        pdf.multi_cell(pdf.epw - 2, 5.4, f"›  {_clean(text)}", new_x="LMARGIN", new_y="NEXT")
+
+
+def _items(pdf: ReportDocument, block: Block) -> None:
+    """Ranked lines: a badge (a mean, a bullet) in a narrow column, the text wrapped beside it."""
+    colour = {"good": GOOD, "attention": ATTENTION}.get(block.tone, BRAND)
+    if block.text:
+        pdf.font(10, bold=True)
+        pdf.multi_cell(pdf.epw, 5.4, _clean(block.text), new_x="LMARGIN", new_y="NEXT")
+    badge_w = 13.0 if block.tone else 6.0
+    for badge, text in block.items:
+        pdf.font(10)
+        lines = pdf.multi_cell(
+            pdf.epw - badge_w - 2, 5.2, _clean(text), dry_run=True, output="LINES"
+        )
+        height = max(len(lines), 1) * 5.2
+        if pdf.room() < height + 2:
+            pdf.add_page()
+        top = pdf.get_y()
+        if block.tone:
+            pdf.set_fill_color(*colour)
+            pdf.rect(pdf.l_margin, top + 0.2, badge_w - 2, 4.8, style="F", round_corners=True)
+            pdf.set_text_color(255, 255, 255)
+            pdf.font(9, bold=True)
+            pdf.set_xy(pdf.l_margin, top + 0.2)
+            pdf.cell(badge_w - 2, 4.8, badge, align="C")
+        else:
+            pdf.set_text_color(*colour)
+            pdf.font(10, bold=True)
+            pdf.set_xy(pdf.l_margin + 1, top)
+            pdf.cell(badge_w - 1, 5.2, badge)
+        pdf.set_text_color(*INK)
+        pdf.font(10)
+        pdf.set_xy(pdf.l_margin + badge_w, top)
+        pdf.multi_cell(pdf.epw - badge_w, 5.2, _clean(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1.2)
+    pdf.ln(1.5)
+
+
+def _image(pdf: ReportDocument, png: bytes, table_follows: bool) -> None:
+    """A chart at the text width, or smaller (centred) to leave room for its table."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as img:
+        ratio = img.height / img.width
+    room = pdf.room() - (CHART_MIN_TABLE_ROOM if table_follows else 2)
+    limit = pdf.eph * CHART_MAX_HEIGHT if table_follows else pdf.room() - 2
+    height = min(pdf.epw * ratio, max(room, 0), limit)
+    if height < 50 and not pdf.at_top():
+        pdf.add_page()
+        height = min(pdf.epw * ratio, pdf.room() - CHART_MIN_TABLE_ROOM, pdf.eph * 0.8)
+    width = height / ratio
+    x = pdf.l_margin + (pdf.epw - width) / 2
+    pdf.image(io.BytesIO(png), x=x, y=pdf.get_y(), w=width, h=height)
+    pdf.set_draw_color(*RULE)
+    pdf.set_y(pdf.get_y() + height + 3)
+
+
+def _table(pdf: ReportDocument, table: Table, language: str) -> None:
+    rows = [
+        [_clean(formatted(language, v, k)) for v, k in zip(row, table.kinds, strict=False)]
+        for row in table.rows
+    ]
+    rows = [r + [""] * (len(table.header) - len(r)) for r in rows]
+    parts = any(r[0] == "" for r in rows) and any(r[0] for r in rows)
+    bold = [parts and bool(r[0]) for r in rows]  # a theme (or question) above its items
+    fitted_table(
+        pdf, table.title, [_clean(h) for h in table.header], rows, table.kinds, bold_rows=bold
+    )
+
+
+def _clean(text: str) -> str:
+    """DejaVu has no colour emoji: drop them from texts reused in the PDF."""
+    return "".join(
+        ch for ch in text if ord(ch) < 0x1F000 and not 0x2600 <= ord(ch) <= 0x27BF
+    ).replace("\ufe0f", "")
+
+
+__all__ = ["PT_MM", "Block", "RenderedPdf", "pdf_blocks", "render", "render_pdf", "to_pdf"]
