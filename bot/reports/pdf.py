@@ -5,10 +5,10 @@
 
 Page 1, the cover: school, questionnaire, round, dates and participation in four tiles and a
 bar. Page 2, one page for the team meeting: three strengths, three points of attention, parents
-beside the team theme by theme (the perception gap), and the questions to reflect on. Then one
-view per page, chart first and its table under it; a view without a chart (choices, per
-language, per class, frameworks, open answers, tips) follows on the same page when it fits
-there whole, so no page holds a lone heading. Footer: school, round, page numbers.
+beside the team theme by theme (the perception gap), and the questions to reflect on. Then the
+views, each chart first and its table under it: a view starts a new page unless it fits whole
+under the previous one, so a view is never split from its heading and no page is left nearly
+empty. Footer: school, round, page numbers.
 
 Privacy: every number comes from the model, where `bot.reports.privacy` already held back
 what may not be shown; a hidden figure is the mark "–" here as in every other output.
@@ -87,6 +87,7 @@ FOOTER = N_("{school} · ronde {round} · Ouderstem")
 CHART_MIN_TABLE_ROOM = 45.0  # mm kept under a chart for the start of its table
 CHART_MAX_HEIGHT = 0.62  # of the page's text height, when a table follows
 MEETING_HIGHLIGHTS = 3
+VIEW_MIN_ROOM = 40.0  # mm: with less left on a page, a view starts the next one untried
 
 Kind = Literal[
     "band", "school", "meta", "tiles", "bar", "page", "view", "h1", "h2", "p", "note",
@@ -104,7 +105,7 @@ class Block:
     table: Table | None = None
     items: list[tuple[str, str]] = field(default_factory=list)
     tone: Literal["", "good", "attention"] = ""
-    chart: bool = False  # a view that opens with a chart starts a fresh page
+    chart: bool = False  # the view opens with a chart
 
 
 # ---- what the PDF shows ------------------------------------------------------------------------
@@ -281,16 +282,18 @@ def render_pdf(report: RoundReport) -> RenderedPdf:
 
 
 def render(pdf: ReportDocument, blocks: list[Block], language: str) -> None:
-    """Lay the blocks out; a view without a chart moves to a new page unless it fits whole."""
+    """Lay the blocks out; a view starts a new page unless it fits whole under the last one."""
     for group in _groups(blocks):
         head = group[0]
         if head.kind == "page":
             pdf.add_page()
             group = group[1:]
-        elif head.kind == "view":
-            fresh = head.chart or not _fits(pdf, group, language)
-            if fresh and not pdf.at_top():
-                pdf.add_page()
+        elif (
+            head.kind == "view"
+            and not pdf.at_top()
+            and (pdf.room() < VIEW_MIN_ROOM or not _fits(pdf, group, language))
+        ):
+            pdf.add_page()
         for i, block in enumerate(group):
             following = group[i + 1] if i + 1 < len(group) else None
             _draw(pdf, block, language, following)

@@ -122,12 +122,35 @@ class ColumnPlan:
     header_words: list[float] = field(default_factory=list)
 
 
-def _widest(pdf: ReportDocument, texts: Sequence[str], size: float, bold: bool) -> float:
-    return max((pdf.width_of(x, size, bold) for x in texts if x), default=0.0)
+def _widest(pdf: ReportDocument, texts: Sequence[str], bold: bool) -> float:
+    """The widest text at 1 pt (widths grow in proportion to the type size)."""
+    return max((pdf.width_of(x, 1.0, bold) for x in set(texts) if x), default=0.0)
 
 
 def _words(text: str) -> list[str]:
     return [w for line in text.split("\n") for w in line.split()]
+
+
+@dataclass(frozen=True)
+class _Column:
+    """One column's measures at 1 pt: its header's widest word and line, its cells'."""
+
+    head_word: float
+    head_line: float
+    body_word: float
+    body_line: float
+    number: bool
+
+
+def _measure(pdf: ReportDocument, head: str, cells: Sequence[str], kind: str) -> _Column:
+    lines = [line for c in cells for line in c.split("\n")]
+    return _Column(
+        head_word=_widest(pdf, _words(head), True),
+        head_line=_widest(pdf, head.split("\n"), True),
+        body_word=_widest(pdf, [w for c in cells for w in _words(c)], False),
+        body_line=_widest(pdf, lines, False),
+        number=kind in NUMBER_KINDS or kind == "short",
+    )
 
 
 def plan_columns(
@@ -139,25 +162,23 @@ def plan_columns(
 ) -> ColumnPlan:
     """Column widths (mm) and type size so every header word fits whole in its column."""
     pad = 2 * CELL_PAD_X + SAFETY
+    columns = [
+        _measure(pdf, head, [r[i] for r in rows if i < len(r)], kind)
+        for i, (head, kind) in enumerate(zip(header, kinds, strict=True))
+    ]
     plan = ColumnPlan([], TABLE_SIZES[-1])
     for size in TABLE_SIZES:
-        minimum, wanted, words = [], [], []
-        for i, (head, kind) in enumerate(zip(header, kinds, strict=True)):
-            cells = [r[i] for r in rows if i < len(r)]
-            head_word = _widest(pdf, _words(head), size, True)
-            head_line = max((pdf.width_of(x, size, True) for x in head.split("\n")), default=0)
-            lines = [line for c in cells for line in c.split("\n")]
-            longest_line = _widest(pdf, lines, size, False)
-            if kind in NUMBER_KINDS or kind == "short":
-                least = max(head_word, longest_line)
-                most = max(head_line, longest_line)
+        minimum, wanted = [], []
+        for c in columns:
+            if c.number:  # numbers and short codes never wrap
+                least = max(c.head_word, c.body_line) * size
+                most = max(c.head_line, c.body_line) * size
             else:
-                body_word = _widest(pdf, [w for c in cells for w in _words(c)], size, False)
-                least = max(head_word, min(body_word, TEXT_CAP * width))
-                most = max(head_line, longest_line)
+                least = max(c.head_word * size, min(c.body_word * size, TEXT_CAP * width))
+                most = max(c.head_line, c.body_line) * size
             minimum.append(least + pad)
             wanted.append(max(most, least) + pad)
-            words.append(head_word)
+        words = [c.head_word * size for c in columns]
         plan = ColumnPlan(_share(minimum, wanted, kinds, width), size, words)
         if sum(minimum) <= width + 1e-6:
             return plan
