@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 from bot.i18n import N_, t
 from bot.reports import labels
@@ -275,7 +275,10 @@ def render_pdf(report: RoundReport) -> RenderedPdf:
         pdf.add_page()
         render(pdf, pdf_blocks(report), lang)
         data = bytes(pdf.output())
-        glyphs = frozenset(g.glyph_name for g, _ in pdf.fonts[pdf.family].subset.items())
+        subset = getattr(pdf.fonts[pdf.family], "subset", None)
+        glyphs = frozenset(
+            str(getattr(g, "glyph_name", "")) for g, _ in (subset.items() if subset else ())
+        )
         return RenderedPdf(data, list(pdf.drawn), glyphs)
     finally:
         pdf.close()
@@ -487,8 +490,9 @@ def _items(pdf: ReportDocument, block: Block) -> None:
     badge_w = 13.0 if block.tone else 6.0
     for badge, text in block.items:
         pdf.font(10)
-        lines = pdf.multi_cell(
-            pdf.epw - badge_w - 2, 5.2, _clean(text), dry_run=True, output="LINES"
+        lines = cast(
+            list[str],
+            pdf.multi_cell(pdf.epw - badge_w - 2, 5.2, _clean(text), dry_run=True, output="LINES"),
         )
         height = max(len(lines), 1) * 5.2
         if pdf.room() < height + 2:
