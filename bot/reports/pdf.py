@@ -33,10 +33,10 @@ from bot.reports.pdf_layout import (
     INK,
     MUTED,
     PT_MM,
-    RULE,
+    SHRINK_STEPS,
     DrawnTable,
     ReportDocument,
-    dry_run_fits,
+    dry_run_height,
     fitted_table,
 )
 from bot.reports.tables import (
@@ -84,9 +84,11 @@ TIP_HEAD = N_("{theme} (gemiddelde {mean})")
 PAGE_LABEL = N_("pagina {page} van {pages}")
 FOOTER = N_("{school} · ronde {round} · Ouderstem")
 
-CHART_MIN_TABLE_ROOM = 45.0  # mm kept under a chart for the start of its table
-CHART_MAX_HEIGHT = 0.62  # of the page's text height, when a table follows
+CHART_MIN_TABLE_ROOM = 45.0  # mm kept under a chart for its table, in a trial run
+CHART_MIN_HEIGHT = 50.0  # mm: a chart is never drawn smaller than this (or its own size)
+CHART_MIN_SCALE = 0.6  # a chart shrinks at most this far to keep its table on its page
 MEETING_HIGHLIGHTS = 3
+SHRINK_MAX_ROWS = 40  # a longer table runs on to the next page at its own size
 VIEW_MIN_ROOM = 40.0  # mm: with less left on a page, a view starts the next one untried
 
 Kind = Literal[
@@ -298,8 +300,7 @@ def render(pdf: ReportDocument, blocks: list[Block], language: str) -> None:
         ):
             pdf.add_page()
         for i, block in enumerate(group):
-            following = group[i + 1] if i + 1 < len(group) else None
-            _draw(pdf, block, language, following)
+            _draw(pdf, block, language, group[i + 1 :])
 
 
 def _groups(blocks: list[Block]) -> list[list[Block]]:
@@ -313,18 +314,25 @@ def _groups(blocks: list[Block]) -> list[list[Block]]:
 
 
 def _fits(pdf: ReportDocument, group: list[Block], language: str) -> bool:
+    return _height(pdf, group, language) is not None
+
+
+def _height(pdf: ReportDocument, group: list[Block], language: str) -> float | None:
+    """How far down these blocks would reach from here, or None if not on this page."""
+
     def draw(trial: ReportDocument) -> None:
-        for i, block in enumerate(group):
-            _draw(trial, block, language, group[i + 1] if i + 1 < len(group) else None)
+        for block in group:
+            _draw(trial, block, language, None)
 
     drawn = len(pdf.drawn)
     try:
-        return dry_run_fits(pdf, draw)
+        return dry_run_height(pdf, draw)
     finally:
         del pdf.drawn[drawn:]
 
 
-def _draw(pdf: ReportDocument, block: Block, language: str, following: Block | None) -> None:
+def _draw(pdf: ReportDocument, block: Block, language: str, rest: list[Block] | None) -> None:
+    """Draw one block; `rest` (the view's blocks after it) is None in a trial run."""
     drawers: dict[str, Callable[[ReportDocument, Block], None]] = {
         "band": _band,
         "school": _school,
@@ -342,9 +350,9 @@ def _draw(pdf: ReportDocument, block: Block, language: str, following: Block | N
     if block.kind in drawers:
         drawers[block.kind](pdf, block)
     elif block.kind == "image":
-        _image(pdf, block.image, following is not None and following.kind == "table")
+        _image(pdf, block.image, language, rest)
     elif block.kind == "table" and block.table is not None:
-        _table(pdf, block.table, language)
+        _table(pdf, block.table, language, _smaller(pdf, block, language, rest))
 
 
 def _band(pdf: ReportDocument, block: Block) -> None:
@@ -518,26 +526,66 @@ def _items(pdf: ReportDocument, block: Block) -> None:
     pdf.ln(1.5)
 
 
-def _image(pdf: ReportDocument, png: bytes, table_follows: bool) -> None:
-    """A chart at the text width, or smaller (centred) to leave room for its table."""
+def _image(pdf: ReportDocument, png: bytes, language: str, rest: list[Block] | None) -> None:
+    """A chart at the text width, or smaller (centred) so its table fits under it.
+
+    When the table would fit on this page under a smaller chart (at least CHART_MIN_SCALE of
+    its size), the chart shrinks; otherwise the chart keeps its size (at most the page) and the
+    table runs on to the next page, rather than leaving a few rows alone there.
+    """
     from PIL import Image
 
     with Image.open(io.BytesIO(png)) as img:
         ratio = img.height / img.width
-    room = pdf.room() - (CHART_MIN_TABLE_ROOM if table_follows else 2)
-    limit = pdf.eph * CHART_MAX_HEIGHT if table_follows else pdf.room() - 2
-    height = min(pdf.epw * ratio, max(room, 0), limit)
-    if height < 50 and not pdf.at_top():
-        pdf.add_page()
-        height = min(pdf.epw * ratio, pdf.room() - CHART_MIN_TABLE_ROOM, pdf.eph * 0.8)
+    natural = pdf.epw * ratio
+    after = None if not rest else _height(pdf, rest, language)
+    if rest is None:  # a trial run: the size the chart gets when its table follows
+        height = min(natural, max(pdf.room() - CHART_MIN_TABLE_ROOM, CHART_MIN_HEIGHT))
+    else:
+        height = _chart_height(pdf, natural, after if rest else 0.0)
+        if height < CHART_MIN_HEIGHT and height < natural and not pdf.at_top():
+            pdf.add_page()
+            after = None if not rest else _height(pdf, rest, language)
+            height = _chart_height(pdf, natural, after if rest else 0.0)
     width = height / ratio
     x = pdf.l_margin + (pdf.epw - width) / 2
     pdf.image(io.BytesIO(png), x=x, y=pdf.get_y(), w=width, h=height)
-    pdf.set_draw_color(*RULE)
     pdf.set_y(pdf.get_y() + height + 3)
 
 
-def _table(pdf: ReportDocument, table: Table, language: str) -> None:
+def _chart_height(pdf: ReportDocument, natural: float, after: float | None) -> float:
+    room = pdf.room() - 3
+    if after is not None:
+        fit = room - after
+        if fit >= min(natural, max(CHART_MIN_HEIGHT, CHART_MIN_SCALE * natural)):
+            return min(natural, fit)
+    return max(min(natural, room), 0.0)
+
+
+def _smaller(pdf: ReportDocument, block: Block, language: str, rest: list[Block] | None) -> int:
+    """Steps of smaller type that let a table and its note end on this page (0 when it fits,
+    or never will: a long table simply runs on, its header repeated)."""
+    table = block.table
+    if rest is None or table is None or len(table.rows) > SHRINK_MAX_ROWS:
+        return 0
+    notes = [b for b in rest if b.kind == "note"]
+    for smaller in range(SHRINK_STEPS + 1):
+
+        def draw(trial: ReportDocument, table: Table = table, step: int = smaller) -> None:
+            _table(trial, table, language, step)
+            for note in notes:
+                _note(trial, note)
+
+        drawn = len(pdf.drawn)
+        try:
+            if dry_run_height(pdf, draw) is not None:
+                return smaller
+        finally:
+            del pdf.drawn[drawn:]
+    return 0
+
+
+def _table(pdf: ReportDocument, table: Table, language: str, smaller: int = 0) -> None:
     rows = [
         [_clean(formatted(language, v, k)) for v, k in zip(row, table.kinds, strict=False)]
         for row in table.rows
@@ -545,9 +593,8 @@ def _table(pdf: ReportDocument, table: Table, language: str) -> None:
     rows = [r + [""] * (len(table.header) - len(r)) for r in rows]
     parts = any(r[0] == "" for r in rows) and any(r[0] for r in rows)
     bold = [parts and bool(r[0]) for r in rows]  # a theme (or question) above its items
-    fitted_table(
-        pdf, table.title, [_clean(h) for h in table.header], rows, table.kinds, bold_rows=bold
-    )
+    header = [_clean(h) for h in table.header]
+    fitted_table(pdf, table.title, header, rows, table.kinds, bold_rows=bold, smaller=smaller)
 
 
 def _clean(text: str) -> str:

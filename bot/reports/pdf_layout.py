@@ -41,6 +41,7 @@ ATTENTION = (179, 88, 6)  # the palette's "nee" orange
 RULE = (200, 205, 212)
 ZEBRA = (246, 248, 251)
 PT_MM = 25.4 / 72
+SHRINK_STEPS = 2  # a table may take type this many steps smaller to end on its page
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ def plan_columns(
     rows: Sequence[Sequence[str]],
     kinds: Sequence[str],
     width: float,
+    smaller: int = 0,
 ) -> ColumnPlan:
     """Column widths (mm) and type size so every header word fits whole in its column."""
     pad = 2 * CELL_PAD_X + SAFETY
@@ -167,7 +169,7 @@ def plan_columns(
         for i, (head, kind) in enumerate(zip(header, kinds, strict=True))
     ]
     plan = ColumnPlan([], TABLE_SIZES[-1])
-    for size in TABLE_SIZES:
+    for size in TABLE_SIZES[smaller:]:
         minimum, wanted = [], []
         for c in columns:
             if c.number:  # numbers and short codes never wrap
@@ -214,10 +216,11 @@ def fitted_table(
     kinds: Sequence[str],
     *,
     bold_rows: Sequence[bool] = (),
+    smaller: int = 0,
 ) -> DrawnTable:
     """A table across the text width: measured columns, the header repeated on a new page."""
     width = pdf.epw
-    plan = plan_columns(pdf, header, rows, kinds, width)
+    plan = plan_columns(pdf, header, rows, kinds, width, smaller)
     pdf.font(plan.size)
     pdf.set_draw_color(*RULE)
     pdf.set_line_width(0.15)
@@ -272,8 +275,11 @@ def right_to_left(text: str) -> bool:
     return False
 
 
-def dry_run_fits(pdf: ReportDocument, draw: Any) -> bool:
-    """Would `draw(pdf)` fit on what is left of this page? (fpdf2's offset rendering)"""
+def dry_run_height(pdf: ReportDocument, draw: Any) -> float | None:
+    """How far down `draw(pdf)` would reach on this page, or None when it would not fit there
+    (fpdf2's offset rendering: drawn, measured, then rewound)."""
+    start = pdf.get_y()
     with pdf.offset_rendering() as trial:
         draw(trial)
-    return not trial.page_break_triggered
+        end = pdf.get_y()
+    return None if trial.page_break_triggered else end - start
