@@ -141,3 +141,73 @@ def test_pdftotext_gives_the_pashto_answer_back(rendered: RenderedPdf) -> None:
     clean = re.sub("[\u200e\u200f\u202a-\u202e\u2066-\u2069]", "", text)
     assert PASHTO in clean
     assert "Pasjtoe" in text
+
+
+@pytest.fixture(scope="module")
+def barometer(tmp_path_factory: pytest.TempPathFactory) -> RoundReport:
+    """The shipped parents' barometer (20 statements, 7 themes), 45 parents, a team round."""
+    import asyncio
+    import random
+
+    from bot.flow_model import flow_library
+
+    flows = flow_library()
+
+    def answers(flow_id: str, rng: random.Random, language: str) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for q in flows[flow_id].questions:
+            if q.type.value == "scale":
+                out[q.id] = rng.choice(["1", "2", "3", "4", "4", "5", "5", "dontknow"])
+            elif q.type.value == "open" and rng.random() < 0.5:
+                out[q.id] = PASHTO if language == "ps" else "Fijne school, soms moeilijke brieven."
+        return out
+
+    async def build() -> RoundReport:
+        rng = random.Random(3)
+        path = tmp_path_factory.mktemp("barometer") / "barometer.db"
+        async with SqliteStore(path) as store:
+            b = Builder(store, flows=flows)
+            school = await b.school("Basisschool De Regenboog")
+            team, _ = await b.round(school, "barometer-team")
+            for _ in range(8):
+                await b.respond(team, answers("barometer-team", rng, "nl"))
+            await b.close(team)
+            rnd, groups = await b.round(
+                school, "barometer-ouders", expected=60, groups={"1A": 20, "2B": 20, "3C": 20}
+            )
+            for _ in range(45):
+                language = rng.choice(["nl", "nl", "nl", "tr", "ar", "ps"])
+                await b.respond(
+                    rnd,
+                    answers("barometer-ouders", rng, language),
+                    language=language,
+                    group=groups[rng.choice(["1A", "2B", "3C"])],
+                )
+            rnd = await b.close(rnd)
+            return await build_round_report(store, rnd.id, flows=flows)
+
+    return asyncio.run(build())
+
+
+@needs_poppler
+def test_the_shipped_barometer_prints_without_a_cramped_or_empty_page(
+    barometer: RoundReport, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    rendered = render_pdf(barometer)
+    out = tmp_path_factory.getbasetemp() / "report-pdf-barometer"
+    out.mkdir(exist_ok=True)
+    (out / "rapport.pdf").write_bytes(rendered.data)
+    subprocess.run(
+        ["pdftoppm", "-r", "60", "-png", str(out / "rapport.pdf"), str(out / "pagina")], check=True
+    )
+    shots = sorted(out.glob("pagina-*.png"), key=lambda p: int(re.findall(r"\d+", p.stem)[-1]))
+    print(f"\nbarometer PDF screenshots: {out}")
+    pages = _pages_text(rendered.data)
+    assert len(shots) == len(pages) <= 12
+    assert all(table.header_fits() for table in rendered.tables)
+    assert "Voor het teamoverleg" in pages[1] and "Deelname" in pages[2]
+    for shot in shots[:-1]:
+        assert _inked_height(shot) > 0.4, shot.name
+    pashto = [o for q in barometer.open_answers for o in q.texts if o.language == "ps"]
+    if pashto:  # shown only when enough Pashto-speaking parents answered (privacy rule 8)
+        assert {"uni069A.init", "uni0681.medi"} <= rendered.glyph_names

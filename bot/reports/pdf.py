@@ -7,8 +7,8 @@ Page 1, the cover: school, questionnaire, round, dates and participation in four
 bar. Page 2, one page for the team meeting: three strengths, three points of attention, parents
 beside the team theme by theme (the perception gap), and the questions to reflect on. Then the
 views, each chart first and its table under it: a view starts a new page unless it fits whole
-under the previous one, so a view is never split from its heading and no page is left nearly
-empty. Footer: school, round, page numbers.
+under the previous one or that page is still more than half empty, so no heading stands alone
+and no page is left nearly empty. Footer: school, round, page numbers.
 
 Privacy: every number comes from the model, where `bot.reports.privacy` already held back
 what may not be shown; a hidden figure is the mark "–" here as in every other output.
@@ -89,6 +89,7 @@ CHART_MIN_HEIGHT = 50.0  # mm: a chart is never drawn smaller than this (or its 
 CHART_MIN_SCALE = 0.6  # a chart shrinks at most this far to keep its table on its page
 MEETING_HIGHLIGHTS = 3
 SHRINK_MAX_ROWS = 40  # a longer table runs on to the next page at its own size
+HALF_EMPTY = 0.55  # a page emptier than this takes the next view's start, even if it runs on
 VIEW_MIN_ROOM = 40.0  # mm: with less left on a page, a view starts the next one untried
 
 Kind = Literal[
@@ -287,7 +288,8 @@ def render_pdf(report: RoundReport) -> RenderedPdf:
 
 
 def render(pdf: ReportDocument, blocks: list[Block], language: str) -> None:
-    """Lay the blocks out; a view starts a new page unless it fits whole under the last one."""
+    """Lay the blocks out; a view starts a new page unless it fits whole under the last one,
+    or the page is still more than half empty (then it starts here and runs on)."""
     for group in _groups(blocks):
         head = group[0]
         if head.kind == "page":
@@ -297,6 +299,7 @@ def render(pdf: ReportDocument, blocks: list[Block], language: str) -> None:
             head.kind == "view"
             and not pdf.at_top()
             and (pdf.room() < VIEW_MIN_ROOM or not _fits(pdf, group, language))
+            and pdf.room() < pdf.eph * HALF_EMPTY
         ):
             pdf.add_page()
         for i, block in enumerate(group):
