@@ -489,7 +489,9 @@ def _list(pdf: ReportDocument, block: Block) -> None:
     pdf.font(10)
     for _, text in block.items:
         pdf.set_x(pdf.l_margin + 2)
-        pdf.multi_cell(pdf.epw - 2, 5.4, f"›  {_clean(text)}", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            pdf.epw - 2, 5.4, f"›  {_clean(text)}", align="L", new_x="LMARGIN", new_y="NEXT"
+        )
 
 
 def _items(pdf: ReportDocument, block: Block) -> None:
@@ -503,7 +505,9 @@ def _items(pdf: ReportDocument, block: Block) -> None:
         pdf.font(10)
         lines = cast(
             list[str],
-            pdf.multi_cell(pdf.epw - badge_w - 2, 5.2, _clean(text), dry_run=True, output="LINES"),
+            pdf.multi_cell(
+                pdf.epw - badge_w, 5.2, _clean(text), align="L", dry_run=True, output="LINES"
+            ),
         )
         height = max(len(lines), 1) * 5.2
         if pdf.room() < height + 2:
@@ -524,7 +528,9 @@ def _items(pdf: ReportDocument, block: Block) -> None:
         pdf.set_text_color(*INK)
         pdf.font(10)
         pdf.set_xy(pdf.l_margin + badge_w, top)
-        pdf.multi_cell(pdf.epw - badge_w, 5.2, _clean(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            pdf.epw - badge_w, 5.2, _clean(text), align="L", new_x="LMARGIN", new_y="NEXT"
+        )
         pdf.ln(1.2)
     pdf.ln(1.5)
 
