@@ -10,30 +10,35 @@ the link under it, then the same short text in the school's most common language
 with a translation in the catalogs, and only scripts the fonts can draw), each with the closing
 date in that language's own format (`bot.i18n.format_date`).
 
-One layout (in millimetres) drives both outputs through a small canvas interface, so the PDF
-and the PNG look the same. Arabic, Persian and Pashto lines are shaped by HarfBuzz: fpdf2's text
-shaping (package `uharfbuzz`) for the PDF, Pillow's raqm layout for the PNG; both also order the
-line right to left (Unicode bidi). Where an engine is missing, arabic-reshaper and python-bidi do
-it instead: right for Arabic and Persian, but Pashto letters without Unicode presentation forms
-(ښ ځ ټ ډ ...) then stay unjoined. Fonts: DejaVu Sans (shipped with matplotlib: Latin, Cyrillic,
-Arabic script with its OpenType shaping) and, when installed, Noto Sans Ethiopic for Tigrinya
-(Debian package `fonts-noto-core`).
+One layout (in millimetres), drawn once with fpdf2: the PNG is that PDF page rendered by PDFium
+(`pypdfium2`), so both wrap every language the same way. Arabic, Persian and Pashto lines are
+shaped and ordered right to left by HarfBuzz inside fpdf2 (`set_text_shaping`, package
+`uharfbuzz`); Pashto letters without Unicode presentation forms (ښ ځ ټ ډ ...) join only that way.
+Fonts: `bot.fonts` (DejaVu Sans, and Noto Sans Ethiopic for Tigrinya when installed).
 """
 
 from __future__ import annotations
 
 import io
 import logging
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from functools import cache
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import segno
 
+from bot.fonts import (
+    BIDI_CONTROLS,
+    FontFace,
+    add_fonts,
+    close_fonts,
+    face_for,
+    find_font,
+    font_faces,
+    harfbuzz_available,
+    printable,
+)
 from bot.i18n import LANGUAGES, RTL_LANGUAGES, SOURCE_LANGUAGE, format_date, gettext, t
 from bot.staff import common_languages
 from bot.texts import school as school_texts
@@ -47,84 +52,6 @@ MARGIN = 16.0
 QR_MM = 66.0
 PNG_DPI = 150
 PT = 25.4 / 72  # one typographic point in mm
-BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-# ---- fonts -----------------------------------------------------------------------------------
-
-
-def _font_dirs() -> list[Path]:
-    dirs = []
-    try:
-        import matplotlib
-
-        dirs.append(Path(matplotlib.get_data_path()) / "fonts" / "ttf")
-    except ImportError:  # pragma: no cover - matplotlib is a dependency
-        pass
-    dirs += [
-        Path("/usr/share/fonts/truetype"),
-        Path("/usr/share/fonts"),
-        Path("/usr/local/share/fonts"),
-    ]
-    return dirs
-
-
-@cache
-def find_font(file_name: str) -> Path | None:
-    """A TrueType font file by name, from matplotlib's fonts or the system's."""
-    for folder in _font_dirs():
-        if (folder / file_name).is_file():
-            return folder / file_name
-        if folder.is_dir():
-            for found in sorted(folder.rglob(file_name)):
-                return found
-    return None
-
-
-@dataclass(frozen=True)
-class FontFace:
-    key: str
-    regular: Path
-    bold: Path
-
-
-@cache
-def font_faces() -> tuple[FontFace, ...]:
-    """The fonts we draw with, main one first; each later one fills glyphs the others lack."""
-    faces = []
-    for key, regular, bold in (
-        ("dejavu", "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
-        ("ethiopic", "NotoSansEthiopic-Regular.ttf", "NotoSansEthiopic-Bold.ttf"),
-    ):
-        r, b = find_font(regular), find_font(bold)
-        if r is not None:
-            faces.append(FontFace(key, r, b or r))
-    if not faces:
-        raise RuntimeError("no DejaVu Sans font found (it ships with matplotlib)")
-    return tuple(faces)
-
-
-@cache
-def _cmap(path: Path) -> frozenset[int]:
-    from fontTools.ttLib import TTFont
-
-    with TTFont(path, lazy=True) as font:
-        return frozenset(font.getBestCmap())
-
-
-def face_for(char: str) -> FontFace | None:
-    """The first font that has a glyph for this character."""
-    if char.isspace():
-        return font_faces()[0]
-    for face in font_faces():
-        if ord(char) in _cmap(face.regular):
-            return face
-    return None
-
-
-def printable(text: str) -> bool:
-    """Every character can be drawn by one of our fonts."""
-    return all(face_for(c) is not None for c in BIDI_CONTROLS.sub("", text))
 
 
 # ---- what goes on the page -------------------------------------------------------------------
@@ -208,13 +135,8 @@ def choose_languages(counts: Mapping[str, int], audience: str = "parents") -> tu
     return tuple(usable[:MAX_LANGUAGES])
 
 
-def visual(text: str, language: str) -> str:
-    """A line as drawn left to right without a shaping engine: reshaped and reordered (RTL)."""
-    if language in RTL_LANGUAGES:
-        import arabic_reshaper
-        from bidi import get_display
-
-        text = get_display(arabic_reshaper.reshape(text), base_dir="R")
+def plain(text: str) -> str:
+    """A line as handed to the PDF: without bidi controls (fpdf2 orders the line itself)."""
     return BIDI_CONTROLS.sub("", text)
 
 
@@ -325,16 +247,7 @@ def qr_png(url: str, scale: int = 10) -> bytes:
     return out.getvalue()
 
 
-# ---- PDF (fpdf2) -----------------------------------------------------------------------------
-
-
-def harfbuzz_available() -> bool:
-    """fpdf2 shapes text with HarfBuzz when the `uharfbuzz` package is installed."""
-    try:
-        import uharfbuzz  # noqa: F401
-    except ImportError:
-        return False
-    return True
+# ---- PDF (fpdf2), and the PNG rendered from it -----------------------------------------------
 
 
 class PdfCanvas:
@@ -346,24 +259,21 @@ class PdfCanvas:
         self.pdf.set_margins(0, 0, 0)
         self.pdf.set_title("Ouderstem")
         self.pdf.set_creator("Ouderstem")
-        faces = font_faces()
-        for face in faces:
-            self.pdf.add_font(face.key, "", str(face.regular))
-            self.pdf.add_font(face.key, "B", str(face.bold))
-        self.main = faces[0].key
-        self.pdf.set_fallback_fonts([face.key for face in faces[1:]])
+        self.main = add_fonts(self.pdf)
         self.shaping = harfbuzz_available()
 
     def _prepare(self, text: str, language: str, size: float, bold: bool) -> str:
         """Set font and shaping for this line; the text as fpdf2 should get it."""
         self.pdf.set_font(self.main, "B" if bold else "", size)
-        if self.shaping and language in RTL_LANGUAGES:
+        if not self.shaping:  # no HarfBuzz: letters drawn one by one, unjoined
+            self.pdf.set_text_shaping(False)
+        elif language in RTL_LANGUAGES:
             self.pdf.set_text_shaping(
                 use_shaping_engine=True, direction="rtl", script="arab", language=language
             )
-            return text
-        self.pdf.set_text_shaping(False)
-        return visual(text, language)
+        else:
+            self.pdf.set_text_shaping(use_shaping_engine=True)
+        return plain(text)
 
     def width(self, text: str, language: str, size: float, bold: bool) -> float:
         return float(self.pdf.get_string_width(self._prepare(text, language, size, bold)))
@@ -384,11 +294,7 @@ class PdfCanvas:
         self.pdf.line(x1, y, x2, y)
 
     def close(self) -> None:
-        """fpdf2 keeps each font file open (fontTools, lazy): close them."""
-        for font in self.pdf.fonts.values():
-            closer = getattr(font, "close", None)
-            if closer is not None:
-                closer()
+        close_fonts(self.pdf)
 
 
 def invitation_pdf(invitations: Sequence[Invitation]) -> bytes:
@@ -403,102 +309,45 @@ def invitation_pdf(invitations: Sequence[Invitation]) -> bytes:
         canvas.close()
 
 
-# ---- PNG (Pillow) ----------------------------------------------------------------------------
+def pdf_page_png(pdf: bytes, page: int = 0, dpi: int = PNG_DPI) -> bytes:
+    """One page of a PDF as a PNG image, rendered by PDFium (pypdfium2)."""
+    import pypdfium2 as pdfium
 
-
-@dataclass
-class PngCanvas:
-    dpi: int = PNG_DPI
-    _fonts: dict[tuple[str, bool, int, bool], Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        from PIL import Image, ImageDraw, features
-
-        self.scale = self.dpi / 25.4  # px per mm
-        self.image_ = Image.new(
-            "RGB", (round(PAGE_W * self.scale), round(PAGE_H * self.scale)), "white"
-        )
-        self.draw = ImageDraw.Draw(self.image_)
-        self.shaping = bool(features.check("raqm"))  # HarfBuzz + FriBiDi through libraqm
-
-    def _font(self, face: FontFace, bold: bool, size: float, shaped: bool) -> Any:
-        from PIL import ImageFont
-
-        px = round(size * PT * self.scale)
-        key = (face.key, bold, px, shaped)
-        if key not in self._fonts:
-            engine = ImageFont.Layout.RAQM if shaped else ImageFont.Layout.BASIC
-            path = face.bold if bold else face.regular
-            self._fonts[key] = ImageFont.truetype(str(path), px, layout_engine=engine)
-        return self._fonts[key]
-
-    def _runs(self, text: str, language: str) -> list[tuple[FontFace, str, bool]]:
-        """Pieces that one font draws, and whether raqm shapes the piece right to left.
-
-        A right-to-left line is one piece for raqm (DejaVu has Latin and Arabic script); other
-        lines switch font where a glyph is missing (Ethiopic beside Latin digits, ...).
-        """
-        if language in RTL_LANGUAGES and self.shaping:
-            return [(font_faces()[0], text, True)]
-        runs: list[tuple[FontFace, str, bool]] = []
-        for char in visual(text, language):
-            if char.isspace():
-                face = runs[-1][0] if runs else font_faces()[0]
-            else:
-                face = face_for(char) or font_faces()[0]
-            if runs and runs[-1][0] == face:
-                runs[-1] = (face, runs[-1][1] + char, False)
-            else:
-                runs.append((face, char, False))
-        return runs
-
-    def width(self, text: str, language: str, size: float, bold: bool) -> float:
-        total = 0.0
-        for face, piece, rtl in self._runs(text, language):
-            font = self._font(face, bold, size, rtl)
-            total += font.getlength(
-                piece, direction="rtl" if rtl else None, language=language if rtl else None
-            )
-        return total / self.scale
-
-    def text(self, x: float, y: float, text: str, language: str, size: float, bold: bool) -> None:
-        left = x * self.scale
-        for face, piece, rtl in self._runs(text, language):
-            font = self._font(face, bold, size, rtl)
-            direction, lang = ("rtl", language) if rtl else (None, None)
-            self.draw.text(
-                (left, y * self.scale),
-                piece,
-                font=font,
-                fill=(20, 20, 20),
-                direction=direction,
-                language=lang,
-            )
-            left += font.getlength(piece, direction=direction, language=lang)
-
-    def image(self, png: bytes, x: float, y: float, w: float) -> None:
-        from PIL import Image
-
-        side = round(w * self.scale)
-        qr = (
-            Image.open(io.BytesIO(png))
-            .convert("RGB")
-            .resize((side, side), Image.Resampling.NEAREST)
-        )
-        self.image_.paste(qr, (round(x * self.scale), round(y * self.scale)))
-
-    def rule(self, x1: float, x2: float, y: float) -> None:
-        s = self.scale
-        self.draw.line([(x1 * s, y * s), (x2 * s, y * s)], fill=(170, 170, 170), width=2)
-
-    def png(self) -> bytes:
-        out = io.BytesIO()
-        self.image_.save(out, format="PNG", optimize=True, dpi=(self.dpi, self.dpi))
-        return out.getvalue()
+    document = pdfium.PdfDocument(pdf)
+    try:
+        bitmap = document[page].render(scale=dpi / 72)
+        image = bitmap.to_pil().convert("RGB")
+    finally:
+        document.close()
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True, dpi=(dpi, dpi))
+    return out.getvalue()
 
 
 def invitation_png(invitation: Invitation, dpi: int = PNG_DPI) -> bytes:
-    """The invitation page as an A4 image."""
-    canvas = PngCanvas(dpi=dpi)
-    lay_out(canvas, invitation)
-    return canvas.png()
+    """The invitation page as an A4 image: the PDF's own page, rendered (one layout)."""
+    return pdf_page_png(invitation_pdf([invitation]), 0, dpi)
+
+
+__all__ = [
+    "MARGIN",
+    "PAGE_H",
+    "PAGE_W",
+    "Block",
+    "Canvas",
+    "FontFace",
+    "Invitation",
+    "PdfCanvas",
+    "blocks",
+    "choose_languages",
+    "face_for",
+    "find_font",
+    "font_faces",
+    "invitation_pdf",
+    "invitation_png",
+    "lay_out",
+    "pdf_page_png",
+    "plain",
+    "printable",
+    "qr_png",
+]

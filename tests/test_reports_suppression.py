@@ -269,6 +269,7 @@ def test_pdf(scenario: Scenario) -> None:
     texts = []
     for block in pdf_blocks(scenario.report):
         texts.append(block.text)
+        texts += [f"{badge} {text}" for badge, text in block.items]  # tiles, ranked lines
         if block.table is not None:
             texts += block.table.header
             texts += [

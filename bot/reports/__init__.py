@@ -8,8 +8,10 @@
 
 Modules: `queries` (all SQL, aggregates only), `privacy` (the rules, pure functions), `model`
 (the pydantic report, its JSON documented in README.md), `figures` (counts to figures), `build`
-(a round), `overview` (across schools), `labels` (catalog texts, Dutch number format), `text`
-(chat), `charts` (PNG), `tables` and `exports` (CSV, XLSX, PDF, JSON), `cli` (`ouderstem report`).
+(a round; by concern in `build_participation`, `build_themes`, `build_breakdowns`,
+`build_compare`), `overview` (across schools), `labels` (catalog texts, Dutch number format),
+`text` (chat), `charts` (PNG), `tables` and `exports` (CSV, XLSX, JSON), `pdf` and `pdf_layout`
+(the printed report), `cli` (`ouderstem report`).
 """
 
 from importlib import import_module

@@ -10,14 +10,15 @@ matplotlib figures (tests read their texts); `charts()` renders them to PNG byte
 from __future__ import annotations
 
 import io
-import textwrap
 import warnings
 from collections.abc import Sequence
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Circle, Patch, PathPatch
 from matplotlib.path import Path
+from matplotlib.textpath import TextPath
 
 from bot.flow_model import DONT_KNOW, SCALE_VALUES
 from bot.i18n import N_, t
@@ -44,8 +45,12 @@ COMPLETED_COLOUR = "#08519c"
 FONT = 15
 WIDTH = 8.0  # inches; 160 dpi gives 1280 px, sharp on a phone
 DPI = 160
-LABEL_WRAP = 34  # characters per line of a statement label
+LABEL_LINES = 3  # a longer statement is shortened with "…" (the tables hold it whole)
+LABEL_GAP = 0.15  # inches between a row label and its bar
+IN_BAR_PAD = 0.03  # inches a percentage keeps free inside its segment, each side
 ROW = 0.62  # inches per bar
+STACK_LEFT = 0.42  # where the bars start, as a fraction of the figure width
+COLUMN_GAP = 0.14  # inches between the bars, the mean column and the "weet niet" column
 
 PARTICIPATION_TITLE = N_("Deelname")
 GROUPS_HEADING = N_("Per klas of groep")
@@ -57,6 +62,7 @@ TOTAL = N_("Totaal")
 THEMES_TITLE = N_("Hoe ouders de thema's zien")
 STATEMENTS_TITLE = N_("Alle uitspraken, van sterk naar zwak")
 MEAN_SUFFIX = N_("gemiddelde")
+DONTKNOW_SUFFIX = N_("weet niet")
 SIDES_TITLE = N_("Ouders naast team: gemiddelde per thema")
 TREND_TITLE = N_("Deze ronde naast de vorige")
 NOW = N_("nu")
@@ -128,8 +134,31 @@ def _figure(height: float) -> MplFigure:
     return fig
 
 
-def _wrap(text: str, width: int = LABEL_WRAP) -> str:
-    return "\n".join(textwrap.wrap(text, width)) or text
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """The drawn width of one line of text in inches (matplotlib's own font metrics)."""
+    props = FontProperties(size=size, weight="bold" if bold else "normal")
+    return float(TextPath((0, 0), text, prop=props).get_extents().width) / 72
+
+
+def _wrap(text: str, width_in: float, size: float, lines: int = LABEL_LINES) -> str:
+    """Lines that each fit `width_in` inches, at most `lines` of them, shortened with "…"."""
+    words, out, current = text.split(), [], ""
+    for word in words:
+        trial = f"{current} {word}".strip()
+        if current and text_width(trial, size) > width_in:
+            out.append(current)
+            current = word
+        else:
+            current = trial
+    if current:
+        out.append(current)
+    if len(out) > lines:
+        out = out[:lines]
+        last = out[-1]
+        while last and text_width(last + " …", size) > width_in:
+            last = last.rsplit(" ", 1)[0] if " " in last else last[:-1]
+        out[-1] = last + " …"
+    return "\n".join(out) or text
 
 
 def draw_face(ax: object, x: float, y: float, r: float, value: str) -> None:
@@ -191,9 +220,14 @@ def _face_legend(fig: MplFigure, language: str, top: float, height_in: float) ->
 
 
 def _stacked(report: RoundReport, title: str, rows: Sequence[tuple[str, Figure]]) -> MplFigure:
-    """100% bars of the faces per row, strongest on top, the mean written at the right."""
+    """100% bars of the faces per row, strongest on top; the mean and "weet niet" at the right.
+
+    A percentage is written inside its segment only where it fits with room to spare; the
+    "don't know" share gets its own column, so it never crowds the hatched segment.
+    """
     lang = report.language
-    wrapped = [_wrap(label) for label, _ in rows]
+    label_width = STACK_LEFT * WIDTH - 0.1 - LABEL_GAP
+    wrapped = [_wrap(label, label_width, FONT - 3) for label, _ in rows]
     lines = [w.count("\n") + 1 for w in wrapped]
     body = sum(max(ROW, 0.3 * n + 0.22) for n in lines)
     height = body + 2.2
@@ -202,7 +236,18 @@ def _stacked(report: RoundReport, title: str, rows: Sequence[tuple[str, Figure]]
         title, fontsize=FONT + 3, fontweight="bold", x=0.02, ha="left", y=1 - 0.25 / height
     )
     _face_legend(fig, lang, 1 - 0.55 / height, height)
-    ax = fig.add_axes((0.42, 0.5 / height, 0.44, body / height))
+    any_dontknow = any((f.counts or {}).get(DONT_KNOW, 0) for _, f in rows)
+    # the columns right of the bars, measured: the mean, then "weet niet", never overlapping
+    mean_w = max(
+        [text_width(t(lang, MEAN_SUFFIX), FONT - 5)]
+        + [text_width(labels.mean(lang, f.mean), FONT, bold=True) for _, f in rows]
+    )
+    dontknow_w = text_width(t(lang, DONTKNOW_SUFFIX), FONT - 5) if any_dontknow else 0.0
+    right = COLUMN_GAP + mean_w + (COLUMN_GAP + max(dontknow_w, 0.5) if any_dontknow else 0)
+    bar_inches = (1 - STACK_LEFT - 0.02) * WIDTH - right
+    ax = fig.add_axes((STACK_LEFT, 0.5 / height, bar_inches / WIDTH, body / height))
+    mean_x = 1 + COLUMN_GAP / bar_inches
+    dontknow_x = mean_x + (mean_w + COLUMN_GAP) / bar_inches
     values = (*SCALE_VALUES, DONT_KNOW)
     ys = list(range(len(rows)))[::-1]
     for y, (_, figure) in zip(ys, rows, strict=True):
@@ -223,25 +268,21 @@ def _stacked(report: RoundReport, title: str, rows: Sequence[tuple[str, Figure]]
                 linewidth=0.6,
                 hatch="//" if v == DONT_KNOW else None,
             )
-            if share >= 0.09:
-                box = (
-                    {"facecolor": "white", "edgecolor": "none", "pad": 1}
-                    if v == DONT_KNOW
-                    else None
-                )
+            text = labels.percent(lang, share)
+            room = share * bar_inches - 2 * IN_BAR_PAD
+            if v != DONT_KNOW and text_width(text, FONT - 4) <= room:
                 ax.text(
                     left + share / 2,
                     y,
-                    labels.percent(lang, share),
+                    text,
                     ha="center",
                     va="center",
                     fontsize=FONT - 4,
                     color="white" if v in DARK_FACES else INK,
-                    bbox=box,
                 )
             left += share
         ax.text(
-            1.03,
+            mean_x,
             y,
             labels.mean(lang, figure.mean),
             ha="left",
@@ -250,22 +291,35 @@ def _stacked(report: RoundReport, title: str, rows: Sequence[tuple[str, Figure]]
             fontweight="bold",
             color=INK,
         )
+        if any_dontknow:
+            ax.text(
+                dontknow_x,
+                y,
+                labels.percent(lang, counts.get(DONT_KNOW, 0) / n),
+                ha="left",
+                va="center",
+                fontsize=FONT - 3,
+                color=INK,
+            )
     ax.set_yticks(ys, wrapped, fontsize=FONT - 3)
+    ax.tick_params(axis="y", length=0, pad=LABEL_GAP * 72)
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.6, len(rows) - 0.4)
     ax.set_xticks([])
     for side in ("top", "right", "bottom", "left"):
         ax.spines[side].set_visible(False)
-    ax.tick_params(axis="y", length=0)
-    ax.text(
-        1.03,
-        len(rows) - 0.45,
-        t(lang, MEAN_SUFFIX),
-        ha="left",
-        va="bottom",
-        fontsize=FONT - 5,
-        color="#555555",
-    )
+    for x, words in ((mean_x, MEAN_SUFFIX), (dontknow_x, DONTKNOW_SUFFIX)):
+        if words is DONTKNOW_SUFFIX and not any_dontknow:
+            continue
+        ax.text(
+            x,
+            len(rows) - 0.45,
+            t(lang, words),
+            ha="left",
+            va="bottom",
+            fontsize=FONT - 5,
+            color="#555555",
+        )
     return fig
 
 
@@ -333,7 +387,9 @@ def _participation(report: RoundReport) -> MplFigure:
             fontsize=FONT - 2,
             color=INK,
         )
-    ax.set_yticks(ys, [_wrap(row[0], 22) for row in rows], fontsize=FONT - 3)
+    label_width = 0.34 * WIDTH - 0.1 - LABEL_GAP
+    ax.set_yticks(ys, [_wrap(row[0], label_width, FONT - 3) for row in rows], fontsize=FONT - 3)
+    ax.tick_params(axis="y", length=0, pad=LABEL_GAP * 72)
     for tick, row in zip(ax.get_yticklabels(), rows, strict=True):
         if row[4]:
             tick.set_fontweight("bold")
@@ -343,7 +399,7 @@ def _participation(report: RoundReport) -> MplFigure:
     ax.set_xticks([])
     for side in ("top", "right", "bottom", "left"):
         ax.spines[side].set_visible(False)
-    ax.tick_params(axis="y", length=0)
+    ax.tick_params(axis="y", length=0, pad=LABEL_GAP * 72)
     handles = [
         Patch(facecolor=STARTED_COLOUR, edgecolor=INK, label=t(lang, STARTED)),
         Patch(facecolor=COMPLETED_COLOUR, label=t(lang, COMPLETED)),
@@ -370,7 +426,7 @@ def _dots(
 ) -> MplFigure:
     """Means on the 1-5 scale as dots, one row per theme, joined by a line (the gap)."""
     lang = report.language
-    wrapped = [_wrap(label, 26) for label, _ in rows]
+    wrapped = [_wrap(label, 0.36 * WIDTH - 0.1 - LABEL_GAP, FONT - 3) for label, _ in rows]
     body = sum(max(ROW, 0.3 * (w.count("\n") + 1) + 0.25) for w in wrapped)
     height = body + 2.1
     fig = _figure(height)
@@ -413,7 +469,7 @@ def _dots(
     ax.grid(axis="x", color="#e5e5e5")
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
-    ax.tick_params(axis="y", length=0)
+    ax.tick_params(axis="y", length=0, pad=LABEL_GAP * 72)
     handles = [
         ax.scatter([], [], s=160, color=colour, marker=marker, edgecolor=INK, label=label)
         for _, label, colour, marker in series

@@ -1,4 +1,4 @@
-"""Files of a report: XLSX (one sheet per view), CSV, PDF (charts, tables, tips) and JSON.
+"""Files of a report: XLSX (one sheet per view), CSV, PDF (`pdf`: cover, meeting page, views) and JSON.
 
 All three table formats render the same `tables.tables(report)`, built from the model only, so the
 privacy rules hold in every file as they do in chat: a hidden figure is the mark "–", never a
@@ -18,35 +18,16 @@ import csv
 import io
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import matplotlib
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from bot.i18n import N_, t
 from bot.reports import labels
-from bot.reports.charts import charts
 from bot.reports.model import RoundReport
-from bot.reports.tables import (
-    CHOICES,
-    FRAMEWORKS,
-    GROUPS,
-    LANGUAGES,
-    OPEN,
-    SIDES,
-    STATEMENTS,
-    THEMES,
-    TIPS,
-    TREND,
-    Table,
-    formatted,
-    tables,
-)
-from bot.reports.text import report_title, summary_sections
+from bot.reports.pdf import Block, pdf_blocks, to_pdf
+from bot.reports.tables import formatted, tables
 
 FORMATS = ("csv", "xlsx", "pdf", "json")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read as a formula
@@ -167,184 +148,14 @@ def _sheet_name(name: str, taken: Sequence[str]) -> str:
     return candidate
 
 
-# ---- PDF -------------------------------------------------------------------------------------
-
-FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"  # DejaVu ships with matplotlib
-MIN_CHART_SCALE = 0.8  # a chart is shrunk at most this far to fit a page, else it moves on
-HEADING_SIZES = {"h1": 18, "h2": 14, "h3": 11}
-PDF_TITLE = N_("Ouderstem: rapport van de ronde")
-PDF_INTRO = N_(
-    "Een beeld van het moment, om als team over te praten: geen score en geen rangschikking. Cijfers verschijnen pas vanaf {minimum} antwoorden."
-)
-
-
-@dataclass
-class Block:
-    """One piece of the PDF, in order: a page break, a heading, a paragraph, a chart, a table."""
-
-    kind: Literal["page", "gap", "h1", "h2", "h3", "p", "image", "table"]
-    text: str = ""
-    image: bytes = b""
-    table: Table | None = None
-
-
-def pdf_blocks(report: RoundReport) -> list[Block]:
-    """What the PDF shows, as data (tests read it; `to_pdf` lays it out)."""
-    lang = report.language
-    images = dict(charts(report))
-    by_sheet = {tb.sheet: tb for tb in tables(report, compact=True)}
-    blocks = [
-        Block("h1", t(lang, PDF_TITLE)),
-        Block("p", report_title(report)),
-        Block("p", t(lang, PDF_INTRO, minimum=report.thresholds.min_closed)),
-    ]
-    for _, heading, lines in summary_sections(report):
-        blocks += [Block("h3", heading), Block("p", "\n".join(lines))]
-    blocks += [
-        Block("page"),
-        Block("image", image=images["deelname.png"]),
-    ]
-    sections = [
-        ("themas.png", THEMES),
-        ("uitspraken.png", STATEMENTS),
-        (None, CHOICES),
-        ("ouders-team.png", SIDES),
-        (None, LANGUAGES),
-        (None, GROUPS),
-        (None, FRAMEWORKS),
-        ("trend.png", TREND),
-        (None, OPEN),
-        (None, TIPS),
-    ]
-    for image, sheet in sections:
-        table = by_sheet.get(t(lang, sheet))
-        if table is None and (image is None or image not in images):
-            continue
-        blocks += [Block("gap"), Block("h2", t(lang, sheet))]
-        if image in images:
-            blocks.append(Block("image", image=images[image or ""]))
-        if table is not None:
-            blocks.append(Block("table", table=table))
-            if table.note:
-                blocks.append(Block("p", table.note))
-    return blocks
-
-
-def to_pdf(report: RoundReport) -> bytes:
-    from fpdf import FPDF
-    from fpdf.fonts import FontFace
-
-    lang = report.language
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.set_margins(15, 15, 15)
-    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-    pdf.set_title(t(lang, PDF_TITLE))
-    pdf.set_creator("Ouderstem")
-    pdf.add_page()
-    width = pdf.epw
-    blocks = pdf_blocks(report)
-    for i, block in enumerate(blocks):
-        following = blocks[i + 1] if i + 1 < len(blocks) else None
-        if block.kind in HEADING_SIZES and following is not None and following.kind == "image":
-            _keep_with_image(pdf, following.image, width)  # no heading alone above a moved chart
-        if block.kind == "page":
-            if pdf.get_y() > pdf.t_margin + 1:
-                pdf.add_page()
-        elif block.kind == "gap":
-            if pdf.get_y() > pdf.h - pdf.b_margin - 50:  # no heading alone at the foot of a page
-                pdf.add_page()
-            else:
-                pdf.ln(6)
-        elif block.kind in HEADING_SIZES:
-            size = HEADING_SIZES[block.kind]
-            pdf.set_font("DejaVu", "B", size)
-            pdf.multi_cell(width, size * 0.5, _visual(block.text), new_x="LMARGIN", new_y="NEXT")
-            pdf.ln(1.5)
-        elif block.kind == "p":
-            pdf.set_font("DejaVu", "", 10)
-            pdf.multi_cell(
-                width, 5.2, _visual(_no_emoji(block.text)), new_x="LMARGIN", new_y="NEXT"
-            )
-            pdf.ln(3)
-        elif block.kind == "image":
-            _image(pdf, block.image, width)
-        elif block.kind == "table" and block.table is not None:
-            _pdf_table(pdf, block.table, lang, FontFace)
-    return bytes(pdf.output())
-
-
-def _chart_height(png: bytes, width: float) -> float:
-    from PIL import Image
-
-    with Image.open(io.BytesIO(png)) as img:
-        return width * img.height / img.width
-
-
-def _keep_with_image(pdf: object, png: bytes, width: float) -> None:
-    from fpdf import FPDF
-
-    assert isinstance(pdf, FPDF)
-    available = pdf.h - pdf.b_margin - pdf.get_y() - 12  # room for the heading itself
-    if _chart_height(png, width) * MIN_CHART_SCALE > available and pdf.get_y() > pdf.t_margin + 1:
-        pdf.add_page()
-
-
-def _image(pdf: object, png: bytes, width: float) -> None:
-    """A chart at full width, or scaled down to fit the rest of the page."""
-    from fpdf import FPDF
-
-    assert isinstance(pdf, FPDF)
-    ratio = _chart_height(png, 1.0)
-    available = pdf.h - pdf.b_margin - pdf.get_y()
-    w = width
-    if w * ratio > available:
-        at_top = pdf.get_y() <= pdf.t_margin + 20  # a heading at most above it
-        if available / ratio < MIN_CHART_SCALE * width and not at_top:  # too small: a fresh page
-            pdf.add_page()
-            available = pdf.h - pdf.b_margin - pdf.get_y()
-        w = min(width, available / ratio)
-    x = pdf.l_margin + (width - w) / 2
-    pdf.image(io.BytesIO(png), x=x, w=w)
-    pdf.ln(3)
-
-
-def _pdf_table(pdf: object, table: Table, language: str, font_face: type) -> None:
-    from fpdf import FPDF
-
-    assert isinstance(pdf, FPDF)
-    pdf.set_font("DejaVu", "", 8 if len(table.header) > 6 else 9)
-    weights = [3.5 if k == "text" else 1.2 for k in table.kinds]
-    headings = font_face(emphasis="BOLD", fill_color=(221, 230, 240))
-    with pdf.table(
-        col_widths=weights,
-        headings_style=headings,
-        line_height=4.6,
-        text_align=tuple("LEFT" if k in ("text", "short") else "RIGHT" for k in table.kinds),
-    ) as grid:
-        head = grid.row()
-        for text in table.header:
-            head.cell(_visual(text))
-        for row in table.rows:
-            line = grid.row()
-            for value, kind in zip(row, table.kinds, strict=False):
-                line.cell(_visual(formatted(language, value, kind)))
-    pdf.ln(3)
-
-
-def _no_emoji(text: str) -> str:
-    """DejaVu has no colour emoji: drop them from chat text reused in the PDF."""
-    return "".join(
-        ch for ch in text if ord(ch) < 0x1F000 and not 0x2600 <= ord(ch) <= 0x27BF
-    ).replace("\ufe0f", "")
-
-
-def _visual(text: str) -> str:
-    """Right-to-left text (Arabic, Farsi, Pashto) shaped and ordered for a PDF without shaping."""
-    if not any("\u0590" <= ch <= "\u08ff" or "\ufb1d" <= ch <= "\ufeff" for ch in text):
-        return text
-    import arabic_reshaper
-    from bidi.algorithm import get_display
-
-    return str(get_display(arabic_reshaper.reshape(text)))
+__all__ = [
+    "FORMATS",
+    "Block",
+    "dangerous",
+    "export",
+    "neutralised",
+    "pdf_blocks",
+    "to_csv",
+    "to_pdf",
+    "to_xlsx",
+]

@@ -120,8 +120,7 @@ def tables(report: RoundReport, compact: bool = False) -> list[Table]:
     """
     out = [] if compact else [_summary(report), _participation(report)]
     out.append(_themes(report))
-    if not compact:
-        out.append(_statements(report))
+    out.append(_statements_ranked(report) if compact else _statements(report))
     choices = _choices(report)
     if choices.rows:
         out.append(choices)
@@ -290,6 +289,34 @@ def _statements(report: RoundReport) -> Table:
         t(lang, STATEMENTS),
         [*_h(report, "theme", "statement", "answers"), *faces, *_h(report, "mean", "positive")],
         ["text", "text", "int", *(["int"] * len(faces)), "mean", "pct"],  # type: ignore[list-item]
+        rows,
+        t(lang, NOTES["hidden"]),
+    )
+
+
+def _statements_ranked(report: RoundReport) -> Table:
+    """The PDF's statements: strongest to weakest, as in the chart above them."""
+    lang = report.language
+    scales = [s for s in report.statements if s.type == "scale"]
+    ranked = sorted(
+        scales,
+        key=lambda s: (s.figure.mean is None, -(s.figure.mean or 0.0), scales.index(s)),
+    )
+    rows: list[list[Cell]] = [
+        [
+            s.text,
+            _fig(s.figure, "mean"),
+            _fig(s.figure, "positive_share"),
+            _fig(s.figure, "dontknow_share"),
+            _fig(s.figure, "n"),
+        ]
+        for s in ranked
+    ]
+    return Table(
+        t(lang, STATEMENTS),
+        t(lang, STATEMENTS),
+        _h(report, "statement", "mean", "positive", "dontknow", "answers"),
+        ["text", "mean", "pct", "pct", "int"],
         rows,
         t(lang, NOTES["hidden"]),
     )
