@@ -136,7 +136,7 @@ async def run(sizes: Sizes, workdir: Path) -> list[Result]:
     }
     ok = missing["full"] == 0 and errors_full == 0
     p50 = Result(
-        scenario=f"P1 next question p50, {RTT_MS:.0f} ms RTT, {rate:.0f} answers/s",
+        scenario=f"P1NET next question p50, {RTT_MS:.0f} ms RTT, {rate:.0f} answers/s",
         metric="RTT",
         value=in_rtt(full_lat, 50),
         baseline=in_rtt(base_lat, 50),
@@ -146,7 +146,7 @@ async def run(sizes: Sizes, workdir: Path) -> list[Result]:
     )
     p50.met = ok and p50.value is not None and p50.value <= P50_TARGET_RTT
     p99 = Result(
-        scenario=f"P1 next question p99, {RTT_MS:.0f} ms RTT, {rate:.0f} answers/s",
+        scenario=f"P1NET next question p99, {RTT_MS:.0f} ms RTT, {rate:.0f} answers/s",
         metric="RTT",
         value=in_rtt(full_lat, 99),
         baseline=in_rtt(base_lat, 99),
