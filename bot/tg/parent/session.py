@@ -44,7 +44,7 @@ from bot.limits import MAX_MESSAGE_CHARS, MAX_OPEN_ANSWER_CHARS
 from bot.store.records import Chat, Owed, Respondent, Round, Turn
 from bot.texts import parents as texts
 from bot.tg import render
-from bot.tg.deps import DEPS_KEY, Deps
+from bot.tg.deps import DEPS_KEY, Deps, note_claimed, note_settled
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -221,6 +221,7 @@ async def settle(deps: Deps, owes: int | None) -> None:
     """The replies are out (the Bot API confirmed each call): nothing is owed any more."""
     if owes is not None:
         await deps.store.settle_owed(owes)
+        note_settled(owes)
 
 
 async def show_rejections(
@@ -261,6 +262,7 @@ async def save_turn(
             owed_chat=owes,
         )
     )
+    note_claimed(update_id)  # committed with its id: guarded need not ask the store again
 
 
 class SideCalls:
@@ -289,7 +291,7 @@ class SideCalls:
                 await side
             return await call
         *_, result = await asyncio.gather(*pending, call)
-        return result  # type: ignore[no-any-return]
+        return result  # type: ignore[return-value]
 
     async def flush(self) -> None:
         if self.pending:
