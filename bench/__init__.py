@@ -11,6 +11,8 @@ Scenarios (each a module with `async def run(sizes, workdir) -> list[Result]`):
     P1  bench.p1_answers    answers through the whole stack vs a bare PTB bot with one fsync'd
                             INSERT per update: throughput (1,000 parents at once) and p99
                             latency at 200 updates/s offered (open loop)
+    P1NET bench.p1_network  the next question under a simulated 50 ms Bot API round trip, in
+                            RTT units, vs a bare PTB bot making the three calls in a row
     P3  bench.p3_reports    a school's report and a city's overview vs the raw SQL aggregate
     P4  bench.p4_broadcast  a broadcast through the outbox against a stub enforcing 30 msg/s
     P5  bench.p5_memory     peak RSS with 10,000 respondents mid-survey
@@ -27,6 +29,7 @@ from bench.sizes import DEFAULT, FULL, QUICK, TINY, Sizes
 
 SCENARIOS = {
     "P1": "bench.p1_answers",
+    "P1NET": "bench.p1_network",
     "P3": "bench.p3_reports",
     "P4": "bench.p4_broadcast",
     "P5": "bench.p5_memory",

@@ -200,7 +200,9 @@ class RealBot:
         await self.store.close()
 
 
-async def start_real_bot(path: Path, api: BenchBotApi | None = None) -> RealBot:
+async def start_real_bot(
+    path: Path, api: BenchBotApi | None = None, request: Any = None
+) -> RealBot:
     """The full stack: real Application, engine, store with durable group commits.
 
     On a database that has a round already (seeded by an earlier run), that round is used."""
@@ -208,7 +210,7 @@ async def start_real_bot(path: Path, api: BenchBotApi | None = None) -> RealBot:
     await store.open()
     api = api or BenchBotApi()
     deps = Deps(settings=bench_settings(path), store=store)
-    application = build_application(deps, request=api.request(), rate_limit=False)
+    application = build_application(deps, request=request or api.request(), rate_limit=False)
     await application.initialize()
     flow = get_flow(FLOW_ID)
     existing = await store.rounds()

@@ -10,10 +10,13 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
-from bot.limits import MIN_GROUP_CLOSED, MIN_GROUP_OPEN
+from bot.limits import BROADCAST_MESSAGES_PER_SECOND, MIN_GROUP_CLOSED, MIN_GROUP_OPEN
 
 OFFICIAL_API = "https://api.telegram.org"
 POSTGRESQL_SCHEMES = ("postgresql://", "postgres://")  # OUDERSTEM_DB names a PostgreSQL server
+# Messages per second the outbox sends (reminders, feedback): of Telegram's 30/s for a bot,
+# 5/s are left for live conversations. Evenly spaced (bot.outbox.RateLimiter).
+DEFAULT_SEND_RATE = 25.0
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
@@ -45,6 +48,13 @@ class Settings(BaseSettings):
     web_host: str = Field(default="127.0.0.1", alias="OUDERSTEM_WEB_HOST")
     # Reminders and feedback reach families only then (Europe/Brussels, never on Sunday).
     waking_hours: str = Field(default="08:00-20:00", alias="OUDERSTEM_WAKING_HOURS")
+    # The outbox's pace, messages per second, at most Telegram's free broadcast limit.
+    send_rate: float = Field(
+        default=DEFAULT_SEND_RATE,
+        gt=0,
+        le=BROADCAST_MESSAGES_PER_SECOND,
+        alias="OUDERSTEM_SEND_RATE",
+    )
 
     @field_validator("waking_hours")
     @classmethod

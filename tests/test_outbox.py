@@ -8,6 +8,7 @@ cancelled mid-broadcast with calls in flight) followed by a restart on the same 
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
@@ -22,6 +23,7 @@ from bot.outbox import (
     BACKOFF_BASE,
     BACKOFF_CAP,
     MAX_ATTEMPTS,
+    OUTBOX_PER_SECOND,
     Outbox,
     RateLimiter,
     backoff,
@@ -349,12 +351,38 @@ async def test_rate_limiter_overall_and_per_chat() -> None:
         moments.append(fake.now)
     for i in range(len(moments) - 25):
         assert moments[i + 25] - moments[i] >= 1.0  # never more than 25 in any one second
-    assert moments[-1] == pytest.approx(3.0)
+    gaps = [b - a for a, b in itertools.pairwise(moments)]
+    assert min(gaps) == pytest.approx(1 / 25)  # evenly spaced: no burst at each second's start
+    assert moments[-1] == pytest.approx(99 / 25)
     same = []
     for _ in range(3):
         await limiter.acquire(7)
         same.append(fake.now)
     assert same[1] - same[0] >= 1.0 and same[2] - same[1] >= 1.0
+
+
+async def test_the_bursting_limiter_is_kept_for_the_benchmark() -> None:
+    fake = FakeTime()
+    limiter = RateLimiter(
+        per_second=25, per_chat=1.0, monotonic=fake.monotonic, sleep=fake.sleep, even=False
+    )
+    moments = []
+    for chat in range(100):
+        await limiter.acquire(chat)
+        moments.append(fake.now)
+    for i in range(len(moments) - 25):
+        assert moments[i + 25] - moments[i] >= 1.0
+    assert moments[-1] == pytest.approx(3.0)  # 25 at the start of each second
+
+
+def test_the_send_rate_is_a_setting() -> None:
+    from bot.config import DEFAULT_SEND_RATE, Settings
+
+    assert OUTBOX_PER_SECOND == DEFAULT_SEND_RATE == 25
+    settings = Settings.model_validate({"OUDERSTEM_SEND_RATE": "12.5"})
+    assert settings.send_rate == 12.5
+    with pytest.raises(ValueError):
+        Settings.model_validate({"OUDERSTEM_SEND_RATE": "31"})  # above Telegram's free limit
 
 
 async def test_the_real_limiter_keeps_a_broadcast_under_telegrams_limit(

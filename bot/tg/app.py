@@ -24,7 +24,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, command_for, command_names, t
-from bot.outbox import Outbox
+from bot.outbox import Outbox, RateLimiter
 from bot.schedule import RoundKeeper, WakingHours
 from bot.texts import parents as texts
 from bot.texts import school as school_texts
@@ -80,7 +80,13 @@ def build_application(
     if deps.audio is None:
         deps.audio = TelegramAudio.from_settings(settings, recordings=deps.store)
     waking = WakingHours.parse(settings.waking_hours)
-    deps.outbox = Outbox(deps.store, TelegramSender(application.bot), deps.clock, waking=waking)
+    deps.outbox = Outbox(
+        deps.store,
+        TelegramSender(application.bot),
+        deps.clock,
+        waking=waking,
+        limiter=RateLimiter(settings.send_rate),
+    )
     deps.rounds = RoundKeeper(
         deps.store,
         deps.store,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import inspect
 import logging
@@ -170,6 +171,34 @@ async def deliver_owed(update: Update, deps: Deps) -> None:
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Deps], Awaitable[None]]
 
 
+@dataclass
+class Handling:
+    """What the handler of one update already knows, so `guarded` need not read it again."""
+
+    update_id: int
+    claimed: bool = False  # a committed write claimed this update id
+    settled_chat: int | None = None  # this chat's owed note was settled after its reply went
+
+
+HANDLING: contextvars.ContextVar[Handling | None] = contextvars.ContextVar(
+    "ouderstem_handling", default=None
+)
+
+
+def note_claimed(update_id: int | None) -> None:
+    """A write of the update being handled committed with its id: it is processed."""
+    handling = HANDLING.get()
+    if handling is not None and update_id == handling.update_id:
+        handling.claimed = True
+
+
+def note_settled(chat_id: int) -> None:
+    """The chat's owed note is gone: nothing is owed to deliver after this update."""
+    handling = HANDLING.get()
+    if handling is not None:
+        handling.settled_chat = chat_id
+
+
 def guarded(
     handler: Handler,
 ) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
@@ -187,16 +216,21 @@ def guarded(
                     await update.callback_query.answer()
                 await deliver_owed(update, deps)
                 return
+            handling = Handling(update.update_id)
+            token = HANDLING.set(handling)
             try:
                 await handler(update, context, deps)
             except DuplicateUpdate:
                 log.info("update %d was handled before; skipped", update.update_id)
                 await deliver_owed(update, deps)
                 return
-            await deliver_owed(update, deps)
+            finally:
+                HANDLING.reset(token)
+            if chat_id is None or handling.settled_chat != chat_id:  # else nothing is owed
+                await deliver_owed(update, deps)
             # A handler that wrote nothing (/help, a rejected reply, ...) still must not answer
             # a redelivery again: remember the update once its replies are out.
-            if not await deps.store.is_processed(update.update_id):
+            if not handling.claimed and not await deps.store.is_processed(update.update_id):
                 with contextlib.suppress(DuplicateUpdate):
                     await deps.store.mark_processed(update.update_id, deps.clock())
 

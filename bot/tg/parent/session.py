@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from telegram import (
     Bot,
@@ -43,9 +44,10 @@ from bot.limits import MAX_MESSAGE_CHARS, MAX_OPEN_ANSWER_CHARS
 from bot.store.records import Chat, Owed, Respondent, Round, Turn
 from bot.texts import parents as texts
 from bot.tg import render
-from bot.tg.deps import DEPS_KEY, Deps
+from bot.tg.deps import DEPS_KEY, Deps, note_claimed, note_settled
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PREPARING: set[asyncio.Task[None]] = set()  # sounds synthesised ahead (kept from the GC)
 PREPARING_GRACE = 5.0  # seconds a cancelled synthesis may take to kill its tools at shutdown
@@ -107,6 +109,9 @@ async def reply(
     if chat is None:
         return None
     return await chat.send_message(text[:MAX_MESSAGE_CHARS], reply_markup=markup)
+
+
+send_reply = reply  # show_events' own `reply` sends its side calls along
 
 
 async def say(update: Update, deps: Deps, text: str) -> None:
@@ -190,14 +195,19 @@ async def take_turn(
     owes = owed_chat(update, events)
     await save_turn(deps, active, state, events, language, update.update_id, owes=owes)
     active.state = state
+    # Committed: from here on the replies go. The tap's answer does not wait for its own round
+    # trip: it goes with the first message sent (the next question), concurrently.
+    side = SideCalls()
     if answer_tap and update.callback_query is not None:
         repeated = any(isinstance(e, DuplicateIgnored) for e in events)
-        await answer_quietly(update.callback_query, t(language, texts.SAVED) if repeated else None)
+        side.add(
+            answer_quietly(update.callback_query, t(language, texts.SAVED) if repeated else None)
+        )
     ctx = await render_context(deps, language, active, chat)
     if unusable is not None:
         await show_rejections(update, active, language, events, unusable)
         events = [e for e in events if not isinstance(e, AnswerRejected)]
-    await show_events(update, deps, ctx, active, events)
+    await show_events(update, deps, ctx, active, events, chat=chat, side=side)
     await settle(deps, owes)
 
 
@@ -214,6 +224,7 @@ async def settle(deps: Deps, owes: int | None) -> None:
     """The replies are out (the Bot API confirmed each call): nothing is owed any more."""
     if owes is not None:
         await deps.store.settle_owed(owes)
+        note_settled(owes)
 
 
 async def show_rejections(
@@ -254,12 +265,82 @@ async def save_turn(
             owed_chat=owes,
         )
     )
+    note_claimed(update_id)  # committed with its id: guarded need not ask the store again
+
+
+class SideCalls:
+    """Bot API calls that change nothing the parent waits for (the tap's spinner, the answered
+    question's ✅ edit): they go out together with the next message sent, concurrently, instead
+    of one round trip each before it. Each swallows its own Telegram errors.
+
+    `asyncio.gather` starts them in the order given, so against a stub that answers at once the
+    calls reach it in the same order as before; over a network they overlap."""
+
+    concurrent = True  # False: one after another, as before issue 16 (the benchmark's "before")
+
+    def __init__(self) -> None:
+        self.pending: list[Coroutine[Any, Any, None]] = []
+
+    def add(self, call: Coroutine[Any, Any, None]) -> None:
+        self.pending.append(call)
+
+    async def with_(self, call: Awaitable[T]) -> T:
+        """Await `call` together with the pending side calls; return what `call` returned."""
+        if not self.pending:
+            return await call
+        pending, self.pending = self.pending, []
+        if not self.concurrent:
+            for side in pending:
+                await side
+            return await call
+        *_, result = await asyncio.gather(*pending, call)
+        return result  # type: ignore[return-value]
+
+    async def flush(self) -> None:
+        if self.pending:
+            pending, self.pending = self.pending, []
+            await asyncio.gather(*pending)
+
+
+UNREAD: Any = object()  # show_events' `chat` when the caller did not read it
 
 
 async def show_events(
-    update: Update, deps: Deps, ctx: render.Context, active: Active, events: list
+    update: Update,
+    deps: Deps,
+    ctx: render.Context,
+    active: Active,
+    events: list,
+    *,
+    chat: Chat | None = UNREAD,
+    side: SideCalls | None = None,
 ) -> None:
-    """Render what the engine said, in order. Runs only after the commit."""
+    """Render what the engine said, in order. Runs only after the commit.
+
+    Edits (the ✅ of the answered question) and `side` calls go concurrently with the next
+    message sent; messages themselves go one after the other, in order. Returns when every
+    call is confirmed. `chat` is the chat row this update read (for /voorlezen's setting)."""
+    side = side if side is not None else SideCalls()
+
+    async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        await side.with_(send_reply(update, text, markup))
+
+    try:
+        await _show_events(update, deps, ctx, active, events, chat, side, reply)
+    finally:
+        await side.flush()
+
+
+async def _show_events(
+    update: Update,
+    deps: Deps,
+    ctx: render.Context,
+    active: Active,
+    events: list,
+    chat: Chat | None,
+    side: SideCalls,
+    reply: Callable[..., Awaitable[None]],
+) -> None:
     language = ctx.language
     tapped = update.callback_query.message if update.callback_query else None
     asks_again = any(isinstance(e, QuestionAsked) for e in events)  # the repair question follows
@@ -268,7 +349,9 @@ async def show_events(
             case AnswerRecorded(answer=answer):
                 if isinstance(tapped, Message) and tapped.text:
                     question = active.flow.question(answer.question_id)
-                    await edit_quietly(tapped, render.answered(ctx, tapped.text, question, answer))
+                    side.add(
+                        edit_quietly(tapped, render.answered(ctx, tapped.text, question, answer))
+                    )
                 if answer.truncated:
                     await reply(update, t(language, texts.TRUNCATED, limit=MAX_OPEN_ANSWER_CHARS))
             case SelectionChanged(question_id=qid, selected=selected):
@@ -276,7 +359,7 @@ async def show_events(
                 assert asked is not None
                 view = render.ask(ctx, asked, selected)
                 if isinstance(tapped, Message):
-                    await edit_markup_quietly(tapped, view.keyboard)
+                    await side.with_(edit_markup_quietly(tapped, view.keyboard))
                 else:  # a typed number or option: show the new selection with its buttons
                     await reply(update, view.text, view.keyboard)
                 del qid
@@ -293,14 +376,16 @@ async def show_events(
                 view = render.ask(ctx, event, active.state.selection)
                 await reply(update, view.text, view.keyboard)
                 audio = deps.audio
-                chat = (
-                    await deps.store.chat(update.effective_chat.id)
-                    if update.effective_chat
-                    else None
-                )
+                if audio is not None and chat is UNREAD:
+                    chat = (
+                        await deps.store.chat(update.effective_chat.id)
+                        if update.effective_chat
+                        else None
+                    )
                 if (
                     audio is not None and chat is not None and chat.always_audio and ctx.can_listen
                 ) or (audio is not None and event.repair and ctx.can_listen):
+                    await side.flush()
                     await audio.send_question(update, active.flow, event.question_id, language)
             case InfoShown(question_id=qid):
                 question = active.flow.question(qid)
