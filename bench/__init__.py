@@ -16,6 +16,8 @@ Scenarios (each a module with `async def run(sizes, workdir) -> list[Result]`):
     P3  bench.p3_reports    a school's report and a city's overview vs the raw SQL aggregate
     P4  bench.p4_broadcast  a broadcast through the outbox against a stub enforcing 30 msg/s
     P5  bench.p5_memory     peak RSS with 10,000 respondents mid-survey
+    P6  bench.p6_workers    city scale: answers/s and CPU per answer, SQLite one process vs
+                            PostgreSQL one worker vs two workers, with a city-peak projection
 
 Shared pieces: `bench.harness` (stub Bot API that times replies, the real and the bare bot,
 seeding, open- and closed-loop load), `bench.datagen` (report data by executemany),
@@ -33,6 +35,7 @@ SCENARIOS = {
     "P3": "bench.p3_reports",
     "P4": "bench.p4_broadcast",
     "P5": "bench.p5_memory",
+    "P6": "bench.p6_workers",
 }
 
 __all__ = ["DEFAULT", "FULL", "QUICK", "SCENARIOS", "TINY", "Result", "Sizes"]

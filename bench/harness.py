@@ -29,7 +29,8 @@ from bot.clock import new_token
 from bot.config import Settings
 from bot.engine import Choose, QuestionAsked
 from bot.flow_model import Flow, QuestionType, get_flow
-from bot.store import SqliteStore
+from bot.store import SqliteStore, open_store
+from bot.store.postgres import PostgresStore
 from bot.store.records import Round
 from bot.tg import render
 from bot.tg.app import build_application
@@ -176,7 +177,7 @@ class ErrorCounter(logging.Handler):
 # ---- the real bot, and the bare baseline ---------------------------------------------------
 
 
-def bench_settings(path: Path) -> Settings:
+def bench_settings(path: Path | str) -> Settings:
     """Settings for a bot on `path`, whatever the environment or a `.env` says."""
     return Settings.model_validate(
         {
@@ -189,7 +190,7 @@ def bench_settings(path: Path) -> Settings:
 
 @dataclass
 class RealBot:
-    store: SqliteStore
+    store: SqliteStore | PostgresStore
     api: BenchBotApi
     application: Any
     round: Round
@@ -201,12 +202,13 @@ class RealBot:
 
 
 async def start_real_bot(
-    path: Path, api: BenchBotApi | None = None, request: Any = None
+    path: Path | str, api: BenchBotApi | None = None, request: Any = None
 ) -> RealBot:
-    """The full stack: real Application, engine, store with durable group commits.
+    """The full stack: real Application, engine, store with durable group commits (SQLite), or
+    on PostgreSQL when `path` is a postgresql:// URL (P6).
 
     On a database that has a round already (seeded by an earlier run), that round is used."""
-    store = SqliteStore(path)
+    store = open_store(path)
     await store.open()
     api = api or BenchBotApi()
     deps = Deps(settings=bench_settings(path), store=store)

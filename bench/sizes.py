@@ -27,6 +27,9 @@ class Sizes:
     p4_limit: float = 30.0  # messages/s the stub accepts overall
     # P5: memory
     p5_respondents: int = 10_000
+    # P6: SQLite one process, PostgreSQL one worker, PostgreSQL two workers
+    p6_parents: int = 400  # in total, split between the workers
+    p6_answers_each: int = 5
 
 
 DEFAULT = Sizes()
@@ -40,6 +43,8 @@ QUICK = replace(
     p3_repeats_city=2,
     p4_messages=300,
     p5_respondents=2_000,
+    p6_parents=200,
+    p6_answers_each=3,
 )
 FULL = replace(DEFAULT, p1_answers_each=5, p1_seconds=30.0, p4_messages=10_000)
 TINY = Sizes(  # the smoke test: every scenario end to end in a few seconds, numbers meaningless
@@ -59,4 +64,6 @@ TINY = Sizes(  # the smoke test: every scenario end to end in a few seconds, num
     p4_messages=20,
     p4_limit=200.0,
     p5_respondents=30,
+    p6_parents=10,
+    p6_answers_each=2,
 )

@@ -1,4 +1,5 @@
-"""`ouderstem db copy SRC DST`: move a pilot's SQLite database to PostgreSQL, or back
+"""`ouderstem db migrate`: apply the migrations of OUDERSTEM_DB (as `init`), once, before workers.
+`ouderstem db copy SRC DST`: move a pilot's SQLite database to PostgreSQL, or back
 (`bot/store/copy.py`). SRC and DST are each a SQLite file or a `postgresql://` URL; OUDERSTEM_DB
 is not read, so neither end is ever taken by mistake."""
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli import emit
-from bot.config import Settings
+from bot.config import Settings, load_settings
 from bot.store import is_postgresql_url
 from bot.store.files import check_database
 
@@ -38,6 +39,12 @@ async def cmd_db_copy(args: argparse.Namespace) -> None:
     )
 
 
+def _migrate(args: argparse.Namespace) -> Any:
+    from bot.cli import cmd_init
+
+    return cmd_init(args, load_settings())
+
+
 def register(sub: Any) -> None:
     """Add `db copy` to the `ouderstem` parser."""
     db = sub.add_parser("db", help="the database itself").add_subparsers(
@@ -50,3 +57,10 @@ def register(sub: Any) -> None:
     copy.add_argument("destination", metavar="DST")
     copy.add_argument("--json", action="store_true", help="print JSON")
     copy.set_defaults(run_async_plain=cmd_db_copy)
+    # Upgrades at city scale: one process migrates before the workers start (README); the same as
+    # `ouderstem init`, named for what it does (workers starting at once still take turns).
+    migrate = db.add_parser(
+        "migrate", help="apply the schema migrations once, before workers start"
+    )
+    migrate.add_argument("--json", action="store_true", help="print JSON")
+    migrate.set_defaults(run_async_plain=_migrate)

@@ -195,8 +195,12 @@ class Outbox:
         limiter: RateLimiter | None = None,
         max_in_flight: int = MAX_IN_FLIGHT,
         waking: WakingHours = DEFAULT_WAKING,
+        lead: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self.staff = staff
+        # Several workers: only the elected one sends (bot/store/postgres_coordination.py says
+        # why); None: this process always sends.
+        self.lead = lead
         self.sender = sender
         self.waking = waking
         self.clock = clock
@@ -324,8 +328,12 @@ class Outbox:
         while not self._stopping:
             self._wake.clear()
             try:
-                await self.drain()
-                delay = await self._idle_delay()
+                if self.lead is not None and not await self.lead():
+                    self._recovered = False  # on taking the lead: recover what the last left
+                    delay = IDLE_SECONDS
+                else:
+                    await self.drain()
+                    delay = await self._idle_delay()
             except Exception as exc:  # keep running: the table keeps every message
                 log.error("outbox pass failed: %s", type(exc).__name__)
                 delay = IDLE_SECONDS

@@ -14,6 +14,8 @@ command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)  # the dashboard test drives it (Playwright)
 # The PostgreSQL store's tests start a throwaway server of their own (tests/postgresql_server.py).
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+# The two-worker kill test puts nginx in front of two `ouderstem serve` (tests/e2e/test_workers_e2e.py).
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || need_apt+=(nginx)
 fc-list 2>/dev/null | grep -qi "Noto Sans Arabic" || need_apt+=(fonts-noto-core fonts-dejavu-core fontconfig)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

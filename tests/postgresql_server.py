@@ -73,7 +73,8 @@ class Server:
 
 
 @contextlib.contextmanager
-def running_server() -> Iterator[Server]:
+def running_server(*, fsync: bool = False) -> Iterator[Server]:
+    """The server; `fsync=True` (the benchmark) makes commits as durable as in production."""
     bindir = find_bindir()
     if bindir is None:
         raise FileNotFoundError("PostgreSQL binaries (initdb, pg_ctl) not found")
@@ -89,7 +90,8 @@ def running_server() -> Iterator[Server]:
              "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync"],
             check=True, capture_output=True, text=True,
         )  # fmt: skip
-        options = f"-k {folder} -c listen_addresses='' -c fsync=off -c max_connections=200"
+        durable = "on" if fsync else "off"
+        options = f"-k {folder} -c listen_addresses='' -c fsync={durable} -c max_connections=200"
         subprocess.run(
             [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-o", options,
              "-l", str(folder / "server.log"), "-w", "-t", str(START_TIMEOUT_S), "start"],

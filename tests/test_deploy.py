@@ -72,3 +72,29 @@ def test_env_example_names_every_setting() -> None:
     names = {line.lstrip("#").split("=", 1)[0] for line in example.splitlines() if "=" in line}
     aliases = {field.alias for field in Settings.model_fields.values()}
     assert aliases <= names, aliases - names
+
+
+def test_the_city_scale_units_migrate_once_before_the_workers() -> None:
+    migrate = settings_of((ROOT / "deploy" / "ouderstem-migrate.service").read_text("utf-8"))
+    worker = settings_of((ROOT / "deploy" / "ouderstem-serve@.service").read_text("utf-8"))
+    assert migrate["Type"] == ["oneshot"]
+    assert migrate["ExecStart"] == [f"{INSTALLED} db migrate"]
+    assert "ouderstem-migrate.service" in worker["Requires"]
+    assert "ouderstem-migrate.service" in worker["After"][0]
+    assert worker["ExecStart"] == [f"{INSTALLED} serve --host 127.0.0.1 --port %i"]
+    assert worker["User"] == ["ouderstem"] and worker["ProtectSystem"] == ["strict"]
+
+
+def test_the_compose_file_runs_the_migration_before_two_workers_behind_nginx() -> None:
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text("utf-8"))
+    services = compose["services"]
+    assert {"db", "migrate", "worker1", "worker2", "nginx"} <= set(services)
+    assert services["migrate"]["command"] == ["ouderstem", "db", "migrate"]
+    for worker in ("worker1", "worker2"):
+        needs = services[worker]["depends_on"]["migrate"]
+        assert needs == {"condition": "service_completed_successfully"}
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text("utf-8")
+    assert "worker1:8080" in nginx and "worker2:8080" in nginx
+    assert "non_idempotent" in nginx  # a dead worker's update goes to the other one

@@ -7,6 +7,7 @@ module, so a method added to one aggregate has its twin beside it:
     postgres_chats.py     ChatStore      mirrors sqlite_chats.py
     postgres_staff.py     StaffStore     mirrors sqlite_staff.py
     postgres_outbox.py    OutboxStore    mirrors sqlite_outbox.py
+    postgres_coordination.py  Coordination  chat turns and the leader, by advisory locks
 
 Chosen by `OUDERSTEM_DB=postgresql://...` (`bot.store.open_store`).
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.store.postgres_chats import PostgresChats
+from bot.store.postgres_coordination import PostgresCoordination
 from bot.store.postgres_database import PostgresDatabase, migrations
 from bot.store.postgres_outbox import PostgresOutbox
 from bot.store.postgres_recordings import PostgresRecordings
@@ -29,7 +31,12 @@ __all__ = ["PostgresDatabase", "PostgresStore", "migrations"]
 
 
 class PostgresStore(
-    PostgresRounds, PostgresChats, PostgresStaff, PostgresOutbox, PostgresRecordings
+    PostgresCoordination,
+    PostgresRounds,
+    PostgresChats,
+    PostgresStaff,
+    PostgresOutbox,
+    PostgresRecordings,
 ):
     """`bot.store.protocols.Store` on PostgreSQL. Open it once per process; close it on shutdown."""
 

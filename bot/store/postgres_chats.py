@@ -86,6 +86,13 @@ FORGET_CHAT_TABLES: tuple[str, ...] = (
 )
 
 
+# Every table /vergeet deletes from (directly or by cascade): VACUUMed after a forget.
+FORGOTTEN_TABLES: tuple[str, ...] = (
+    "respondents", "answers", "sessions", "contacts", "chats", "outbox", "owed_messages",
+    "forwarded_voices", "staff_dialogues", "staff_invites", "staff_members", "staff_roles",
+)  # fmt: skip
+
+
 # The voice answers of one chat's respondents (a subquery; one parameter: the chat id).
 VOICES_OF_CHAT = (
     "SELECT a.voice_file_id FROM answers a JOIN contacts c ON c.respondent_id = a.respondent_id "
@@ -95,6 +102,8 @@ VOICES_OF_CHAT = (
 
 class PostgresChats(PostgresDatabase):
     """`bot.store.protocols.ChatStore` over the shared PostgreSQL database."""
+
+    _forgets_seen: int | None = None  # chats deleted, as the server counted at the last scrub
 
     # ---- chats -----------------------------------------------------------------------------
 
@@ -326,6 +335,27 @@ class PostgresChats(PostgresDatabase):
             return removed
 
         return await self._submit(op)
+
+    async def scrub_forgotten(self) -> int:
+        """After a /vergeet (on any worker): VACUUM the tables it deleted from, so the dead rows
+        are pruned from their pages and their space reused; how many tables were vacuumed.
+
+        PostgreSQL keeps a deleted row as a dead tuple until VACUUM. Whether a chat was deleted
+        since the last scrub is read from the server's own counter (`pg_stat_user_tables`), so
+        no table is needed; a new leader scrubs once at its first pass. docs/privacy.md says
+        what VACUUM does not remove (WAL segments, backups; VACUUM FULL rewrites the files).
+        """
+        row = await self._fetch_one(
+            "SELECT COALESCE(n_tup_del, 0) FROM pg_stat_user_tables WHERE relname = 'chats'"
+        )
+        deleted = int(row[0]) if row else 0
+        if self._forgets_seen is not None and deleted == self._forgets_seen:
+            return 0
+        async with self._require_pool().connection() as raw:  # autocommit: VACUUM needs it
+            for table in FORGOTTEN_TABLES:
+                await raw.execute(f"VACUUM {table}".encode())
+        self._forgets_seen = deleted
+        return len(FORGOTTEN_TABLES)
 
     # ---- voice answers forwarded to a brugfiguur ------------------------------------------
 

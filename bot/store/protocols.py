@@ -7,6 +7,7 @@ needs, with no SQL in sight. Callers type against these, never against an implem
     OutboxStore    the outbox queue: enqueue, claim, settle, recover, batches
     RecordingStore staff recordings of questions, approved by a second person
     AggregateReads the report layer's aggregate queries (`bot/reports/queries.py`)
+    Coordination   several workers on one database: a chat's turn, the elected leader
     Store          all of the above, plus open/close and the database's own checks
 
 `bot.store.sqlite.SqliteStore` implements `Store`; a PostgreSQL store implements the same, and
@@ -22,6 +23,7 @@ records; it never imports telegram, `bot.tg` or `bot.reports`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -126,6 +128,9 @@ class ChatStore(Protocol):
         self, respondent_id: str, status: str, at: datetime, update_id: int | None = None
     ) -> None: ...
     async def forget_chat(self, chat_id: int, update_id: int | None, at: datetime) -> int: ...
+    # Housekeeping after /vergeet: what the engine must still do so deleted rows leave the
+    # files (PostgreSQL: VACUUM); how many tables it scrubbed.
+    async def scrub_forgotten(self) -> int: ...
     async def record_forwarded(
         self, voice_file_id: str, chat_id: int, message_id: int, at: datetime
     ) -> None: ...
@@ -270,12 +275,38 @@ class AggregateReads(Protocol):
     async def run_read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
 
 
+class Coordination(Protocol):
+    """What several workers on one database agree through it (issue 13). SQLite is one process:
+    it always leads and its chat turns are the caller's in-memory locks. PostgreSQL uses advisory
+    locks (`bot/store/postgres_coordination.py` says why one elected leader sends the outbox)."""
+
+    def chat_turn(self, chat_id: int) -> AbstractAsyncContextManager[None]:
+        """Hold this chat's turn, across every worker, while one of its updates is handled."""
+        ...
+
+    async def lead(self) -> bool:
+        """Whether this worker leads now (it sends the outbox and keeps house); takes the lead
+        when nobody holds it."""
+        ...
+
+    async def resign(self) -> None:
+        """Let go of the lead, so another worker takes it at its next try."""
+        ...
+
+
 class ReportSource(RoundStore, AggregateReads, Protocol):
     """What building a report reads: rounds and their groups, and the aggregate queries."""
 
 
 class Store(
-    RoundStore, ChatStore, StaffStore, OutboxStore, RecordingStore, AggregateReads, Protocol
+    RoundStore,
+    ChatStore,
+    StaffStore,
+    OutboxStore,
+    RecordingStore,
+    AggregateReads,
+    Coordination,
+    Protocol,
 ):
     """Every aggregate, plus the lifecycle and the database's own checks."""
 

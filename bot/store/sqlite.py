@@ -7,6 +7,7 @@
     sqlite_staff.py     StaffStore     members, invites, centres, staff dialogues
     sqlite_outbox.py    OutboxStore    the outbox queue and its batches
     sqlite_recordings.py RecordingStore staff recordings of questions, approved by a second person
+    sqlite_coordination.py Coordination one process: always the leader, no shared turns
 
 Each aggregate is a class over the shared `SqliteDatabase`; `SqliteStore` joins them, so every
 write of every aggregate goes through the one writer and shares its commits.
@@ -17,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.store.sqlite_chats import SqliteChats
+from bot.store.sqlite_coordination import SqliteCoordination
 from bot.store.sqlite_database import BUSY_TIMEOUT_MS, SqliteDatabase, migrations
 from bot.store.sqlite_outbox import SqliteOutbox
 from bot.store.sqlite_recordings import SqliteRecordings
@@ -29,7 +31,9 @@ if TYPE_CHECKING:
 __all__ = ["BUSY_TIMEOUT_MS", "SqliteDatabase", "SqliteStore", "migrations"]
 
 
-class SqliteStore(SqliteRounds, SqliteChats, SqliteStaff, SqliteOutbox, SqliteRecordings):
+class SqliteStore(
+    SqliteCoordination, SqliteRounds, SqliteChats, SqliteStaff, SqliteOutbox, SqliteRecordings
+):
     """`bot.store.protocols.Store` on SQLite. Open it once per process; close it on shutdown."""
 
 

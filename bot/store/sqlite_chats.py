@@ -322,6 +322,11 @@ class SqliteChats(SqliteDatabase):
         await self.checkpoint_truncate()  # the deleted pages leave the WAL too
         return removed
 
+    async def scrub_forgotten(self) -> int:
+        """Nothing to do on SQLite: secure_delete overwrote the rows and the WAL was truncated
+        at the forget itself (docs/privacy.md)."""
+        return 0
+
     # ---- voice answers forwarded to a brugfiguur ------------------------------------------
 
     async def record_forwarded(

@@ -86,7 +86,10 @@ def build_application(
         deps.clock,
         waking=waking,
         limiter=RateLimiter(settings.send_rate),
+        lead=deps.store.lead,  # several workers: one sends (bot/store/postgres_coordination.py)
     )
+    if isinstance(application.update_processor, ChatOrderedProcessor):
+        application.update_processor.shared_turn = deps.store.chat_turn  # across workers
     deps.rounds = RoundKeeper(
         deps.store,
         deps.store,
@@ -291,10 +294,12 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
 
 
 async def _post_stop(application: Application) -> None:  # type: ignore[type-arg]
-    """The outbox sender stops: no new message, the calls in flight finish."""
+    """The outbox sender stops: no new message, the calls in flight finish; then the lead goes
+    to another worker at once (several workers)."""
     deps: Deps = application.bot_data[DEPS_KEY]
     if deps.outbox is not None:
         await deps.outbox.stop()
+    await deps.store.resign()
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]

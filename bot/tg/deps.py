@@ -88,6 +88,11 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     chat's turn). And each chat has a budget: beyond `per_chat` updates waiting or running, an
     update is dropped unhandled (logged once per flood, without the chat id). With one update
     per chat in flight, a flooding chat also has at most one reply waiting for the rate limiter.
+
+    Several workers (`ouderstem serve` behind a load balancer): `shared_turn`, set by
+    `bot.tg.app` to the store's `chat_turn`, is also held around the update, so a parent's next
+    update waits for the one before it whichever worker has it (an advisory lock on PostgreSQL,
+    nothing on SQLite).
     """
 
     def __init__(self, max_concurrent_updates: int, per_chat: int = MAX_QUEUED_PER_CHAT) -> None:
@@ -98,6 +103,9 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self.queued: dict[int, int] = {}  # chat id -> updates waiting for or holding its turn
         self.flooding: set[int] = set()  # chats whose flood was logged
         self.dropped = 0  # updates dropped over a chat's budget, for tests and benchmarks
+        self.shared_turn: Callable[[int], contextlib.AbstractAsyncContextManager[None]] | None = (
+            None
+        )
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
@@ -113,12 +121,21 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                     coroutine.close()  # never started: no "was never awaited" warning
                 return
             self.queued[chat_id] = waiting + 1
+        started = False
         try:
-            async with self.turns.hold(chat_id), self.slots:
+            async with self.turns.hold(chat_id), self.slots, self._shared(chat_id):
+                started = True
                 await coroutine
         finally:
+            if not started and inspect.iscoroutine(coroutine):
+                coroutine.close()  # the shared turn failed (database down): never started
             if chat_id is not None:
                 self._leave(chat_id)
+
+    def _shared(self, chat_id: int | None) -> contextlib.AbstractAsyncContextManager[None]:
+        if chat_id is None or self.shared_turn is None:
+            return contextlib.nullcontext()
+        return self.shared_turn(chat_id)
 
     def _leave(self, chat_id: int) -> None:
         left = self.queued[chat_id] - 1

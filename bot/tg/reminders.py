@@ -5,6 +5,7 @@
     reminder_message(...)    a due reminder (`bot.schedule`) as an outbox message
     housekeeping(context)    the repeating job: one `RoundKeeper` pass (bot.schedule), then
                              processed update ids beyond PROCESSED_UPDATES_KEEP are pruned
+                             and, after a /vergeet, PostgreSQL's dead rows vacuumed
 
 Which reminders are due, and to whom, is the policy in `bot.schedule`; this module only words
 them and hands them to the outbox.
@@ -104,14 +105,19 @@ def reminder_message(deps: Deps, reminder: Reminder) -> NewMessage:
 
 
 async def housekeeping(context: CallbackContext) -> None:  # type: ignore[type-arg]
-    """The repeating job: one RoundKeeper pass; a failure waits for the next one."""
+    """The repeating job: one RoundKeeper pass; a failure waits for the next one. With several
+    workers only the elected leader keeps house, so each due item is done once."""
     deps = deps_of(context)
     if deps.rounds is None:
         return
     try:
+        if not await deps.store.lead():
+            return
         await deps.rounds.tick()
         pruned = await deps.store.prune_processed(PROCESSED_UPDATES_KEEP)
         if pruned:
             log.info("housekeeping: %d processed update ids pruned", pruned)
+        if await deps.store.scrub_forgotten():  # PostgreSQL: VACUUM after a /vergeet
+            log.info("housekeeping: the tables /vergeet deletes from were vacuumed")
     except Exception as exc:
         log.error("housekeeping failed: %s", type(exc).__name__)

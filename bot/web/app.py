@@ -4,7 +4,8 @@
     POST /telegram   the webhook. The secret header must match (401 otherwise); a body over
                      MAX_UPDATE_BYTES is refused (413), one that is not an update too (400). The
                      answer 200 comes only after the update was handled (PTB's `process_update`,
-                     one parent's updates in order through the app's ChatOrderedProcessor), so an
+                     one parent's updates in order through the app's ChatOrderedProcessor, whose
+                     chat turn holds across workers on PostgreSQL), so an
                      update lost to a crash is one Telegram delivers again; the update id claimed
                      in the store makes the second delivery a no-op.
     GET /healthz     the process is alive
@@ -106,7 +107,9 @@ def create_app(
             return Response(status_code=400)
         started = time.perf_counter()
         try:
-            await application.process_update(update)
+            # Through the app's processor: the chat's turn (across workers too), then handlers.
+            processor = application.update_processor
+            await processor.process_update(update, application.process_update(update))
         except Exception as exc:  # not handled: Telegram delivers it again
             metrics.errors.labels(kind=type(exc).__name__).inc()
             log.error("update %s not handled: %s", update.update_id, type(exc).__name__)

@@ -18,7 +18,10 @@ const EMULATOR_METHODS = new Set(['getUpdates', 'sendMessage', 'editMessageText'
 const PATCHES = ['getme_is_bot', 'date_seconds', 'chat_instance', 'edit_returns_message',
   'edit_drops_keyboard', 'edit_not_modified', 'answer_callback_true', 'delete_message_400',
   'setwebhook_true', 'stub_methods', 'media', 'multipart', 'unknown_method_400',
-  'getupdates_offset', 'bot_message_shape', 'catch_rejections'];
+  'getupdates_offset', 'bot_message_shape', 'catch_rejections', 'webhook_delivery'];
+const WEBHOOK_RETRY_MS = [100, 250, 500, 1000, 2000]; // waits between deliveries of one update
+const WEBHOOK_GIVE_UP_MS = 180000; // Telegram keeps trying for hours; a test does not need that
+const WEBHOOK_TIMEOUT_MS = 60000; // one POST; Telegram waits about as long for the answer
 
 // ---- options ---------------------------------------------------------------------------------
 function option(name, envName, fallback) {
@@ -263,6 +266,7 @@ async function patchLayer(req, res, next) {
       req.body = { ...(req.body || {}), ...parsed.fields };
       req.files = parsed.files;
     }
+    if (req.path === '/_e2e/webhook') return ok(res, webhookStats); // harness-only: deliveries
     if (req.path === '/_e2e/calls') { // harness-only: which Bot API methods a token called
       const token = (req.body && req.body.token) || req.query.token;
       return ok(res, calls.filter((c) => !token || c.token === token));
@@ -298,10 +302,57 @@ server.addBotMessage = (raw, token) => {
   if (on('bot_message_shape')) Object.assign(msg, { from: BOT_USER, chat: chatFor(raw.chat_id) });
   return msg;
 };
+// Disagreement: with a webhook set, the emulator POSTs each update without the
+// X-Telegram-Bot-Api-Secret-Token header, gives concurrent updates the same update_id (it counts
+// only after the POST returns) and drops an update whose POST failed. Telegram sends the secret,
+// numbers every update, and delivers again until the bot answers 2xx. Here the client API answers
+// at once and the update is delivered in the background, again and again until it is accepted.
+const webhookStats = { delivered: 0, retried: 0, dropped: 0 };
+const DEFAULT_MAX_CONNECTIONS = 40; // Telegram's default for setWebhook's max_connections
+const inFlight = new Map(); // token -> POSTs under way; Telegram opens at most max_connections
+async function slot(token, webhook) {
+  const limit = Number(webhook.max_connections) || DEFAULT_MAX_CONNECTIONS;
+  while ((inFlight.get(token) || 0) >= limit) {
+    await new Promise((resolve) => { setTimeout(resolve, 10); });
+  }
+  inFlight.set(token, (inFlight.get(token) || 0) + 1);
+}
+const release = (token) => inFlight.set(token, inFlight.get(token) - 1);
+async function deliver(webhook, update) {
+  const body = JSON.stringify(TelegramServer.formatUpdate(update));
+  const headers = { 'content-type': 'application/json' };
+  if (webhook.secret_token) headers['X-Telegram-Bot-Api-Secret-Token'] = webhook.secret_token;
+  const started = Date.now();
+  for (let attempt = 0; ; attempt += 1) {
+    await slot(update.botToken, webhook);
+    try {
+      const res = await fetch(webhook.url, { method: 'POST', headers, body,
+        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS) });
+      await res.arrayBuffer();
+      if (res.status >= 200 && res.status < 300) { webhookStats.delivered += 1; return; }
+    } catch (error) { /* connection refused or reset: the bot is down, try again */
+    } finally { release(update.botToken); }
+    if (Date.now() - started > WEBHOOK_GIVE_UP_MS) {
+      webhookStats.dropped += 1;
+      process.stderr.write(`launcher: webhook gave up on update ${update.updateId}\n`);
+      return;
+    }
+    webhookStats.retried += 1;
+    await new Promise((resolve) => { setTimeout(resolve, WEBHOOK_RETRY_MS[Math.min(attempt, WEBHOOK_RETRY_MS.length - 1)]); });
+  }
+}
+
 const addUserUpdate = server.addUserUpdate.bind(server);
 server.addUserUpdate = (update) => {
   const chat = update.message ? update.message.chat : undefined;
   if (chat && chat.id !== undefined) chats.set(String(chat.id), chat);
+  const webhook = server.webhooks[update.botToken];
+  if (webhook && on('webhook_delivery')) {
+    update.updateId = server.updateId; // numbered now, not after the POST
+    server.updateId += 1;
+    deliver(webhook, update);
+    return Promise.resolve();
+  }
   return addUserUpdate(update);
 };
 

@@ -312,3 +312,18 @@ async def test_forwarded_voice_copies_are_listed_for_their_parent_and_go_with_a_
     # A brugfiguur who is forgotten takes the records of what they received along.
     await store.forget_chat(brugfiguur, update_id=None, at=LATER)
     assert await store.forwarded_copies(OTHER) == []
+
+
+async def test_scrubbing_after_a_forget_keeps_everyone_else(store: Store) -> None:
+    link = await school_and_round(store)
+    await join(store, link, CHAT, "mine-1")
+    await answer(store, link, "mine-1")
+    await join(store, link, OTHER, "theirs-1")
+    await answer(store, link, "theirs-1")
+    await store.forget_chat(CHAT, update_id=None, at=AT)
+
+    await store.scrub_forgotten()  # PostgreSQL: VACUUM; SQLite: done at the forget already
+    assert await store.scrub_forgotten() == 0  # nothing forgotten since: nothing to do
+
+    assert await store.chat(CHAT) is None
+    assert len(await store.answers_of("theirs-1")) == 1

@@ -1,0 +1,134 @@
+"""Several workers on one PostgreSQL database, proven with real processes (issue 13): a duplicate
+update id is a no-op across workers, a chat's turn excludes the other worker, and the lead passes
+to a living worker when the leader is killed with SIGKILL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.store.postgres import PostgresStore
+from tests.postgresql_server import Server
+
+ROOT = Path(__file__).resolve().parent.parent
+CHILD = [sys.executable, "-m", "tests.workers_child"]
+
+
+def _spawn(*args: object) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*CHILD, *map(str, args)], cwd=ROOT, stdout=subprocess.PIPE, text=True, env=os.environ
+    )
+
+
+def _result(proc: subprocess.Popen[str]) -> dict[str, int]:
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0
+    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def _name(url: str) -> str:
+    """The database's name in a test server's URL (postgresql://user@/NAME?host=...)."""
+    return url.split("@/", 1)[1].split("?", 1)[0]
+
+
+async def _migrated(url: str) -> None:
+    async with PostgresStore(url):
+        pass  # migrations run once, here, before the workers start
+
+
+def test_a_duplicate_update_id_is_claimed_by_one_worker_only(postgresql_server: Server) -> None:
+    url = postgresql_server.create()
+    asyncio.run(_migrated(url))
+    start = time.time() + 1.5
+    workers = [_spawn("claim", url, 1000, 300, start) for _ in range(2)]
+    results = [_result(w) for w in workers]
+    assert sum(r["won"] for r in results) == 300  # every update id handled exactly once
+    assert sum(r["lost"] for r in results) == 300  # and refused once on the other worker
+    assert (
+        postgresql_server.psql("SELECT count(*) FROM processed_updates", _name(url)).strip()
+        == "300"
+    )
+
+
+def test_a_chats_turn_holds_across_two_workers(postgresql_server: Server) -> None:
+    url = postgresql_server.create()
+    asyncio.run(_migrated(url))
+    name = _name(url)
+    postgresql_server.psql(
+        "CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER); INSERT INTO counter VALUES (1, 0)",
+        name,
+    )
+    start = time.time() + 1.5
+    workers = [_spawn("turns", url, 77, 60, start) for _ in range(2)]
+    assert [_result(w)["done"] for w in workers] == [60, 60]
+    # read-wait-write under the turn: no increment lost between the two processes
+    assert postgresql_server.psql("SELECT n FROM counter", name).strip() == "120"
+
+
+def test_the_lead_passes_to_the_other_worker_when_the_leader_is_killed(
+    postgresql_server: Server,
+) -> None:
+    url = postgresql_server.create()
+    asyncio.run(_migrated(url))
+    first = _spawn("lead", url, 60)
+    assert first.stdout is not None
+    assert json.loads(first.stdout.readline()) == {"leading": True}
+    second = _spawn("lead", url, 60)
+    assert second.stdout is not None
+    try:
+        time.sleep(1.0)
+        assert second.poll() is None
+        os.kill(first.pid, signal.SIGKILL)  # the leader dies without a goodbye
+        first.wait(timeout=10)
+        started = time.monotonic()
+        assert json.loads(second.stdout.readline()) == {"leading": True}
+        assert time.monotonic() - started < 10
+    finally:
+        for proc in (first, second):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+            if proc.stdout is not None:
+                proc.stdout.close()
+
+
+@pytest.mark.parametrize("count", [2])
+async def test_two_stores_in_one_process_share_one_lead(
+    postgresql_server: Server, count: int
+) -> None:
+    url = postgresql_server.create()
+    async with PostgresStore(url) as one, PostgresStore(url) as two:
+        assert await one.lead()
+        assert not await two.lead()  # the lead is the database's, not the process's
+        await one.resign()
+        assert await two.lead()
+        assert not await one.lead()
+
+
+async def test_a_forget_leaves_no_dead_row_after_housekeepings_scrub(
+    postgresql_server: Server,
+) -> None:
+    from datetime import UTC, datetime
+
+    url = postgresql_server.create()
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    async with PostgresStore(url) as store:
+        await store.scrub_forgotten()  # the first pass of a leader
+        await store.save_chat(555, at, language="nl")
+        await store.forget_chat(555, update_id=None, at=at)
+        deadline = time.monotonic() + 15
+        while not await store.scrub_forgotten():  # the server's counter shows the delete
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.5)
+        dead = await store.run_read(
+            "SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'chats'"
+        )
+        assert int(dead[0][0]) == 0
