@@ -22,24 +22,20 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot import db_cli, i18n_tools, staff_cli
+from bot.cli_common import emit, init_database, open_store, required_name
 from bot.clock import new_token, system_clock
 from bot.config import Settings, load_settings
 from bot.errors import BotApiError, OuderstemError, UnknownFlow
 from bot.flow_model import Flow, flow_library, get_flow, json_schema
-from bot.store import SqliteStore
-from bot.store import open_store as store_at
-from bot.store.files import check_database, check_pages, database_error
+from bot.reports import cli as reports_cli
+from bot.store.files import check_database, database_error
+from bot.web import cli as web_cli
 
 if TYPE_CHECKING:
-    from bot.store.postgres import PostgresStore
+    pass
 
 Registrar = Callable[[Any], None]
-
-
-def emit(args: argparse.Namespace, data: dict[str, Any], human: str) -> None:
-    print(
-        json.dumps(data, ensure_ascii=False, default=str) if getattr(args, "json", False) else human
-    )
 
 
 def round_link(settings: Settings, token: str) -> str:
@@ -57,25 +53,6 @@ def parse_date(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def open_store(settings: Settings, *, must_exist: bool = False) -> SqliteStore | PostgresStore:
-    """The store at OUDERSTEM_DB (bot.store.open_store), a SQLite file once it is known to be
-    usable (bot.store.files); a PostgreSQL URL is checked by connecting.
-
-    `must_exist`: a command that only reads refuses a missing file rather than creating one.
-    """
-    if settings.database_file is not None:
-        check_database(settings.database_file, must_exist=must_exist)
-    return store_at(settings.database)
-
-
-def required_name(value: str, what: str) -> str:
-    """A school or centre name: refused when empty or blank, stored without outer spaces."""
-    name = value.strip()
-    if not name:
-        raise OuderstemError(f'a {what} needs a name: ouderstem {what} add "Name of the {what}"')
-    return name
-
-
 def known_flow(flow_id: str) -> Flow:
     try:
         return get_flow(flow_id)
@@ -88,26 +65,11 @@ def known_flow(flow_id: str) -> Flow:
 # ---- commands --------------------------------------------------------------------------------
 
 
-async def cmd_init(args: argparse.Namespace, settings: Settings) -> None:
-    if settings.database_file is not None:
-        check_database(settings.database_file)
-        check_pages(settings.database_file)  # init also says when an existing database is damaged
-    async with open_store(settings) as store:
-        version = await store.schema_version()
-    emit(
-        args,
-        {"database": settings.database_label, "schema_version": version},
-        f"Database ready: {settings.database_label} (schema version {version})",
-    )
-
-
 async def cmd_school_add(args: argparse.Namespace, settings: Settings) -> None:
     name = required_name(args.name, "school")
     async with open_store(settings) as store:
         school = await store.add_school(name, system_clock())
-        extra: dict[str, Any] = {}
-        for hook in SCHOOL_ADDED_HOOKS:
-            extra.update(await hook(store, settings, school.id))
+        extra = await staff_cli.admin_invite(store, settings, school.id)
     data = {"id": school.id, "name": school.name, **extra}
     human = f"School {school.id}: {school.name}"
     if "admin_invite_link" in extra:
@@ -268,8 +230,6 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> None:
 
 # ---- wiring ----------------------------------------------------------------------------------
 
-SCHOOL_ADDED_HOOKS: list[Callable[..., Any]] = []
-
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ouderstem", description=__doc__.splitlines()[0])
@@ -280,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     with_json(sub.add_parser("init", help="create or upgrade the database")).set_defaults(
-        run=cmd_init
+        run=init_database
     )
 
     school = sub.add_parser("school", help="schools").add_subparsers(dest="action", required=True)
@@ -340,50 +300,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def register_report_commands(sub: Any) -> None:
-    """`ouderstem report ...` (bot/reports/cli.py)."""
-    from bot.reports.cli import register
-
-    register(sub)
-
-
-def register_i18n_commands(sub: Any) -> None:
-    """`ouderstem i18n ...` (bot/i18n_tools/)."""
-    from bot.i18n_tools import register
-
-    register(sub)
-
-
-def register_staff_commands(sub: Any) -> None:
-    """`ouderstem staff`, `centre`, `outbox`, `school join-centre` (bot/staff_cli.py, which imports
-    this module)."""
-    from bot.staff_cli import register
-
-    register(sub)
-
-
-def register_db_commands(sub: Any) -> None:
-    """`ouderstem db copy` (bot/db_cli.py, which imports this module)."""
-    from bot.db_cli import register
-
-    register(sub)
-
-
-def register_web_commands(sub: Any) -> None:
-    """`ouderstem serve` and `ouderstem webhook ...` (bot/web/cli.py)."""
-    from bot.web.cli import register
-
-    register(sub)
-
-
-# The subcommands of other modules, in this order. Each is imported when the parser is built,
-# not when this module is: bot.staff_cli imports bot.cli.
+# The subcommands of other modules, in this order (every one is added whenever the parser is
+# built, so importing them here costs nothing extra).
 REGISTRARS: tuple[Registrar, ...] = (
-    register_report_commands,
-    register_i18n_commands,
-    register_staff_commands,
-    register_db_commands,
-    register_web_commands,
+    reports_cli.register,
+    i18n_tools.register,
+    staff_cli.register,
+    db_cli.register,
+    web_cli.register,
 )
 
 

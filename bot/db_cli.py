@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from bot.cli import emit
+from bot.cli_common import emit, init_database
 from bot.config import Settings, load_settings
 from bot.store import is_postgresql_url
 from bot.store.files import check_database
@@ -40,9 +40,7 @@ async def cmd_db_copy(args: argparse.Namespace) -> None:
 
 
 def _migrate(args: argparse.Namespace) -> Any:
-    from bot.cli import cmd_init
-
-    return cmd_init(args, load_settings())
+    return init_database(args, load_settings())
 
 
 def register(sub: Any) -> None:

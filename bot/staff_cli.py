@@ -8,7 +8,7 @@
     ouderstem school join-centre --school ID --centre ID|none [--json]
     ouderstem outbox status [--json]
 
-`ouderstem school add` also prints a one-time admin invite (SCHOOL_ADDED_HOOKS). Invite links
+`ouderstem school add` also prints a one-time admin invite (`admin_invite`). Invite links
 are shown once: only a hash of the token is stored. Nothing here prints a chat id.
 """
 
@@ -19,8 +19,7 @@ import sqlite3
 from datetime import timedelta
 from typing import Any, cast
 
-from bot import cli
-from bot.cli import emit, open_store, required_name
+from bot.cli_common import emit, open_store, required_name
 from bot.clock import new_token, system_clock
 from bot.config import Settings
 from bot.errors import OuderstemError
@@ -42,9 +41,7 @@ async def make_invite(
     return {"link": invite_link(settings, token), "expires_at": expires.isoformat()}
 
 
-async def admin_invite_hook(
-    store: StaffStore, settings: Settings, school_id: int
-) -> dict[str, Any]:
+async def admin_invite(store: StaffStore, settings: Settings, school_id: int) -> dict[str, Any]:
     """`ouderstem school add`: the new school's first admin gets in with this link."""
     made = await make_invite(store, settings, Grant(Role.ADMIN, school_id=school_id))
     return {"admin_invite_link": made["link"], "admin_invite_expires_at": made["expires_at"]}
@@ -236,7 +233,3 @@ def register(sub: Any) -> None:
     _with_json(outbox.add_parser("status", help="messages per kind and status")).set_defaults(
         run=cmd_outbox_status
     )
-
-
-if admin_invite_hook not in cli.SCHOOL_ADDED_HOOKS:
-    cli.SCHOOL_ADDED_HOOKS.append(admin_invite_hook)

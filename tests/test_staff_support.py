@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bot.outbox import Outbox, RateLimiter
-from bot.staff_cli import admin_invite_hook
+from bot.staff_cli import admin_invite
 from bot.store import SqliteStore
 from bot.store.records import Round, School
 from bot.tg.stub_api import SimulatedUser, StubBotApi, button_labels
@@ -69,7 +69,7 @@ async def new_school(harness: BotHarness, name: str = "Basisschool De Regenboog"
 
 async def admin_payload(harness: BotHarness, school: School) -> str:
     """The deep-link payload of the one-time admin invite `ouderstem school add` prints."""
-    made = await admin_invite_hook(harness.store, harness.deps.settings, school.id)
+    made = await admin_invite(harness.store, harness.deps.settings, school.id)
     return str(made["admin_invite_link"]).split("start=", 1)[1]
 
 

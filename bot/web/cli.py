@@ -12,7 +12,7 @@ from typing import Any
 from telegram import Bot
 from telegram.request import BaseRequest
 
-from bot.cli import emit
+from bot.cli_common import emit
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError
 from bot.runner import configure_logging
