@@ -29,8 +29,7 @@ from bot.schedule import RoundKeeper, WakingHours
 from bot.texts import parents as texts
 from bot.texts import school as school_texts
 from bot.tg import callbacks, parent, reminders, report_handlers
-from bot.tg.audio_sender import COMMANDS as AUDIO_COMMANDS
-from bot.tg.audio_sender import TelegramAudio, on_always_audio
+from bot.tg.audio_sender import TelegramAudio
 from bot.tg.callbacks import is_kind
 from bot.tg.deps import DEPS_KEY, ChatOrderedProcessor, Deps
 from bot.tg.outbox_sender import TelegramSender
@@ -152,8 +151,8 @@ def add_parent_handlers(application: Application) -> None:  # type: ignore[type-
         )
     application.add_handler(
         CommandHandler(
-            [alias for name in AUDIO_COMMANDS for alias in command_names(name)],
-            on_always_audio,
+            command_names(parent.READ_ALOUD_COMMAND),
+            parent.on_always_audio,
             filters=PRIVATE_MESSAGE,
         )
     )

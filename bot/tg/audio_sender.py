@@ -1,9 +1,9 @@
-"""🔊 Listen, the Telegram side: a question's sound as a voice message, and /voorlezen.
+"""🔊 Listen, the Telegram side: a question's sound as a voice message.
 
 `bot.audio.AudioService` makes the sound (recording, or espeak-ng and ffmpeg, cached on disk);
 `TelegramAudio` adds sending it: the file_id Telegram gave the clip before when there is one, else
 an upload; on any failure a kind text instead (`send_question` never raises).
-`on_always_audio` is /voorlezen: read every question aloud from now on, or stop doing so.
+/voorlezen (read every question aloud) is a parent command: bot/tg/parent/commands.py.
 """
 
 from __future__ import annotations
@@ -16,22 +16,17 @@ from telegram import Chat as TelegramChat
 from telegram import Update
 from telegram.constants import ChatAction, MessageLimit
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import ContextTypes
 
 from bot import engine
 from bot.audio import AudioError, AudioService, Clip, ogg_opus_seconds
-from bot.engine import Status
 from bot.flow_model import Flow
-from bot.i18n import command_for, t
+from bot.i18n import t
 from bot.texts import audio as audio_texts
 from bot.texts import parents as texts
-from bot.tg import parent
-from bot.tg.deps import Deps, guarded
 
 log = logging.getLogger(__name__)
 
 VOICE_FILENAME = "vraag.ogg"
-COMMANDS = ("voorlezen",)
 # Telegram's answer when the person allows voice messages from contacts only (a Premium setting).
 VOICE_FORBIDDEN_ERROR = "VOICE_MESSAGES_FORBIDDEN"
 
@@ -105,33 +100,3 @@ def _bot_id(chat: TelegramChat) -> str:
         return str(chat.get_bot().id)
     except RuntimeError:
         return "unknown"
-
-
-# ---- /voorlezen --------------------------------------------------------------------------------
-
-
-@guarded
-async def on_always_audio(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps) -> None:
-    """/voorlezen: read every question aloud from now on, or stop doing so."""
-    chat_id = update.effective_chat.id  # type: ignore[union-attr]
-    chat = await deps.store.chat(chat_id)
-    language = parent.language_of(chat, update)
-    active = await parent.active_of(deps, chat)
-    audio = deps.audio
-    turn_on = not (chat is not None and chat.always_audio)
-    if audio is None or (
-        turn_on and not await audio.offers(language, active.flow if active else None)
-    ):
-        await deps.store.mark_processed(update.update_id, deps.clock())
-        await parent.reply(update, t(language, audio_texts.NOT_IN_LANGUAGE))
-        return
-    await deps.store.save_chat(
-        chat_id, deps.clock(), update_id=update.update_id, always_audio=int(turn_on)
-    )
-    if not turn_on:
-        await parent.reply(update, t(language, audio_texts.ALWAYS_OFF))
-        return
-    command = "/" + command_for(language, COMMANDS[0])
-    await parent.reply(update, t(language, audio_texts.ALWAYS_ON, command=command))
-    if active is not None and active.state.status == Status.WAITING and active.state.current:
-        await audio.send_question(update, active.flow, active.state.current, language)

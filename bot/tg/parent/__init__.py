@@ -4,14 +4,16 @@ Each handler translates one kind of update into an engine input, lets the store 
 answer and the new state, and only then replies. Texts come from `bot.texts` via the catalogs.
 
     session   who is talking; one step: engine, durable commit, replies; re-showing the question
-    commands  /start, /help, /stop, /taal, /vergeet
+    commands  /start, /help, /stop, /taal, /vergeet, /voorlezen
     buttons   language and /vergeet buttons, the questions' buttons
     messages  typed text, voice notes, anything unusable, group chats
 """
 
 from bot.tg.parent.buttons import on_button, on_forget_button, on_language_button
 from bot.tg.parent.commands import (
+    READ_ALOUD_COMMAND,
     expected_minutes,
+    on_always_audio,
     on_forget,
     on_help,
     on_language_command,
@@ -31,12 +33,14 @@ from bot.tg.parent.session import (
 )
 
 __all__ = [
+    "READ_ALOUD_COMMAND",
     "active_of",
     "deliver_owed_after",
     "deliver_owed_at_start",
     "drop_preparing",
     "expected_minutes",
     "language_of",
+    "on_always_audio",
     "on_button",
     "on_edited",
     "on_forget",

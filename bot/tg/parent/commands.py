@@ -1,4 +1,5 @@
-"""The parent's commands: /start (join by deep link, or pick up), /help, /stop, /taal, /vergeet."""
+"""The parent's commands: /start (join by deep link, or pick up), /help, /stop, /taal, /vergeet,
+/voorlezen."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from bot.engine import (
     Status,
 )
 from bot.flow_model import Flow, QuestionType, get_flow, topic_key
-from bot.i18n import flow_text, normalize_language, t, tn
+from bot.i18n import command_for, flow_text, normalize_language, t, tn
 from bot.store.records import Chat, RoundLink, Turn
+from bot.texts import audio as audio_texts
 from bot.texts import parents as texts
 from bot.tg import render
 from bot.tg.deps import Deps, guarded
@@ -37,11 +39,7 @@ log = logging.getLogger(__name__)
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 SECONDS_PER_TAP = 15  # a question answered with one tap, for "about N minutes" in the welcome
 SECONDS_PER_OPEN = 60  # a question answered in one's own words
-
-
-TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-SECONDS_PER_TAP = 15  # a question answered with one tap, for "about N minutes" in the welcome
-SECONDS_PER_OPEN = 60  # a question answered in one's own words
+READ_ALOUD_COMMAND = "voorlezen"  # /voorlezen (its aliases per language in the catalogs)
 
 
 def expected_minutes(flow: Flow) -> int:
@@ -228,3 +226,33 @@ async def on_unknown_command(
 ) -> None:
     """Any other /command."""
     await say(update, deps, texts.UNKNOWN_COMMAND)
+
+
+# ---- /voorlezen --------------------------------------------------------------------------------
+
+
+@guarded
+async def on_always_audio(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps) -> None:
+    """/voorlezen: read every question aloud from now on, or stop doing so."""
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    chat = await deps.store.chat(chat_id)
+    language = language_of(chat, update)
+    active = await active_of(deps, chat)
+    audio = deps.audio
+    turn_on = not (chat is not None and chat.always_audio)
+    if audio is None or (
+        turn_on and not await audio.offers(language, active.flow if active else None)
+    ):
+        await deps.store.mark_processed(update.update_id, deps.clock())
+        await reply(update, t(language, audio_texts.NOT_IN_LANGUAGE))
+        return
+    await deps.store.save_chat(
+        chat_id, deps.clock(), update_id=update.update_id, always_audio=int(turn_on)
+    )
+    if not turn_on:
+        await reply(update, t(language, audio_texts.ALWAYS_OFF))
+        return
+    command = "/" + command_for(language, READ_ALOUD_COMMAND)
+    await reply(update, t(language, audio_texts.ALWAYS_ON, command=command))
+    if active is not None and active.state.status == Status.WAITING and active.state.current:
+        await audio.send_question(update, active.flow, active.state.current, language)
