@@ -201,6 +201,30 @@ async def test_stop_lets_the_updates_in_hand_finish_and_confirms_them() -> None:
     assert world.api.pending == []
 
 
+async def test_a_stuck_update_is_given_up_so_the_parents_behind_it_are_heard(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """One handler that never returns must not hold the offset for ever: Telegram hands out at
+    most 100 updates from it, so every later parent would wait in silence."""
+    async with World() as world:
+        world.poller.stuck_after = 0.3
+        world.gates[401] = asyncio.Event()  # never set before the poller gives up
+        world.api.add(401, chat_id=4, text="stuck")
+        world.api.add(402, chat_id=5, text="other chat")
+        await until(lambda: 402 in world.handled)
+        await until(lambda: world.api.offsets[-1] == 403)  # 401 no longer holds the offset
+        world.api.add(403, chat_id=4, text="same chat, later")
+        await until(lambda: 403 in world.handled)  # the chat's turn was let go
+        await until(lambda: world.api.offsets[-1] == 404)
+        assert world.api.pending == []
+    assert 401 not in world.handled
+    stuck = [r for r in caplog.records if "still in hand" in r.getMessage()]
+    assert len(stuck) == 1, caplog.text
+    line = stuck[0].getMessage()
+    assert "update 401" in line and "test_polling.py:" in line, line  # where it waited
+    assert "stuck" not in line.split("given up")[0] + line.split("waits at")[-1], "no texts"
+
+
 async def test_a_failed_poll_is_retried_with_one_warning_line(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:

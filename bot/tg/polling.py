@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from telegram import Update
 from telegram.error import InvalidToken, TelegramError
@@ -36,6 +37,11 @@ IN_HAND_RECHECK_SECONDS = 0.25  # while updates are in hand, look for new ones t
 BACKOFF_FIRST_SECONDS = 1.0  # after a failed poll; grows x1.5 up to the maximum (as PTB did)
 BACKOFF_FACTOR = 1.5
 BACKOFF_MAX_SECONDS = 30.0
+# An update still in hand after this long is given up (logged with where it waits): Telegram
+# returns at most BATCH_LIMIT updates from the offset, so one stuck handler would otherwise keep
+# every parent behind it in silence. A report is built off the event loop well within this.
+STUCK_UPDATE_SECONDS = 120.0
+AWAIT_CHAIN_LIMIT = 30  # coroutines named in that log line
 
 
 class Confirmations:
@@ -85,11 +91,13 @@ class Poller:
         poll_interval: float = 0.0,
         allowed_updates: Sequence[str] | None = None,
         long_poll: float = LONG_POLL_SECONDS,
+        stuck_after: float = STUCK_UPDATE_SECONDS,
     ) -> None:
         self.application = application
         self.poll_interval = poll_interval
         self.allowed_updates = list(allowed_updates) if allowed_updates is not None else None
         self.long_poll = long_poll
+        self.stuck_after = stuck_after
         self.confirmations = Confirmations()
         self._tasks: set[asyncio.Task[None]] = set()
         self._progress = asyncio.Event()
@@ -167,13 +175,39 @@ class Poller:
 
     async def _handle(self, update: Update) -> None:
         processor = self.application.update_processor
+        work = asyncio.ensure_future(
+            processor.process_update(update, self.application.process_update(update))
+        )
         try:
-            await processor.process_update(update, self.application.process_update(update))
-        except Exception:  # PTB's error handlers saw it; the update must not block the offset
-            log.exception("update %d failed outside its handler", update.update_id)
+            try:
+                done, _ = await asyncio.wait({work}, timeout=self.stuck_after)
+            except asyncio.CancelledError:
+                work.cancel()  # the poller itself is being stopped
+                raise
+            if not done:
+                self._give_up(update.update_id, work)
+                await asyncio.wait({work})  # let it unwind
+            elif not work.cancelled() and work.exception() is not None:
+                # PTB's error handlers saw it; the update must not block the offset
+                log.error(
+                    "update %d failed outside its handler",
+                    update.update_id,
+                    exc_info=work.exception(),
+                )
         finally:
             self.confirmations.done(update.update_id)
             self._progress.set()
+
+    def _give_up(self, update_id: int, work: asyncio.Future[None]) -> None:
+        """Log where a stuck update waits (code lines only: no texts, no chat ids), cancel it."""
+        log.error(
+            "update %d still in hand after %.0f s: given up so the updates behind it go on; "
+            "it waits at %s",
+            update_id,
+            self.stuck_after,
+            " > ".join(awaiting(work)) or "an unknown place",
+        )
+        work.cancel()
 
     async def _wait_progress(self, timeout: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -182,6 +216,19 @@ class Poller:
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), seconds)
+
+
+def awaiting(work: asyncio.Future[Any]) -> list[str]:
+    """Where a suspended task waits: each coroutine down its chain of awaits, as file:line."""
+    places: list[str] = []
+    step: Any = work.get_coro() if isinstance(work, asyncio.Task) else None
+    while step is not None and len(places) < AWAIT_CHAIN_LIMIT:
+        frame = getattr(step, "cr_frame", None) or getattr(step, "gi_frame", None)
+        if frame is None:
+            break
+        places.append(f"{frame.f_code.co_filename.rsplit('/', 1)[-1]}:{frame.f_lineno}")
+        step = getattr(step, "cr_await", None) or getattr(step, "gi_yieldfrom", None)
+    return places
 
 
 async def serve(
