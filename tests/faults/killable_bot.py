@@ -28,7 +28,7 @@ from telegram.request import HTTPXRequest
 
 import tests.faults.unthrottled_bot  # noqa: F401  (its patches: a wide rate limiter)
 from bot.cli import main
-from bot.store.sqlite_chats import SqliteChats
+from bot.store.chats import Chats as SqliteChats
 
 KILL_ENV = "OUDERSTEM_KILL_AT"
 MOMENTS = ("during_poll", "before_commit", "after_commit", "mid_reply", "after_send")
