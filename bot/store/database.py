@@ -164,6 +164,17 @@ def read_migrations(*folder: str) -> list[tuple[int, str, str]]:
     return found
 
 
+def still_to_apply(current: int, shipped: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
+    """The shipped migrations a database at version `current` lacks; a database newer than
+    this release is refused."""
+    if current > len(shipped):
+        raise MigrationError(
+            f"the database is at version {current}, newer than this Ouderstem "
+            f"({len(shipped)}): upgrade Ouderstem"
+        )
+    return shipped[current:]
+
+
 def parse_time(value: str | None) -> datetime | None:
     """A stored ISO time, or None (times are ISO text on both engines)."""
     return datetime.fromisoformat(value) if value else None

@@ -1,11 +1,11 @@
 """The PostgreSQL database under every aggregate of `PostgresStore`: the connection pool,
-forward-only migrations, transactions and the update-id claim. No domain SQL here; the aggregates
-live beside it (`postgres_rounds`, `postgres_chats`, `postgres_staff`, `postgres_outbox`), one per
-SQLite module, and `postgres.py` composes them.
+forward-only migrations, transactions, VACUUM after /vergeet, and `POSTGRESQL`, the dialect. No
+domain SQL here: the aggregates (`rounds`, `chats`, `staff`, `outbox`, `recordings`) are shared
+with SQLite and written against `bot.store.database`; `postgres.py` composes them.
 
-Statements are written in SQLite's qmark style (`?`), like the SQLite aggregates and the report
-queries (`bot/reports/queries.py`), and turned into psycopg's `%s` here (`qmark`), so the same
-report SQL runs on both engines.
+Statements are written in SQLite's qmark style (`?`), in the aggregates and the report queries
+(`bot/reports/queries.py`) alike, and turned into psycopg's `%s` here (`qmark`), so the same SQL
+runs on both engines.
 
 Durability: a write returns after its transaction committed (PostgreSQL's default
 `synchronous_commit=on`). Unlike SQLite there is no group-commit writer: every write is its own
@@ -30,7 +30,7 @@ from psycopg import errors as pg_errors
 from psycopg_pool import AsyncConnectionPool
 
 from bot.errors import MigrationError, StoreError
-from bot.store.database import Database, Dialect, Operation, read_migrations
+from bot.store.database import Database, Dialect, Operation, read_migrations, still_to_apply
 
 log = logging.getLogger(__name__)
 
@@ -184,12 +184,7 @@ class PostgresDatabase(Database):
             cur = await raw.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
             row = await cur.fetchone()
             current = int(row[0]) if row else 0
-            if current > len(shipped):
-                raise MigrationError(
-                    f"the database is at version {current}, newer than this Ouderstem "
-                    f"({len(shipped)}): upgrade Ouderstem"
-                )
-            for version, name, sql in shipped[current:]:
+            for version, name, sql in still_to_apply(current, shipped):
                 log.info("applying migration %s", name)
                 try:
                     async with raw.transaction():  # a savepoint: the error names the migration

@@ -1,6 +1,7 @@
 """The SQLite database under every aggregate of `SqliteStore`: connections, pragmas, forward-only
-migrations and the group-commit writer. No domain SQL here; the aggregates live beside it
-(`sqlite_rounds`, `sqlite_chats`, `sqlite_staff`, `sqlite_outbox`) and `sqlite.py` composes them.
+migrations, the group-commit writer and `SQLITE`, the dialect. No domain SQL here: the
+aggregates (`rounds`, `chats`, `staff`, `outbox`, `recordings`) are shared with PostgreSQL and
+written against `bot.store.database`; `sqlite.py` composes them.
 
 Durability: a write returns only after its transaction is committed with `synchronous=FULL`,
 so the Telegram layer can send the next question knowing the answer survives a crash.
@@ -29,7 +30,14 @@ from typing import Any, Self, TypeVar, cast
 import aiosqlite
 
 from bot.errors import MigrationError, StoreError
-from bot.store.database import Connection, Database, Dialect, Operation, read_migrations
+from bot.store.database import (
+    Connection,
+    Database,
+    Dialect,
+    Operation,
+    read_migrations,
+    still_to_apply,
+)
 
 log = logging.getLogger(__name__)
 
@@ -243,12 +251,7 @@ class SqliteDatabase(Database):
             row = await cur.fetchone()
         current = row[0] if row else 0
         shipped = migrations()
-        if current > len(shipped):
-            raise MigrationError(
-                f"the database is at version {current}, newer than this Ouderstem "
-                f"({len(shipped)}): upgrade Ouderstem"
-            )
-        for version, name, sql in shipped[current:]:
+        for version, name, sql in still_to_apply(current, shipped):
             log.info("applying migration %s", name)
             try:
                 await conn.executescript(
