@@ -1,6 +1,6 @@
-"""Chats, respondents and answers (`ChatStore`), on either engine: the chat record (the only place a chat
-id lives, with contacts), processed update ids, respondents, their sessions and answers, and
-/vergeet, which deletes every row that belongs to a chat.
+"""Chats, respondents and answers (`ChatStore`), on either engine: the chat record (the only
+place a chat id lives, with contacts), processed update ids, respondents, their sessions and
+answers, and /vergeet, which deletes every row that belongs to a chat.
 
 Imports go one way: the engine, the database base and the records; never telegram or reports.
 """

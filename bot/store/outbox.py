@@ -1,5 +1,5 @@
-"""The outbox (`OutboxStore`), on either engine: messages are written first and sent later, each claimed
-('sending', committed) before the call to Telegram, so nothing is ever sent twice.
+"""The outbox (`OutboxStore`), on either engine: messages are written first and sent later,
+each claimed ('sending', committed) before the call to Telegram, so nothing is ever sent twice.
 
 Outbox times are stored as UTC ISO strings with microseconds (`ts`), so they compare as text and
 the `outbox_due` index serves the sender's query. Statuses: `bot.store.records` (PENDING, ...).

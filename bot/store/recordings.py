@@ -1,5 +1,5 @@
-"""Recordings of questions by staff (`RecordingStore`), on either engine, pending until a second staff
-member approves them; the newest approved recording of a question is the one read aloud.
+"""Recordings of questions by staff (`RecordingStore`), on either engine, pending until a second
+staff member approves them; the newest approved recording of a question is the one read aloud.
 
 Imports go one way: the database base and the records.
 """

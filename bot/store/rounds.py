@@ -1,5 +1,5 @@
-"""Rounds (`RoundStore`), on either engine: schools, rounds and their groups, the launch from /ronde,
-the status cells and participants staff see, and who may be reminded.
+"""Rounds (`RoundStore`), on either engine: schools, rounds and their groups, the launch from
+/ronde, the status cells and participants staff see, and who may be reminded.
 
 Imports go one way: the database base and the records; never telegram or reports.
 """

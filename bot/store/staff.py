@@ -1,5 +1,5 @@
-"""Staff (`StaffStore`), on either engine: members and their roles, one-time invites (stored as hashes),
-centres, and the staff dialogues in progress.
+"""Staff (`StaffStore`), on either engine: members and their roles, one-time invites (stored
+as hashes), centres, and the staff dialogues in progress.
 
 Staff times are stored as UTC ISO strings with microseconds (`ts`), so they compare as text.
 Imports go one way: the staff domain, the database base and the records.
