@@ -1,6 +1,6 @@
 """The durable outbox: reminders, feedback and notices leave the database exactly once.
 
-Messages are written to the `outbox` table first (`OutboxStore.enqueue`, bot/store/sqlite_outbox.py),
+Messages are written to the `outbox` table first (`OutboxStore.enqueue`, bot/store/outbox.py),
 in the same transaction as what caused them; this module decides when and how often each is
 sent, and what an error means for it. The Bot API call itself and the mapping of Telegram's errors
 to outcomes are the `Sender`'s: `bot.tg.outbox_sender.TelegramSender` in production.

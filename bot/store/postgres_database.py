@@ -1,11 +1,11 @@
 """The PostgreSQL database under every aggregate of `PostgresStore`: the connection pool,
-forward-only migrations, transactions and the update-id claim. No domain SQL here; the aggregates
-live beside it (`postgres_rounds`, `postgres_chats`, `postgres_staff`, `postgres_outbox`), one per
-SQLite module, and `postgres.py` composes them.
+forward-only migrations, transactions, VACUUM after /vergeet, and `POSTGRESQL`, the dialect. No
+domain SQL here: the aggregates (`rounds`, `chats`, `staff`, `outbox`, `recordings`) are shared
+with SQLite and written against `bot.store.database`; `postgres.py` composes them.
 
-Statements are written in SQLite's qmark style (`?`), like the SQLite aggregates and the report
-queries (`bot/reports/queries.py`), and turned into psycopg's `%s` here (`qmark`), so the same
-report SQL runs on both engines.
+Statements are written in SQLite's qmark style (`?`), in the aggregates and the report queries
+(`bot/reports/queries.py`) alike, and turned into psycopg's `%s` here (`qmark`), so the same SQL
+runs on both engines.
 
 Durability: a write returns after its transaction committed (PostgreSQL's default
 `synchronous_commit=on`). Unlike SQLite there is no group-commit writer: every write is its own
@@ -22,9 +22,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
-from datetime import UTC, datetime
-from importlib import resources
+from collections.abc import Generator, Iterable, Sequence
 from typing import Any, Self, TypeVar
 
 import psycopg
@@ -32,7 +30,7 @@ from psycopg import errors as pg_errors
 from psycopg_pool import AsyncConnectionPool
 
 from bot.errors import MigrationError, StoreError
-from bot.store.protocols import DuplicateUpdate
+from bot.store.database import Database, Dialect, Operation, read_migrations, still_to_apply
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +45,7 @@ MIGRATION_LOCK = 0x6F7564  # advisory lock key held while migrating ("oud")
 
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) of every PostgreSQL migration shipped, in order."""
-    found = []
-    folder = resources.files("bot.store") / "migrations" / "postgresql"
-    for entry in folder.iterdir():
-        if entry.name.endswith(".sql"):
-            version = int(entry.name.split("_", 1)[0])
-            found.append((version, entry.name, entry.read_text(encoding="utf-8")))
-    found.sort()
-    if [v for v, _, _ in found] != list(range(1, len(found) + 1)):
-        raise MigrationError("migrations must be numbered 001, 002, ... without gaps")
-    return found
+    return read_migrations("migrations", "postgresql")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -115,46 +104,27 @@ class PgConn:
         async with self.raw.cursor() as cur:
             await cur.executemany(qmark(sql), [tuple(p) for p in params])  # type: ignore[arg-type]
 
-    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Any | None:
-        cur = await self.execute(sql, params)
-        return await cur.fetchone()
-
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         cur = await self.execute(sql, params)
         return list(await cur.fetchall())
 
 
-Conn = PgConn
+POSTGRESQL = Dialect(
+    name="postgresql",
+    returning_id=True,
+    same="IS NOT DISTINCT FROM",
+    greatest="GREATEST",
+    moment_of="{}::timestamptz",
+    lock_of="FOR UPDATE OF {}",  # another worker's transaction waits for this row
+)
 
 
-async def returned_id(cur: psycopg.AsyncCursor[Any]) -> int:
-    """The id an `INSERT ... RETURNING id` gave (SQLite's `lastrowid`)."""
-    row = await cur.fetchone()
-    if row is None:
-        raise StoreError("the insert returned no id")
-    return int(row[0])
-
-
-Operation = Callable[[PgConn], Awaitable[T]]
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """A stored ISO time, or None (times are ISO text on both engines)."""
-    return datetime.fromisoformat(value) if value else None
-
-
-def iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def ts(moment: datetime) -> str:
-    """UTC with microseconds: such times compare as text (the staff and outbox tables use it)."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-class PostgresDatabase:
+class PostgresDatabase(Database):
     """The shared database of every PostgreSQL aggregate. Open it once per process; close it on
     shutdown. Aggregates write through `_submit` (one transaction each) and read via `_fetch`."""
+
+    dialect = POSTGRESQL
+    _forgets_seen: int | None = None  # chats deleted, as the server counted at the last scrub
 
     def __init__(self, url: str, *, pool_max: int = POOL_MAX) -> None:
         self.url = url
@@ -214,12 +184,7 @@ class PostgresDatabase:
             cur = await raw.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
             row = await cur.fetchone()
             current = int(row[0]) if row else 0
-            if current > len(shipped):
-                raise MigrationError(
-                    f"the database is at version {current}, newer than this Ouderstem "
-                    f"({len(shipped)}): upgrade Ouderstem"
-                )
-            for version, name, sql in shipped[current:]:
+            for version, name, sql in still_to_apply(current, shipped):
                 log.info("applying migration %s", name)
                 try:
                     async with raw.transaction():  # a savepoint: the error names the migration
@@ -260,32 +225,29 @@ class PostgresDatabase:
         async with self._require_pool().connection() as raw:
             return await PgConn(raw).fetchall(sql, params)
 
-    async def _fetch_one(self, sql: str, params: Iterable[Any] = ()) -> Any | None:
-        rows = await self._fetch(sql, params)
-        return rows[0] if rows else None
+    async def _after_forget(self) -> None:
+        """Nothing at once: the dead rows are pruned by `_scrub`, the leader's housekeeping."""
 
-    @staticmethod
-    async def _claim_update(conn: PgConn, update_id: int | None, at: datetime) -> None:
-        """Record the update id in this transaction; a second delivery fails here (and the
-        unique key makes a concurrent second delivery on another worker wait, then fail)."""
-        if update_id is None:
-            return
-        cur = await conn.execute(
-            "INSERT INTO processed_updates(update_id, processed_at) VALUES (?, ?) "
-            "ON CONFLICT DO NOTHING",
-            (update_id, at.isoformat()),
+    async def _scrub(self, tables: Sequence[str]) -> int:
+        """VACUUM `tables` after a /vergeet (on any worker), so the dead rows are pruned from
+        their pages and their space reused; how many tables were vacuumed.
+
+        PostgreSQL keeps a deleted row as a dead tuple until VACUUM. Whether a chat was deleted
+        since the last scrub is read from the server's own counter (`pg_stat_user_tables`), so
+        no table is needed; a new leader scrubs once at its first pass. docs/privacy.md says
+        what VACUUM does not remove (WAL segments, backups; VACUUM FULL rewrites the files).
+        """
+        row = await self._fetch_one(
+            "SELECT COALESCE(n_tup_del, 0) FROM pg_stat_user_tables WHERE relname = 'chats'"
         )
-        if cur.rowcount == 0:
-            raise DuplicateUpdate(f"update {update_id} was handled before")
-
-    async def run_read(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
-        """A read for the report layer's aggregate queries (kept in bot/reports/queries.py)."""
-        return await self._fetch(sql, params)
-
-    async def run_write(self, op: Operation[T]) -> T:
-        """Run a write operation in one transaction (as SqliteDatabase.run_write: the database
-        copy, tests and benchmarks use it)."""
-        return await self._submit(op)
+        deleted = int(row[0]) if row else 0
+        if self._forgets_seen is not None and deleted == self._forgets_seen:
+            return 0
+        async with self._require_pool().connection() as raw:  # autocommit: VACUUM needs it
+            for table in tables:
+                await raw.execute(f"VACUUM {table}".encode())
+        self._forgets_seen = deleted
+        return len(tables)
 
     async def integrity_check(self) -> str:
         """'ok' when the server answers and the schema is at this release's version."""

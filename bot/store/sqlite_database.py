@@ -1,6 +1,7 @@
 """The SQLite database under every aggregate of `SqliteStore`: connections, pragmas, forward-only
-migrations and the group-commit writer. No domain SQL here; the aggregates live beside it
-(`sqlite_rounds`, `sqlite_chats`, `sqlite_staff`, `sqlite_outbox`) and `sqlite.py` composes them.
+migrations, the group-commit writer and `SQLITE`, the dialect. No domain SQL here: the
+aggregates (`rounds`, `chats`, `staff`, `outbox`, `recordings`) are shared with PostgreSQL and
+written against `bot.store.database`; `sqlite.py` composes them.
 
 Durability: a write returns only after its transaction is committed with `synchronous=FULL`,
 so the Telegram layer can send the next question knowing the answer survives a crash.
@@ -22,22 +23,25 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import Awaitable, Callable, Generator, Iterable
-from datetime import UTC, datetime
-from importlib import resources
+from collections.abc import Generator, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 import aiosqlite
 
 from bot.errors import MigrationError, StoreError
-from bot.store.protocols import DuplicateUpdate
+from bot.store.database import (
+    Connection,
+    Database,
+    Dialect,
+    Operation,
+    read_migrations,
+    still_to_apply,
+)
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Operation = Callable[[aiosqlite.Connection], Awaitable[T]]
-Conn = aiosqlite.Connection
 
 BUSY_TIMEOUT_MS = 5_000  # how long a write waits for another process's lock before failing
 WRITE_RETRIES = 3  # a batch that meets a locked database is tried this often before failing
@@ -46,16 +50,7 @@ MAX_BATCH = 512  # operations sharing one commit
 
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) of every migration shipped, in order."""
-    found = []
-    folder = resources.files("bot.store") / "migrations"
-    for entry in folder.iterdir():
-        if entry.name.endswith(".sql"):
-            version = int(entry.name.split("_", 1)[0])
-            found.append((version, entry.name, entry.read_text(encoding="utf-8")))
-    found.sort()
-    if [v for v, _, _ in found] != list(range(1, len(found) + 1)):
-        raise MigrationError("migrations must be numbered 001, 002, ... without gaps")
-    return found
+    return read_migrations("migrations")
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:
@@ -180,23 +175,21 @@ def _batch_in_one_trip(raw: sqlite3.Connection, ops: list[Operation[Any] | None]
     return outcomes
 
 
-def parse_time(value: str | None) -> datetime | None:
-    """A stored ISO time, or None."""
-    return datetime.fromisoformat(value) if value else None
+SQLITE = Dialect(
+    name="sqlite",
+    returning_id=False,  # the cursor's lastrowid
+    same="IS",
+    greatest="MAX",
+    moment_of="julianday({})",
+    lock_of="",  # BEGIN IMMEDIATE: the writer holds the whole database
+)
 
 
-def iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def ts(moment: datetime) -> str:
-    """UTC with microseconds: such times compare as text (the staff and outbox tables use it)."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-class SqliteDatabase:
+class SqliteDatabase(Database):
     """The shared database of every SQLite aggregate. Open it once per process; close it on
     shutdown. Aggregates write through `_submit` (the writer) and read through `_fetch`."""
+
+    dialect = SQLITE
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
@@ -258,12 +251,7 @@ class SqliteDatabase:
             row = await cur.fetchone()
         current = row[0] if row else 0
         shipped = migrations()
-        if current > len(shipped):
-            raise MigrationError(
-                f"the database is at version {current}, newer than this Ouderstem "
-                f"({len(shipped)}): upgrade Ouderstem"
-            )
-        for version, name, sql in shipped[current:]:
+        for version, name, sql in still_to_apply(current, shipped):
             log.info("applying migration %s", name)
             try:
                 await conn.executescript(
@@ -321,7 +309,7 @@ class SqliteDatabase:
                         continue
                     await conn.execute("SAVEPOINT op")
                     try:
-                        result = await op(conn)
+                        result = await op(cast(Connection, conn))  # aiosqlite's surface
                     except sqlite3.OperationalError as exc:
                         if _is_busy(exc):
                             raise  # locked or busy: the whole batch is tried again
@@ -395,31 +383,13 @@ class SqliteDatabase:
         # the answer path this is +20% answers/s (bench P1, 1,000 parents at once).
         return list(await self._read.execute_fetchall(sql, tuple(params)))
 
-    async def _fetch_one(self, sql: str, params: Iterable[Any] = ()) -> Any | None:
-        rows = await self._fetch(sql, params)
-        return rows[0] if rows else None
+    async def _after_forget(self) -> None:
+        await self.checkpoint_truncate()  # the deleted pages leave the WAL too
 
-    @staticmethod
-    async def _claim_update(
-        conn: aiosqlite.Connection, update_id: int | None, at: datetime
-    ) -> None:
-        """Record the update id in this transaction; a second delivery fails here."""
-        if update_id is None:
-            return
-        cur = await conn.execute(
-            "INSERT OR IGNORE INTO processed_updates(update_id, processed_at) VALUES (?, ?)",
-            (update_id, at.isoformat()),
-        )
-        if cur.rowcount == 0:
-            raise DuplicateUpdate(f"update {update_id} was handled before")
-
-    async def run_read(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
-        """A read for the report layer's aggregate queries (kept in bot/reports/queries.py)."""
-        return await self._fetch(sql, params)
-
-    async def run_write(self, op: Operation[T]) -> T:
-        """Submit a write operation to the writer (SQLite only: tests and benchmarks use it)."""
-        return await self._submit(op)
+    async def _scrub(self, tables: Sequence[str]) -> int:
+        """Nothing to do: secure_delete overwrote the rows and the WAL was truncated at the
+        forget itself (docs/privacy.md)."""
+        return 0
 
     async def checkpoint_truncate(self) -> bool:
         """Copy the WAL into the database and truncate it to nothing (after /vergeet: the WAL

@@ -28,7 +28,7 @@ from telegram.request import HTTPXRequest
 
 import tests.faults.unthrottled_bot  # noqa: F401  (its patches: a wide rate limiter)
 from bot.cli import main
-from bot.store.sqlite_chats import SqliteChats
+from bot.store.chats import Chats
 
 KILL_ENV = "OUDERSTEM_KILL_AT"
 MOMENTS = ("during_poll", "before_commit", "after_commit", "mid_reply", "after_send")
@@ -53,14 +53,14 @@ class Trigger:
 
 
 def install(trigger: Trigger) -> None:
-    record_turn = SqliteChats.record_turn
+    record_turn = Chats.record_turn
 
-    async def killing_record_turn(self: SqliteChats, turn: Any) -> None:
+    async def killing_record_turn(self: Chats, turn: Any) -> None:
         trigger.reached("before_commit")
         await record_turn(self, turn)
         trigger.reached("after_commit")
 
-    SqliteChats.record_turn = killing_record_turn  # type: ignore[method-assign]
+    Chats.record_turn = killing_record_turn  # type: ignore[method-assign]
 
     get_updates = ExtBot.get_updates
 

@@ -1,7 +1,7 @@
-"""Rounds on SQLite (`RoundStore`): schools, rounds and their groups, the launch from /ronde,
-the status cells and participants staff see, and who may be reminded.
+"""Rounds (`RoundStore`), on either engine: schools, rounds and their groups, the launch from
+/ronde, the status cells and participants staff see, and who may be reminded.
 
-Imports go one way: the database module and the records; never telegram or reports.
+Imports go one way: the database base and the records; never telegram or reports.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.staff import TEAM_ROLES
+from bot.store.database import Connection, Database, iso, parse_time
 from bot.store.records import Recipient, Round, RoundGroup, RoundLink, RoundPlan, School, StatusCell
-from bot.store.sqlite_database import Conn, SqliteDatabase, iso, parse_time
 
 ROUND_COLUMNS = (
     "id, school_id, flow_id, flow_version, audience, topic, start_token, status, expected, "
@@ -39,17 +39,16 @@ def _round(row: Iterable[Any]) -> Round:
     )
 
 
-class SqliteRounds(SqliteDatabase):
-    """`bot.store.protocols.RoundStore` over the shared SQLite database."""
+class Rounds(Database):
+    """`bot.store.protocols.RoundStore` over the shared database."""
 
     # ---- schools -------------------------------------------------------------------------------
 
     async def add_school(self, name: str, at: datetime) -> School:
-        async def op(conn: Conn) -> int:
-            cur = await conn.execute(
-                "INSERT INTO schools(name, created_at) VALUES (?, ?)", (name, at.isoformat())
+        async def op(conn: Connection) -> int:
+            return await self.dialect.insert_id(
+                conn, "INSERT INTO schools(name, created_at) VALUES (?, ?)", (name, at.isoformat())
             )
-            return int(cur.lastrowid or 0)
 
         return School(await self._submit(op), name, at)
 
@@ -87,8 +86,9 @@ class SqliteRounds(SqliteDatabase):
         expected: int | None = None,
         topic: str | None = None,
     ) -> Round:
-        async def op(conn: Conn) -> int:
-            cur = await conn.execute(
+        async def op(conn: Connection) -> int:
+            return await self.dialect.insert_id(
+                conn,
                 "INSERT INTO rounds(school_id, flow_id, flow_version, audience, topic, "
                 "start_token, status, expected, opens_at, closes_at, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)",
@@ -105,7 +105,6 @@ class SqliteRounds(SqliteDatabase):
                     at.isoformat(),
                 ),
             )
-            return int(cur.lastrowid or 0)
 
         round_id = await self._submit(op)
         created = await self.round(round_id)
@@ -115,12 +114,12 @@ class SqliteRounds(SqliteDatabase):
     async def add_round_group(
         self, round_id: int, name: str, token: str, expected: int | None
     ) -> RoundGroup:
-        async def op(conn: Conn) -> int:
-            cur = await conn.execute(
+        async def op(conn: Connection) -> int:
+            return await self.dialect.insert_id(
+                conn,
                 "INSERT INTO round_groups(round_id, name, token, expected) VALUES (?, ?, ?, ?)",
                 (round_id, name, token, expected),
             )
-            return int(cur.lastrowid or 0)
 
         return RoundGroup(await self._submit(op), round_id, name, token, expected)
 
@@ -129,9 +128,10 @@ class SqliteRounds(SqliteDatabase):
     ) -> int:
         """Write the round and its groups, and end the dialogue, in one transaction."""
 
-        async def op(conn: Conn) -> int:
+        async def op(conn: Connection) -> int:
             await self._claim_update(conn, update_id, at)
-            cur = await conn.execute(
+            round_id = await self.dialect.insert_id(
+                conn,
                 "INSERT INTO rounds(school_id, flow_id, flow_version, audience, topic, start_token, "
                 "status, expected, opens_at, closes_at, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)",
@@ -148,7 +148,6 @@ class SqliteRounds(SqliteDatabase):
                     at.isoformat(),
                 ),
             )
-            round_id = int(cur.lastrowid or 0)
             await conn.executemany(
                 "INSERT INTO round_groups(round_id, name, token, expected) VALUES (?, ?, ?, ?)",
                 [(round_id, g.name, g.token, g.expected) for g in plan.groups],
@@ -195,7 +194,7 @@ class SqliteRounds(SqliteDatabase):
         return RoundLink(parent, group) if parent else None
 
     async def close_round(self, round_id: int, at: datetime) -> bool:
-        async def op(conn: Conn) -> bool:
+        async def op(conn: Connection) -> bool:
             cur = await conn.execute(
                 "UPDATE rounds SET status = 'closed', closed_at = ? "
                 "WHERE id = ? AND status = 'open'",
@@ -277,13 +276,14 @@ class SqliteRounds(SqliteDatabase):
         self, round_id: int, *, paused_since: datetime, active_since: datetime
     ) -> list[Recipient]:
         """Who started this round and did not finish, may be reminded now, and was not yet."""
+        updated, since = self.dialect.moment("p.updated_at"), self.dialect.moment("?")
         rows = await self._fetch(
             "SELECT c.chat_id, COALESCE(ch.language, p.language), p.id FROM respondents p "
             "JOIN contacts c ON c.respondent_id = p.id "
             "LEFT JOIN chats ch ON ch.chat_id = c.chat_id "
             "WHERE p.round_id = ? AND p.status IN ('waiting', 'paused') "
-            "AND NOT (p.status = 'paused' AND julianday(p.updated_at) > julianday(?)) "
-            "AND julianday(p.updated_at) <= julianday(?) "
+            f"AND NOT (p.status = 'paused' AND {updated} > {since}) "
+            f"AND {updated} <= {since} "
             "AND COALESCE(ch.no_reminders, 0) = 0 AND COALESCE(ch.blocked, 0) = 0 "
             "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = "
             "'reminder:' || p.round_id || ':' || c.chat_id) ORDER BY p.started_at, p.id",

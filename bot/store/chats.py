@@ -1,8 +1,8 @@
-"""Chats, respondents and answers on SQLite (`ChatStore`): the chat record (the only place a chat
-id lives, with contacts), processed update ids, respondents, their sessions and answers, and
-/vergeet, which deletes every row that belongs to a chat.
+"""Chats, respondents and answers (`ChatStore`), on either engine: the chat record (the only
+place a chat id lives, with contacts), processed update ids, respondents, their sessions and
+answers, and /vergeet, which deletes every row that belongs to a chat.
 
-Imports go one way: the engine, the database module and the records; never telegram or reports.
+Imports go one way: the engine, the database base and the records; never telegram or reports.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.engine import Answer, SessionState
+from bot.store.database import Connection, Database, parse_time
 from bot.store.records import Chat, Owed, Respondent, RoundLink, Turn
-from bot.store.sqlite_database import Conn, SqliteDatabase, parse_time
 
 CHAT_COLUMNS = (
     "chat_id, language, language_confirmed, always_audio, active_respondent, pending_token, "
@@ -68,6 +68,11 @@ def _answer_row(round_id: int, language: str, at: datetime, a: Answer) -> tuple[
     )
 
 
+def _column_value(value: object) -> object:
+    """Flags are INTEGER columns on both engines: a Python bool goes in as 0 or 1."""
+    return int(value) if isinstance(value, bool) else value
+
+
 # Every table besides respondents, contacts and chats that holds a chat id; /vergeet clears them.
 FORGET_CHAT_TABLES: tuple[str, ...] = (
     "DELETE FROM outbox WHERE chat_id = ?",
@@ -81,6 +86,13 @@ FORGET_CHAT_TABLES: tuple[str, ...] = (
 )
 
 
+# Every table /vergeet deletes from (directly or by cascade): scrubbed after a forget.
+FORGOTTEN_TABLES: tuple[str, ...] = (
+    "respondents", "answers", "sessions", "contacts", "chats", "outbox", "owed_messages",
+    "forwarded_voices", "staff_dialogues", "staff_invites", "staff_members", "staff_roles",
+)  # fmt: skip
+
+
 # The voice answers of one chat's respondents (a subquery; one parameter: the chat id).
 VOICES_OF_CHAT = (
     "SELECT a.voice_file_id FROM answers a JOIN contacts c ON c.respondent_id = a.respondent_id "
@@ -88,8 +100,8 @@ VOICES_OF_CHAT = (
 )
 
 
-class SqliteChats(SqliteDatabase):
-    """`bot.store.protocols.ChatStore` over the shared SQLite database."""
+class Chats(Database):
+    """`bot.store.protocols.ChatStore` over the shared database."""
 
     # ---- chats -----------------------------------------------------------------------------
 
@@ -106,17 +118,18 @@ class SqliteChats(SqliteDatabase):
         if unknown:
             raise ValueError(f"unknown chat fields {sorted(unknown)}")
 
-        async def op(conn: Conn) -> None:
+        async def op(conn: Connection) -> None:
             await self._claim_update(conn, update_id, at)
             await conn.execute(
-                "INSERT OR IGNORE INTO chats(chat_id, created_at, updated_at) VALUES (?, ?, ?)",
+                "INSERT INTO chats(chat_id, created_at, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
                 (chat_id, at.isoformat(), at.isoformat()),
             )
             if changes:
                 sets = ", ".join(f"{name} = ?" for name in changes)
                 await conn.execute(
                     f"UPDATE chats SET {sets}, updated_at = ? WHERE chat_id = ?",
-                    (*changes.values(), at.isoformat(), chat_id),
+                    (*map(_column_value, changes.values()), at.isoformat(), chat_id),
                 )
 
         await self._submit(op)
@@ -125,7 +138,7 @@ class SqliteChats(SqliteDatabase):
         return chat
 
     async def mark_processed(self, update_id: int, at: datetime) -> None:
-        async def op(conn: Conn) -> None:
+        async def op(conn: Connection) -> None:
             await self._claim_update(conn, update_id, at)
 
         await self._submit(op)
@@ -139,7 +152,7 @@ class SqliteChats(SqliteDatabase):
     async def prune_processed(self, keep: int) -> int:
         """Forget all but the newest `keep` processed update ids (housekeeping); how many went."""
 
-        async def op(conn: Conn) -> int:
+        async def op(conn: Connection) -> int:
             cur = await conn.execute(
                 "DELETE FROM processed_updates WHERE update_id <= (SELECT update_id FROM "
                 "processed_updates ORDER BY update_id DESC LIMIT 1 OFFSET ?)",
@@ -177,7 +190,7 @@ class SqliteChats(SqliteDatabase):
     ) -> None:
         at = first.at
 
-        async def op(conn: Conn) -> None:
+        async def op(conn: Connection) -> None:
             await self._claim_update(conn, first.update_id, at)
             await conn.execute(
                 f"INSERT INTO respondents({RESPONDENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
@@ -196,7 +209,8 @@ class SqliteChats(SqliteDatabase):
                 (respondent_id, chat_id),
             )
             await conn.execute(
-                "INSERT OR IGNORE INTO chats(chat_id, created_at, updated_at) VALUES (?, ?, ?)",
+                "INSERT INTO chats(chat_id, created_at, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
                 (chat_id, at.isoformat(), at.isoformat()),
             )
             await conn.execute(
@@ -215,14 +229,14 @@ class SqliteChats(SqliteDatabase):
         return SessionState.from_json(row[0]) if row else None
 
     async def record_turn(self, turn: Turn) -> None:
-        async def op(conn: Conn) -> None:
+        async def op(conn: Connection) -> None:
             await self._claim_update(conn, turn.update_id, turn.at)
             await self._apply_turn(conn, turn)
 
         await self._submit(op)
 
     @staticmethod
-    async def _apply_turn(conn: Conn, turn: Turn) -> None:
+    async def _apply_turn(conn: Connection, turn: Turn) -> None:
         at = turn.at.isoformat()
         await conn.execute(
             "INSERT INTO sessions(respondent_id, state, updated_at) VALUES (?, ?, ?) "
@@ -280,7 +294,7 @@ class SqliteChats(SqliteDatabase):
         return [Owed(r[0], r[1], datetime.fromisoformat(r[2])) for r in rows]
 
     async def settle_owed(self, chat_id: int) -> None:
-        async def op(conn: Conn) -> None:
+        async def op(conn: Connection) -> None:
             await conn.execute("DELETE FROM owed_messages WHERE chat_id = ?", (chat_id,))
 
         await self._submit(op)
@@ -288,7 +302,7 @@ class SqliteChats(SqliteDatabase):
     async def set_status(
         self, respondent_id: str, status: str, at: datetime, update_id: int | None = None
     ) -> None:
-        async def op(conn: Conn) -> None:
+        async def op(conn: Connection) -> None:
             await self._claim_update(conn, update_id, at)
             await conn.execute(
                 "UPDATE respondents SET status = ?, updated_at = ? WHERE id = ?",
@@ -300,7 +314,7 @@ class SqliteChats(SqliteDatabase):
     async def forget_chat(self, chat_id: int, update_id: int | None, at: datetime) -> int:
         """Delete every row that belongs to this chat: respondents, answers, sessions, chat."""
 
-        async def op(conn: Conn) -> int:
+        async def op(conn: Connection) -> int:
             await self._claim_update(conn, update_id, at)
             await conn.execute(  # the records of copies of this chat's voice answers
                 f"DELETE FROM forwarded_voices WHERE voice_file_id IN ({VOICES_OF_CHAT})",
@@ -319,13 +333,13 @@ class SqliteChats(SqliteDatabase):
             return removed
 
         removed = await self._submit(op)
-        await self.checkpoint_truncate()  # the deleted pages leave the WAL too
+        await self._after_forget()  # SQLite: the deleted pages leave the WAL too
         return removed
 
     async def scrub_forgotten(self) -> int:
-        """Nothing to do on SQLite: secure_delete overwrote the rows and the WAL was truncated
-        at the forget itself (docs/privacy.md)."""
-        return 0
+        """Housekeeping after /vergeet: PostgreSQL VACUUMs the tables it deleted from; SQLite
+        has nothing to do (secure_delete, and the WAL truncated at the forget; docs/privacy.md)."""
+        return await self._scrub(FORGOTTEN_TABLES)
 
     # ---- voice answers forwarded to a brugfiguur ------------------------------------------
 
@@ -334,7 +348,7 @@ class SqliteChats(SqliteDatabase):
     ) -> None:
         """A voice answer was forwarded into `chat_id` as message `message_id`."""
 
-        async def op(conn: Conn) -> None:
+        async def op(conn: Connection) -> None:
             await conn.execute(
                 "INSERT INTO forwarded_voices(voice_file_id, chat_id, message_id, sent_at) "
                 "VALUES (?, ?, ?, ?)",

@@ -1,7 +1,7 @@
-"""Recordings of questions by staff on PostgreSQL, mirroring `sqlite_recordings` (`RecordingStore`), pending until a second staff
-member approves them; the newest approved recording of a question is the one read aloud.
+"""Recordings of questions by staff (`RecordingStore`), on either engine, pending until a second
+staff member approves them; the newest approved recording of a question is the one read aloud.
 
-Imports go one way: the database module and the records.
+Imports go one way: the database base and the records.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.store.postgres_database import Conn, PostgresDatabase, parse_time, returned_id, ts
+from bot.store.database import Connection, Database, parse_time, ts
 from bot.store.records import Recording
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
@@ -24,8 +24,8 @@ def _recording(row: Any) -> Recording:
     )
 
 
-class PostgresRecordings(PostgresDatabase):
-    """`bot.store.protocols.RecordingStore` over the shared PostgreSQL database."""
+class Recordings(Database):
+    """`bot.store.protocols.RecordingStore` over the shared database."""
 
     async def add_recording(
         self,
@@ -38,14 +38,14 @@ class PostgresRecordings(PostgresDatabase):
         at: datetime,
         update_id: int | None = None,
     ) -> int:
-        async def op(conn: Conn) -> int:
+        async def op(conn: Connection) -> int:
             await self._claim_update(conn, update_id, at)
-            cur = await conn.execute(
+            return await self.dialect.insert_id(
+                conn,
                 "INSERT INTO question_recordings(school_id, flow_id, language, question_id, "
-                "recorded_by, sound, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                "recorded_by, sound, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (school_id, flow_id, language, question_id, recorded_by, sound, PENDING, ts(at)),
             )
-            return await returned_id(cur)
 
         return await self._submit(op)
 
@@ -77,7 +77,7 @@ class PostgresRecordings(PostgresDatabase):
         at: datetime,
         update_id: int | None = None,
     ) -> bool:
-        async def op(conn: Conn) -> bool:
+        async def op(conn: Connection) -> bool:
             await self._claim_update(conn, update_id, at)
             cur = await conn.execute(
                 "UPDATE question_recordings SET status = ?, decided_by = ?, decided_at = ? "

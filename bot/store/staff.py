@@ -1,8 +1,8 @@
-"""Staff on PostgreSQL (`StaffStore`), mirroring `sqlite_staff`: members and their roles, one-time invites (stored as hashes),
-centres, and the staff dialogues in progress.
+"""Staff (`StaffStore`), on either engine: members and their roles, one-time invites (stored
+as hashes), centres, and the staff dialogues in progress.
 
 Staff times are stored as UTC ISO strings with microseconds (`ts`), so they compare as text.
-Imports go one way: the staff domain, the database module and the records.
+Imports go one way: the staff domain, the database base and the records.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from bot.staff import TEAM_ROLES, Access, Action, Grant, Role, hash_token, permits
-from bot.store.postgres_database import Conn, PostgresDatabase, parse_time, returned_id, ts
+from bot.store.database import Connection, Database, parse_time, ts
 from bot.store.records import Accepted, Dialogue, Member
 
 
-class PostgresStaff(PostgresDatabase):
-    """`bot.store.protocols.StaffStore` over the shared PostgreSQL database."""
+class Staff(Database):
+    """`bot.store.protocols.StaffStore` over the shared database."""
 
     # ---- members and roles ---------------------------------------------------------------------
 
@@ -95,7 +95,7 @@ class PostgresStaff(PostgresDatabase):
     async def revoke(self, member_id: int, school_id: int | None = None) -> int:
         """Remove a member's roles (at one school, or all); a member left without roles goes."""
 
-        async def op(conn: Conn) -> int:
+        async def op(conn: Connection) -> int:
             if school_id is None:
                 cur = await conn.execute(
                     "DELETE FROM staff_roles WHERE member_id = ?", (member_id,)
@@ -138,7 +138,7 @@ class PostgresStaff(PostgresDatabase):
         expires_at: datetime,
         update_id: int | None = None,
     ) -> None:
-        async def op(conn: Conn) -> None:
+        async def op(conn: Connection) -> None:
             await self._claim_update(conn, update_id, at)
             await conn.execute(
                 "INSERT INTO staff_invites(token_hash, role, school_id, centre_id, reports, "
@@ -165,7 +165,7 @@ class PostgresStaff(PostgresDatabase):
         None when the token is unknown, used or expired (the caller cannot tell which).
         """
 
-        async def op(conn: Conn) -> Accepted | None:
+        async def op(conn: Connection) -> Accepted | None:
             await self._claim_update(conn, update_id, at)
             async with conn.execute(
                 "SELECT role, school_id, centre_id, reports, created_by FROM staff_invites "
@@ -189,15 +189,17 @@ class PostgresStaff(PostgresDatabase):
                 member_row = await cur.fetchone()
             assert member_row is not None
             member_id = int(member_row[0])
+            same = self.dialect.same
             async with conn.execute(
                 "SELECT id FROM staff_roles WHERE member_id = ? AND role = ? "
-                "AND school_id IS NOT DISTINCT FROM ? AND centre_id IS NOT DISTINCT FROM ?",
+                f"AND school_id {same} ? AND centre_id {same} ?",
                 (member_id, grant.role.value, grant.school_id, grant.centre_id),
             ) as cur:
                 existing = await cur.fetchone()
             if existing:
                 await conn.execute(
-                    "UPDATE staff_roles SET reports = GREATEST(reports, ?) WHERE id = ?",
+                    f"UPDATE staff_roles SET reports = {self.dialect.greatest}(reports, ?) "
+                    "WHERE id = ?",
                     (int(grant.reports), existing[0]),
                 )
             else:
@@ -222,14 +224,15 @@ class PostgresStaff(PostgresDatabase):
         return await self._submit(op)
 
     @staticmethod
-    async def _may_invite(conn: Conn, member_id: int, grant: Grant) -> bool:
+    async def _may_invite(conn: Connection, member_id: int, grant: Grant) -> bool:
         """May this member (still) hand out `grant`? Only an invite of their own school."""
         if grant.school_id is None:
             return False  # centre roles are made from the command line only
-        rows = await conn.fetchall(
+        async with conn.execute(
             "SELECT role, school_id, centre_id, reports FROM staff_roles WHERE member_id = ?",
             (member_id,),
-        )
+        ) as cur:
+            rows = await cur.fetchall()
         return any(
             permits(Grant(Role(r[0]), r[1], r[2], bool(r[3])), Action.INVITE, grant.school_id, {})
             for r in rows
@@ -238,11 +241,10 @@ class PostgresStaff(PostgresDatabase):
     # ---- centres -------------------------------------------------------------------------------
 
     async def add_centre(self, name: str, at: datetime) -> int:
-        async def op(conn: Conn) -> int:
-            cur = await conn.execute(
-                "INSERT INTO centres(name, created_at) VALUES (?, ?) RETURNING id", (name, ts(at))
+        async def op(conn: Connection) -> int:
+            return await self.dialect.insert_id(
+                conn, "INSERT INTO centres(name, created_at) VALUES (?, ?)", (name, ts(at))
             )
-            return await returned_id(cur)
 
         return await self._submit(op)
 
@@ -258,7 +260,7 @@ class PostgresStaff(PostgresDatabase):
         return await self._fetch_one("SELECT 1 FROM centres WHERE id = ?", (centre_id,)) is not None
 
     async def join_centre(self, school_id: int, centre_id: int | None) -> bool:
-        async def op(conn: Conn) -> bool:
+        async def op(conn: Connection) -> bool:
             cur = await conn.execute(
                 "UPDATE schools SET centre_id = ? WHERE id = ?", (centre_id, school_id)
             )
@@ -283,7 +285,7 @@ class PostgresStaff(PostgresDatabase):
     async def save_dialogue(
         self, dialogue: Dialogue, at: datetime, update_id: int | None = None
     ) -> None:
-        async def op(conn: Conn) -> None:
+        async def op(conn: Connection) -> None:
             await self._claim_update(conn, update_id, at)
             await conn.execute(
                 "INSERT INTO staff_dialogues(chat_id, member_id, kind, nonce, step, data, "
@@ -304,7 +306,7 @@ class PostgresStaff(PostgresDatabase):
         await self._submit(op)
 
     async def end_dialogue(self, chat_id: int, at: datetime, update_id: int | None = None) -> None:
-        async def op(conn: Conn) -> None:
+        async def op(conn: Connection) -> None:
             await self._claim_update(conn, update_id, at)
             await conn.execute("DELETE FROM staff_dialogues WHERE chat_id = ?", (chat_id,))
 

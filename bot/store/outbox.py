@@ -1,9 +1,9 @@
-"""The outbox on PostgreSQL (`OutboxStore`), mirroring `sqlite_outbox`: messages are written first and sent later, each claimed
-('sending', committed) before the call to Telegram, so nothing is ever sent twice.
+"""The outbox (`OutboxStore`), on either engine: messages are written first and sent later,
+each claimed ('sending', committed) before the call to Telegram, so nothing is ever sent twice.
 
 Outbox times are stored as UTC ISO strings with microseconds (`ts`), so they compare as text and
 the `outbox_due` index serves the sender's query. Statuses: `bot.store.records` (PENDING, ...).
-Imports go one way: the database module and the records; never telegram.
+Imports go one way: the database base and the records; never telegram.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from bot.store.postgres_database import Conn, PostgresDatabase, parse_time, returned_id, ts
+from bot.store.database import Connection, Database, parse_time, ts
 from bot.store.records import (
     BLOCKED,
     CANCELLED,
@@ -25,8 +25,8 @@ from bot.store.records import (
 )
 
 
-class PostgresOutbox(PostgresDatabase):
-    """`bot.store.protocols.OutboxStore` over the shared PostgreSQL database."""
+class Outbox(Database):
+    """`bot.store.protocols.OutboxStore` over the shared database."""
 
     # ---- the outbox: enqueue -------------------------------------------------------------------
 
@@ -49,16 +49,16 @@ class PostgresOutbox(PostgresDatabase):
         id and how many messages were added.
         """
 
-        async def op(conn: Conn) -> tuple[int | None, int]:
+        async def op(conn: Connection) -> tuple[int | None, int]:
             await self._claim_update(conn, update_id, at)
             batch_id = None
             if batch_kind is not None:
-                cur = await conn.execute(
+                batch_id = await self.dialect.insert_id(
+                    conn,
                     "INSERT INTO outbox_batches(kind, school_id, round_id, title, created_by, "
-                    "created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?)",
                     (batch_kind, school_id, round_id, title, created_by, ts(at)),
                 )
-                batch_id = await returned_id(cur)
             added = await _insert_messages(conn, messages, batch_id, at)
             if end_dialogue_of is not None:
                 await conn.execute(
@@ -91,11 +91,12 @@ class PostgresOutbox(PostgresDatabase):
         longer wanted: finished, paused, asked for none, round closed).
         """
 
-        async def op(conn: Conn) -> str:
+        async def op(conn: Connection) -> str:
             async with conn.execute(
                 "SELECT o.chat_id, o.kind, o.round_id, o.respondent_id, o.status, "
                 "COALESCE(ch.blocked, 0), COALESCE(ch.no_reminders, 0) FROM outbox o "
-                "LEFT JOIN chats ch ON ch.chat_id = o.chat_id WHERE o.id = ? FOR UPDATE OF o",
+                "LEFT JOIN chats ch ON ch.chat_id = o.chat_id WHERE o.id = ?"
+                + self.dialect.lock("o"),
                 (message_id,),
             ) as cur:
                 row = await cur.fetchone()
@@ -137,7 +138,7 @@ class PostgresOutbox(PostgresDatabase):
     ) -> None:
         """Record the outcome of a call: sent, or back to pending, or failed / unknown."""
 
-        async def op(conn: Conn) -> None:
+        async def op(conn: Connection) -> None:
             await conn.execute(
                 "UPDATE outbox SET status = ?, updated_at = ?, error = ?, "
                 "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, "
@@ -160,7 +161,7 @@ class PostgresOutbox(PostgresDatabase):
     async def mark_blocked(self, message_id: int, chat_id: int, at: datetime) -> int:
         """403: this message and every other pending one to the chat are blocked; so is the chat."""
 
-        async def op(conn: Conn) -> int:
+        async def op(conn: Connection) -> int:
             await conn.execute(
                 "UPDATE outbox SET status = 'blocked', error = 'Forbidden', updated_at = ? WHERE id = ?",
                 (ts(at), message_id),
@@ -187,7 +188,7 @@ class PostgresOutbox(PostgresDatabase):
         """At start-up: a message still 'sending' was interrupted mid-call. It becomes 'unknown'
         and is never sent again (Telegram may have delivered it; it has no idempotency key)."""
 
-        async def op(conn: Conn) -> int:
+        async def op(conn: Connection) -> int:
             cur = await conn.execute(
                 "UPDATE outbox SET status = 'unknown', error = 'interrupted', updated_at = ? "
                 "WHERE status = 'sending'",
@@ -202,7 +203,7 @@ class PostgresOutbox(PostgresDatabase):
     ) -> list[BatchResult]:
         """Close every batch with nothing left to send; queue `notice(result)` for its creator."""
 
-        async def op(conn: Conn) -> list[BatchResult]:
+        async def op(conn: Connection) -> list[BatchResult]:
             async with conn.execute(
                 "SELECT b.id, b.kind, b.school_id, b.round_id, b.title, b.created_by, m.chat_id "
                 "FROM outbox_batches b LEFT JOIN staff_members m ON m.id = b.created_by "
@@ -257,7 +258,7 @@ class PostgresOutbox(PostgresDatabase):
 
 
 async def _insert_messages(
-    conn: Conn, messages: Sequence[NewMessage], batch_id: int | None, at: datetime
+    conn: Connection, messages: Sequence[NewMessage], batch_id: int | None, at: datetime
 ) -> int:
     added = 0
     for m in messages:
@@ -285,7 +286,7 @@ async def _insert_messages(
 
 
 async def _reminder_still_wanted(
-    conn: Conn, round_id: int | None, respondent_id: str | None, chat_id: int, now: datetime
+    conn: Connection, round_id: int | None, respondent_id: str | None, chat_id: int, now: datetime
 ) -> bool:
     """A queued reminder still makes sense: the round is open and the person has not finished."""
     async with conn.execute(
