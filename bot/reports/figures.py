@@ -34,6 +34,7 @@ class Raw:
 
 
 RawTable = dict[tuple[int, str], dict[str, Raw]]  # (round id, cell) -> question id -> answers
+HIDDEN = Figure.hidden()  # frozen: one instance serves every hidden figure
 
 
 def closed_questions(flow: Flow) -> list[Question]:
@@ -64,46 +65,57 @@ def make_figure(raw: Raw | None, minimum: int, question: Question) -> Figure:
     distribution in which one value holds every answer is hidden whole (dominance).
     """
     if raw is None or not shown(raw.n, minimum):
-        return Figure.hidden()
+        return HIDDEN
     if not releasable(*release_basis(raw, question), minimum):
-        return Figure.hidden()
+        return HIDDEN
     counts = {v: raw.counts.get(v, 0) for v in question.allowed_values()}
     for value, c in raw.counts.items():
         counts.setdefault(value, c)  # a value of an older flow version stays visible
-    figure = Figure(shown=True, n=raw.n, counts=counts)
-    return _with_scale_stats(figure, minimum) if question.type == QuestionType.SCALE else figure
+    if question.type == QuestionType.SCALE:
+        return _scale_figure(raw.n, counts, minimum)
+    return Figure(shown=True, n=raw.n, counts=counts)
 
 
-def _with_scale_stats(figure: Figure, minimum: int) -> Figure:
-    counts = figure.counts or {}
-    if not figure.n:
-        return figure
-    faces = {v: counts.get(v, 0) for v in SCALE_VALUES}
-    given = sum(faces.values())
+def _scale_figure(n: int, counts: dict[str, int], minimum: int) -> Figure:
+    """A shown scale figure with its mean and shares, built once (no copy per statistic)."""
+    if not n:
+        return Figure(shown=True, n=n, counts=counts)
+    faces = [counts.get(v, 0) for v in SCALE_VALUES]
+    given = sum(faces)
     mean = positive = None
     if given >= minimum:  # a mean over one or two faces would say little and mislead
-        mean = round(sum(int(v) * c for v, c in faces.items()) / given, 3)
-        positive = round((faces["4"] + faces["5"]) / given, 4)
-    dontknow = round(counts.get(DONT_KNOW, 0) / figure.n, 4)
-    return figure.model_copy(
-        update={"mean": mean, "positive_share": positive, "dontknow_share": dontknow}
+        mean = round(sum(int(v) * c for v, c in zip(SCALE_VALUES, faces, strict=True)) / given, 3)
+        positive = round((counts.get("4", 0) + counts.get("5", 0)) / given, 4)
+    dontknow = round(counts.get(DONT_KNOW, 0) / n, 4)
+    return Figure(
+        shown=True,
+        n=n,
+        counts=counts,
+        mean=mean,
+        positive_share=positive,
+        dontknow_share=dontknow,
     )
+
+
+POOLED_VALUES = (*SCALE_VALUES, DONT_KNOW)
 
 
 def pool(figures: Iterable[Figure], minimum: int) -> Figure:
     """Pool shown scale figures (a theme, a star): hidden figures never enter (rule 6)."""
-    total = Raw()
+    counts = dict.fromkeys(POOLED_VALUES, 0)
+    n = 0
     for f in figures:
         if f.shown and f.counts is not None:
-            total.add(Raw(dict(f.counts), f.n or 0))
-    if not total.n:
-        return Figure.hidden()
-    faces = {v: total.counts.get(v, 0) for v in SCALE_VALUES}
+            for value, c in f.counts.items():
+                if value in counts:
+                    counts[value] += c
+            n += f.n or 0
+    if not n:
+        return HIDDEN
+    faces = {v: counts[v] for v in SCALE_VALUES}
     if not releasable(faces, sum(faces.values()), minimum):
-        return Figure.hidden()  # rule 9 for the pool too (shown parts can still be unanimous)
-    values = (*SCALE_VALUES, DONT_KNOW)
-    counts = {v: total.counts.get(v, 0) for v in values}
-    return _with_scale_stats(Figure(shown=True, n=total.n, counts=counts), minimum)
+        return HIDDEN  # rule 9 for the pool too (shown parts can still be unanimous)
+    return _scale_figure(n, counts, minimum)
 
 
 async def raw_answers(
@@ -129,6 +141,71 @@ async def raw_answers(
     for (rid, cell, qid), n in answered.items():
         table[(rid, cell)][qid].n = n
     return table
+
+
+@dataclass
+class Answers:
+    """What the figures of some rounds rest on, from one `queries.answer_counts` query."""
+
+    counted_cells: dict[tuple[int, str, str], int]  # (round, language, class key) -> respondents
+    tables: dict[queries.Dimension, RawTable]  # None: the whole round; or per language or class
+
+    def raw(self, round_id: int, dimension: queries.Dimension = None) -> RawTable:
+        """{(round, cell): {question: Raw}} of one round (cell '' for the whole round)."""
+        return {k: v for k, v in self.tables[dimension].items() if k[0] == round_id}
+
+    def whole(self, round_id: int) -> dict[str, Raw]:
+        return self.tables[None].get((round_id, ""), {})
+
+    def counted(self, round_id: int, dimension: queries.Dimension = None) -> dict[str, int]:
+        """{cell: counted respondents} of a round ({'': all} without a dimension)."""
+        found: dict[str, int] = defaultdict(int)
+        for (rid, language, group), n in self.counted_cells.items():
+            if rid == round_id:
+                found[{None: "", "language": language, "group": group}[dimension]] += n
+        return dict(found)
+
+    def cross(self, round_id: int) -> dict[tuple[str, str], int]:
+        """{(language, class key): counted respondents in both} (privacy rule 10)."""
+        return {(lang, g): n for (rid, lang, g), n in self.counted_cells.items() if rid == round_id}
+
+
+async def load_answers(
+    store: AggregateReads,
+    flows: Mapping[int, Flow],
+    breakdown_rounds: Sequence[int] = (),
+) -> Answers:
+    """The counted set and the raw answers of the rounds in `flows` (the same folding as
+    `raw_answers`), with breakdowns by language and class for `breakdown_rounds`."""
+    multi = {
+        (rid, q.id)
+        for rid, flow in flows.items()
+        for q in flow.questions
+        if q.type == QuestionType.MULTI
+    }
+    counted_cells: dict[tuple[int, str, str], int] = {}
+    tables: dict[queries.Dimension, RawTable] = {
+        None: defaultdict(lambda: defaultdict(Raw)),
+        "language": defaultdict(lambda: defaultdict(Raw)),
+        "group": defaultdict(lambda: defaultdict(Raw)),
+    }
+    answered = []
+    for row in await queries.answer_counts(store, list(flows), breakdown_rounds):
+        if row.kind == queries.COUNTED:
+            counted_cells[(row.round_id, row.cell, row.group)] = row.count
+            continue
+        assert row.question_id is not None
+        raw = tables[row.kind or None][(row.round_id, row.cell)][row.question_id]  # type: ignore[index]
+        if row.part == queries.PART_ANSWERED:
+            answered.append((raw, row.count))
+            continue
+        assert row.value is not None
+        raw.counts[row.value] = raw.counts.get(row.value, 0) + row.count
+        if row.part == queries.PART_VALUE and (row.round_id, row.question_id) not in multi:
+            raw.n += row.count
+    for raw, n in answered:  # respondents who answered a multiple-choice question
+        raw.n = n
+    return Answers(counted_cells, tables)
 
 
 def figures_of(raw: Mapping[str, Raw], flow: Flow, minimum: int) -> dict[str, Figure]:

@@ -14,6 +14,13 @@ primary key from the counted respondents, and grouped in SQL (GROUP BY round, qu
 The counted set (privacy rule 2) is the `counted` CTE: final respondents (completed, or all once
 the round is closed; never those who asked to stop) whose fixed place in the completion order
 (`respondents.place`, migration 004) lies in a block of `step` places that are all present.
+
+A report builds the counted set once (issue 16): `answer_counts` returns, in one query, the
+counted respondents per (round, language, class) and the answers per question and value for the
+whole round and, for the rounds whose breakdowns are built, per language and per class; the
+answers are joined to the counted set once (`fine`) and each breakdown is a GROUP BY over that.
+Open answers and voice answers of a round are one more query (`open_answers`). The smaller
+functions below (`counted`, `value_counts`, ...) are the same reads one at a time.
 """
 
 from __future__ import annotations
@@ -52,7 +59,7 @@ def _counted_cte(round_ids: Sequence[int]) -> str:
         SELECT round_id, (place - 1) / ? AS block FROM final
         GROUP BY round_id, block HAVING COUNT(*) = ?
     ),
-    counted AS (
+    counted AS MATERIALIZED (
         SELECT f.id, f.round_id, f.language, COALESCE(f.group_id, 0) AS group_key
         FROM final f JOIN blocks b ON b.round_id = f.round_id AND b.block = (f.place - 1) / ?
     )"""
@@ -249,6 +256,109 @@ async def multi_answered(
         [*round_ids, *_block_params(step)],
     )
     return {(r[0], r[1], r[2]): r[3] for r in rows}
+
+
+# ---- everything the figures rest on, in one pass -------------------------------------------
+
+COUNTED = "counted"  # AnswerRow.kind of the counted respondents per (language, class)
+PART_VALUE, PART_OPTION, PART_ANSWERED = 0, 1, 2  # a value; a multiple-choice option; answered
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRow:
+    """One row of `answer_counts`.
+
+    kind COUNTED: `cell` is the language, `group` the class group key, `count` the respondents.
+    kind "" (whole round), "language" or "group": `cell` is the cell ('' for the whole round),
+    `part` says whether `count` answers gave `value`, chose option `value` (multiple choice), or
+    answered the multiple-choice question at all (`value` None).
+    """
+
+    kind: str
+    round_id: int
+    cell: str
+    group: str
+    question_id: str | None
+    value: str | None
+    part: int
+    count: int
+
+
+def _rollup(kind: str, cell: str, where: str, group_by: str) -> str:
+    return f"""
+            SELECT '{kind}', round_id, {cell}, '', question_id, value, part,
+                   CAST(SUM(n) AS INTEGER)
+            FROM fine {where}
+            GROUP BY round_id, {group_by}question_id, value, part"""
+
+
+async def answer_counts(
+    store: ReadStore,
+    round_ids: Sequence[int],
+    breakdown_rounds: Sequence[int] = (),
+    step: int = RELEASE_STEP,
+) -> list[AnswerRow]:
+    """The counted respondents and their closed answers, by cell, in one query (see above)."""
+    if not round_ids:
+        return []
+    by_cell = [r for r in breakdown_rounds if r in set(round_ids)]
+    breakdowns = ""
+    if by_cell:
+        where = f"WHERE round_id IN ({_marks(by_cell)})"
+        breakdowns = (
+            " UNION ALL"
+            + _rollup("language", "language", where, "language, ")
+            + " UNION ALL"
+            + _rollup("group", "CAST(group_key AS TEXT)", where, "group_key, ")
+        )
+    rows = await store.run_read(
+        f"""WITH {_counted_cte(round_ids)},
+            fine AS MATERIALIZED (
+                SELECT c.round_id, c.language, c.group_key, a.question_id, a.value AS value,
+                       {PART_VALUE} AS part, COUNT(*) AS n
+                FROM counted c JOIN answers a ON a.respondent_id = c.id
+                WHERE a.value IS NOT NULL AND a.skipped = 0
+                GROUP BY c.round_id, c.language, c.group_key, a.question_id, a.value
+                UNION ALL
+                SELECT c.round_id, c.language, c.group_key, a.question_id, j.value,
+                       {PART_OPTION}, COUNT(*)
+                FROM counted c JOIN answers a ON a.respondent_id = c.id, json_each(a.choices) j
+                WHERE a.choices IS NOT NULL AND a.skipped = 0
+                GROUP BY c.round_id, c.language, c.group_key, a.question_id, j.value
+                UNION ALL
+                SELECT c.round_id, c.language, c.group_key, a.question_id, CAST(NULL AS TEXT),
+                       {PART_ANSWERED}, COUNT(*)
+                FROM counted c JOIN answers a ON a.respondent_id = c.id
+                WHERE a.choices IS NOT NULL AND a.skipped = 0
+                GROUP BY c.round_id, c.language, c.group_key, a.question_id
+            )
+            SELECT '{COUNTED}', round_id, language, CAST(group_key AS TEXT),
+                   CAST(NULL AS TEXT), CAST(NULL AS TEXT), 0, COUNT(*)
+            FROM counted GROUP BY round_id, language, group_key
+            UNION ALL{_rollup("", "''", "", "")}{breakdowns}""",
+        [*round_ids, *_block_params(step), *by_cell, *by_cell],
+    )
+    return [
+        AnswerRow(r[0], r[1], r[2], r[3], r[4], None if r[5] is None else str(r[5]), r[6], r[7])
+        for r in rows
+    ]
+
+
+async def open_answers(
+    store: ReadStore, round_id: int, step: int = RELEASE_STEP
+) -> list[tuple[str, str | None, str | None, str | None]]:
+    """(question, text, language, voice file id) of counted respondents' open and voice answers,
+    sorted by question, language and text, so nothing links them to a respondent."""
+    rows = await store.run_read(
+        f"""WITH {_counted_cte([round_id])}
+            SELECT a.question_id, CASE WHEN a.text != '' THEN a.text END, a.text_language,
+                   a.voice_file_id
+            FROM counted c JOIN answers a ON a.respondent_id = c.id
+            WHERE (a.text IS NOT NULL AND a.text != '') OR a.voice_file_id IS NOT NULL
+            ORDER BY a.question_id, a.text_language, a.text, a.voice_file_id""",
+        [round_id, *_block_params(step)],
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
 # ---- open answers -----------------------------------------------------------------------------
