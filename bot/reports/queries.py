@@ -18,7 +18,7 @@ the round is closed; never those who asked to stop) whose fixed place in the com
 A report builds the counted set once (issue 16): `answer_counts` returns, in one query, the
 counted respondents per (round, language, class) and the answers per question and value for the
 whole round and, for the rounds whose breakdowns are built, per language and per class; the
-answers are joined to the counted set once (`fine`) and each breakdown is a GROUP BY over that.
+answers are joined to the counted set once (`ca`) and every GROUP BY reads that.
 Open answers and voice answers of a round are one more query (`open_answers`). The smaller
 functions below (`counted`, `value_counts`, ...) are the same reads one at a time.
 """
@@ -284,12 +284,23 @@ class AnswerRow:
     count: int
 
 
-def _rollup(kind: str, cell: str, where: str, group_by: str) -> str:
+def _grouped(kind: str, cell: str, key: str, where: str) -> str:
+    """The three GROUP BYs of one kind over `ca`: values, multiple-choice options, answered."""
     return f"""
-            SELECT '{kind}', round_id, {cell}, '', question_id, value, part,
-                   CAST(SUM(n) AS INTEGER)
-            FROM fine {where}
-            GROUP BY round_id, {group_by}question_id, value, part"""
+            SELECT '{kind}', ca.round_id, {cell}, '', ca.question_id, ca.value, {PART_VALUE},
+                   COUNT(*)
+            FROM ca WHERE ca.value IS NOT NULL{where}
+            GROUP BY ca.round_id, {key}ca.question_id, ca.value
+            UNION ALL
+            SELECT '{kind}', ca.round_id, {cell}, '', ca.question_id, j.value, {PART_OPTION},
+                   COUNT(*)
+            FROM ca, json_each(ca.choices) j WHERE ca.choices IS NOT NULL{where}
+            GROUP BY ca.round_id, {key}ca.question_id, j.value
+            UNION ALL
+            SELECT '{kind}', ca.round_id, {cell}, '', ca.question_id, CAST(NULL AS TEXT),
+                   {PART_ANSWERED}, COUNT(*)
+            FROM ca WHERE ca.choices IS NOT NULL{where}
+            GROUP BY ca.round_id, {key}ca.question_id"""
 
 
 async def answer_counts(
@@ -298,45 +309,35 @@ async def answer_counts(
     breakdown_rounds: Sequence[int] = (),
     step: int = RELEASE_STEP,
 ) -> list[AnswerRow]:
-    """The counted respondents and their closed answers, by cell, in one query (see above)."""
+    """The counted respondents and their closed answers, by cell, in one query.
+
+    `counted` is built once; `ca` joins it to the answers once (each answer row read once, by
+    the `answers` primary key); every GROUP BY then reads `ca`.
+    """
     if not round_ids:
         return []
     by_cell = [r for r in breakdown_rounds if r in set(round_ids)]
     breakdowns = ""
     if by_cell:
-        where = f"WHERE round_id IN ({_marks(by_cell)})"
+        where = f" AND ca.round_id IN ({_marks(by_cell)})"
         breakdowns = (
             " UNION ALL"
-            + _rollup("language", "language", where, "language, ")
+            + _grouped("language", "ca.language", "ca.language, ", where)
             + " UNION ALL"
-            + _rollup("group", "CAST(group_key AS TEXT)", where, "group_key, ")
+            + _grouped("group", "CAST(ca.group_key AS TEXT)", "ca.group_key, ", where)
         )
     rows = await store.run_read(
         f"""WITH {_counted_cte(round_ids)},
-            fine AS MATERIALIZED (
-                SELECT c.round_id, c.language, c.group_key, a.question_id, a.value AS value,
-                       {PART_VALUE} AS part, COUNT(*) AS n
+            ca AS MATERIALIZED (
+                SELECT c.round_id, c.language, c.group_key, a.question_id, a.value, a.choices
                 FROM counted c JOIN answers a ON a.respondent_id = c.id
-                WHERE a.value IS NOT NULL AND a.skipped = 0
-                GROUP BY c.round_id, c.language, c.group_key, a.question_id, a.value
-                UNION ALL
-                SELECT c.round_id, c.language, c.group_key, a.question_id, j.value,
-                       {PART_OPTION}, COUNT(*)
-                FROM counted c JOIN answers a ON a.respondent_id = c.id, json_each(a.choices) j
-                WHERE a.choices IS NOT NULL AND a.skipped = 0
-                GROUP BY c.round_id, c.language, c.group_key, a.question_id, j.value
-                UNION ALL
-                SELECT c.round_id, c.language, c.group_key, a.question_id, CAST(NULL AS TEXT),
-                       {PART_ANSWERED}, COUNT(*)
-                FROM counted c JOIN answers a ON a.respondent_id = c.id
-                WHERE a.choices IS NOT NULL AND a.skipped = 0
-                GROUP BY c.round_id, c.language, c.group_key, a.question_id
+                WHERE a.skipped = 0 AND (a.value IS NOT NULL OR a.choices IS NOT NULL)
             )
             SELECT '{COUNTED}', round_id, language, CAST(group_key AS TEXT),
                    CAST(NULL AS TEXT), CAST(NULL AS TEXT), 0, COUNT(*)
             FROM counted GROUP BY round_id, language, group_key
-            UNION ALL{_rollup("", "''", "", "")}{breakdowns}""",
-        [*round_ids, *_block_params(step), *by_cell, *by_cell],
+            UNION ALL{_grouped("", "''", "", "")}{breakdowns}""",
+        [*round_ids, *_block_params(step), *(by_cell * 6)],
     )
     return [
         AnswerRow(r[0], r[1], r[2], r[3], r[4], None if r[5] is None else str(r[5]), r[6], r[7])
