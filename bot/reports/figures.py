@@ -37,16 +37,38 @@ RawTable = dict[tuple[int, str], dict[str, Raw]]  # (round id, cell) -> question
 HIDDEN = Figure.hidden()  # frozen: one instance serves every hidden figure
 
 
+_SELECTIONS: dict[int, tuple[Flow, dict[tuple[str, str | None], list[Question]]]] = {}
+_SELECTIONS_KEPT = 64  # flows whose selections are remembered (the library holds a dozen)
+
+
+def _selection(flow: Flow, kind: str, theme_id: str | None) -> list[Question]:
+    """The questions of a flow selected by kind and theme, computed once per flow (a report
+    asks hundreds of times). Keyed by identity; the flow is held so its id stays its own."""
+    held = _SELECTIONS.get(id(flow))
+    if held is None or held[0] is not flow:
+        if len(_SELECTIONS) >= _SELECTIONS_KEPT:
+            _SELECTIONS.clear()
+        held = _SELECTIONS[id(flow)] = (flow, {})
+    found = held[1].get((kind, theme_id))
+    if found is None:
+        if kind == "closed":
+            found = [q for q in flow.questions if q.type in CLOSED_TYPES]
+        else:
+            found = [
+                q
+                for q in flow.questions
+                if q.type == QuestionType.SCALE and (theme_id is None or q.theme == theme_id)
+            ]
+        held[1][(kind, theme_id)] = found
+    return found
+
+
 def closed_questions(flow: Flow) -> list[Question]:
-    return [q for q in flow.questions if q.type in CLOSED_TYPES]
+    return list(_selection(flow, "closed", None))
 
 
 def scale_questions(flow: Flow, theme_id: str | None = None) -> list[Question]:
-    return [
-        q
-        for q in flow.questions
-        if q.type == QuestionType.SCALE and (theme_id is None or q.theme == theme_id)
-    ]
+    return list(_selection(flow, "scale", theme_id))
 
 
 def release_basis(raw: Raw, question: Question) -> tuple[dict[str, int], int]:
@@ -190,19 +212,20 @@ async def load_answers(
         "group": defaultdict(lambda: defaultdict(Raw)),
     }
     answered = []
-    for row in await queries.answer_counts(store, list(flows), breakdown_rounds):
-        if row.kind == queries.COUNTED:
-            counted_cells[(row.round_id, row.cell, row.group)] = row.count
+    for kind, rid, cell, group, qid, value, part, count in await queries.answer_counts(
+        store, list(flows), breakdown_rounds
+    ):
+        if kind == queries.COUNTED:
+            counted_cells[(rid, cell, group)] = count
             continue
-        assert row.question_id is not None
-        raw = tables[row.kind or None][(row.round_id, row.cell)][row.question_id]  # type: ignore[index]
-        if row.part == queries.PART_ANSWERED:
-            answered.append((raw, row.count))
+        raw = tables[kind or None][(rid, cell)][qid]  # type: ignore[index]
+        if part == queries.PART_ANSWERED:
+            answered.append((raw, count))
             continue
-        assert row.value is not None
-        raw.counts[row.value] = raw.counts.get(row.value, 0) + row.count
-        if row.part == queries.PART_VALUE and (row.round_id, row.question_id) not in multi:
-            raw.n += row.count
+        value = value if isinstance(value, str) else str(value)
+        raw.counts[value] = raw.counts.get(value, 0) + count
+        if part == queries.PART_VALUE and (rid, qid) not in multi:
+            raw.n += count
     for raw, n in answered:  # respondents who answered a multiple-choice question
         raw.n = n
     return Answers(counted_cells, tables)

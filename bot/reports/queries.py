@@ -264,24 +264,13 @@ COUNTED = "counted"  # AnswerRow.kind of the counted respondents per (language, 
 PART_VALUE, PART_OPTION, PART_ANSWERED = 0, 1, 2  # a value; a multiple-choice option; answered
 
 
-@dataclass(frozen=True, slots=True)
-class AnswerRow:
-    """One row of `answer_counts`.
-
-    kind COUNTED: `cell` is the language, `group` the class group key, `count` the respondents.
-    kind "" (whole round), "language" or "group": `cell` is the cell ('' for the whole round),
-    `part` says whether `count` answers gave `value`, chose option `value` (multiple choice), or
-    answered the multiple-choice question at all (`value` None).
-    """
-
-    kind: str
-    round_id: int
-    cell: str
-    group: str
-    question_id: str | None
-    value: str | None
-    part: int
-    count: int
+# One row of `answer_counts`: (kind, round id, cell, group, question id, value, part, count).
+# kind COUNTED: `cell` is the language, `group` the class group key, `count` the respondents.
+# kind "" (whole round), "language" or "group": `cell` is the cell ('' for the whole round) and
+# `part` says whether `count` answers gave `value`, chose option `value` (multiple choice), or
+# answered the multiple-choice question at all (`value` None). Plain tuples: a report reads
+# thousands of them and folds them at once (`figures.load_answers`).
+AnswerRow = tuple[str, int, str, str, str | None, str | None, int, int]
 
 
 def _grouped(kind: str, cell: str, key: str, where: str) -> str:
@@ -339,10 +328,7 @@ async def answer_counts(
             UNION ALL{_grouped("", "''", "", "")}{breakdowns}""",
         [*round_ids, *_block_params(step), *(by_cell * 6)],
     )
-    return [
-        AnswerRow(r[0], r[1], r[2], r[3], r[4], None if r[5] is None else str(r[5]), r[6], r[7])
-        for r in rows
-    ]
+    return [tuple(r) for r in rows]
 
 
 async def open_answers(
