@@ -1,6 +1,6 @@
 """Figures from raw aggregates: the one place a count becomes a shown (or hidden) figure.
 
-`raw_answers` turns the store's GROUP BY rows into `Raw` counts per (round, cell, question);
+`load_answers` turns the store's GROUP BY rows into `Raw` counts per (round, cell, question);
 `make_figure` applies the minimum (privacy rule 1); `pool` adds up only shown figures (rule 6).
 """
 
@@ -140,31 +140,6 @@ def pool(figures: Iterable[Figure], minimum: int) -> Figure:
     return _scale_figure(n, counts, minimum)
 
 
-async def raw_answers(
-    store: AggregateReads,
-    round_ids: Sequence[int],
-    flows: Mapping[int, Flow],
-    dimension: queries.Dimension,
-) -> RawTable:
-    """Raw answers per (round, cell, question), from two GROUP BY queries."""
-    table: RawTable = defaultdict(lambda: defaultdict(Raw))
-    multi = {
-        (rid, q.id)
-        for rid, flow in flows.items()
-        for q in flow.questions
-        if q.type == QuestionType.MULTI
-    }
-    for row in await queries.value_counts(store, round_ids, dimension):
-        raw = table[(row.round_id, row.cell)][row.question_id]
-        raw.counts[row.value] = raw.counts.get(row.value, 0) + row.count
-        if (row.round_id, row.question_id) not in multi:
-            raw.n += row.count
-    answered = await queries.multi_answered(store, round_ids, dimension)
-    for (rid, cell, qid), n in answered.items():
-        table[(rid, cell)][qid].n = n
-    return table
-
-
 @dataclass
 class Answers:
     """What the figures of some rounds rest on, from one `queries.answer_counts` query."""
@@ -197,8 +172,9 @@ async def load_answers(
     flows: Mapping[int, Flow],
     breakdown_rounds: Sequence[int] = (),
 ) -> Answers:
-    """The counted set and the raw answers of the rounds in `flows` (the same folding as
-    `raw_answers`), with breakdowns by language and class for `breakdown_rounds`."""
+    """The counted set and the raw answers of the rounds in `flows`, with breakdowns by
+    language and class for `breakdown_rounds`. For a multiple-choice question `n` is the
+    respondents who answered it; for any other, the answers given."""
     multi = {
         (rid, q.id)
         for rid, flow in flows.items()

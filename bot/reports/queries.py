@@ -19,8 +19,7 @@ A report builds the counted set once (issue 16): `answer_counts` returns, in one
 counted respondents per (round, language, class) and the answers per question and value for the
 whole round and, for the rounds whose breakdowns are built, per language and per class; the
 answers are joined to the counted set once (`ca`) and every GROUP BY reads that.
-Open answers and voice answers of a round are one more query (`open_answers`). The smaller
-functions below (`counted`, `value_counts`, ...) are the same reads one at a time.
+Open answers and voice answers of a round are one more query (`open_answers`).
 """
 
 from __future__ import annotations
@@ -67,15 +66,6 @@ def _counted_cte(round_ids: Sequence[int]) -> str:
 
 def _block_params(step: int) -> list[int]:
     return [step, step, step]
-
-
-def _cell(dimension: Dimension) -> str:
-    # No dimension: one cell named ''. Cast, because PostgreSQL refuses a bare literal in GROUP BY.
-    return {
-        None: "CAST('' AS TEXT)",
-        "language": "c.language",
-        "group": "CAST(c.group_key AS TEXT)",
-    }[dimension]
 
 
 # ---- rounds and schools ---------------------------------------------------------------------
@@ -156,37 +146,6 @@ async def participation(store: ReadStore, round_ids: Sequence[int]) -> list[Part
     return [ParticipationRow(r[0], r[1], r[2], r[3], r[4] or 0, r[5] or 0) for r in rows]
 
 
-async def counted(
-    store: ReadStore,
-    round_ids: Sequence[int],
-    dimension: Dimension = None,
-    step: int = RELEASE_STEP,
-) -> dict[tuple[int, str], int]:
-    """{(round id, cell): respondents counted in the figures}."""
-    if not round_ids:
-        return {}
-    rows = await store.run_read(
-        f"""WITH {_counted_cte(round_ids)}
-            SELECT c.round_id, {_cell(dimension)}, COUNT(*) FROM counted c
-            GROUP BY c.round_id, {_cell(dimension)}""",
-        [*round_ids, *_block_params(step)],
-    )
-    return {(r[0], r[1]): r[2] for r in rows}
-
-
-async def cross_counts(
-    store: ReadStore, round_id: int, step: int = RELEASE_STEP
-) -> dict[tuple[str, str], int]:
-    """{(language, class group key): counted respondents in both} (privacy rule 10)."""
-    rows = await store.run_read(
-        f"""WITH {_counted_cte([round_id])}
-            SELECT c.language, CAST(c.group_key AS TEXT), COUNT(*) FROM counted c
-            GROUP BY c.language, c.group_key""",
-        [round_id, *_block_params(step)],
-    )
-    return {(r[0], r[1]): r[2] for r in rows}
-
-
 async def left_since_close(store: ReadStore, round_id: int) -> int:
     """Respondents who held a place when the round closed and hold none now (forgotten)."""
     rows = await store.run_read(
@@ -197,65 +156,6 @@ async def left_since_close(store: ReadStore, round_id: int) -> int:
         [round_id],
     )
     return int(rows[0][0] or 0) if rows else 0
-
-
-# ---- closed answers ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ValueRow:
-    round_id: int
-    cell: str
-    question_id: str
-    value: str
-    count: int
-
-
-async def value_counts(
-    store: ReadStore,
-    round_ids: Sequence[int],
-    dimension: Dimension = None,
-    step: int = RELEASE_STEP,
-) -> list[ValueRow]:
-    """Answers per (round, cell, question, value): single values and multiple-choice options."""
-    if not round_ids:
-        return []
-    cell = _cell(dimension)
-    rows = await store.run_read(
-        f"""WITH {_counted_cte(round_ids)}
-            SELECT c.round_id, {cell}, a.question_id, a.value, COUNT(*)
-            FROM counted c JOIN answers a ON a.respondent_id = c.id
-            WHERE a.value IS NOT NULL AND a.skipped = 0
-            GROUP BY c.round_id, {cell}, a.question_id, a.value
-            UNION ALL
-            SELECT c.round_id, {cell}, a.question_id, j.value, COUNT(*)
-            FROM counted c JOIN answers a ON a.respondent_id = c.id, json_each(a.choices) j
-            WHERE a.choices IS NOT NULL AND a.skipped = 0
-            GROUP BY c.round_id, {cell}, a.question_id, j.value""",
-        [*round_ids, *_block_params(step)],
-    )
-    return [ValueRow(r[0], r[1], r[2], str(r[3]), r[4]) for r in rows]
-
-
-async def multi_answered(
-    store: ReadStore,
-    round_ids: Sequence[int],
-    dimension: Dimension = None,
-    step: int = RELEASE_STEP,
-) -> dict[tuple[int, str, str], int]:
-    """{(round, cell, question): respondents who answered a multiple-choice question}."""
-    if not round_ids:
-        return {}
-    cell = _cell(dimension)
-    rows = await store.run_read(
-        f"""WITH {_counted_cte(round_ids)}
-            SELECT c.round_id, {cell}, a.question_id, COUNT(*)
-            FROM counted c JOIN answers a ON a.respondent_id = c.id
-            WHERE a.choices IS NOT NULL AND a.skipped = 0
-            GROUP BY c.round_id, {cell}, a.question_id""",
-        [*round_ids, *_block_params(step)],
-    )
-    return {(r[0], r[1], r[2]): r[3] for r in rows}
 
 
 # ---- everything the figures rest on, in one pass -------------------------------------------
@@ -346,48 +246,3 @@ async def open_answers(
         [round_id, *_block_params(step)],
     )
     return [(r[0], r[1], r[2], r[3]) for r in rows]
-
-
-# ---- open answers -----------------------------------------------------------------------------
-
-
-async def open_texts(
-    store: ReadStore, round_id: int, step: int = RELEASE_STEP
-) -> list[tuple[str, str, str | None]]:
-    """(question, text, language) of counted respondents, sorted so nothing links them."""
-    rows = await store.run_read(
-        f"""WITH {_counted_cte([round_id])}
-            SELECT a.question_id, a.text, a.text_language
-            FROM counted c JOIN answers a ON a.respondent_id = c.id
-            WHERE a.text IS NOT NULL AND a.text != ''
-            ORDER BY a.question_id, a.text_language, a.text""",
-        [round_id, *_block_params(step)],
-    )
-    return [(r[0], r[1], r[2]) for r in rows]
-
-
-async def voice_counts(store: ReadStore, round_id: int, step: int = RELEASE_STEP) -> dict[str, int]:
-    rows = await store.run_read(
-        f"""WITH {_counted_cte([round_id])}
-            SELECT a.question_id, COUNT(*) FROM counted c JOIN answers a ON a.respondent_id = c.id
-            WHERE a.voice_file_id IS NOT NULL GROUP BY a.question_id""",
-        [round_id, *_block_params(step)],
-    )
-    return {r[0]: r[1] for r in rows}
-
-
-async def voice_file_ids(
-    store: ReadStore, round_id: int, step: int = RELEASE_STEP
-) -> dict[str, list[str]]:
-    """{question: voice file ids}, for a brugfiguur only (the caller checks the role)."""
-    rows = await store.run_read(
-        f"""WITH {_counted_cte([round_id])}
-            SELECT a.question_id, a.voice_file_id
-            FROM counted c JOIN answers a ON a.respondent_id = c.id
-            WHERE a.voice_file_id IS NOT NULL ORDER BY a.question_id, a.voice_file_id""",
-        [round_id, *_block_params(step)],
-    )
-    found: dict[str, list[str]] = {}
-    for question_id, file_id in rows:
-        found.setdefault(question_id, []).append(file_id)
-    return found
