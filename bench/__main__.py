@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import importlib
 import json
 import logging
 import os
 import platform
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +33,11 @@ async def run_all(names: list[str], sizes: Sizes, workdir: Path, echo: bool = Tr
         module = importlib.import_module(SCENARIOS[name])
         folder = workdir / name.lower()
         folder.mkdir(parents=True, exist_ok=True)
+        # As production does once the application is built (`bot.runner`): what is loaded so far
+        # lives for the whole run, so the collector stops walking it (both sides of a comparison
+        # run in this same process, so both get it).
+        gc.collect()
+        gc.freeze()
         began = time.perf_counter()
         if echo:
             print(f"{name} ...", end=" ", flush=True, file=sys.stderr)
@@ -39,13 +48,50 @@ async def run_all(names: list[str], sizes: Sizes, workdir: Path, echo: bool = Tr
     return results
 
 
+VERSIONED = (
+    "python-telegram-bot",
+    "aiosqlite",
+    "httpx",
+    "pydantic",
+    "psycopg",
+    "babel",
+    "matplotlib",
+    "fpdf2",
+    "starlette",
+)
+
+
+def _read(path: str, prefix: str) -> str | None:
+    """The value of the first `prefix: value` line of a /proc file, if there is one."""
+    with contextlib.suppress(OSError):
+        for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith(prefix):
+                return line.split(":", 1)[1].strip()
+    return None
+
+
+def versions() -> dict[str, str | None]:
+    found: dict[str, str | None] = {"sqlite": sqlite3.sqlite_version}
+    for name in VERSIONED:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
 def machine() -> dict[str, Any]:
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
+        "cpu_model": _read("/proc/cpuinfo", "model name"),
+        "memory": _read("/proc/meminfo", "MemTotal"),
+        "machine": platform.machine(),
         "platform": platform.platform(),
         "load_average": os.getloadavg(),
+        "versions": versions(),
+        "gc_freeze": True,
     }
 
 
@@ -90,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\nPython {before['python']}, {before['cpus']} CPUs, load average {before['load_average'][0]:.2f} "
         f"before and {after[0]:.2f} after; sizes: {'quick' if args.quick else 'full' if args.full else 'default'}"
+    )
+    print(
+        "versions: "
+        + ", ".join(f"{name} {version}" for name, version in before["versions"].items() if version)
     )
     if args.json:
         payload = {

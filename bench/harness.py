@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 from telegram import Update
@@ -30,12 +30,14 @@ from bot.config import Settings
 from bot.engine import Choose, QuestionAsked
 from bot.flow_model import Flow, QuestionType, get_flow
 from bot.store import SqliteStore, open_store
-from bot.store.postgres import PostgresStore
 from bot.store.records import Round
 from bot.tg import render
 from bot.tg.app import build_application
 from bot.tg.deps import Deps
 from bot.tg.stub_api import StubBotApi
+
+if TYPE_CHECKING:  # psycopg (~10 MB resident) loads only where PostgreSQL is used (P6)
+    from bot.store.postgres import PostgresStore
 
 TOKEN = "123456:BENCH-TOKEN"
 FLOW_ID = "barometer-ouders"

@@ -10,7 +10,8 @@ in the details.
 
 How: the benchmark process seeds N parents mid-survey (10 of 22 questions answered) straight
 into a database; a child process (a clean heap: the benchmark's own garbage and earlier
-scenarios are not counted) opens the real bot on it, measures the idle RSS, resets the peak
+scenarios are not counted; the packages only the test environment installs are hidden from it,
+`as_in_production`) opens the real bot on it, measures the idle RSS, resets the peak
 (`clear_refs` 5), then lets the parents tap their next answer through the full stack. The stub Bot API keeps nothing, so its memory is not counted as the bot's.
 
 Two shapes, both through the real Application: (1) the headline, every parent answers a
@@ -27,11 +28,14 @@ import asyncio
 import contextlib
 import ctypes
 import gc
+import importlib.abc
 import json
+import re
 import subprocess
 import sys
 import threading
 import time
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +82,45 @@ class PeakRss:
         return self._max
 
 
+REQUIREMENTS = Path(__file__).resolve().parent.parent / "requirements" / "run.txt"
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+class _NotInProduction(importlib.abc.MetaPathFinder):
+    """Refuses top-level modules of packages that only the test environment installs."""
+
+    def __init__(self, hidden: set[str]) -> None:
+        self.hidden = hidden
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name.partition(".")[0] in self.hidden:
+            raise ModuleNotFoundError(f"{name} is not installed in production", name=name)
+        return None
+
+
+def as_in_production() -> list[str]:
+    """Hide, in this process, the packages that `requirements/run.txt` does not install.
+
+    The bench runs in the test environment, which also has pytest, hypothesis, mypy and
+    pygments; httpx imports its command line (and with it pygments, ~4 MB) only when those are
+    there. Production's lock (`requirements/run.txt`) has none of them, so neither does the
+    measured bot. Returns the hidden top-level modules."""
+    shipped = {"ouderstem"}
+    for line in REQUIREMENTS.read_text(encoding="utf-8").splitlines():
+        if "==" in line and line[:1].isalnum():
+            shipped.add(_normal(line.split("==")[0]))
+    hidden = {
+        module
+        for module, dists in metadata.packages_distributions().items()
+        if not any(_normal(d) in shipped for d in dists) and module not in sys.modules
+    }
+    sys.meta_path.insert(0, _NotInProduction(hidden))
+    return sorted(hidden)
+
+
 def _trim() -> None:
     gc.collect()
     with contextlib.suppress(OSError):
@@ -103,6 +146,7 @@ async def _child(respondents: int, workdir: Path, in_flight: int) -> dict[str, A
         chats = seeded_chats(respondents)
         message = question_message(bot, chats[0][0], chats[0][1], ANSWERED)  # any will do
         _trim()
+        gc.freeze()  # as `bot.runner` does once the application is built
         await asyncio.sleep(0.2)
         idle_kb = _status_kb("VmRSS")
 
@@ -219,11 +263,12 @@ async def run(sizes: Sizes, workdir: Path) -> list[Result]:
 def main() -> None:
     if len(sys.argv) != 5 or sys.argv[1] != "--child":
         sys.exit("usage: python -m bench.p5_memory --child RESPONDENTS DIR IN_FLIGHT")
+    hidden = as_in_production()
     import logging
 
     logging.basicConfig(level=logging.WARNING)
     data = asyncio.run(_child(int(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])))
-    print(json.dumps(data))
+    print(json.dumps({**data, "test_only_packages_hidden": hidden}))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ class Sizes:
     p1_fsync_commits: int = 200  # to measure what the disk allows one connection
     # P3: reports
     p3_school_respondents: int = 300
+    p3_large_school_respondents: int = 1_000
     p3_city_schools: int = 150
     p3_city_per_school: int = 300  # 150 x 300 = 45,000 respondents
     p3_repeats_school: int = 9  # timed repetitions (median reported)
@@ -57,6 +58,7 @@ TINY = Sizes(  # the smoke test: every scenario end to end in a few seconds, num
     p1_warmup=2,
     p1_fsync_commits=10,
     p3_school_respondents=30,
+    p3_large_school_respondents=40,
     p3_city_schools=3,
     p3_city_per_school=20,
     p3_repeats_school=1,

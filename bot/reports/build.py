@@ -25,7 +25,7 @@ from bot.reports import build_participation as participation
 from bot.reports import build_themes as themes
 from bot.reports import labels, queries
 from bot.reports.build_participation import NO_GROUP, OTHER
-from bot.reports.figures import figures_of, flow_of, raw_answers
+from bot.reports.figures import figures_of, flow_of, load_answers
 from bot.reports.model import (
     OpenQuestion,
     OpenText,
@@ -56,14 +56,26 @@ async def _open_answers(
     if not open_answers_shown(counted, options.min_open):
         return [OpenQuestion(question_id=q.id, text=q.text, shown=False) for q in questions]
     texts: dict[str, list[OpenText]] = defaultdict(list)
-    for qid, text, code in await queries.open_texts(store, rnd.id):
+    voices: dict[str, int] = defaultdict(int)
+    file_ids: dict[str, list[str]] | None = defaultdict(list) if options.voice_ids else None
+    label_of: dict[str | None, str] = {}
+    for qid, text, code, voice in await queries.open_answers(store, rnd.id):
+        if voice is not None:
+            voices[qid] += 1
+            if file_ids is not None:
+                file_ids[qid].append(voice)
+        if text is None:
+            continue
         if code is not None and code not in named_languages:
             continue  # rule 8: its own script would name a language the report merged or hid
         named = code if code in named_languages else None
-        label = labels.language_label(lang, named) if named else t(lang, labels.OTHER_LANGUAGE)
-        texts[qid].append(OpenText(text=text, language=named, language_label=label))
-    voices = await queries.voice_counts(store, rnd.id)
-    file_ids = await queries.voice_file_ids(store, rnd.id) if options.voice_ids else None
+        if named not in label_of:
+            label_of[named] = (
+                labels.language_label(lang, named) if named else t(lang, labels.OTHER_LANGUAGE)
+            )
+        texts[qid].append(OpenText(text=text, language=named, language_label=label_of[named]))
+    if file_ids is not None:
+        file_ids = {qid: sorted(found) for qid, found in file_ids.items()}
     out = []
     for q in questions:
         found = sorted(
@@ -108,14 +120,26 @@ async def build_round_report(
     groups = await store.round_groups(rnd.id)
     group_cells = [(str(g.id), g.name, g.expected) for g in groups]
 
-    counted = sum((await queries.counted(store, [rnd.id])).values())
-    taken_part, language_cells = participation.participation(
-        rnd, await queries.participation(store, [rnd.id]), group_cells, options, counted
-    )
-    raw = await raw_answers(store, [rnd.id], {rnd.id: flow}, None)
-    figures = figures_of(raw.get((rnd.id, ""), {}), flow, minimum)
-    theme_list = themes.themes(flow, figures, minimum)
     school_rounds = await store.rounds(rnd.school_id)
+    sides = compare.find_sides(rnd, flow, school_rounds, library)
+    previous = compare.previous_round(rnd, school_rounds)
+    read = {**compare.side_flows(sides), rnd.id: flow}
+    if previous is not None:
+        read[previous.id] = flow
+    closed = rnd.status == "closed"
+    # one pass over the counted set: this round (with its breakdowns), its sides and the previous
+    answers = await load_answers(store, read, [rnd.id] if closed else [])
+    left = await queries.left_since_close(store, rnd.id) if closed else 0
+    participation_rows = await queries.participation(
+        store, [rnd.id] if previous is None else [rnd.id, previous.id]
+    )
+
+    counted = sum(answers.counted(rnd.id).values())
+    taken_part, language_cells = participation.participation(
+        rnd, [r for r in participation_rows if r.round_id == rnd.id], group_cells, options, counted
+    )
+    figures = figures_of(answers.whole(rnd.id), flow, minimum)
+    theme_list = themes.themes(flow, figures, minimum)
 
     group_labels = {key: name for key, name, _ in group_cells}
     group_labels[NO_GROUP] = t(lang, labels.NO_GROUP)
@@ -143,20 +167,20 @@ async def build_round_report(
         statements=themes.statements(flow, figures, lang),
         themes=theme_list,
         highlights=themes.highlights(flow, figures),
-        comparison=await compare.comparison(
-            store, rnd, flow, school_rounds, library, figures, options
-        ),
+        comparison=compare.comparison(answers, rnd, sides, figures, options),
         breakdowns={
-            "language": await breakdowns.breakdown(
-                store, rnd, flow, "language", figures, {}, options
+            "language": breakdowns.breakdown(
+                answers, rnd, flow, "language", figures, {}, options, left_since_close=left
             )
-            if await breakdowns.jointly_shown_here(store, rnd, minimum)
+            if breakdowns.jointly_shown_here(answers, rnd, minimum)
             else breakdowns.withheld("language", "joint"),
-            "group": await breakdowns.breakdown(
-                store, rnd, flow, "group", figures, group_labels, options
+            "group": breakdowns.breakdown(
+                answers, rnd, flow, "group", figures, group_labels, options, left_since_close=left
             ),
         },
-        trend=await compare.trend(store, rnd, flow, school_rounds, figures, theme_list, options),
+        trend=compare.trend(
+            answers, flow, previous, participation_rows, figures, theme_list, options
+        ),
         frameworks=themes.frameworks(flow, figures, options),
         open_answers=await _open_answers(
             store, rnd, flow, taken_part.counted, named_languages, options

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Literal
 
 from bot.flow_model import Flow, Question
 from bot.reports import queries
 from bot.reports.build_participation import OTHER, language_cell_label
 from bot.reports.figures import (
+    HIDDEN,
+    Answers,
     Raw,
     closed_questions,
     make_figure,
     pool,
-    raw_answers,
     release_basis,
     scale_questions,
 )
@@ -26,37 +27,39 @@ from bot.reports.model import (
     ReportOptions,
 )
 from bot.reports.privacy import jointly_shown, merge_small, releasable, suppress
-from bot.store.protocols import ReportSource
 from bot.store.records import Round
 
 # ---- breakdowns (rule 3, 4, 5) ------------------------------------------------------------
 
 
-async def breakdown(
-    store: ReportSource,
+def breakdown(
+    answers: Answers,
     rnd: Round,
     flow: Flow,
     dimension: queries.Dimension,
     overall: Mapping[str, Figure],
     cell_labels: Mapping[str, str],
     options: ReportOptions,
+    *,
+    left_since_close: int,
 ) -> Breakdown:
+    """`answers` holds this round's breakdowns (`load_answers(..., breakdown_rounds=[rnd.id])`);
+    `left_since_close`: `queries.left_since_close` of the round."""
     assert dimension is not None
     if rnd.status != "closed":
         return Breakdown(dimension=dimension, available=False, cells=[], statements=[], themes=[])
-    if await queries.left_since_close(store, rnd.id) > 0:
+    if left_since_close > 0:
         return withheld(dimension, "changed")
     minimum = options.min_closed
-    sizes = await queries.counted(store, [rnd.id], dimension)
-    raw = await raw_answers(store, [rnd.id], {rnd.id: flow}, dimension)
-    by_cell = {cell: n for (_, cell), n in sizes.items()}
+    by_cell = answers.counted(rnd.id, dimension)
+    raw = answers.raw(rnd.id, dimension)
     mapping = (
         merge_small(by_cell, minimum, OTHER) if dimension == "language" else {k: k for k in by_cell}
     )
     merged: dict[str, dict[str, Raw]] = defaultdict(lambda: defaultdict(Raw))
     for (_, cell), questions in raw.items():
-        for qid, answers in questions.items():
-            merged[mapping.get(cell, OTHER)][qid].add(answers)
+        for qid, found in questions.items():
+            merged[mapping.get(cell, OTHER)][qid].add(found)
     present = {mapping[k] for k, n in by_cell.items() if n > 0}
     keys = [k for k in cell_labels if k in present]
     keys += sorted(
@@ -71,7 +74,7 @@ async def breakdown(
         hidden = set(keys) if not overall[q.id].shown else suppress_cells(cell_answers, q, minimum)
         row = {}
         for k in keys:
-            fig = Figure.hidden() if k in hidden else make_figure(cell_answers[k], minimum, q)
+            fig = HIDDEN if k in hidden else make_figure(cell_answers[k], minimum, q)
             row[k] = fig
             per_cell[k][q.id] = fig
         statements.append(BreakdownRow(id=q.id, figures=row))
@@ -95,7 +98,7 @@ async def breakdown(
     )
 
 
-async def jointly_shown_here(store: Any, rnd: Round, minimum: int) -> bool:
+def jointly_shown_here(answers: Answers, rnd: Round, minimum: int) -> bool:
     """Rule 10: may the language breakdown stand beside the class breakdown?
 
     Checked on the cells as they would be shown (small languages merged) and only when both
@@ -103,7 +106,7 @@ async def jointly_shown_here(store: Any, rnd: Round, minimum: int) -> bool:
     """
     if rnd.status != "closed":
         return True
-    cross = await queries.cross_counts(store, rnd.id)
+    cross = answers.cross(rnd.id)
     by_language: dict[str, int] = defaultdict(int)
     for (code, _), n in cross.items():
         by_language[code] += n

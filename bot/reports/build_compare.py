@@ -5,12 +5,11 @@ Gaps and changes are taken only between shown means (privacy rule 6).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from bot.flow_model import Audience, Flow
 from bot.reports import queries
-from bot.reports.figures import figures_of, pool, raw_answers, scale_questions
+from bot.reports.figures import HIDDEN, Answers, figures_of, pool, scale_questions
 from bot.reports.model import (
     Comparison,
     ComparisonRow,
@@ -21,7 +20,6 @@ from bot.reports.model import (
     Trend,
     TrendRow,
 )
-from bot.store.protocols import ReportSource
 from bot.store.records import Round
 
 
@@ -73,30 +71,35 @@ def find_sides(
     return (parents, parents_flow, sides) if sides else None
 
 
-async def comparison(
-    store: ReportSource,
+def side_flows(
+    sides: tuple[Round, Flow, list[tuple[Round, Flow]]] | None,
+) -> dict[int, Flow]:
+    """{round id: flow} of the rounds a comparison reads (`find_sides`' result)."""
+    if sides is None:
+        return {}
+    parents, parents_flow, others = sides
+    return {parents.id: parents_flow, **{r.id: f for r, f in others}}
+
+
+def comparison(
+    answers: Answers,
     rnd: Round,
-    flow: Flow,
-    school_rounds: list[Round],
-    library: Mapping[str, Flow],
+    found: tuple[Round, Flow, list[tuple[Round, Flow]]] | None,
     own: Mapping[str, Figure],
     options: ReportOptions,
 ) -> Comparison | None:
-    found = find_sides(rnd, flow, school_rounds, library)
+    """`found`: `find_sides(...)`; `answers` holds every round of `side_flows(found)`."""
     if found is None:
         return None
     parents, parents_flow, sides = found
     minimum = options.min_closed
-    flows = {parents.id: parents_flow, **{r.id: f for r, f in sides}}
-    raw = await raw_answers(store, list(flows), flows, None)
-    finals: dict[int, int] = defaultdict(int)
-    for (round_id, _), n in (await queries.counted(store, list(flows))).items():
-        finals[round_id] += n
+    flows = side_flows(found)
+    finals = {round_id: sum(answers.counted(round_id).values()) for round_id in flows}
 
     def figures(round_id: int) -> dict[str, Figure]:
         if round_id == rnd.id:
             return dict(own)
-        return figures_of(raw.get((round_id, ""), {}), flows[round_id], minimum)
+        return figures_of(answers.whole(round_id), flows[round_id], minimum)
 
     parent_figures = figures(parents.id)
     mirrored: dict[str, dict[str, Figure]] = {}  # audience -> parents' question id -> figure
@@ -116,7 +119,7 @@ async def comparison(
         if not any(q.id in mirrored[a] for a in audiences):
             continue
         figs = {"parents": parent_figures[q.id]}
-        figs.update({a: mirrored[a].get(q.id, Figure.hidden()) for a in audiences})
+        figs.update({a: mirrored[a].get(q.id, HIDDEN) for a in audiences})
         statements.append(row(q.id, q.text, q.theme, figs))
     themes = []
     for theme in parents_flow.themes:
@@ -148,26 +151,30 @@ async def comparison(
 # ---- trend -----------------------------------------------------------------------------------
 
 
-async def trend(
-    store: ReportSource,
-    rnd: Round,
-    flow: Flow,
-    school_rounds: list[Round],
-    own: Mapping[str, Figure],
-    themes: list[Theme],
-    options: ReportOptions,
-) -> Trend | None:
-    previous = latest(
+def previous_round(rnd: Round, school_rounds: list[Round]) -> Round | None:
+    """The school's latest round of the same flow before this one (the trend's base)."""
+    return latest(
         r
         for r in school_rounds
         if r.flow_id == rnd.flow_id and (r.opens_at, r.id) < (rnd.opens_at, rnd.id)
     )
+
+
+def trend(
+    answers: Answers,
+    flow: Flow,
+    previous: Round | None,
+    participation: list[queries.ParticipationRow],
+    own: Mapping[str, Figure],
+    themes: list[Theme],
+    options: ReportOptions,
+) -> Trend | None:
+    """`answers` and `participation` hold the previous round (`previous_round(...)`)."""
     if previous is None:
         return None
     minimum = options.min_closed
-    raw = await raw_answers(store, [previous.id], {previous.id: flow}, None)
-    before = figures_of(raw.get((previous.id, ""), {}), flow, minimum)
-    rows = await queries.participation(store, [previous.id])
+    before = figures_of(answers.whole(previous.id), flow, minimum)
+    rows = [r for r in participation if r.round_id == previous.id]
 
     def trend_row(id_: str, text: str, now: float | None, then: float | None) -> TrendRow:
         return TrendRow(id=id_, text=text, now=now, before=then, change=difference(now, then))

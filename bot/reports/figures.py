@@ -1,6 +1,6 @@
 """Figures from raw aggregates: the one place a count becomes a shown (or hidden) figure.
 
-`raw_answers` turns the store's GROUP BY rows into `Raw` counts per (round, cell, question);
+`load_answers` turns the store's GROUP BY rows into `Raw` counts per (round, cell, question);
 `make_figure` applies the minimum (privacy rule 1); `pool` adds up only shown figures (rule 6).
 """
 
@@ -34,18 +34,41 @@ class Raw:
 
 
 RawTable = dict[tuple[int, str], dict[str, Raw]]  # (round id, cell) -> question id -> answers
+HIDDEN = Figure.hidden()  # frozen: one instance serves every hidden figure
+
+
+_SELECTIONS: dict[int, tuple[Flow, dict[tuple[str, str | None], list[Question]]]] = {}
+_SELECTIONS_KEPT = 64  # flows whose selections are remembered (the library holds a dozen)
+
+
+def _selection(flow: Flow, kind: str, theme_id: str | None) -> list[Question]:
+    """The questions of a flow selected by kind and theme, computed once per flow (a report
+    asks hundreds of times). Keyed by identity; the flow is held so its id stays its own."""
+    held = _SELECTIONS.get(id(flow))
+    if held is None or held[0] is not flow:
+        if len(_SELECTIONS) >= _SELECTIONS_KEPT:
+            _SELECTIONS.clear()
+        held = _SELECTIONS[id(flow)] = (flow, {})
+    found = held[1].get((kind, theme_id))
+    if found is None:
+        if kind == "closed":
+            found = [q for q in flow.questions if q.type in CLOSED_TYPES]
+        else:
+            found = [
+                q
+                for q in flow.questions
+                if q.type == QuestionType.SCALE and (theme_id is None or q.theme == theme_id)
+            ]
+        held[1][(kind, theme_id)] = found
+    return found
 
 
 def closed_questions(flow: Flow) -> list[Question]:
-    return [q for q in flow.questions if q.type in CLOSED_TYPES]
+    return list(_selection(flow, "closed", None))
 
 
 def scale_questions(flow: Flow, theme_id: str | None = None) -> list[Question]:
-    return [
-        q
-        for q in flow.questions
-        if q.type == QuestionType.SCALE and (theme_id is None or q.theme == theme_id)
-    ]
+    return list(_selection(flow, "scale", theme_id))
 
 
 def release_basis(raw: Raw, question: Question) -> tuple[dict[str, int], int]:
@@ -64,71 +87,124 @@ def make_figure(raw: Raw | None, minimum: int, question: Question) -> Figure:
     distribution in which one value holds every answer is hidden whole (dominance).
     """
     if raw is None or not shown(raw.n, minimum):
-        return Figure.hidden()
+        return HIDDEN
     if not releasable(*release_basis(raw, question), minimum):
-        return Figure.hidden()
+        return HIDDEN
     counts = {v: raw.counts.get(v, 0) for v in question.allowed_values()}
     for value, c in raw.counts.items():
         counts.setdefault(value, c)  # a value of an older flow version stays visible
-    figure = Figure(shown=True, n=raw.n, counts=counts)
-    return _with_scale_stats(figure, minimum) if question.type == QuestionType.SCALE else figure
+    if question.type == QuestionType.SCALE:
+        return _scale_figure(raw.n, counts, minimum)
+    return Figure(shown=True, n=raw.n, counts=counts)
 
 
-def _with_scale_stats(figure: Figure, minimum: int) -> Figure:
-    counts = figure.counts or {}
-    if not figure.n:
-        return figure
-    faces = {v: counts.get(v, 0) for v in SCALE_VALUES}
-    given = sum(faces.values())
+def _scale_figure(n: int, counts: dict[str, int], minimum: int) -> Figure:
+    """A shown scale figure with its mean and shares, built once (no copy per statistic)."""
+    if not n:
+        return Figure(shown=True, n=n, counts=counts)
+    faces = [counts.get(v, 0) for v in SCALE_VALUES]
+    given = sum(faces)
     mean = positive = None
     if given >= minimum:  # a mean over one or two faces would say little and mislead
-        mean = round(sum(int(v) * c for v, c in faces.items()) / given, 3)
-        positive = round((faces["4"] + faces["5"]) / given, 4)
-    dontknow = round(counts.get(DONT_KNOW, 0) / figure.n, 4)
-    return figure.model_copy(
-        update={"mean": mean, "positive_share": positive, "dontknow_share": dontknow}
+        mean = round(sum(int(v) * c for v, c in zip(SCALE_VALUES, faces, strict=True)) / given, 3)
+        positive = round((counts.get("4", 0) + counts.get("5", 0)) / given, 4)
+    dontknow = round(counts.get(DONT_KNOW, 0) / n, 4)
+    return Figure(
+        shown=True,
+        n=n,
+        counts=counts,
+        mean=mean,
+        positive_share=positive,
+        dontknow_share=dontknow,
     )
+
+
+POOLED_VALUES = (*SCALE_VALUES, DONT_KNOW)
 
 
 def pool(figures: Iterable[Figure], minimum: int) -> Figure:
     """Pool shown scale figures (a theme, a star): hidden figures never enter (rule 6)."""
-    total = Raw()
+    counts = dict.fromkeys(POOLED_VALUES, 0)
+    n = 0
     for f in figures:
         if f.shown and f.counts is not None:
-            total.add(Raw(dict(f.counts), f.n or 0))
-    if not total.n:
-        return Figure.hidden()
-    faces = {v: total.counts.get(v, 0) for v in SCALE_VALUES}
+            for value, c in f.counts.items():
+                if value in counts:
+                    counts[value] += c
+            n += f.n or 0
+    if not n:
+        return HIDDEN
+    faces = {v: counts[v] for v in SCALE_VALUES}
     if not releasable(faces, sum(faces.values()), minimum):
-        return Figure.hidden()  # rule 9 for the pool too (shown parts can still be unanimous)
-    values = (*SCALE_VALUES, DONT_KNOW)
-    counts = {v: total.counts.get(v, 0) for v in values}
-    return _with_scale_stats(Figure(shown=True, n=total.n, counts=counts), minimum)
+        return HIDDEN  # rule 9 for the pool too (shown parts can still be unanimous)
+    return _scale_figure(n, counts, minimum)
 
 
-async def raw_answers(
+@dataclass
+class Answers:
+    """What the figures of some rounds rest on, from one `queries.answer_counts` query."""
+
+    counted_cells: dict[tuple[int, str, str], int]  # (round, language, class key) -> respondents
+    tables: dict[queries.Dimension, RawTable]  # None: the whole round; or per language or class
+
+    def raw(self, round_id: int, dimension: queries.Dimension = None) -> RawTable:
+        """{(round, cell): {question: Raw}} of one round (cell '' for the whole round)."""
+        return {k: v for k, v in self.tables[dimension].items() if k[0] == round_id}
+
+    def whole(self, round_id: int) -> dict[str, Raw]:
+        return self.tables[None].get((round_id, ""), {})
+
+    def counted(self, round_id: int, dimension: queries.Dimension = None) -> dict[str, int]:
+        """{cell: counted respondents} of a round ({'': all} without a dimension)."""
+        found: dict[str, int] = defaultdict(int)
+        for (rid, language, group), n in self.counted_cells.items():
+            if rid == round_id:
+                found[{None: "", "language": language, "group": group}[dimension]] += n
+        return dict(found)
+
+    def cross(self, round_id: int) -> dict[tuple[str, str], int]:
+        """{(language, class key): counted respondents in both} (privacy rule 10)."""
+        return {(lang, g): n for (rid, lang, g), n in self.counted_cells.items() if rid == round_id}
+
+
+async def load_answers(
     store: AggregateReads,
-    round_ids: Sequence[int],
     flows: Mapping[int, Flow],
-    dimension: queries.Dimension,
-) -> RawTable:
-    """Raw answers per (round, cell, question), from two GROUP BY queries."""
-    table: RawTable = defaultdict(lambda: defaultdict(Raw))
+    breakdown_rounds: Sequence[int] = (),
+) -> Answers:
+    """The counted set and the raw answers of the rounds in `flows`, with breakdowns by
+    language and class for `breakdown_rounds`. For a multiple-choice question `n` is the
+    respondents who answered it; for any other, the answers given."""
     multi = {
         (rid, q.id)
         for rid, flow in flows.items()
         for q in flow.questions
         if q.type == QuestionType.MULTI
     }
-    for row in await queries.value_counts(store, round_ids, dimension):
-        raw = table[(row.round_id, row.cell)][row.question_id]
-        raw.counts[row.value] = raw.counts.get(row.value, 0) + row.count
-        if (row.round_id, row.question_id) not in multi:
-            raw.n += row.count
-    answered = await queries.multi_answered(store, round_ids, dimension)
-    for (rid, cell, qid), n in answered.items():
-        table[(rid, cell)][qid].n = n
-    return table
+    counted_cells: dict[tuple[int, str, str], int] = {}
+    tables: dict[queries.Dimension, RawTable] = {
+        None: defaultdict(lambda: defaultdict(Raw)),
+        "language": defaultdict(lambda: defaultdict(Raw)),
+        "group": defaultdict(lambda: defaultdict(Raw)),
+    }
+    answered = []
+    for kind, rid, cell, group, qid, value, part, count in await queries.answer_counts(
+        store, list(flows), breakdown_rounds
+    ):
+        if kind == queries.COUNTED:
+            counted_cells[(rid, cell, group)] = count
+            continue
+        raw = tables[kind or None][(rid, cell)][qid]  # type: ignore[index]
+        if part == queries.PART_ANSWERED:
+            answered.append((raw, count))
+            continue
+        value = value if isinstance(value, str) else str(value)
+        raw.counts[value] = raw.counts.get(value, 0) + count
+        if part == queries.PART_VALUE and (rid, qid) not in multi:
+            raw.n += count
+    for raw, n in answered:  # respondents who answered a multiple-choice question
+        raw.n = n
+    return Answers(counted_cells, tables)
 
 
 def figures_of(raw: Mapping[str, Raw], flow: Flow, minimum: int) -> dict[str, Figure]:

@@ -12,9 +12,9 @@ from bot.reports.figures import (
     closed_questions,
     figures_of,
     flow_of,
+    load_answers,
     make_figure,
     pool,
-    raw_answers,
     release_basis,
     scale_questions,
 )
@@ -66,9 +66,10 @@ async def build_overview(
     for row in await queries.participation(store, round_ids):
         started[row.round_id] += row.started
         completed[row.round_id] += row.completed
-    for (rid, _), n in (await queries.counted(store, round_ids)).items():
+    found = await load_answers(store, dict.fromkeys(round_ids, flow))  # one pass, every school
+    for (rid, _, _), n in found.counted_cells.items():
         final[rid] += n  # counted in the figures: whole released blocks (rule 2)
-    raw = await raw_answers(store, round_ids, dict.fromkeys(round_ids, flow), None)
+    raw = found.tables[None]
     per_round = {rid: figures_of(raw.get((rid, ""), {}), flow, minimum) for rid in round_ids}
 
     total_rows = []

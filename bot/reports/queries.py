@@ -14,6 +14,12 @@ primary key from the counted respondents, and grouped in SQL (GROUP BY round, qu
 The counted set (privacy rule 2) is the `counted` CTE: final respondents (completed, or all once
 the round is closed; never those who asked to stop) whose fixed place in the completion order
 (`respondents.place`, migration 004) lies in a block of `step` places that are all present.
+
+A report builds the counted set once (issue 16): `answer_counts` returns, in one query, the
+counted respondents per (round, language, class) and the answers per question and value for the
+whole round and, for the rounds whose breakdowns are built, per language and per class; the
+answers are joined to the counted set once (`ca`) and every GROUP BY reads that.
+Open answers and voice answers of a round are one more query (`open_answers`).
 """
 
 from __future__ import annotations
@@ -52,7 +58,7 @@ def _counted_cte(round_ids: Sequence[int]) -> str:
         SELECT round_id, (place - 1) / ? AS block FROM final
         GROUP BY round_id, block HAVING COUNT(*) = ?
     ),
-    counted AS (
+    counted AS MATERIALIZED (
         SELECT f.id, f.round_id, f.language, COALESCE(f.group_id, 0) AS group_key
         FROM final f JOIN blocks b ON b.round_id = f.round_id AND b.block = (f.place - 1) / ?
     )"""
@@ -60,15 +66,6 @@ def _counted_cte(round_ids: Sequence[int]) -> str:
 
 def _block_params(step: int) -> list[int]:
     return [step, step, step]
-
-
-def _cell(dimension: Dimension) -> str:
-    # No dimension: one cell named ''. Cast, because PostgreSQL refuses a bare literal in GROUP BY.
-    return {
-        None: "CAST('' AS TEXT)",
-        "language": "c.language",
-        "group": "CAST(c.group_key AS TEXT)",
-    }[dimension]
 
 
 # ---- rounds and schools ---------------------------------------------------------------------
@@ -149,37 +146,6 @@ async def participation(store: ReadStore, round_ids: Sequence[int]) -> list[Part
     return [ParticipationRow(r[0], r[1], r[2], r[3], r[4] or 0, r[5] or 0) for r in rows]
 
 
-async def counted(
-    store: ReadStore,
-    round_ids: Sequence[int],
-    dimension: Dimension = None,
-    step: int = RELEASE_STEP,
-) -> dict[tuple[int, str], int]:
-    """{(round id, cell): respondents counted in the figures}."""
-    if not round_ids:
-        return {}
-    rows = await store.run_read(
-        f"""WITH {_counted_cte(round_ids)}
-            SELECT c.round_id, {_cell(dimension)}, COUNT(*) FROM counted c
-            GROUP BY c.round_id, {_cell(dimension)}""",
-        [*round_ids, *_block_params(step)],
-    )
-    return {(r[0], r[1]): r[2] for r in rows}
-
-
-async def cross_counts(
-    store: ReadStore, round_id: int, step: int = RELEASE_STEP
-) -> dict[tuple[str, str], int]:
-    """{(language, class group key): counted respondents in both} (privacy rule 10)."""
-    rows = await store.run_read(
-        f"""WITH {_counted_cte([round_id])}
-            SELECT c.language, CAST(c.group_key AS TEXT), COUNT(*) FROM counted c
-            GROUP BY c.language, c.group_key""",
-        [round_id, *_block_params(step)],
-    )
-    return {(r[0], r[1]): r[2] for r in rows}
-
-
 async def left_since_close(store: ReadStore, round_id: int) -> int:
     """Respondents who held a place when the round closed and hold none now (forgotten)."""
     rows = await store.run_read(
@@ -192,105 +158,91 @@ async def left_since_close(store: ReadStore, round_id: int) -> int:
     return int(rows[0][0] or 0) if rows else 0
 
 
-# ---- closed answers ---------------------------------------------------------------------------
+# ---- everything the figures rest on, in one pass -------------------------------------------
+
+COUNTED = "counted"  # AnswerRow.kind of the counted respondents per (language, class)
+PART_VALUE, PART_OPTION, PART_ANSWERED = 0, 1, 2  # a value; a multiple-choice option; answered
 
 
-@dataclass(frozen=True, slots=True)
-class ValueRow:
-    round_id: int
-    cell: str
-    question_id: str
-    value: str
-    count: int
+# One row of `answer_counts`: (kind, round id, cell, group, question id, value, part, count).
+# kind COUNTED: `cell` is the language, `group` the class group key, `count` the respondents.
+# kind "" (whole round), "language" or "group": `cell` is the cell ('' for the whole round) and
+# `part` says whether `count` answers gave `value`, chose option `value` (multiple choice), or
+# answered the multiple-choice question at all (`value` None). Plain tuples: a report reads
+# thousands of them and folds them at once (`figures.load_answers`).
+AnswerRow = tuple[str, int, str, str, str | None, str | None, int, int]
 
 
-async def value_counts(
+def _grouped(kind: str, cell: str, key: str, where: str) -> str:
+    """The three GROUP BYs of one kind over `ca`: values, multiple-choice options, answered."""
+    return f"""
+            SELECT '{kind}', ca.round_id, {cell}, '', ca.question_id, ca.value, {PART_VALUE},
+                   COUNT(*)
+            FROM ca WHERE ca.value IS NOT NULL{where}
+            GROUP BY ca.round_id, {key}ca.question_id, ca.value
+            UNION ALL
+            SELECT '{kind}', ca.round_id, {cell}, '', ca.question_id, j.value, {PART_OPTION},
+                   COUNT(*)
+            FROM ca, json_each(ca.choices) j WHERE ca.choices IS NOT NULL{where}
+            GROUP BY ca.round_id, {key}ca.question_id, j.value
+            UNION ALL
+            SELECT '{kind}', ca.round_id, {cell}, '', ca.question_id, CAST(NULL AS TEXT),
+                   {PART_ANSWERED}, COUNT(*)
+            FROM ca WHERE ca.choices IS NOT NULL{where}
+            GROUP BY ca.round_id, {key}ca.question_id"""
+
+
+async def answer_counts(
     store: ReadStore,
     round_ids: Sequence[int],
-    dimension: Dimension = None,
+    breakdown_rounds: Sequence[int] = (),
     step: int = RELEASE_STEP,
-) -> list[ValueRow]:
-    """Answers per (round, cell, question, value): single values and multiple-choice options."""
+) -> list[AnswerRow]:
+    """The counted respondents and their closed answers, by cell, in one query.
+
+    `counted` is built once; `ca` joins it to the answers once (each answer row read once, by
+    the `answers` primary key); every GROUP BY then reads `ca`.
+    """
     if not round_ids:
         return []
-    cell = _cell(dimension)
+    by_cell = [r for r in breakdown_rounds if r in set(round_ids)]
+    breakdowns = ""
+    if by_cell:
+        where = f" AND ca.round_id IN ({_marks(by_cell)})"
+        breakdowns = (
+            " UNION ALL"
+            + _grouped("language", "ca.language", "ca.language, ", where)
+            + " UNION ALL"
+            + _grouped("group", "CAST(ca.group_key AS TEXT)", "ca.group_key, ", where)
+        )
     rows = await store.run_read(
-        f"""WITH {_counted_cte(round_ids)}
-            SELECT c.round_id, {cell}, a.question_id, a.value, COUNT(*)
-            FROM counted c JOIN answers a ON a.respondent_id = c.id
-            WHERE a.value IS NOT NULL AND a.skipped = 0
-            GROUP BY c.round_id, {cell}, a.question_id, a.value
-            UNION ALL
-            SELECT c.round_id, {cell}, a.question_id, j.value, COUNT(*)
-            FROM counted c JOIN answers a ON a.respondent_id = c.id, json_each(a.choices) j
-            WHERE a.choices IS NOT NULL AND a.skipped = 0
-            GROUP BY c.round_id, {cell}, a.question_id, j.value""",
-        [*round_ids, *_block_params(step)],
+        f"""WITH {_counted_cte(round_ids)},
+            ca AS MATERIALIZED (
+                SELECT c.round_id, c.language, c.group_key, a.question_id, a.value, a.choices
+                FROM counted c JOIN answers a ON a.respondent_id = c.id
+                WHERE a.skipped = 0 AND (a.value IS NOT NULL OR a.choices IS NOT NULL)
+            )
+            SELECT '{COUNTED}', round_id, language, CAST(group_key AS TEXT),
+                   CAST(NULL AS TEXT), CAST(NULL AS TEXT), 0, COUNT(*)
+            FROM counted GROUP BY round_id, language, group_key
+            UNION ALL{_grouped("", "''", "", "")}{breakdowns}""",
+        [*round_ids, *_block_params(step), *(by_cell * 6)],
     )
-    return [ValueRow(r[0], r[1], r[2], str(r[3]), r[4]) for r in rows]
+    return [tuple(r) for r in rows]
 
 
-async def multi_answered(
-    store: ReadStore,
-    round_ids: Sequence[int],
-    dimension: Dimension = None,
-    step: int = RELEASE_STEP,
-) -> dict[tuple[int, str, str], int]:
-    """{(round, cell, question): respondents who answered a multiple-choice question}."""
-    if not round_ids:
-        return {}
-    cell = _cell(dimension)
-    rows = await store.run_read(
-        f"""WITH {_counted_cte(round_ids)}
-            SELECT c.round_id, {cell}, a.question_id, COUNT(*)
-            FROM counted c JOIN answers a ON a.respondent_id = c.id
-            WHERE a.choices IS NOT NULL AND a.skipped = 0
-            GROUP BY c.round_id, {cell}, a.question_id""",
-        [*round_ids, *_block_params(step)],
-    )
-    return {(r[0], r[1], r[2]): r[3] for r in rows}
-
-
-# ---- open answers -----------------------------------------------------------------------------
-
-
-async def open_texts(
+async def open_answers(
     store: ReadStore, round_id: int, step: int = RELEASE_STEP
-) -> list[tuple[str, str, str | None]]:
-    """(question, text, language) of counted respondents, sorted so nothing links them."""
+) -> list[tuple[str, str | None, str | None, str | None]]:
+    """(question, text, language, voice file id) of counted respondents' open and voice answers,
+    sorted by question, language and text, so nothing links them to a respondent."""
     rows = await store.run_read(
         f"""WITH {_counted_cte([round_id])}
-            SELECT a.question_id, a.text, a.text_language
+            SELECT a.question_id, CASE WHEN a.text != '' THEN a.text END, a.text_language,
+                   a.voice_file_id
             FROM counted c JOIN answers a ON a.respondent_id = c.id
-            WHERE a.text IS NOT NULL AND a.text != ''
-            ORDER BY a.question_id, a.text_language, a.text""",
+            WHERE (a.text IS NOT NULL AND a.text != '') OR a.voice_file_id IS NOT NULL
+            ORDER BY a.question_id, a.text_language, a.text, a.voice_file_id""",
         [round_id, *_block_params(step)],
     )
-    return [(r[0], r[1], r[2]) for r in rows]
-
-
-async def voice_counts(store: ReadStore, round_id: int, step: int = RELEASE_STEP) -> dict[str, int]:
-    rows = await store.run_read(
-        f"""WITH {_counted_cte([round_id])}
-            SELECT a.question_id, COUNT(*) FROM counted c JOIN answers a ON a.respondent_id = c.id
-            WHERE a.voice_file_id IS NOT NULL GROUP BY a.question_id""",
-        [round_id, *_block_params(step)],
-    )
-    return {r[0]: r[1] for r in rows}
-
-
-async def voice_file_ids(
-    store: ReadStore, round_id: int, step: int = RELEASE_STEP
-) -> dict[str, list[str]]:
-    """{question: voice file ids}, for a brugfiguur only (the caller checks the role)."""
-    rows = await store.run_read(
-        f"""WITH {_counted_cte([round_id])}
-            SELECT a.question_id, a.voice_file_id
-            FROM counted c JOIN answers a ON a.respondent_id = c.id
-            WHERE a.voice_file_id IS NOT NULL ORDER BY a.question_id, a.voice_file_id""",
-        [round_id, *_block_params(step)],
-    )
-    found: dict[str, list[str]] = {}
-    for question_id, file_id in rows:
-        found.setdefault(question_id, []).append(file_id)
-    return found
+    return [(r[0], r[1], r[2], r[3]) for r in rows]

@@ -1,0 +1,55 @@
+"""The report layer's one-pass aggregate read (`queries.answer_counts`, issue 16) on every store."""
+
+from __future__ import annotations
+
+from bot.reports import queries
+from bot.reports.figures import load_answers
+from bot.reports.privacy import RELEASE_STEP
+from bot.store import Store
+from tests.reports_fixtures import library, scale_answers
+from tests.test_store_postgresql import PortableBuilder
+
+FLOWS = library()
+
+
+async def test_one_pass_counts_the_released_blocks_by_cell(store: Store) -> None:
+    b = PortableBuilder(store)
+    school = await b.school("Basisschool De Linde")
+    rnd, groups = await b.round(school, expected=20, groups={"1A": 6, "1B": 7})
+    languages = ["nl", "tr", "nl", "tr", "nl", "nl", "tr", "nl", "tr", "nl", "nl", "tr"]
+    for i, language in enumerate(languages):
+        answers = scale_answers(
+            str(1 + i % 5),
+            "4",
+            "dontknow",
+            "3",
+            "2",
+            thuis=[("lezen",), ("lezen", "spelen")][i % 2],
+        )
+        await b.respond(rnd, answers, language=language, group=[groups["1A"], groups["1B"]][i % 2])
+    await b.respond(rnd, {"w1": "2"}, language="nl")  # started, never finished
+    rnd = await b.close(rnd)
+    flow = FLOWS[rnd.flow_id]
+
+    found = await load_answers(store, {rnd.id: flow}, [rnd.id])
+
+    # 13 final respondents, released in whole blocks of 5: 10 counted
+    assert sum(found.counted(rnd.id).values()) == 10
+    assert sum(found.counted(rnd.id, "language").values()) == 10
+    assert found.counted(rnd.id, "group") == {str(groups["1A"].id): 5, str(groups["1B"].id): 5}
+    assert sum(found.cross(rnd.id).values()) == 10
+    whole = found.whole(rnd.id)
+    assert whole["w2"].counts == {"4": 10} and whole["w2"].n == 10
+    assert whole["thuis"].n == 10  # respondents who answered, not options chosen
+    assert whole["thuis"].counts == {"lezen": 10, "spelen": 5}
+    for dimension in ("language", "group"):
+        cells = found.raw(rnd.id, dimension)
+        assert sum(c["w1"].n for c in cells.values()) == 10
+        assert sum(c["thuis"].counts.get("spelen", 0) for c in cells.values()) == 5
+    # the counted set itself, read alone (privacy rule 2 in SQL)
+    rows = await store.run_read(
+        f"WITH {queries._counted_cte([rnd.id])} "
+        "SELECT language, CAST(group_key AS TEXT), COUNT(*) FROM counted GROUP BY language, group_key",
+        [rnd.id, *queries._block_params(RELEASE_STEP)],
+    )
+    assert {(r[0], r[1]): r[2] for r in rows} == found.cross(rnd.id)
