@@ -1,6 +1,7 @@
 """Several workers on one PostgreSQL database, proven with real processes (issue 13): a duplicate
-update id is a no-op across workers, a chat's turn excludes the other worker, and the lead passes
-to a living worker when the leader is killed with SIGKILL."""
+update id is a no-op across workers, a chat's turn excludes the other worker, scheduled work
+(a round due to close, reminders due) has one effect however many workers run it at once, and
+the lead passes to a living worker when the leader is killed with SIGKILL."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.store.postgres import PostgresStore
 from tests.postgresql_server import Server
+from tests.store_contract.builders import AT, join, school_and_round
 
 ROOT = Path(__file__).resolve().parent.parent
 CHILD = [sys.executable, "-m", "tests.workers_child"]
@@ -71,6 +74,53 @@ def test_a_chats_turn_holds_across_two_workers(postgresql_server: Server) -> Non
     assert [_result(w)["done"] for w in workers] == [60, 60]
     # read-wait-write under the turn: no increment lost between the two processes
     assert postgresql_server.psql("SELECT n FROM counter", name).strip() == "120"
+
+
+HOUSEKEEPERS = 2
+PASSES = 15  # housekeeping passes per worker, racing each other
+WAITING = 30  # parents who began the round that is in its reminder window
+
+
+async def _due_work(url: str) -> tuple[int, int]:
+    """A round past its closing date, and a round in its reminder window with WAITING parents
+    who began and went quiet: (the round due to close, the round to remind)."""
+    async with PostgresStore(url) as store:
+        due = await school_and_round(store, closes_at=AT + timedelta(hours=1), name="Het Anker")
+        remind = await school_and_round(store, closes_at=AT + timedelta(days=2))
+        for n in range(WAITING):
+            await join(store, remind, 7000 + n, f"waiting-{n}")
+        return due.round.id, remind.round.id
+
+
+def test_scheduled_work_has_one_effect_when_two_workers_run_it_at_once(
+    postgresql_server: Server,
+) -> None:
+    """Only the leader keeps house, but the SQL under it must not depend on that: two processes
+    run the same housekeeping pass at the same moment, over and over, without asking for the
+    lead (a leader that lost its session and has not noticed yet). One close, one reminder each."""
+    url = postgresql_server.create()
+    due, remind = asyncio.run(_due_work(url))
+    now = AT + timedelta(hours=2)  # the first round is due; the second is in its window
+    start = time.time() + 1.5
+    workers = [
+        _spawn("keep_house", url, now.isoformat(), PASSES, start) for _ in range(HOUSEKEEPERS)
+    ]
+    results = [_result(w) for w in workers]
+    assert sum(r["closed"] for r in results) == 1, "the round was closed by one worker, once"
+    name = _name(url)
+    assert (
+        postgresql_server.psql(
+            f"SELECT status, closed_at IS NOT NULL FROM rounds WHERE id = {due}", name
+        ).strip()
+        == "closed|t"
+    )
+    reminders = postgresql_server.psql(
+        "SELECT COUNT(*), COUNT(DISTINCT chat_id) FROM outbox "
+        f"WHERE kind = 'reminder' AND round_id = {remind}",
+        name,
+    ).strip()
+    assert reminders == f"{WAITING}|{WAITING}", "one reminder per parent, whoever queued it"
+    assert postgresql_server.psql("SELECT COUNT(*) FROM outbox", name).strip() == str(WAITING)
 
 
 def test_the_lead_passes_to_the_other_worker_when_the_leader_is_killed(
