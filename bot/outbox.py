@@ -233,6 +233,11 @@ class Outbox:
                         continue  # a result notice was queued: send it too
                     break
                 await self._send_all(due, tally)
+                if self.lead is not None and not await self.lead():
+                    # The lead went to another worker mid-drain (our session ended): it sends
+                    # from here, after marking what we had in flight `unknown`.
+                    self._recovered = False
+                    break
             return {k: v for k, v in tally.items() if v}
 
     def _paused(self) -> bool:

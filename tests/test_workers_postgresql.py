@@ -12,12 +12,15 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.outbox import BATCH, FAILED, Outbox, RateLimiter
+from bot.schedule import WakingHours
 from bot.store.postgres import PostgresStore
+from bot.store.records import NewMessage, Queued
 from tests.postgresql_server import Server
 from tests.store_contract.builders import AT, join, school_and_round
 
@@ -182,3 +185,55 @@ async def test_a_forget_leaves_no_dead_row_after_housekeepings_scrub(
             "SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'chats'"
         )
         assert int(dead[0][0]) == 0
+
+
+class CountingSender:
+    """A Bot API that always delivers, and remembers what."""
+
+    def __init__(self) -> None:
+        self.sent: list[int] = []
+
+    async def send(self, message: Queued) -> None:
+        self.sent.append(message.id)
+
+    def classify(self, exc: BaseException) -> tuple[str, float]:
+        return FAILED, 0.0
+
+
+async def test_a_sender_that_loses_the_lead_mid_drain_stops_and_the_new_leader_sends_the_rest(
+    postgresql_server: Server,
+) -> None:
+    """The leader's session can end while the worker lives (a network blip, an operator's
+    pg_terminate_backend): between two batches the old leader asks again and stops, so two
+    workers never drain at once for longer than one batch."""
+    url = postgresql_server.create()
+    extra = 50
+    now = datetime.now(UTC)
+    async with PostgresStore(url) as one, PostgresStore(url) as two:
+        await one.enqueue(
+            [NewMessage(9000 + n, "notice", "nl", "x") for n in range(BATCH + extra)], at=now
+        )
+        asked = 0
+
+        async def first_lead() -> bool:
+            nonlocal asked
+            asked += 1
+            if asked == 2:  # after the first batch the lead passes to the other worker
+                await one.resign()
+                assert await two.lead()
+            return await one.lead()
+
+        fast = RateLimiter(10_000, per_chat=0.0)
+        always = WakingHours.parse("always")
+        old, new = CountingSender(), CountingSender()
+        first = Outbox(
+            one, old, lambda: datetime.now(UTC), limiter=fast, waking=always, lead=first_lead
+        )
+        assert await first_lead()  # as Outbox.run asks before draining
+        assert (await first.drain()).get("sent") == BATCH
+        assert len(old.sent) == BATCH  # and then it stopped: the lead was gone
+        second = Outbox(
+            two, new, lambda: datetime.now(UTC), limiter=fast, waking=always, lead=two.lead
+        )
+        assert (await second.drain()).get("sent") == extra
+        assert not set(old.sent) & set(new.sent), "nothing sent by both"
