@@ -37,7 +37,10 @@ session, and a follower takes it at its next try (every LEAD_RETRY_SECONDS, 2 s)
                              (the server's default would be the kernel's: two hours)
 
 A leader cut off from the database cannot claim or settle a message, so it sends nothing new;
-its keepalives (the same figures, client side) end its own session, and it asks again.
+its keepalives (the same figures, client side) end its own session, and it asks again. A leader
+whose lead session alone ended (a blip, pg_terminate_backend) finds out between two batches
+(`Outbox.drain` asks after each) and stops; what it had in flight the new leader counts
+`unknown`, and its late `settle` changes nothing (it only settles a message still 'sending').
 """
 
 from __future__ import annotations
