@@ -80,6 +80,9 @@ CLOCK_SLACK = 1e-6  # seconds: a wait shorter than this is a rounding error, not
 MAX_IN_FLIGHT = 16  # Bot API calls at once
 BATCH = 200  # messages read per pass
 IDLE_SECONDS = 5.0  # how often an idle sender looks at the table without being woken
+# Several workers: how often a worker that does not lead asks for the lead again, so the lead
+# passes within this long of the leader's session ending (bot/store/postgres_coordination.py).
+LEAD_RETRY_SECONDS = 2.0
 STOP_GRACE_SECONDS = 10.0  # how long stop() lets the calls in flight finish
 
 RETRY, FLOOD = "retry", "flood"  # tally keys besides the statuses
@@ -230,6 +233,11 @@ class Outbox:
                         continue  # a result notice was queued: send it too
                     break
                 await self._send_all(due, tally)
+                if self.lead is not None and not await self.lead():
+                    # The lead went to another worker mid-drain (our session ended): it sends
+                    # from here, after marking what we had in flight `unknown`.
+                    self._recovered = False
+                    break
             return {k: v for k, v in tally.items() if v}
 
     def _paused(self) -> bool:
@@ -330,7 +338,7 @@ class Outbox:
             try:
                 if self.lead is not None and not await self.lead():
                     self._recovered = False  # on taking the lead: recover what the last left
-                    delay = IDLE_SECONDS
+                    delay = LEAD_RETRY_SECONDS
                 else:
                     await self.drain()
                     delay = await self._idle_delay()

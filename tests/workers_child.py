@@ -9,8 +9,10 @@ import sys
 import time
 from datetime import UTC, datetime
 
+from bot.schedule import Reminder, RoundKeeper
 from bot.store.postgres import PostgresStore
 from bot.store.protocols import DuplicateUpdate
+from bot.store.records import NewMessage
 
 
 async def claim(url: str, first: int, count: int, start_at: float) -> dict[str, int]:
@@ -56,12 +58,41 @@ async def lead(url: str, seconds: float) -> None:
             await asyncio.sleep(0.1)
 
 
+async def keep_house(url: str, now: datetime, passes: int, start_at: float) -> dict[str, int]:
+    """Run the housekeeping pass `passes` times at `now`, without asking for the lead: what the
+    SQL alone guarantees when two workers race for the same due round and reminders."""
+
+    def compose(reminder: Reminder) -> NewMessage:
+        return NewMessage(
+            reminder.chat_id,
+            "reminder",
+            reminder.language,
+            "herinnering",
+            round_id=reminder.round.id,
+            respondent_id=reminder.respondent_id,
+            dedupe_key=reminder.dedupe_key,
+        )
+
+    async with PostgresStore(url) as store:
+        keeper = RoundKeeper(store, store, lambda: now, 3, compose)
+        await asyncio.sleep(max(0.0, start_at - time.time()))
+        closed = composed = 0
+        for _ in range(passes):
+            done = await keeper.tick()
+            closed += done["closed"]
+            composed += done["reminders"]
+        return {"closed": closed, "composed": composed}
+
+
 def main() -> None:
     job, url, *rest = sys.argv[1:]
     if job == "claim":
         print(json.dumps(asyncio.run(claim(url, int(rest[0]), int(rest[1]), float(rest[2])))))
     elif job == "turns":
         print(json.dumps(asyncio.run(turns(url, int(rest[0]), int(rest[1]), float(rest[2])))))
+    elif job == "keep_house":
+        now = datetime.fromisoformat(rest[0])
+        print(json.dumps(asyncio.run(keep_house(url, now, int(rest[1]), float(rest[2])))))
     elif job == "lead":
         asyncio.run(lead(url, float(rest[0])))
 

@@ -10,8 +10,8 @@
                          releases its turns at once.
     lead()               one elected worker: `pg_try_advisory_lock(LEADER_LOCK)` on a dedicated
                          connection kept for the worker's life. True while this worker holds it;
-                         the others try again at each pass and take over within one pass of the
-                         leader's death (its connection closes, so its lock goes).
+                         the others try again every `bot.outbox.LEAD_RETRY_SECONDS` and take
+                         over at their next try after the lock goes (see "How fast" below).
     resign()             let go of the lead (a clean stop), so another worker takes it at once.
 
 Why one elected sender rather than every worker claiming outbox rows with a shared rate budget:
@@ -24,6 +24,23 @@ lead runs housekeeping (closing rounds, queueing reminders, pruning), so each du
 one worker; the SQL under it stays idempotent anyway (a round closes only while 'open', a
 reminder has a unique dedupe key, a claim is `FOR UPDATE` on a 'pending' row). The cost: one
 worker's sending capacity, which at 25 messages/s is far below what one process can do.
+
+How fast the lead passes. The lock is the leader's session's: it goes when PostgreSQL ends that
+session, and a follower takes it at its next try (every LEAD_RETRY_SECONDS, 2 s):
+
+    clean stop (SIGTERM)     resign() unlocks at once                       ~ LEAD_RETRY_SECONDS
+    process killed (kill -9, the kernel closes the socket; the server sees
+      OOM, crash)            end-of-file and ends the session at once       ~ LEAD_RETRY_SECONDS
+    host gone (power, net)   nothing closes the socket: the server finds out
+                             by TCP keepalive on the leader's session
+                             (LEAD_KEEPALIVE: 10 s idle, 3 probes 5 s apart) ~ 25 s + LEAD_RETRY
+                             (the server's default would be the kernel's: two hours)
+
+A leader cut off from the database cannot claim or settle a message, so it sends nothing new;
+its keepalives (the same figures, client side) end its own session, and it asks again. A leader
+whose lead session alone ended (a blip, pg_terminate_backend) finds out between two batches
+(`Outbox.drain` asks after each) and stops; what it had in flight the new leader counts
+`unknown`, and its late `settle` changes nothing (it only settles a message still 'sending').
 """
 
 from __future__ import annotations
@@ -50,6 +67,11 @@ log = logging.getLogger(__name__)
 TURN_POOL_MAX = 40
 TURN_WAIT_S = 60  # how long an update waits for a connection to take its chat's turn
 LEADER_LOCK = 0x6F756401  # advisory key of the lead ("ou" d 01), apart from MIGRATION_LOCK
+# TCP keepalive of the lead's session, both ends: a leader's host that vanished (no socket
+# closed) loses the lead after idle + count * interval seconds, not the kernel's two hours.
+LEAD_KEEPALIVE_IDLE_S = 10
+LEAD_KEEPALIVE_INTERVAL_S = 5
+LEAD_KEEPALIVE_COUNT = 3
 
 
 def chat_key(chat_id: int) -> int:
@@ -122,9 +144,7 @@ class PostgresCoordination(PostgresDatabase):
         conn = self._leader
         try:
             if conn is None or conn.closed:
-                conn = self._leader = await psycopg.AsyncConnection.connect(
-                    self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
-                )
+                conn = self._leader = await self._lead_session()
                 self._leading = False
             if self._leading:
                 await conn.execute("SELECT 1")  # the lock lives as long as this session
@@ -139,6 +159,29 @@ class PostgresCoordination(PostgresDatabase):
         if self._leading:
             log.info("this worker leads: it sends the outbox and keeps house")
         return self._leading
+
+    async def _lead_session(self) -> psycopg.AsyncConnection[Any]:
+        """The lead's own connection, with keepalives both ways (the module says why)."""
+        conn = await psycopg.AsyncConnection.connect(
+            self.url,
+            autocommit=True,
+            connect_timeout=CONNECT_TIMEOUT_S,
+            keepalives=1,  # the client's side: a leader cut off finds out
+            keepalives_idle=LEAD_KEEPALIVE_IDLE_S,
+            keepalives_interval=LEAD_KEEPALIVE_INTERVAL_S,
+            keepalives_count=LEAD_KEEPALIVE_COUNT,
+        )
+        try:  # the server's side: a vanished leader's session ends (no-ops on a Unix socket)
+            for setting, value in (
+                ("tcp_keepalives_idle", LEAD_KEEPALIVE_IDLE_S),
+                ("tcp_keepalives_interval", LEAD_KEEPALIVE_INTERVAL_S),
+                ("tcp_keepalives_count", LEAD_KEEPALIVE_COUNT),
+            ):
+                await conn.execute("SELECT set_config(%s, %s, false)", (setting, str(value)))
+        except BaseException:
+            await conn.close()
+            raise
+        return conn
 
     async def resign(self) -> None:
         """Let go of the lead (closing the session releases the lock)."""
