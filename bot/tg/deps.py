@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 DEPS_KEY = "ouderstem"
 
+UNREAD: Any = object()  # a chat row nobody read yet (None is "no such chat")
+
 StartHook = Callable[[Update, ContextTypes.DEFAULT_TYPE, "Deps", str], Awaitable[None]]
 
 
@@ -193,13 +195,25 @@ class Handling:
     """What the handler of one update already knows, so `guarded` need not read it again."""
 
     update_id: int
+    chat_id: int | None = None
     claimed: bool = False  # a committed write claimed this update id
     settled_chat: int | None = None  # this chat's owed note was settled after its reply went
+    chat: Any = UNREAD  # the chat row, read together with `is_processed`
 
 
 HANDLING: contextvars.ContextVar[Handling | None] = contextvars.ContextVar(
     "ouderstem_handling", default=None
 )
+
+
+def read_chat_once(chat_id: int) -> Any:
+    """The chat row `guarded` read with the update's `is_processed` (issue 16: one trip to the
+    database instead of two), handed out once; UNREAD when there is none for this chat."""
+    handling = HANDLING.get()
+    if handling is None or handling.chat is UNREAD or handling.chat_id != chat_id:
+        return UNREAD
+    chat, handling.chat = handling.chat, UNREAD
+    return chat
 
 
 def note_claimed(update_id: int | None) -> None:
@@ -216,24 +230,42 @@ def note_settled(chat_id: int) -> None:
         handling.settled_chat = chat_id
 
 
-def guarded(
-    handler: Handler,
-) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+GuardedHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+def guarded(handler: Handler) -> GuardedHandler:
     """Run a handler under its chat's lock, once per update id; then deliver what the chat is
     still owed (a reply a crash swallowed that this handler did not show again)."""
+    return _guard(handler, read_chat=False)
 
+
+def guarded_reading_chat(handler: Handler) -> GuardedHandler:
+    """`guarded`, and the chat row is read in the same trip as `is_processed` (the handler takes
+    it with `read_chat_once`): for the parent's answers, where every round trip to the
+    database before the commit delays the next question (issue 16)."""
+    return _guard(handler, read_chat=True)
+
+
+def _guard(handler: Handler, *, read_chat: bool) -> GuardedHandler:
     @functools.wraps(handler)
     async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         deps = deps_of(context)
         chat_id = update.effective_chat.id if update.effective_chat else None
         async with deps.locks.hold(chat_id):
-            if await deps.store.is_processed(update.update_id):
+            chat: Any = UNREAD
+            if read_chat and chat_id is not None:
+                processed, chat = await asyncio.gather(
+                    deps.store.is_processed(update.update_id), deps.store.chat(chat_id)
+                )
+            else:
+                processed = await deps.store.is_processed(update.update_id)
+            if processed:
                 log.info("update %d was handled before; skipped", update.update_id)
                 if update.callback_query:
                     await update.callback_query.answer()
                 await deliver_owed(update, deps)
                 return
-            handling = Handling(update.update_id)
+            handling = Handling(update.update_id, chat_id, chat=chat)
             token = HANDLING.set(handling)
             try:
                 await handler(update, context, deps)

@@ -74,14 +74,30 @@ class Active:
     state: SessionState
 
 
-async def active_of(deps: Deps, chat: Chat | None) -> Active | None:
+async def active_of(deps: Deps, chat: Chat | None, round_id: int | None = None) -> Active | None:
+    """The chat's respondent with their round and session. `round_id`, the round a tap's
+    button names, lets the three reads go in one trip to the database (issue 16); a wrong
+    guess costs one more read, never a wrong answer."""
     if chat is None or chat.active_respondent is None:
         return None
-    respondent = await deps.store.respondent(chat.active_respondent)
+    rid = chat.active_respondent
+    guessed: Round | None = None
+    if round_id is not None and Tuning.reads_together:
+        respondent, state, guessed = await asyncio.gather(
+            deps.store.respondent(rid), deps.store.session(rid), deps.store.round(round_id)
+        )
+    elif Tuning.reads_together:
+        respondent, state = await asyncio.gather(
+            deps.store.respondent(rid), deps.store.session(rid)
+        )
+    else:
+        respondent = await deps.store.respondent(rid)
+        state = await deps.store.session(rid) if respondent is not None else None
     if respondent is None:
         return None
-    round_ = await deps.store.round(respondent.round_id)
-    state = await deps.store.session(respondent.id)
+    round_ = guessed
+    if round_ is None or round_.id != respondent.round_id:
+        round_ = await deps.store.round(respondent.round_id)
     if round_ is None or state is None:
         return None
     try:
@@ -89,6 +105,15 @@ async def active_of(deps: Deps, chat: Chat | None) -> Active | None:
     except UnknownFlow:
         return None
     return Active(respondent, round_, flow, state)
+
+
+class Tuning:
+    """Issue 16's levers on the way to the next question, switchable so that `bench/p1_network.py`
+    measures each before and after in one run. Production keeps them all on."""
+
+    reads_together = True  # chat with is_processed; respondent, session and round in one trip
+    context_with_commit = True  # the render context (recordings) is read while the commit runs
+    question_first = True  # the next question is the first call after the commit
 
 
 async def render_context(
@@ -193,7 +218,12 @@ async def take_turn(
         await reply(update, t(language, texts.ROUND_CLOSED_MIDWAY))
         return
     owes = owed_chat(update, events)
-    await save_turn(deps, active, state, events, language, update.update_id, owes=owes)
+    commit = save_turn(deps, active, state, events, language, update.update_id, owes=owes)
+    if Tuning.context_with_commit:  # what the keyboard needs is read while the commit runs
+        _, ctx = await asyncio.gather(commit, render_context(deps, language, active, chat))
+    else:
+        await commit
+        ctx = await render_context(deps, language, active, chat)
     active.state = state
     # Committed: from here on the replies go. The tap's answer does not wait for its own round
     # trip: it goes with the first message sent (the next question), concurrently.
@@ -203,7 +233,6 @@ async def take_turn(
         side.add(
             answer_quietly(update.callback_query, t(language, texts.SAVED) if repeated else None)
         )
-    ctx = await render_context(deps, language, active, chat)
     if unusable is not None:
         await show_rejections(update, active, language, events, unusable)
         events = [e for e in events if not isinstance(e, AnswerRejected)]
@@ -273,8 +302,9 @@ class SideCalls:
     question's ✅ edit): they go out together with the next message sent, concurrently, instead
     of one round trip each before it. Each swallows its own Telegram errors.
 
-    `asyncio.gather` starts them in the order given, so against a stub that answers at once the
-    calls reach it in the same order as before; over a network they overlap."""
+    The message goes first (`Tuning.question_first`): `asyncio.gather` starts its tasks in the
+    order given, and each builds its request before the next one starts, so the next question
+    leaves before the side calls' requests are built; over a network they overlap."""
 
     concurrent = True  # False: one after another, as before issue 16 (the benchmark's "before")
 
@@ -293,8 +323,11 @@ class SideCalls:
             for side in pending:
                 await side
             return await call
-        *_, result = await asyncio.gather(*pending, call)
-        return result  # type: ignore[return-value]
+        if Tuning.question_first:
+            result, *_ = await asyncio.gather(call, *pending)
+        else:
+            *_, result = await asyncio.gather(*pending, call)
+        return result  # type: ignore[no-any-return]
 
     async def flush(self) -> None:
         if self.pending:
