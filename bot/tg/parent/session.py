@@ -44,7 +44,7 @@ from bot.limits import MAX_MESSAGE_CHARS, MAX_OPEN_ANSWER_CHARS
 from bot.store.records import Chat, Owed, Respondent, Round, Turn
 from bot.texts import parents as texts
 from bot.tg import render
-from bot.tg.deps import DEPS_KEY, Deps, note_claimed, note_settled
+from bot.tg.deps import DEPS_KEY, WEBHOOK_REPLY, Deps, note_claimed, note_settled
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -176,7 +176,7 @@ async def continue_session(
     ctx = await render_context(deps, language, active, chat)
     ctx.legend = welcome_back  # back after a pause: the faces explained again
     await show_events(update, deps, ctx, active, events)
-    if update.effective_chat is not None:  # the question is on screen again: nothing is owed
+    if update.effective_chat is not None and not held_in_response():  # nothing is owed
         await settle(deps, update.effective_chat.id)
 
 
@@ -237,7 +237,8 @@ async def take_turn(
         await show_rejections(update, active, language, events, unusable)
         events = [e for e in events if not isinstance(e, AnswerRejected)]
     await show_events(update, deps, ctx, active, events, chat=chat, side=side)
-    await settle(deps, owes)
+    if not held_in_response():  # a reply in the webhook response is never confirmed
+        await settle(deps, owes)
 
 
 def owed_chat(update: Update, events: Sequence[Event]) -> int | None:
@@ -354,14 +355,50 @@ async def show_events(
     message sent; messages themselves go one after the other, in order. Returns when every
     call is confirmed. `chat` is the chat row this update read (for /voorlezen's setting)."""
     side = side if side is not None else SideCalls()
+    slot = WEBHOOK_REPLY.get()
 
     async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        await side.with_(send_reply(update, text, markup))
+        target = update.effective_chat
+        if slot is not None:
+            await slot.release()  # an earlier message of this update goes before this one
+        if slot is None or target is None or markup is None:
+            # Only a question is held: a later tap on it proves it arrived (`delivered_since`).
+            await side.with_(send_reply(update, text, markup))
+            return
+        text = text[:MAX_MESSAGE_CHARS]
+        params = {"chat_id": target.id, "text": text, "reply_markup": markup}
+        slot.hold(update.get_bot(), "sendMessage", params, lambda: send_reply(update, text, markup))
 
     try:
         await _show_events(update, deps, ctx, active, events, chat, side, reply)
     finally:
+        if slot is not None and not slot.free():  # after the response: nothing waits for them
+            slot.after += side.pending
+            side.pending = []
         await side.flush()
+
+
+async def release_held() -> None:
+    """Send the message held for the webhook response now: something must come after it."""
+    slot = WEBHOOK_REPLY.get()
+    if slot is not None:
+        await slot.release()
+
+
+def held_in_response() -> bool:
+    """This update's reply waits in the webhook response: Telegram will not confirm it."""
+    slot = WEBHOOK_REPLY.get()
+    return slot is not None and not slot.free()
+
+
+def delivered_since(update: Update, owed: Owed) -> bool:
+    """The parent tapped a message the bot sent after the owed note was written: what was owed
+    (a reply held in a webhook response, which Telegram never confirms) reached them."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if not isinstance(message, Message):
+        return False
+    return message.date.timestamp() >= int(owed.since.timestamp())
 
 
 async def _show_events(
@@ -419,6 +456,7 @@ async def _show_events(
                     audio is not None and chat is not None and chat.always_audio and ctx.can_listen
                 ) or (audio is not None and event.repair and ctx.can_listen):
                     await side.flush()
+                    await release_held()  # the sound follows its question
                     await audio.send_question(update, active.flow, event.question_id, language)
             case InfoShown(question_id=qid):
                 question = active.flow.question(qid)
@@ -512,6 +550,9 @@ async def deliver_owed_after(update: Update, deps: Deps) -> None:
         return
     owed = await deps.store.owed(chat.id)
     if owed is None:
+        return
+    if delivered_since(update, owed):  # a reply held in a webhook response got there
+        await settle(deps, chat.id)
         return
     try:
         await deliver_owed(update.get_bot(), deps, owed)
