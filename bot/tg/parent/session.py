@@ -412,6 +412,113 @@ def delivered_since(update: Update, owed: Owed) -> bool:
     return message.date.timestamp() >= int(owed.since.timestamp())
 
 
+@dataclass
+class _Shown:
+    """One update's rendering of its events (show_events): a method per kind of event."""
+
+    update: Update
+    deps: Deps
+    ctx: render.Context
+    active: Active
+    chat: Chat | None
+    side: SideCalls
+    reply: Callable[..., Awaitable[None]]
+    asks_again: bool  # a question follows in the same events (the repair question)
+
+    @property
+    def tapped(self) -> Message | None:
+        query = self.update.callback_query
+        message = query.message if query else None
+        return message if isinstance(message, Message) else None
+
+    async def ask_current(self) -> None:
+        asked = engine.current(self.active.flow, self.active.state)
+        if asked is not None:
+            view = render.ask(self.ctx, asked, self.active.state.selection)
+            await self.reply(self.update, view.text, view.keyboard)
+
+    async def recorded(self, event: AnswerRecorded) -> None:
+        answer, tapped = event.answer, self.tapped
+        if tapped is not None and tapped.text:
+            question = self.active.flow.question(answer.question_id)
+            self.side.add(
+                edit_quietly(tapped, render.answered(self.ctx, tapped.text, question, answer))
+            )
+        if answer.truncated:
+            text = t(self.ctx.language, texts.TRUNCATED, limit=MAX_OPEN_ANSWER_CHARS)
+            await self.reply(self.update, text)
+
+    async def selection(self, event: SelectionChanged) -> None:
+        asked = engine.current(self.active.flow, self.active.state)
+        assert asked is not None
+        view = render.ask(self.ctx, asked, event.selected)
+        if self.tapped is not None:
+            await self.side.with_(edit_markup_quietly(self.tapped, view.keyboard))
+        else:  # a typed number or option: show the new selection with its buttons
+            await self.reply(self.update, view.text, view.keyboard)
+
+    async def rejected(self, event: AnswerRejected) -> None:
+        language = self.ctx.language
+        if self.ctx.can_listen and not self.asks_again:  # the repair question may come next
+            prepare_sound(self.deps, self.active.flow, event.question_id, language)
+        question = self.active.flow.question(event.question_id)
+        text = t(language, rejection_text(event.reason, event.attempts, question))
+        await self.reply(self.update, text)
+        if event.reason == "stale" and not self.asks_again:
+            await self.ask_current()
+
+    async def asked(self, event: QuestionAsked) -> None:
+        view = render.ask(self.ctx, event, self.active.state.selection)
+        await self.reply(self.update, view.text, view.keyboard)
+        if await self.reads_aloud(event):
+            await self.side.flush()
+            await release_held()  # the sound follows its question
+            assert self.deps.audio is not None
+            await self.deps.audio.send_question(
+                self.update, self.active.flow, event.question_id, self.ctx.language
+            )
+
+    async def reads_aloud(self, event: QuestionAsked) -> bool:
+        """/voorlezen is on, or a repair question (always read aloud where a voice exists)."""
+        if self.deps.audio is None or not self.ctx.can_listen:
+            return False
+        if event.repair:
+            return True
+        if self.chat is UNREAD:
+            target = self.update.effective_chat
+            self.chat = await self.deps.store.chat(target.id) if target else None
+        return self.chat is not None and bool(self.chat.always_audio)
+
+    async def info(self, event: InfoShown) -> None:
+        question = self.active.flow.question(event.question_id)
+        key = question_key(event.question_id)
+        text = flow_text(self.ctx.language, self.active.flow.id, key, question.text)
+        await self.reply(self.update, text)
+
+    async def completed(self, event: FlowCompleted) -> None:
+        await self.reply(self.update, closing_text(self.ctx.language, self.active))
+
+    async def already_done(self, event: AlreadyCompleted) -> None:
+        await self.reply(self.update, t(self.ctx.language, texts.ALREADY_DONE))
+
+    async def duplicate(self, event: DuplicateIgnored) -> None:
+        """A re-tap of a stored answer: the question it is at now."""
+        if self.active.state.status == Status.WAITING:
+            await self.ask_current()
+
+
+_SHOW: dict[type, Callable[[_Shown, Any], Awaitable[None]]] = {
+    AnswerRecorded: _Shown.recorded,
+    SelectionChanged: _Shown.selection,
+    AnswerRejected: _Shown.rejected,
+    QuestionAsked: _Shown.asked,
+    InfoShown: _Shown.info,
+    FlowCompleted: _Shown.completed,
+    AlreadyCompleted: _Shown.already_done,
+    DuplicateIgnored: _Shown.duplicate,
+}
+
+
 async def _show_events(
     update: Update,
     deps: Deps,
@@ -422,67 +529,12 @@ async def _show_events(
     side: SideCalls,
     reply: Callable[..., Awaitable[None]],
 ) -> None:
-    language = ctx.language
-    tapped = update.callback_query.message if update.callback_query else None
-    asks_again = any(isinstance(e, QuestionAsked) for e in events)  # the repair question follows
+    asks_again = any(isinstance(e, QuestionAsked) for e in events)
+    shown = _Shown(update, deps, ctx, active, chat, side, reply, asks_again)
     for event in events:
-        match event:
-            case AnswerRecorded(answer=answer):
-                if isinstance(tapped, Message) and tapped.text:
-                    question = active.flow.question(answer.question_id)
-                    side.add(
-                        edit_quietly(tapped, render.answered(ctx, tapped.text, question, answer))
-                    )
-                if answer.truncated:
-                    await reply(update, t(language, texts.TRUNCATED, limit=MAX_OPEN_ANSWER_CHARS))
-            case SelectionChanged(question_id=qid, selected=selected):
-                asked = engine.current(active.flow, active.state)
-                assert asked is not None
-                view = render.ask(ctx, asked, selected)
-                if isinstance(tapped, Message):
-                    await side.with_(edit_markup_quietly(tapped, view.keyboard))
-                else:  # a typed number or option: show the new selection with its buttons
-                    await reply(update, view.text, view.keyboard)
-                del qid
-            case AnswerRejected(reason=reason, attempts=attempts):
-                if ctx.can_listen and not asks_again:  # the repair question may come next
-                    prepare_sound(deps, active.flow, event.question_id, language)
-                question = active.flow.question(event.question_id)
-                await reply(update, t(language, rejection_text(reason, attempts, question)))
-                asked = engine.current(active.flow, active.state)
-                if reason == "stale" and not asks_again and asked is not None:
-                    view = render.ask(ctx, asked, active.state.selection)
-                    await reply(update, view.text, view.keyboard)
-            case QuestionAsked():
-                view = render.ask(ctx, event, active.state.selection)
-                await reply(update, view.text, view.keyboard)
-                audio = deps.audio
-                if audio is not None and chat is UNREAD:
-                    chat = (
-                        await deps.store.chat(update.effective_chat.id)
-                        if update.effective_chat
-                        else None
-                    )
-                if (
-                    audio is not None and chat is not None and chat.always_audio and ctx.can_listen
-                ) or (audio is not None and event.repair and ctx.can_listen):
-                    await side.flush()
-                    await release_held()  # the sound follows its question
-                    await audio.send_question(update, active.flow, event.question_id, language)
-            case InfoShown(question_id=qid):
-                question = active.flow.question(qid)
-                await reply(
-                    update, flow_text(language, active.flow.id, question_key(qid), question.text)
-                )
-            case FlowCompleted():
-                await reply(update, closing_text(language, active))
-            case AlreadyCompleted():
-                await reply(update, t(language, texts.ALREADY_DONE))
-            case DuplicateIgnored():  # a re-tap of a stored answer: the question it is at now
-                asked = engine.current(active.flow, active.state)
-                if asked is not None and active.state.status == Status.WAITING:
-                    view = render.ask(ctx, asked, active.state.selection)
-                    await reply(update, view.text, view.keyboard)
+        show = _SHOW.get(type(event))
+        if show is not None:
+            await show(shown, event)
 
 
 async def show_current_question(
