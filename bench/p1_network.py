@@ -175,7 +175,7 @@ async def run(sizes: Sizes, workdir: Path) -> list[Result]:
         },
         "bot_api_calls": dict(api.counts),
     }
-    results = []
+    results: list[Result] = []
     for key, name in (("polling", "polling"), ("webhook", "webhook response")):
         ok = missing[key] == 0 and errors_full == 0
         for p, target in ((50, P50_TARGET_RTT), (99, P99_TARGET_RTT)):
