@@ -62,6 +62,7 @@ RTT_MS = 50.0  # the simulated round trip to the Bot API
 JITTER_MS = 10.0  # ± uniformly
 NET_RATE = 100.0  # answers/s offered
 NET_ROUNDS = 2  # alternating baseline / full-stack segments
+NET_LOW_RATE = 25.0  # then one round at this rate (details): the levers without queueing
 P50_TARGET_RTT = 1.3
 P99_TARGET_RTT = 2.5
 
@@ -130,26 +131,35 @@ async def run(sizes: Sizes, workdir: Path) -> list[Result]:
     left: dict[str, list[float]] = {key: [] for key, *_ in VARIANTS}
     base_lat: list[float] = []
     missing = {"baseline": 0} | {key: 0 for key, *_ in VARIANTS}
+    low: dict[str, list[float]] = {key: [] for key in ("baseline", *lat)}
+    cpu: dict[str, float] = dict.fromkeys(lat, 0.0)
     errors_full = 0
     first = 30_000_000
+    low_rate = min(rate, NET_LOW_RATE)
     try:
-        for r in range(NET_ROUNDS):
-            parents = _bare_parents(20_000_000 + r * count, count)
-            res = await open_loop(parents, rate, seconds, bare.send)
-            base_lat += res.latencies_ms
+        for r in range(NET_ROUNDS + 1):  # the last round at the low rate
+            at = rate if r < NET_ROUNDS else low_rate
+            n = max(1, int(at * seconds))
+            parents = _bare_parents(20_000_000 + r * count, n)
+            res = await open_loop(parents, at, seconds, bare.send)
+            (base_lat if r < NET_ROUNDS else low["baseline"]).extend(res.latencies_ms)
             missing["baseline"] += res.missing
             for key, side, reads, question_first, webhook in VARIANTS:
-                parents = await seed_parents(bot, count, first_chat=first)
-                first += count
-                send = _full_send(bot, network, left[key], webhook=webhook)
+                parents = await seed_parents(bot, n, first_chat=first)
+                first += n
+                into = left[key] if r < NET_ROUNDS else []
+                send = _full_send(bot, network, into, webhook=webhook)
+                began = time.process_time()
                 with (
                     ErrorCounter() as errors,
                     levers(side_concurrent=side, reads=reads, question_first=question_first),
                 ):
-                    res = await open_loop(parents, rate, seconds, send)
+                    res = await open_loop(parents, at, seconds, send)
                     await asyncio.gather(*_BACKGROUND)
+                if r < NET_ROUNDS:
+                    cpu[key] += time.process_time() - began
                 errors_full += errors.count
-                lat[key] += res.latencies_ms
+                (lat[key] if r < NET_ROUNDS else low[key]).extend(res.latencies_ms)
                 missing[key] += res.missing
     finally:
         gc.unfreeze()
@@ -172,6 +182,13 @@ async def run(sizes: Sizes, workdir: Path) -> list[Result]:
         # ... and until its request left the bot (ms): the bot's own time, no network in it
         "variants_left_ms": {
             k: {p: round(percentile(v, p), 1) for p in (50, 90, 99)} for k, v in left.items()
+        },
+        f"variants_rtt_at_{low_rate:.0f}_per_s": {
+            k: {p: in_rtt(v, p) for p in (50, 90, 99)} for k, v in low.items()
+        },
+        # the whole process (bot, stub, generator) per answer, at the main rate
+        "variants_cpu_ms_per_answer": {
+            k: round(cpu[k] * 1000 / max(1, len(lat[k])), 2) for k in lat
         },
         "bot_api_calls": dict(api.counts),
     }
