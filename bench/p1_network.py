@@ -20,9 +20,12 @@ elsewhere on the machine hits both alike. Targets (issue 16): p50 <= 1.3 RTT and
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import gc
 import random
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,14 +55,45 @@ from bench.harness import (
 from bench.p1_answers import BARE_MESSAGE, _bare_parents
 from bench.results import Result
 from bench.sizes import Sizes
-from bot.tg.parent.session import SideCalls
+from bot.tg.deps import WEBHOOK_REPLY, WebhookReply
+from bot.tg.parent.session import SideCalls, Tuning
 
 RTT_MS = 50.0  # the simulated round trip to the Bot API
 JITTER_MS = 10.0  # ± uniformly
 NET_RATE = 100.0  # answers/s offered
 NET_ROUNDS = 2  # alternating baseline / full-stack segments
+NET_LOW_RATE = 25.0  # then one round at this rate (details): the levers without queueing
 P50_TARGET_RTT = 1.3
 P99_TARGET_RTT = 2.5
+
+# When the next question's request left the bot (before its round trip), per update.
+_LEFT: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar(
+    "bench_left", default=None
+)
+_BACKGROUND: set[asyncio.Task[None]] = set()  # a webhook response's side calls, after it
+
+
+@contextmanager
+def levers(*, side_concurrent: bool, reads: bool, question_first: bool) -> Iterator[None]:
+    """Issue 16's levers for one segment (production: all on)."""
+    SideCalls.concurrent = side_concurrent
+    Tuning.reads_together = Tuning.context_with_commit = reads
+    Tuning.question_first = question_first
+    try:
+        yield
+    finally:
+        SideCalls.concurrent = True
+        Tuning.reads_together = Tuning.context_with_commit = Tuning.question_first = True
+
+
+# (key, side calls concurrent, reads together, question first, webhook response)
+VARIANTS = (
+    ("sequential", False, False, False, False),  # before issue 16
+    ("side_concurrent", True, False, False, False),  # the first lever (2026-12-03 05:02)
+    ("reads_together", True, True, False, False),  # + 2 trips to the database, not 5
+    ("polling", True, True, True, False),  # + the question first: production, polling
+    ("webhook", True, True, True, True),  # + the question as the webhook's HTTP response
+)
 
 
 @dataclass
@@ -72,6 +106,9 @@ class DelayedTransport(httpx.AsyncBaseTransport):
     rng: random.Random = random.Random(16)  # noqa: RUF009 (one seeded stream per transport)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        left = _LEFT.get()
+        if left is not None and request.url.path.endswith("/sendMessage"):
+            left.append(time.perf_counter())
         await request.aread()
         await asyncio.sleep(self.rtt_s + self.rng.uniform(-self.jitter_s, self.jitter_s))
         return self.api.handle(request)  # type: ignore[no-any-return]
@@ -90,29 +127,41 @@ async def run(sizes: Sizes, workdir: Path) -> list[Result]:
     bare = await _start_three_call_bot(workdir / "p1net-bare.db")
     gc.collect()
     gc.freeze()  # as bot.runner does after start-up
-    full_lat: list[float] = []
-    before_lat: list[float] = []
+    lat: dict[str, list[float]] = {key: [] for key, *_ in VARIANTS}
+    left: dict[str, list[float]] = {key: [] for key, *_ in VARIANTS}
     base_lat: list[float] = []
-    missing = {"full": 0, "before": 0, "baseline": 0}
+    missing = {"baseline": 0} | {key: 0 for key, *_ in VARIANTS}
+    low: dict[str, list[float]] = {key: [] for key in ("baseline", *lat)}
+    cpu: dict[str, float] = dict.fromkeys(lat, 0.0)
     errors_full = 0
     first = 30_000_000
+    low_rate = min(rate, NET_LOW_RATE)
     try:
-        for r in range(NET_ROUNDS):
-            parents = _bare_parents(20_000_000 + r * count, count)
-            res = await open_loop(parents, rate, seconds, bare.send)
-            base_lat += res.latencies_ms
+        for r in range(NET_ROUNDS + 1):  # the last round at the low rate
+            at = rate if r < NET_ROUNDS else low_rate
+            n = max(1, int(at * seconds))
+            parents = _bare_parents(20_000_000 + r * count, n)
+            res = await open_loop(parents, at, seconds, bare.send)
+            (base_lat if r < NET_ROUNDS else low["baseline"]).extend(res.latencies_ms)
             missing["baseline"] += res.missing
-            for concurrent, into, key in ((False, before_lat, "before"), (True, full_lat, "full")):
-                SideCalls.concurrent = concurrent
-                parents = await seed_parents(bot, count, first_chat=first)
-                first += count
-                with ErrorCounter() as errors:
-                    res = await open_loop(parents, rate, seconds, _full_send(bot))
+            for key, side, reads, question_first, webhook in VARIANTS:
+                parents = await seed_parents(bot, n, first_chat=first)
+                first += n
+                into = left[key] if r < NET_ROUNDS else []
+                send = _full_send(bot, network, into, webhook=webhook)
+                began = time.process_time()
+                with (
+                    ErrorCounter() as errors,
+                    levers(side_concurrent=side, reads=reads, question_first=question_first),
+                ):
+                    res = await open_loop(parents, at, seconds, send)
+                    await asyncio.gather(*_BACKGROUND)
+                if r < NET_ROUNDS:
+                    cpu[key] += time.process_time() - began
                 errors_full += errors.count
-                into += res.latencies_ms
+                (lat[key] if r < NET_ROUNDS else low[key]).extend(res.latencies_ms)
                 missing[key] += res.missing
     finally:
-        SideCalls.concurrent = True
         gc.unfreeze()
         await bot.close()
         await bare.close()
@@ -124,44 +173,87 @@ async def run(sizes: Sizes, workdir: Path) -> list[Result]:
         "rtt_ms": RTT_MS,
         "jitter_ms": JITTER_MS,
         "offered_per_s": rate,
-        "answers_each_side": len(full_lat),
+        "answers_each_side": len(lat["polling"]),
         "missing_replies": missing,
         "errors_logged": errors_full,
-        "full_stack_ms": {p: round(percentile(full_lat, p), 1) for p in (50, 90, 99)},
         "baseline_ms": {p: round(percentile(base_lat, p), 1) for p in (50, 90, 99)},
-        # the same full stack with the side calls one after another (before issue 16's lever)
-        "full_stack_sequential_ms": {p: round(percentile(before_lat, p), 1) for p in (50, 90, 99)},
-        "full_stack_sequential_rtt": {p: in_rtt(before_lat, p) for p in (50, 99)},
+        # each lever before and after, same run: until the question reaches the stub (RTT) ...
+        "variants_rtt": {k: {p: in_rtt(v, p) for p in (50, 90, 99)} for k, v in lat.items()},
+        # ... and until its request left the bot (ms): the bot's own time, no network in it
+        "variants_left_ms": {
+            k: {p: round(percentile(v, p), 1) for p in (50, 90, 99)} for k, v in left.items()
+        },
+        f"variants_rtt_at_{low_rate:.0f}_per_s": {
+            k: {p: in_rtt(v, p) for p in (50, 90, 99)} for k, v in low.items()
+        },
+        # the whole process (bot, stub, generator) per answer, at the main rate
+        "variants_cpu_ms_per_answer": {
+            k: round(cpu[k] * 1000 / max(1, len(lat[k])), 2) for k in lat
+        },
         "bot_api_calls": dict(api.counts),
     }
-    ok = missing["full"] == 0 and errors_full == 0
-    p50 = Result(
-        scenario=f"P1NET next question p50, {RTT_MS:.0f} ms RTT, {rate:.0f} answers/s",
-        metric="RTT",
-        value=in_rtt(full_lat, 50),
-        baseline=in_rtt(base_lat, 50),
-        baseline_name="bare PTB, 3 calls in a row",
-        target=f"<= {P50_TARGET_RTT} RTT",
-        details=details,
-    )
-    p50.met = ok and p50.value is not None and p50.value <= P50_TARGET_RTT
-    p99 = Result(
-        scenario=f"P1NET next question p99, {RTT_MS:.0f} ms RTT, {rate:.0f} answers/s",
-        metric="RTT",
-        value=in_rtt(full_lat, 99),
-        baseline=in_rtt(base_lat, 99),
-        baseline_name="bare PTB, 3 calls in a row",
-        target=f"<= {P99_TARGET_RTT} RTT",
-    )
-    p99.met = ok and p99.value is not None and p99.value <= P99_TARGET_RTT
-    return [p50, p99]
+    results: list[Result] = []
+    for key, name in (("polling", "polling"), ("webhook", "webhook response")):
+        ok = missing[key] == 0 and errors_full == 0
+        for p, target in ((50, P50_TARGET_RTT), (99, P99_TARGET_RTT)):
+            result = Result(
+                scenario=f"P1NET next question p{p}, {name}, {RTT_MS:.0f} ms RTT, {rate:.0f}/s",
+                metric="RTT",
+                value=in_rtt(lat[key], p),
+                baseline=in_rtt(base_lat, p),
+                baseline_name="bare PTB, 3 calls in a row",
+                target=f"<= {target} RTT",
+                details=details if not results else {},
+            )
+            result.met = ok and result.value is not None and result.value <= target
+            results.append(result)
+    return results
 
 
-def _full_send(bot: RealBot) -> Callable[[Parent], Awaitable[list[float]]]:
-    def send(p: Parent) -> Awaitable[list[float]]:
-        return feed(bot.application, next_tap(bot.api, p))
+def _full_send(
+    bot: RealBot, network: DelayedTransport, left: list[float], *, webhook: bool
+) -> Callable[[Parent], Awaitable[list[float]]]:
+    """Feed one tap; in webhook mode the question held for the HTTP response "reaches the stub"
+    one way (half a round trip) after the handler returned it, and the side calls run after."""
+
+    async def send(p: Parent) -> list[float]:
+        began = time.perf_counter()
+        mine: list[float] = []
+        token = _LEFT.set(mine)
+        slot = WebhookReply() if webhook else None
+        reply_token = WEBHOOK_REPLY.set(slot)
+        try:
+            stamps = await feed(bot.application, next_tap(bot.api, p))
+        finally:
+            WEBHOOK_REPLY.reset(reply_token)
+            _LEFT.reset(token)
+        if slot is not None and slot.body is not None:
+            handed = time.perf_counter()
+            mine.append(handed)
+            one_way = (network.rtt_s + network.rng.uniform(-1, 1) * network.jitter_s) / 2
+            await asyncio.sleep(one_way)
+            stamps.append(time.perf_counter())
+            bot.api.keyboards[p.chat_id] = _as_message(bot, p.chat_id, slot.body)
+            task = asyncio.create_task(slot.finish())
+            _BACKGROUND.add(task)
+            task.add_done_callback(_BACKGROUND.discard)
+        if mine:
+            left.append((mine[0] - began) * 1000)
+        return stamps
 
     return send
+
+
+def _as_message(bot: RealBot, chat_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """The message Telegram makes of a sendMessage in a webhook response (for the next tap)."""
+    return {
+        "message_id": next(bot.api._ids),
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "private"},
+        "from": bot.api.me(),
+        "text": body["text"],
+        "reply_markup": body.get("reply_markup"),
+    }
 
 
 @dataclass

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 DEPS_KEY = "ouderstem"
 
+UNREAD: Any = object()  # a chat row nobody read yet (None is "no such chat")
+
 StartHook = Callable[[Update, ContextTypes.DEFAULT_TYPE, "Deps", str], Awaitable[None]]
 
 
@@ -193,13 +195,34 @@ class Handling:
     """What the handler of one update already knows, so `guarded` need not read it again."""
 
     update_id: int
+    chat_id: int | None = None
     claimed: bool = False  # a committed write claimed this update id
     settled_chat: int | None = None  # this chat's owed note was settled after its reply went
+    chat: Any = UNREAD  # the chat row, read together with `is_processed`
+    held: bool = False  # the reply goes as the webhook's HTTP response (`WebhookReply`)
 
 
 HANDLING: contextvars.ContextVar[Handling | None] = contextvars.ContextVar(
     "ouderstem_handling", default=None
 )
+
+
+def read_chat_once(chat_id: int) -> Any:
+    """The chat row `guarded` read with the update's `is_processed` (issue 16: one trip to the
+    database instead of two), handed out once; UNREAD when there is none for this chat."""
+    handling = HANDLING.get()
+    if handling is None or handling.chat is UNREAD or handling.chat_id != chat_id:
+        return UNREAD
+    chat, handling.chat = handling.chat, UNREAD
+    return chat
+
+
+def note_held() -> None:
+    """This update's reply waits in the webhook response: `guarded` must not deliver the owed
+    question on top of it (it would reach the parent first, and twice)."""
+    handling = HANDLING.get()
+    if handling is not None:
+        handling.held = True
 
 
 def note_claimed(update_id: int | None) -> None:
@@ -216,24 +239,42 @@ def note_settled(chat_id: int) -> None:
         handling.settled_chat = chat_id
 
 
-def guarded(
-    handler: Handler,
-) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+GuardedHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+def guarded(handler: Handler) -> GuardedHandler:
     """Run a handler under its chat's lock, once per update id; then deliver what the chat is
     still owed (a reply a crash swallowed that this handler did not show again)."""
+    return _guard(handler, read_chat=False)
 
+
+def guarded_reading_chat(handler: Handler) -> GuardedHandler:
+    """`guarded`, and the chat row is read in the same trip as `is_processed` (the handler takes
+    it with `read_chat_once`): for the parent's answers, where every round trip to the
+    database before the commit delays the next question (issue 16)."""
+    return _guard(handler, read_chat=True)
+
+
+def _guard(handler: Handler, *, read_chat: bool) -> GuardedHandler:
     @functools.wraps(handler)
     async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         deps = deps_of(context)
         chat_id = update.effective_chat.id if update.effective_chat else None
         async with deps.locks.hold(chat_id):
-            if await deps.store.is_processed(update.update_id):
+            chat: Any = UNREAD
+            if read_chat and chat_id is not None:
+                processed, chat = await asyncio.gather(
+                    deps.store.is_processed(update.update_id), deps.store.chat(chat_id)
+                )
+            else:
+                processed = await deps.store.is_processed(update.update_id)
+            if processed:
                 log.info("update %d was handled before; skipped", update.update_id)
                 if update.callback_query:
                     await update.callback_query.answer()
                 await deliver_owed(update, deps)
                 return
-            handling = Handling(update.update_id)
+            handling = Handling(update.update_id, chat_id, chat=chat)
             token = HANDLING.set(handling)
             try:
                 await handler(update, context, deps)
@@ -243,8 +284,8 @@ def guarded(
                 return
             finally:
                 HANDLING.reset(token)
-            if chat_id is None or handling.settled_chat != chat_id:  # else nothing is owed
-                await deliver_owed(update, deps)
+            if not handling.held and (chat_id is None or handling.settled_chat != chat_id):
+                await deliver_owed(update, deps)  # else nothing is owed, or it is in the response
             # A handler that wrote nothing (/help, a rejected reply, ...) still must not answer
             # a redelivery again: remember the update once its replies are out.
             if not handling.claimed and not await deps.store.is_processed(update.update_id):
@@ -252,3 +293,66 @@ def guarded(
                     await deps.store.mark_processed(update.update_id, deps.clock())
 
     return run
+
+
+# ---- the webhook's HTTP response as a reply (issue 16) -------------------------------------------
+
+
+@dataclass
+class WebhookReply:
+    """One Bot API method may go back to Telegram as the webhook's HTTP response, a round trip
+    saved: Telegram calls it when it reads the response. `bot.web.app` sets one per update
+    (`WEBHOOK_REPLY`) when `ouderstem serve` replies in the response; the parent's session holds
+    the first message of its reply here instead of sending it (`hold`).
+
+    Telegram says nothing back about a method in the response: neither success nor the message
+    id. So a held reply is never "confirmed": the owed note stays until the parent taps a
+    message sent after it (`bot.tg.parent.session.delivered_since`), and is delivered again
+    after a restart. A second message in the same update must come after the first, so
+    `release` sends the held one through the Bot API first. Calls that change nothing the
+    parent waits for (`after`: the tap's answer, the ✅ edit) run once the response is sent.
+    """
+
+    body: dict[str, Any] | None = None
+    send: Callable[[], Awaitable[object]] | None = None  # the held call, made for real
+    after: list[Coroutine[Any, Any, None]] = field(default_factory=list)
+
+    def free(self) -> bool:
+        return self.body is None
+
+    def hold(
+        self, bot: Any, method: str, params: dict[str, Any], send: Callable[[], Awaitable[object]]
+    ) -> None:
+        """Hold `method` with `params` as the response; `send` makes the same call for real."""
+        self.body = method_body(bot, method, params)
+        self.send = send
+        note_held()
+
+    async def release(self) -> None:
+        """Send the held method through the Bot API now (something must follow it)."""
+        send, self.body, self.send = self.send, None, None
+        if send is not None:
+            await send()
+
+    async def finish(self) -> None:
+        """After the response: the side calls (each swallows its own errors)."""
+        after, self.after = self.after, []
+        if after:
+            await asyncio.gather(*after)
+
+
+WEBHOOK_REPLY: contextvars.ContextVar[WebhookReply | None] = contextvars.ContextVar(
+    "ouderstem_webhook_reply", default=None
+)
+
+
+def method_body(bot: Any, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The JSON body of a Bot API call as PTB would send it (its defaults, None dropped, objects
+    as dicts), with the method named in `method`: what a webhook response carries."""
+    from telegram.request import RequestData
+    from telegram.request._requestparameter import RequestParameter  # PTB's own encoder
+
+    data: dict[str, object] = dict(params)
+    bot._insert_defaults(data)  # ExtBot's Defaults, as `Bot._post` does
+    parameters = [RequestParameter.from_input(k, v) for k, v in data.items() if v is not None]
+    return {"method": method, **RequestData(parameters).parameters}

@@ -7,7 +7,11 @@
                      one parent's updates in order through the app's ChatOrderedProcessor, whose
                      chat turn holds across workers on PostgreSQL), so an
                      update lost to a crash is one Telegram delivers again; the update id claimed
-                     in the store makes the second delivery a no-op.
+                     in the store makes the second delivery a no-op. With `reply_in_response`
+                     the parent's next question is that answer's body (`{"method": "sendMessage",
+                     ...}`, one Bot API call Telegram makes for us: a round trip saved), still only
+                     after the commit; `bot.tg.deps.WebhookReply` says how the owed note stays
+                     honest when Telegram confirms nothing.
     GET /healthz     the process is alive
     GET /readyz      the database answers and its schema is this release's (503 otherwise)
     GET /metrics     Prometheus text (bot/web/metrics.py)
@@ -26,8 +30,9 @@ import time
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application, ContextTypes
@@ -35,6 +40,7 @@ from telegram.ext import Application, ContextTypes
 from bot.store import SqliteStore
 from bot.store.postgres import PostgresStore
 from bot.store.postgres_database import migrations
+from bot.tg.deps import WEBHOOK_REPLY, WebhookReply
 from bot.web import dashboard
 from bot.web.metrics import Metrics
 
@@ -68,14 +74,32 @@ def _parse_update(body: bytes, application: Application) -> Update | None:  # ty
         return None
 
 
+def _after(slot: WebhookReply | None, *, release: bool = False) -> BackgroundTask | None:
+    """What runs once the response is sent: the side calls of a reply held in it (and, after a
+    failure, the held message itself: a 500 carries no method)."""
+    if slot is None or (not slot.after and not (release and slot.send)):
+        return None
+
+    async def run() -> None:
+        if release:
+            with contextlib.suppress(Exception):
+                await slot.release()
+        await slot.finish()
+
+    return BackgroundTask(run)
+
+
 def create_app(
     application: Application,  # type: ignore[type-arg]
     store: SqliteStore | PostgresStore,
     secret: str,
     *,
     metrics: Metrics | None = None,
+    reply_in_response: bool = False,
 ) -> Starlette:
-    """The webhook app around a built (not yet initialized) PTB application and an unopened store."""
+    """The webhook app around a built (not yet initialized) PTB application and an unopened store.
+
+    `reply_in_response`: the next question goes back as the webhook's HTTP response."""
     metrics = metrics or Metrics()
     expected = secret.encode()
 
@@ -106,6 +130,8 @@ def create_app(
             metrics.rejected.labels(reason="not_an_update").inc()
             return Response(status_code=400)
         started = time.perf_counter()
+        slot = WebhookReply() if reply_in_response else None
+        token = WEBHOOK_REPLY.set(slot)
         try:
             # Through the app's processor: the chat's turn (across workers too), then handlers.
             processor = application.update_processor
@@ -113,11 +139,14 @@ def create_app(
         except Exception as exc:  # not handled: Telegram delivers it again
             metrics.errors.labels(kind=type(exc).__name__).inc()
             log.error("update %s not handled: %s", update.update_id, type(exc).__name__)
-            return Response(status_code=500)
+            return Response(status_code=500, background=_after(slot, release=True))
         finally:
+            WEBHOOK_REPLY.reset(token)
             metrics.latency.observe(time.perf_counter() - started)
         metrics.updates.labels(kind=update_kind(update)).inc()
-        return Response(status_code=200)
+        if slot is not None and slot.body is not None:
+            return JSONResponse(slot.body, background=_after(slot))
+        return Response(status_code=200, background=_after(slot))
 
     async def healthz(request: Request) -> Response:
         """Alive: the process answers."""

@@ -29,7 +29,7 @@ from bot.tg.callbacks import (
     RoundAction,
     RoundButton,
 )
-from bot.tg.deps import Deps, guarded
+from bot.tg.deps import UNREAD, Deps, guarded, guarded_reading_chat, read_chat_once
 from bot.tg.parent.commands import open_link
 from bot.tg.parent.session import (
     Active,
@@ -54,7 +54,9 @@ async def private_tap(update: Update, deps: Deps) -> tuple[Chat | None, str] | N
     if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
         await answer_quietly(query)
         return None
-    chat = await deps.store.chat(update.effective_chat.id)
+    chat = read_chat_once(update.effective_chat.id)  # read with is_processed, when it was
+    if chat is UNREAD:
+        chat = await deps.store.chat(update.effective_chat.id)
     return chat, language_of(chat, update)
 
 
@@ -83,7 +85,7 @@ async def on_forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE, d
         await forget(update, deps, tap[1], button.confirmed)
 
 
-@guarded
+@guarded_reading_chat
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps) -> None:
     """A button of the questions (answer, back, resume, ...), or data that is no button of ours:
     stale or forged data gets "this button no longer works" and the current question again."""
@@ -94,7 +96,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
         return
     chat, language = tap
     button = callbacks.decode(query.data)
-    active = await active_of(deps, chat)
+    guess = button.round_id if isinstance(button, QuestionButton | RoundButton) else None
+    active = await active_of(deps, chat, guess)
     if (
         not isinstance(button, QuestionButton | RoundButton)
         or active is None

@@ -44,7 +44,7 @@ from bot.limits import MAX_MESSAGE_CHARS, MAX_OPEN_ANSWER_CHARS
 from bot.store.records import Chat, Owed, Respondent, Round, Turn
 from bot.texts import parents as texts
 from bot.tg import render
-from bot.tg.deps import DEPS_KEY, Deps, note_claimed, note_settled
+from bot.tg.deps import DEPS_KEY, WEBHOOK_REPLY, Deps, note_claimed, note_settled
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -74,14 +74,30 @@ class Active:
     state: SessionState
 
 
-async def active_of(deps: Deps, chat: Chat | None) -> Active | None:
+async def active_of(deps: Deps, chat: Chat | None, round_id: int | None = None) -> Active | None:
+    """The chat's respondent with their round and session. `round_id`, the round a tap's
+    button names, lets the three reads go in one trip to the database (issue 16); a wrong
+    guess costs one more read, never a wrong answer."""
     if chat is None or chat.active_respondent is None:
         return None
-    respondent = await deps.store.respondent(chat.active_respondent)
+    rid = chat.active_respondent
+    guessed: Round | None = None
+    if round_id is not None and Tuning.reads_together:
+        respondent, state, guessed = await asyncio.gather(
+            deps.store.respondent(rid), deps.store.session(rid), deps.store.round(round_id)
+        )
+    elif Tuning.reads_together:
+        respondent, state = await asyncio.gather(
+            deps.store.respondent(rid), deps.store.session(rid)
+        )
+    else:
+        respondent = await deps.store.respondent(rid)
+        state = await deps.store.session(rid) if respondent is not None else None
     if respondent is None:
         return None
-    round_ = await deps.store.round(respondent.round_id)
-    state = await deps.store.session(respondent.id)
+    round_ = guessed
+    if round_ is None or round_.id != respondent.round_id:
+        round_ = await deps.store.round(respondent.round_id)
     if round_ is None or state is None:
         return None
     try:
@@ -89,6 +105,16 @@ async def active_of(deps: Deps, chat: Chat | None) -> Active | None:
     except UnknownFlow:
         return None
     return Active(respondent, round_, flow, state)
+
+
+class Tuning:
+    """Issue 16's levers on the way to the next question, switchable so that `bench/p1_network.py`
+    measures each before and after in one run. Production keeps them all on."""
+
+    reads_together = True  # chat with is_processed; respondent, session and round in one trip
+    context_with_commit = True  # the render context (recordings) is read while the commit runs
+    question_first = True  # the next question is the first call after the commit
+    unparsed = True  # replies nobody reads (the question's Message, the edit's) are not parsed
 
 
 async def render_context(
@@ -111,7 +137,17 @@ async def reply(
     return await chat.send_message(text[:MAX_MESSAGE_CHARS], reply_markup=markup)
 
 
-send_reply = reply  # show_events' own `reply` sends its side calls along
+async def send_reply(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
+) -> object:
+    """`reply` for show_events, whose caller never reads the sent message: PTB's `_post` (its
+    parameters, defaults, rate limiter and errors) without de-serialising Telegram's answer into
+    a `Message` with its keyboard (issue 16: ~15 % of an answer's CPU was such parsing)."""
+    chat = update.effective_chat
+    if chat is None or not Tuning.unparsed:
+        return await reply(update, text, markup)
+    params = {"chat_id": chat.id, "text": text[:MAX_MESSAGE_CHARS], "reply_markup": markup}
+    return await update.get_bot()._post("sendMessage", params)
 
 
 async def say(update: Update, deps: Deps, text: str) -> None:
@@ -151,7 +187,7 @@ async def continue_session(
     ctx = await render_context(deps, language, active, chat)
     ctx.legend = welcome_back  # back after a pause: the faces explained again
     await show_events(update, deps, ctx, active, events)
-    if update.effective_chat is not None:  # the question is on screen again: nothing is owed
+    if update.effective_chat is not None and not held_in_response():  # nothing is owed
         await settle(deps, update.effective_chat.id)
 
 
@@ -193,7 +229,12 @@ async def take_turn(
         await reply(update, t(language, texts.ROUND_CLOSED_MIDWAY))
         return
     owes = owed_chat(update, events)
-    await save_turn(deps, active, state, events, language, update.update_id, owes=owes)
+    commit = save_turn(deps, active, state, events, language, update.update_id, owes=owes)
+    if Tuning.context_with_commit:  # what the keyboard needs is read while the commit runs
+        _, ctx = await asyncio.gather(commit, render_context(deps, language, active, chat))
+    else:
+        await commit
+        ctx = await render_context(deps, language, active, chat)
     active.state = state
     # Committed: from here on the replies go. The tap's answer does not wait for its own round
     # trip: it goes with the first message sent (the next question), concurrently.
@@ -203,12 +244,12 @@ async def take_turn(
         side.add(
             answer_quietly(update.callback_query, t(language, texts.SAVED) if repeated else None)
         )
-    ctx = await render_context(deps, language, active, chat)
     if unusable is not None:
         await show_rejections(update, active, language, events, unusable)
         events = [e for e in events if not isinstance(e, AnswerRejected)]
     await show_events(update, deps, ctx, active, events, chat=chat, side=side)
-    await settle(deps, owes)
+    if not held_in_response():  # a reply in the webhook response is never confirmed
+        await settle(deps, owes)
 
 
 def owed_chat(update: Update, events: Sequence[Event]) -> int | None:
@@ -273,8 +314,9 @@ class SideCalls:
     question's ✅ edit): they go out together with the next message sent, concurrently, instead
     of one round trip each before it. Each swallows its own Telegram errors.
 
-    `asyncio.gather` starts them in the order given, so against a stub that answers at once the
-    calls reach it in the same order as before; over a network they overlap."""
+    The message goes first (`Tuning.question_first`): `asyncio.gather` starts its tasks in the
+    order given, and each builds its request before the next one starts, so the next question
+    leaves before the side calls' requests are built; over a network they overlap."""
 
     concurrent = True  # False: one after another, as before issue 16 (the benchmark's "before")
 
@@ -293,8 +335,11 @@ class SideCalls:
             for side in pending:
                 await side
             return await call
-        *_, result = await asyncio.gather(*pending, call)
-        return result  # type: ignore[return-value]
+        if Tuning.question_first:
+            result, *_ = await asyncio.gather(call, *pending)
+        else:
+            *_, result = await asyncio.gather(*pending, call)
+        return result  # type: ignore[no-any-return]
 
     async def flush(self) -> None:
         if self.pending:
@@ -321,14 +366,157 @@ async def show_events(
     message sent; messages themselves go one after the other, in order. Returns when every
     call is confirmed. `chat` is the chat row this update read (for /voorlezen's setting)."""
     side = side if side is not None else SideCalls()
+    slot = WEBHOOK_REPLY.get()
 
     async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        await side.with_(send_reply(update, text, markup))
+        target = update.effective_chat
+        if slot is not None:
+            await slot.release()  # an earlier message of this update goes before this one
+        if slot is None or target is None or markup is None:
+            # Only a question is held: a later tap on it proves it arrived (`delivered_since`).
+            await side.with_(send_reply(update, text, markup))
+            return
+        text = text[:MAX_MESSAGE_CHARS]
+        params = {"chat_id": target.id, "text": text, "reply_markup": markup}
+        slot.hold(update.get_bot(), "sendMessage", params, lambda: send_reply(update, text, markup))
 
     try:
         await _show_events(update, deps, ctx, active, events, chat, side, reply)
     finally:
+        if slot is not None and not slot.free():  # after the response: nothing waits for them
+            slot.after += side.pending
+            side.pending = []
         await side.flush()
+
+
+async def release_held() -> None:
+    """Send the message held for the webhook response now: something must come after it."""
+    slot = WEBHOOK_REPLY.get()
+    if slot is not None:
+        await slot.release()
+
+
+def held_in_response() -> bool:
+    """This update's reply waits in the webhook response: Telegram will not confirm it."""
+    slot = WEBHOOK_REPLY.get()
+    return slot is not None and not slot.free()
+
+
+def delivered_since(update: Update, owed: Owed) -> bool:
+    """The parent tapped a message the bot sent after the owed note was written: what was owed
+    (a reply held in a webhook response, which Telegram never confirms) reached them."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if not isinstance(message, Message):
+        return False
+    return message.date.timestamp() >= int(owed.since.timestamp())
+
+
+@dataclass
+class _Shown:
+    """One update's rendering of its events (show_events): a method per kind of event."""
+
+    update: Update
+    deps: Deps
+    ctx: render.Context
+    active: Active
+    chat: Chat | None
+    side: SideCalls
+    reply: Callable[..., Awaitable[None]]
+    asks_again: bool  # a question follows in the same events (the repair question)
+
+    @property
+    def tapped(self) -> Message | None:
+        query = self.update.callback_query
+        message = query.message if query else None
+        return message if isinstance(message, Message) else None
+
+    async def ask_current(self) -> None:
+        asked = engine.current(self.active.flow, self.active.state)
+        if asked is not None:
+            view = render.ask(self.ctx, asked, self.active.state.selection)
+            await self.reply(self.update, view.text, view.keyboard)
+
+    async def recorded(self, event: AnswerRecorded) -> None:
+        answer, tapped = event.answer, self.tapped
+        if tapped is not None and tapped.text:
+            question = self.active.flow.question(answer.question_id)
+            self.side.add(
+                edit_quietly(tapped, render.answered(self.ctx, tapped.text, question, answer))
+            )
+        if answer.truncated:
+            text = t(self.ctx.language, texts.TRUNCATED, limit=MAX_OPEN_ANSWER_CHARS)
+            await self.reply(self.update, text)
+
+    async def selection(self, event: SelectionChanged) -> None:
+        asked = engine.current(self.active.flow, self.active.state)
+        assert asked is not None
+        view = render.ask(self.ctx, asked, event.selected)
+        if self.tapped is not None:
+            await self.side.with_(edit_markup_quietly(self.tapped, view.keyboard))
+        else:  # a typed number or option: show the new selection with its buttons
+            await self.reply(self.update, view.text, view.keyboard)
+
+    async def rejected(self, event: AnswerRejected) -> None:
+        language = self.ctx.language
+        if self.ctx.can_listen and not self.asks_again:  # the repair question may come next
+            prepare_sound(self.deps, self.active.flow, event.question_id, language)
+        question = self.active.flow.question(event.question_id)
+        text = t(language, rejection_text(event.reason, event.attempts, question))
+        await self.reply(self.update, text)
+        if event.reason == "stale" and not self.asks_again:
+            await self.ask_current()
+
+    async def asked(self, event: QuestionAsked) -> None:
+        view = render.ask(self.ctx, event, self.active.state.selection)
+        await self.reply(self.update, view.text, view.keyboard)
+        if await self.reads_aloud(event):
+            await self.side.flush()
+            await release_held()  # the sound follows its question
+            assert self.deps.audio is not None
+            await self.deps.audio.send_question(
+                self.update, self.active.flow, event.question_id, self.ctx.language
+            )
+
+    async def reads_aloud(self, event: QuestionAsked) -> bool:
+        """/voorlezen is on, or a repair question (always read aloud where a voice exists)."""
+        if self.deps.audio is None or not self.ctx.can_listen:
+            return False
+        if event.repair:
+            return True
+        if self.chat is UNREAD:
+            target = self.update.effective_chat
+            self.chat = await self.deps.store.chat(target.id) if target else None
+        return self.chat is not None and bool(self.chat.always_audio)
+
+    async def info(self, event: InfoShown) -> None:
+        question = self.active.flow.question(event.question_id)
+        key = question_key(event.question_id)
+        text = flow_text(self.ctx.language, self.active.flow.id, key, question.text)
+        await self.reply(self.update, text)
+
+    async def completed(self, event: FlowCompleted) -> None:
+        await self.reply(self.update, closing_text(self.ctx.language, self.active))
+
+    async def already_done(self, event: AlreadyCompleted) -> None:
+        await self.reply(self.update, t(self.ctx.language, texts.ALREADY_DONE))
+
+    async def duplicate(self, event: DuplicateIgnored) -> None:
+        """A re-tap of a stored answer: the question it is at now."""
+        if self.active.state.status == Status.WAITING:
+            await self.ask_current()
+
+
+_SHOW: dict[type, Callable[[_Shown, Any], Awaitable[None]]] = {
+    AnswerRecorded: _Shown.recorded,
+    SelectionChanged: _Shown.selection,
+    AnswerRejected: _Shown.rejected,
+    QuestionAsked: _Shown.asked,
+    InfoShown: _Shown.info,
+    FlowCompleted: _Shown.completed,
+    AlreadyCompleted: _Shown.already_done,
+    DuplicateIgnored: _Shown.duplicate,
+}
 
 
 async def _show_events(
@@ -341,66 +529,12 @@ async def _show_events(
     side: SideCalls,
     reply: Callable[..., Awaitable[None]],
 ) -> None:
-    language = ctx.language
-    tapped = update.callback_query.message if update.callback_query else None
-    asks_again = any(isinstance(e, QuestionAsked) for e in events)  # the repair question follows
+    asks_again = any(isinstance(e, QuestionAsked) for e in events)
+    shown = _Shown(update, deps, ctx, active, chat, side, reply, asks_again)
     for event in events:
-        match event:
-            case AnswerRecorded(answer=answer):
-                if isinstance(tapped, Message) and tapped.text:
-                    question = active.flow.question(answer.question_id)
-                    side.add(
-                        edit_quietly(tapped, render.answered(ctx, tapped.text, question, answer))
-                    )
-                if answer.truncated:
-                    await reply(update, t(language, texts.TRUNCATED, limit=MAX_OPEN_ANSWER_CHARS))
-            case SelectionChanged(question_id=qid, selected=selected):
-                asked = engine.current(active.flow, active.state)
-                assert asked is not None
-                view = render.ask(ctx, asked, selected)
-                if isinstance(tapped, Message):
-                    await side.with_(edit_markup_quietly(tapped, view.keyboard))
-                else:  # a typed number or option: show the new selection with its buttons
-                    await reply(update, view.text, view.keyboard)
-                del qid
-            case AnswerRejected(reason=reason, attempts=attempts):
-                if ctx.can_listen and not asks_again:  # the repair question may come next
-                    prepare_sound(deps, active.flow, event.question_id, language)
-                question = active.flow.question(event.question_id)
-                await reply(update, t(language, rejection_text(reason, attempts, question)))
-                asked = engine.current(active.flow, active.state)
-                if reason == "stale" and not asks_again and asked is not None:
-                    view = render.ask(ctx, asked, active.state.selection)
-                    await reply(update, view.text, view.keyboard)
-            case QuestionAsked():
-                view = render.ask(ctx, event, active.state.selection)
-                await reply(update, view.text, view.keyboard)
-                audio = deps.audio
-                if audio is not None and chat is UNREAD:
-                    chat = (
-                        await deps.store.chat(update.effective_chat.id)
-                        if update.effective_chat
-                        else None
-                    )
-                if (
-                    audio is not None and chat is not None and chat.always_audio and ctx.can_listen
-                ) or (audio is not None and event.repair and ctx.can_listen):
-                    await side.flush()
-                    await audio.send_question(update, active.flow, event.question_id, language)
-            case InfoShown(question_id=qid):
-                question = active.flow.question(qid)
-                await reply(
-                    update, flow_text(language, active.flow.id, question_key(qid), question.text)
-                )
-            case FlowCompleted():
-                await reply(update, closing_text(language, active))
-            case AlreadyCompleted():
-                await reply(update, t(language, texts.ALREADY_DONE))
-            case DuplicateIgnored():  # a re-tap of a stored answer: the question it is at now
-                asked = engine.current(active.flow, active.state)
-                if asked is not None and active.state.status == Status.WAITING:
-                    view = render.ask(ctx, asked, active.state.selection)
-                    await reply(update, view.text, view.keyboard)
+        show = _SHOW.get(type(event))
+        if show is not None:
+            await show(shown, event)
 
 
 async def show_current_question(
@@ -480,6 +614,9 @@ async def deliver_owed_after(update: Update, deps: Deps) -> None:
     owed = await deps.store.owed(chat.id)
     if owed is None:
         return
+    if delivered_since(update, owed):  # a reply held in a webhook response got there
+        await settle(deps, chat.id)
+        return
     try:
         await deliver_owed(update.get_bot(), deps, owed)
     except TelegramError as exc:
@@ -556,7 +693,12 @@ async def edit_quietly(message: Message, text: str) -> None:
     """Replace an answered question's buttons by the answer; a failed edit is harmless and
     must not hold back the next question (a 5xx or time-out included, not only a 400)."""
     try:
-        await message.edit_text(text[:MAX_MESSAGE_CHARS], reply_markup=None)
+        if Tuning.unparsed:  # nobody reads the edited message: Telegram's answer stays JSON
+            params: dict[str, object] = {"chat_id": message.chat_id, "text": text}
+            params |= {"message_id": message.message_id, "text": text[:MAX_MESSAGE_CHARS]}
+            await message.get_bot()._post("editMessageText", params)
+        else:
+            await message.edit_text(text[:MAX_MESSAGE_CHARS], reply_markup=None)
     except TelegramError as exc:
         log.info("edit skipped: %s", exc.message)
 
