@@ -70,9 +70,7 @@ async def answer_all(parent: SimulatedUser, replies: list[dict[str, Any]]) -> li
     seen = [m.get("text", "") for m in replies]
     for _ in range(80):
         last = replies[-1]
-        if CLOSING_NL in last.get("text", "") or "Bedankt voor uw verhaal!" in last.get(
-            "text", ""
-        ):
+        if CLOSING_NL in last.get("text", "") or "Bedankt voor uw verhaal!" in last.get("text", ""):
             return seen
         labels = button_labels(last)
         if "😐" in labels:
@@ -174,9 +172,7 @@ async def test_mid_survey_on_version_1_a_restart_keeps_version_1(
 
 async def test_a_turkish_parent_reads_about_the_teacher_and_the_meeting(chat_bot: Any) -> None:
     parent, replies = await join_in(chat_bot, "tr")
-    asked = await answer_until(
-        parent, replies, lambda m: "öğretmenini" in m.get("text", "")
-    )
+    asked = await answer_until(parent, replies, lambda m: "öğretmenini" in m.get("text", ""))
     assert "Çocuğunuzun öğretmenini tanıyorsunuz." in asked["text"]
     replies = await parent.press("😐")
     assert "Veli görüşmesinde çocuğunuz hakkında rahatça konuşuyorsunuz." in replies[-1]["text"]
@@ -201,3 +197,45 @@ async def test_the_dialogue_asks_experiences_and_needs(chat_bot: Any) -> None:
     seen = "\n".join(await answer_all(chat_bot.parent, replies))
     assert "Bedankt voor uw verhaal!" in seen
     assert "Wat hebt u als ouder nodig van de school?" not in seen
+
+
+# ---- reports: a round is read with its own version; trends compare only shared items -----------
+
+
+async def test_trends_compare_only_the_items_both_versions_asked(store: Any) -> None:
+    import itertools
+
+    from bot.reports.build import build_round_report
+    from tests.reports_fixtures import Builder
+
+    old = Builder(store, flows={"barometer-ouders": get_flow("barometer-ouders", 1)})
+    school = await old.school("Basisschool De Linde")
+    before, _ = await old.round(school)
+    v1 = get_flow("barometer-ouders", 1)
+    for v in ["1", "2", "2", "2", "3"]:  # mean 2.0 on every version-1 statement
+        await old.respond(before, {q.id: v for q in v1.answerable_questions if q.id != "opmerking"})
+    await old.close(before)
+
+    new = Builder(store, flows={"barometer-ouders": get_flow("barometer-ouders")})
+    new._chats = itertools.count(7_400_000_001)
+    new.now = old.now
+    rnd, _ = await new.round(school)
+    v2 = get_flow("barometer-ouders")
+    for v, low in zip(["3", "4", "4", "4", "5"], ["1", "1", "2", "1", "2"], strict=True):
+        answers = {q.id: (low if q.id in NEW_PARENT_ITEMS else v) for q in v2.answerable_questions}
+        answers["opmerking"] = None
+        await new.respond(rnd, answers)
+    await new.close(rnd)
+
+    report = await build_round_report(store, rnd.id)  # the shipped flows, as in the bot
+    trend = report.trend
+    assert trend is not None and trend.previous_round_id == before.id
+    ids = {row.id for row in trend.statements}
+    assert ids == {q.id for q in v1.questions if q.type.value == "scale"}
+    assert not ids & set(NEW_PARENT_ITEMS)
+    informatie = next(row for row in trend.themes if row.id == "informatie")
+    assert (informatie.before, informatie.now) == (2.0, 4.0)  # the new items' 1s left out
+    assert report.statement("informatie_5").question_id == "informatie_5"  # still in the round
+
+    first = await build_round_report(store, before.id)  # version 1, read as version 1
+    assert "informatie_5" not in {s.question_id for s in first.statements}
