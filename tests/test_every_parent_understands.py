@@ -107,10 +107,10 @@ MIDPOINT = {
 async def test_the_faces_are_explained_with_the_first_scale_question_only(chat_bot: Any) -> None:
     parent, replies = await join_in(chat_bot, "nl")
     first = replies[-1]
-    assert first["text"] == f"Vraag 1 van 22\n\nU voelt zich welkom op de school.\n\n{LEGEND_NL}"
+    assert first["text"] == f"Vraag 1 van 30\n\nU voelt zich welkom op de school.\n\n{LEGEND_NL}"
     assert button_labels(first)[:6] == ["😞", "🙁", "😐", "🙂", "😄", "🤷 Weet ik niet"]
     second = (await parent.press("🙂"))[-1]
-    assert second["text"] == "Vraag 2 van 22\n\nOp school kennen ze u."  # read once, not again
+    assert second["text"] == "Vraag 2 van 30\n\nOp school kennen ze u."  # read once, not again
 
 
 async def test_the_faces_are_explained_again_after_a_pause(chat_bot: Any) -> None:
@@ -124,11 +124,11 @@ async def test_the_faces_are_explained_again_after_a_pause(chat_bot: Any) -> Non
     back = await parent.press("Verder")
     assert [m["text"] for m in back] == [
         "Welkom terug! We gaan verder waar u was.",
-        f"Vraag 2 van 22\n\nOp school kennen ze u.\n\n{LEGEND_NL}",
+        f"Vraag 2 van 30\n\nOp school kennen ze u.\n\n{LEGEND_NL}",
     ]
     after = await parent.press("🙂")  # and once is enough
     assert (
-        after[-1]["text"] == "Vraag 3 van 22\n\nU durft met een probleem naar de school te komen."
+        after[-1]["text"] == "Vraag 3 van 30\n\nU durft met een probleem naar de school te komen."
     )
 
 

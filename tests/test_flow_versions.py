@@ -210,7 +210,7 @@ async def test_trends_compare_only_the_items_both_versions_asked(store: Any) -> 
 
     old = Builder(store, flows={"barometer-ouders": get_flow("barometer-ouders", 1)})
     school = await old.school("Basisschool De Linde")
-    before, _ = await old.round(school)
+    before, _ = await old.round(school, "barometer-ouders")
     v1 = get_flow("barometer-ouders", 1)
     for v in ["1", "2", "2", "2", "3"]:  # mean 2.0 on every version-1 statement
         await old.respond(before, {q.id: v for q in v1.answerable_questions if q.id != "opmerking"})
@@ -219,7 +219,7 @@ async def test_trends_compare_only_the_items_both_versions_asked(store: Any) -> 
     new = Builder(store, flows={"barometer-ouders": get_flow("barometer-ouders")})
     new._chats = itertools.count(7_400_000_001)
     new.now = old.now
-    rnd, _ = await new.round(school)
+    rnd, _ = await new.round(school, "barometer-ouders")
     v2 = get_flow("barometer-ouders")
     for v, low in zip(["3", "4", "4", "4", "5"], ["1", "1", "2", "1", "2"], strict=True):
         answers = {q.id: (low if q.id in NEW_PARENT_ITEMS else v) for q in v2.answerable_questions}

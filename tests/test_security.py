@@ -212,7 +212,7 @@ async def test_forget_leaves_no_row_behind(store, find_rows):
         parent = SimulatedUser(bot.application, bot.api, user_id=CHAT, language_code="ar")
         await parent.command("/start", opened.start_token)
         await parent.press_data("l|ar", parent.last_with_keyboard())
-        for _ in range(21):
+        for _ in range(29):
             await parent.send(tap(parent, "5"))
         await parent.text(SECRET_ANSWER)
         await parent.command("/geenherinnering")
