@@ -239,3 +239,16 @@ async def test_trends_compare_only_the_items_both_versions_asked(store: Any) -> 
 
     first = await build_round_report(store, before.id)  # version 1, read as version 1
     assert "informatie_5" not in {s.question_id for s in first.statements}
+
+
+def test_flows_check_reads_the_archive_too(tmp_path: Any, monkeypatch: Any) -> None:
+    import shutil
+
+    from bot import flow_check
+    from bot.flow_model import FLOW_ARCHIVE_DIR
+
+    assert [i for i in flow_check.check_files() if i.file.startswith("archive/")] == []
+    shutil.copy(FLOW_ARCHIVE_DIR / "dialoog@1.yaml", tmp_path / "dialoog@3.yaml")
+    monkeypatch.setattr(flow_check, "FLOW_ARCHIVE_DIR", tmp_path)
+    found = [(i.file, i.message) for i in flow_check.check_files()]
+    assert ("archive/dialoog@3.yaml", "must be named dialoog@1.yaml") in found

@@ -459,14 +459,14 @@ async def test_switching_language_mid_survey_keeps_the_answers(chat_bot: Any) ->
     replies = await parent.press("🙂")
     assert replies[-1]["text"] == question_message("ar", PARENTS, PARENTS.questions[4])
     assert await chat_bot.store.run_read("SELECT language FROM respondents") == [("ar",)]
-    for _ in range(17):
+    for _ in range(25):
         await parent.press("🙂")
     replies = await parent.text("مدرسة جيدة")
     assert replies[-1]["text"] == closing_message("ar", PARENTS)
     rows = await chat_bot.store.run_read(
         "SELECT COUNT(*), SUM(text_language = 'ar') FROM answers WHERE round_id = ?", (opened.id,)
     )
-    assert rows == [(22, 1)]
+    assert rows == [(30, 1)]
     assert await chat_bot.store.run_read("SELECT language, status FROM respondents") == [
         ("ar", "completed")
     ]
@@ -563,7 +563,7 @@ async def test_right_to_left_numbers_and_dates_are_isolated(chat_bot: Any, langu
     for number in range(1, 4):
         progress = replies[-1]["text"].split("\n")[0]
         assert progress == t(language, texts.PROGRESS, number=number, total=30)
-        assert f"{FSI}{number}{PDI}" in progress and f"{FSI}22{PDI}" in progress
+        assert f"{FSI}{number}{PDI}" in progress and f"{FSI}30{PDI}" in progress
         assert strip_isolates(progress) == gettext(language, texts.PROGRESS).format(
             number=number, total=30
         )
@@ -573,7 +573,7 @@ async def test_right_to_left_numbers_and_dates_are_isolated(chat_bot: Any, langu
         )  # starts right-to-left
         assert back_label(language) in button_labels(replies[-1]) or number == 1
         replies = await parent.press("😐")
-    for _ in range(18):
+    for _ in range(26):
         await parent.press("😐")
     replies = await parent.press("⏭️")
     closing = replies[-1]["text"]
