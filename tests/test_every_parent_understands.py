@@ -335,7 +335,7 @@ async def test_arabic_scale_point_one_means_not_at_all(chat_bot: Any) -> None:
 async def test_tigrinya_minutes_in_the_plural(chat_bot: Any) -> None:
     _, replies = await join_in(chat_bot, "ti")
     welcome = next(m["text"] for m in replies if "⏱️" in m["text"])
-    assert welcome.endswith("⏱️ \u20686\u2069 ደቓይቕ") or welcome.endswith("⏱️ 6 ደቓይቕ")
+    assert welcome.endswith("⏱️ \u20688\u2069 ደቓይቕ") or welcome.endswith("⏱️ 8 ደቓይቕ")
     assert "ደቒቕ" not in welcome
 
 
