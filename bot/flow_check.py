@@ -17,7 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from bot.flow_issues import FINAL_CHECKS, FLOW_CHECKS, QUESTION_CHECKS, Inspected, Issue
-from bot.flow_model import FLOWS_DIR, Flow, load_flow
+from bot.flow_model import FLOW_ARCHIVE_DIR, FLOWS_DIR, Flow, load_flow
 
 __all__ = ["Issue", "check_files", "check_flow"]
 
@@ -50,6 +50,27 @@ def check_files(paths: list[Path] | None = None) -> list[Issue]:
         all_flows = {**flow_library(), **all_flows}
     for path, flow in flows.values():
         issues += check_flow(flow, path.name, all_flows)
+    if paths == sorted(FLOWS_DIR.glob("*.yaml")):
+        issues += _check_archive(all_flows)
+    return issues
+
+
+def _check_archive(current: dict[str, Flow]) -> list[Issue]:
+    """Earlier versions (`archive/<id>@<version>.yaml`): rounds opened on them still run them."""
+    issues: list[Issue] = []
+    for path in sorted(FLOW_ARCHIVE_DIR.glob("*.yaml")):
+        name = f"archive/{path.name}"
+        try:
+            flow = load_flow(path)
+        except (ValidationError, ValueError, OSError, yaml.YAMLError) as exc:
+            issues.append(Issue(name, "flow", f"cannot be loaded: {_first_line(exc)}"))
+            continue
+        if path.name != f"{flow.id}@{flow.version}.yaml":
+            issues.append(Issue(name, "flow", f"must be named {flow.id}@{flow.version}.yaml"))
+        now = current.get(flow.id)
+        if now is None or now.version <= flow.version:
+            issues.append(Issue(name, "flow", "no newer version of this flow is shipped"))
+        issues += check_flow(flow, name, current)
     return issues
 
 

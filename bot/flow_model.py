@@ -35,6 +35,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 FORMAT_VERSION: Final = 1
 # Package data (pyproject.toml): beside this module in a checkout and in an installed wheel alike.
 FLOWS_DIR = Path(__file__).resolve().parent / "flows"
+# Earlier versions of a flow, `<id>@<version>.yaml`: a round keeps the version it opened with.
+FLOW_ARCHIVE_DIR = FLOWS_DIR / "archive"
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
 
@@ -191,13 +193,29 @@ def flow_library(directory: Path = FLOWS_DIR) -> dict[str, Flow]:
     return flows
 
 
-def get_flow(flow_id: str) -> Flow:
-    try:
-        return flow_library()[flow_id]
-    except KeyError:
-        from bot.errors import UnknownFlow
+@cache
+def flow_archive(directory: Path = FLOW_ARCHIVE_DIR) -> dict[tuple[str, int], Flow]:
+    """Earlier versions of the shipped flows, by (id, version): rounds opened on them finish there."""
+    flows: dict[tuple[str, int], Flow] = {}
+    for path in sorted(directory.glob("*@*.yaml")):
+        flow = load_flow(path)
+        flows[(flow.id, flow.version)] = flow
+    return flows
 
-        raise UnknownFlow(flow_id) from None
+
+def get_flow(flow_id: str, version: int | None = None) -> Flow:
+    """The flow `flow_id`: its current version, or `version` (a round's) from the archive."""
+    from bot.errors import UnknownFlow
+
+    current = flow_library().get(flow_id)
+    if current is None:
+        raise UnknownFlow(flow_id)
+    if version is None or version == current.version:
+        return current
+    try:
+        return flow_archive()[(flow_id, version)]
+    except KeyError:
+        raise UnknownFlow(f"{flow_id}@{version}") from None
 
 
 def json_schema() -> str:

@@ -450,18 +450,18 @@ async def test_voorlezen_reads_every_next_question_until_turned_off(bot) -> None
     parent = await at_first_question(bot)
     replies = await parent.command("/voorlezen")
     assert replies[0]["text"] == t("nl", audio_texts.ALWAYS_ON, command="/voorlezen")
-    assert [v["caption"] for v in voices(replies)] == ["🔊 Vraag 1 van 22"]  # the current question
+    assert [v["caption"] for v in voices(replies)] == ["🔊 Vraag 1 van 30"]  # the current question
     assert (await bot.store.chat(parent.chat_id)).always_audio
 
     replies = await parent.press("🙂")
-    assert replies[-2]["text"].startswith("Vraag 2 van 22")
-    assert [v["caption"] for v in voices(replies)] == ["🔊 Vraag 2 van 22"]
+    assert replies[-2]["text"].startswith("Vraag 2 van 30")
+    assert [v["caption"] for v in voices(replies)] == ["🔊 Vraag 2 van 30"]
 
     replies = await parent.command("/voorlezen")
     assert [m["text"] for m in replies] == [t("nl", audio_texts.ALWAYS_OFF)]
     assert not (await bot.store.chat(parent.chat_id)).always_audio
     replies = await parent.press("🙂")
-    assert replies[-1]["text"].startswith("Vraag 3 van 22") and not voices(replies)
+    assert replies[-1]["text"].startswith("Vraag 3 van 30") and not voices(replies)
 
 
 async def test_voorlezen_in_a_language_without_voice_says_so(bot) -> None:
@@ -476,7 +476,7 @@ async def test_repair_mode_reads_the_question_aloud(bot) -> None:
     await parent.text("banaan")
     replies = await parent.text("banaan")
     assert any(t("nl", texts.REPAIR_SCALE) in (m.get("text") or "") for m in replies)
-    assert [v["caption"] for v in voices(replies)] == ["🔊 Vraag 1 van 22"]
+    assert [v["caption"] for v in voices(replies)] == ["🔊 Vraag 1 van 30"]
 
 
 async def test_fully_recorded_language_without_voice_is_offered_and_sent(
@@ -501,7 +501,7 @@ async def test_failing_ffmpeg_falls_back_to_a_kind_text(
     assert [m.get("text") for m in replies] == [t("nl", audio_texts.AUDIO_FAILED)]
     assert not list(audio_cache.rglob("*.ogg"))
     replies = await parent.press("🙂")  # the conversation goes on
-    assert replies[-1]["text"].startswith("Vraag 2 van 22")
+    assert replies[-1]["text"].startswith("Vraag 2 van 30")
 
 
 async def test_missing_tools_fall_back_to_a_kind_text(bot, audio_cache: Path) -> None:

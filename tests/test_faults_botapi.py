@@ -47,7 +47,7 @@ async def limited(store):
 
 
 def progress(language: str, number: int) -> str:
-    return t(language, texts.PROGRESS, number=number, total=22)
+    return t(language, texts.PROGRESS, number=number, total=30)
 
 
 async def test_429_on_the_next_question_waits_and_retries(limited):
@@ -152,7 +152,7 @@ async def test_a_parent_finishes_the_round_through_random_api_faults(store):
             chaos_outcomes=(retry_after(1), server_error(502), server_error(500), timeout()),
         )
         bot.api.fault = faults
-        plan = {q.id: str(i % 5 + 1) for i, q in enumerate(FLOW.answerable_questions[:21])}
+        plan = {q.id: str(i % 5 + 1) for i, q in enumerate(FLOW.answerable_questions[:29])}
         for _ in range(200):
             current = await current_of(store, parent.chat_id)
             if current is None or current == "opmerking":

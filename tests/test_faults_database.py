@@ -49,7 +49,7 @@ async def test_an_answer_while_the_database_is_locked(bot):
     assert not await bot.store.is_processed(update["update_id"])
     # The next try works; the question message still has its buttons (it was never edited).
     replies = texts_of(await parent.send(tap(parent, "4")))
-    assert replies[-1].startswith(t("tr", texts.PROGRESS, number=2, total=22))
+    assert replies[-1].startswith(t("tr", texts.PROGRESS, number=2, total=30))
     assert await stored_answers(bot.store, parent.chat_id) == {"welkom_1": "4"}
     assert checks.problems(bot.store.path) == []
 
@@ -84,7 +84,7 @@ async def test_a_join_that_meets_a_locked_database_is_not_half_done(bot):
     ]
     bot.api.fault = None
     replies = texts_of(await parent.press_data("l|ar", menu))
-    assert replies[-1].startswith(t("ar", texts.PROGRESS, number=1, total=22))
+    assert replies[-1].startswith(t("ar", texts.PROGRESS, number=1, total=30))
     assert await bot.store.run_read("SELECT COUNT(*) FROM respondents") == [(1,)]
     assert await bot.store.run_read("SELECT pending_token FROM chats") == [(None,)]
     assert checks.problems(bot.store.path) == []

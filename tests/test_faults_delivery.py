@@ -48,7 +48,7 @@ async def test_the_same_tap_delivered_twice_at_once_is_applied_once(bot, join):
     await asyncio.gather(*(parent.send(update) for _ in range(5)))
     replies = parent.all_messages()[before:]
     assert len(replies) == 1 and replies[0]["text"].startswith(
-        t("nl", texts.PROGRESS, number=2, total=22)
+        t("nl", texts.PROGRESS, number=2, total=30)
     )
     assert await stored_answers(bot.store, parent.chat_id) == {"welkom_1": "2"}
     assert spy.errors == []
@@ -67,7 +67,7 @@ async def test_a_redelivered_join_makes_one_respondent(bot):
     assert await bot.store.run_read("SELECT COUNT(*) FROM contacts") == [(1,)]
     after = texts_of(parent.all_messages()[1:])
     assert after.count(t("tr", texts.LANGUAGE_SET)) == 1
-    assert sum(m.startswith(t("tr", texts.PROGRESS, number=1, total=22)) for m in after) == 1
+    assert sum(m.startswith(t("tr", texts.PROGRESS, number=1, total=30)) for m in after) == 1
 
 
 async def test_a_redelivered_open_answer_is_stored_once(bot, join):
@@ -114,7 +114,7 @@ async def test_a_text_and_a_tap_sent_together_are_applied_in_order(bot, join):
     assert await stored_answers(bot.store, parent.chat_id) == {"welkom_1": "3"}
     replies = texts_of(parent.replies())
     assert replies[-2:] == [t("nl", texts.REJECT_STALE), replies[-1]]
-    assert replies[-1].startswith(t("nl", texts.PROGRESS, number=2, total=22))
+    assert replies[-1].startswith(t("nl", texts.PROGRESS, number=2, total=30))
     assert spy.errors == []
 
 
@@ -170,6 +170,6 @@ async def test_two_different_taps_at_once_one_applies_the_other_is_rejected_clea
     replies = texts_of(parent.replies())
     # The applied tap brought question 2; the other got a kind "stale" and question 2 again.
     assert t("nl", texts.REJECT_STALE) in replies
-    assert sum(r.startswith(t("nl", texts.PROGRESS, number=2, total=22)) for r in replies) == 2
+    assert sum(r.startswith(t("nl", texts.PROGRESS, number=2, total=30)) for r in replies) == 2
     assert await current_of(bot.store, parent.chat_id) == "welkom_2"
     assert spy.errors == []

@@ -217,7 +217,7 @@ def other_update(world: World, who: int, act: Action) -> dict[str, Any]:
         case "edited_group":
             return update(edited_message={**message(group, user, text=text or "x"), "edit_date": 2})
         case "group_press":
-            target = message(group, BOT, text="Vraag 1 van 22")
+            target = message(group, BOT, text="Vraag 1 van 30")
             return update(
                 callback_query={
                     "id": str(n),

@@ -459,14 +459,14 @@ async def test_switching_language_mid_survey_keeps_the_answers(chat_bot: Any) ->
     replies = await parent.press("🙂")
     assert replies[-1]["text"] == question_message("ar", PARENTS, PARENTS.questions[4])
     assert await chat_bot.store.run_read("SELECT language FROM respondents") == [("ar",)]
-    for _ in range(17):
+    for _ in range(25):
         await parent.press("🙂")
     replies = await parent.text("مدرسة جيدة")
     assert replies[-1]["text"] == closing_message("ar", PARENTS)
     rows = await chat_bot.store.run_read(
         "SELECT COUNT(*), SUM(text_language = 'ar') FROM answers WHERE round_id = ?", (opened.id,)
     )
-    assert rows == [(22, 1)]
+    assert rows == [(30, 1)]
     assert await chat_bot.store.run_read("SELECT language, status FROM respondents") == [
         ("ar", "completed")
     ]
@@ -562,10 +562,10 @@ async def test_right_to_left_numbers_and_dates_are_isolated(chat_bot: Any, langu
     parent, _, replies = await choose_own_language(chat_bot, PARENTS.id, language)
     for number in range(1, 4):
         progress = replies[-1]["text"].split("\n")[0]
-        assert progress == t(language, texts.PROGRESS, number=number, total=22)
-        assert f"{FSI}{number}{PDI}" in progress and f"{FSI}22{PDI}" in progress
+        assert progress == t(language, texts.PROGRESS, number=number, total=30)
+        assert f"{FSI}{number}{PDI}" in progress and f"{FSI}30{PDI}" in progress
         assert strip_isolates(progress) == gettext(language, texts.PROGRESS).format(
-            number=number, total=22
+            number=number, total=30
         )
         assert progress.count(FSI) == progress.count(PDI) == 2
         assert (
@@ -573,7 +573,7 @@ async def test_right_to_left_numbers_and_dates_are_isolated(chat_bot: Any, langu
         )  # starts right-to-left
         assert back_label(language) in button_labels(replies[-1]) or number == 1
         replies = await parent.press("😐")
-    for _ in range(18):
+    for _ in range(26):
         await parent.press("😐")
     replies = await parent.press("⏭️")
     closing = replies[-1]["text"]
@@ -618,7 +618,7 @@ async def test_listen_sends_the_question_as_a_voice_message(chat_bot: Any, langu
     voice = replies[0]
     assert voice["voice"]["file_id"]
     assert voice["upload"]["filename"] == "vraag.ogg" and voice["upload"]["size"] > 1000
-    assert voice["caption"] == f"🔊 {t(language, texts.PROGRESS, number=1, total=22)}"
+    assert voice["caption"] == f"🔊 {t(language, texts.PROGRESS, number=1, total=30)}"
     assert_bidi_clean(language, voice)
     assert "sendVoice" in [method for method, _ in chat_bot.api.calls]
     # nothing was answered: the question is still there to tap
@@ -688,7 +688,7 @@ async def test_the_closing_date_in_the_parents_locale(
 ) -> None:
     assert format_date(language, CLOSES_ON) == expected
     parent, _, _ = await choose_own_language(chat_bot, PARENTS.id, language)
-    for _ in range(21):
+    for _ in range(29):
         await parent.press("😄")
     replies = await parent.press("⏭️")
     closing = replies[-1]["text"]

@@ -62,7 +62,7 @@ async def unusable(parent: SimulatedUser, kind: str) -> list[dict[str, Any]]:
 def repair_scale_message(language: str, number: int = 1) -> str:
     question = PARENTS.answerable_questions[number - 1]
     said = flow_text(language, PARENTS.id, question_key(question.id), question.text)
-    return f"{progress(language, number, 22)}\n\n{said}\n\n{t(language, texts.REPAIR_SCALE)}"
+    return f"{progress(language, number, 30)}\n\n{said}\n\n{t(language, texts.REPAIR_SCALE)}"
 
 
 # ---- a scale question -------------------------------------------------------------------------
@@ -97,7 +97,7 @@ async def test_two_unusable_replies_bring_numbered_faces_and_pictograms(
     voices = replies[2:]
     if speaks(language):
         assert len(voices) == 1 and voices[0]["voice"]["file_id"]
-        assert voices[0]["caption"] == f"🔊 {progress(language, 1, 22)}"
+        assert voices[0]["caption"] == f"🔊 {progress(language, 1, 30)}"
     else:
         assert voices == []
         assert "sendVoice" not in [method for method, _ in bot.api.calls]
@@ -124,7 +124,7 @@ async def test_after_repair_a_typed_digit_or_face_answers(bot: Any, reply: str, 
     else:
         replies = await parent.text(reply)
     assert replies[-1]["text"] == (
-        f"{progress('so', 2, 22)}\n\n{flow_text('so', PARENTS.id, 'q.welkom_2', PARENTS.questions[1].text)}"
+        f"{progress('so', 2, 30)}\n\n{flow_text('so', PARENTS.id, 'q.welkom_2', PARENTS.questions[1].text)}"
     )
     assert button_labels(replies[-1])[:5] == ["😞", "🙁", "😐", "🙂", "😄"]  # plain faces again
     assert await bot.store.run_read(
@@ -152,8 +152,8 @@ async def test_the_bot_never_loops_the_same_error_message(bot: Any, replies: lis
     questions: list[str] = []
     for kind in replies:
         sent = await unusable(parent, kind)
-        said = [m for m in texts_of(sent) if not m.startswith(progress(language, 1, 22))]
-        questions += [m for m in texts_of(sent) if m.startswith(progress(language, 1, 22))]
+        said = [m for m in texts_of(sent) if not m.startswith(progress(language, 1, 30))]
+        questions += [m for m in texts_of(sent) if m.startswith(progress(language, 1, 30))]
         assert len(said) == 1, said  # one short sentence per unusable reply, never silence
         errors.append(said[0])
     for number in range(2, len(errors)):  # from the third unusable reply on
@@ -163,7 +163,7 @@ async def test_the_bot_never_loops_the_same_error_message(bot: Any, replies: lis
     ]  # the repair is offered once, not in a loop
     assert await bot.store.run_read("SELECT COUNT(*) FROM answers") == [(0,)]
     replies_now = await parent.text("3")
-    assert replies_now[-1]["text"].startswith(progress(language, 2, 22))
+    assert replies_now[-1]["text"].startswith(progress(language, 2, 30))
 
 
 async def test_a_usable_reply_starts_the_count_again(bot: Any) -> None:

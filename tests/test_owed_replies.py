@@ -25,7 +25,7 @@ async def inproc(store):  # type: ignore[no-untyped-def]
 
 
 def progress(number: int) -> str:
-    return t("nl", texts.PROGRESS, number=number, total=22)
+    return t("nl", texts.PROGRESS, number=number, total=30)
 
 
 async def lost_reply(inproc):  # type: ignore[no-untyped-def]

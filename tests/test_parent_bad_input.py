@@ -72,7 +72,7 @@ async def at_question_three(bot: Any, join: Callable[..., Any]) -> tuple[Simulat
     parent, opened, _ = await join(bot)
     await parent.press("🙂")
     await parent.press("😐")
-    assert parent.last_text().startswith("Vraag 3 van 22")
+    assert parent.last_text().startswith("Vraag 3 van 30")
     return parent, opened
 
 
@@ -96,7 +96,7 @@ async def test_a_typed_digit_or_face_answers_a_scale(
 ) -> None:
     parent, opened, _ = await join(bot)
     replies = await parent.text(typed)
-    assert replies[-1]["text"].startswith("Vraag 2 van 22")
+    assert replies[-1]["text"].startswith("Vraag 2 van 30")
     assert await bot.store.run_read(
         "SELECT question_id, value FROM answers WHERE round_id = ?", (opened.id,)
     ) == [("welkom_1", value)]
@@ -123,11 +123,11 @@ async def test_words_where_a_button_is_expected(
     replies = await parent.text("hmm")
     assert texts_of(replies)[0] == texts.REJECT_NEED_CHOICE
     repair = question_of(replies)
-    assert repair["text"].startswith("Vraag 3 van 22")
+    assert repair["text"].startswith("Vraag 3 van 30")
     assert "1 = 😞" in repair["text"]
     assert button_labels(repair)[:5] == ["1 😞", "2 🙁", "3 😐", "4 🙂", "5 😄"]
     replies = await parent.text("4")  # and the typed digit works
-    assert replies[-1]["text"].startswith("Vraag 4 van 22")
+    assert replies[-1]["text"].startswith("Vraag 4 van 30")
 
 
 @pytest.mark.parametrize("kind", list(MEDIA))
@@ -142,7 +142,7 @@ async def test_media_and_other_messages_are_refused_kindly(
     replies = await parent.send(parent.message_update(**MEDIA[kind]))
     assert texts_of(replies)[0] == texts.UNSUPPORTED
     repair = question_of(replies)
-    assert repair["text"].startswith("Vraag 3 van 22") and "1 = 😞" in repair["text"]
+    assert repair["text"].startswith("Vraag 3 van 30") and "1 = 😞" in repair["text"]
     assert await snapshot(bot, parent) == before
 
 
@@ -178,7 +178,7 @@ async def test_a_very_long_text(bot: Any, join: Callable[..., Any]) -> None:
     parent, opened, _ = await join(bot)
     replies = await parent.text("x" * 5000)  # on a scale question: not an answer
     assert texts_of(replies) == [texts.REJECT_NEED_CHOICE]
-    for _ in range(21):
+    for _ in range(29):
         await parent.press("🙂")
     long_text = "Een lang verhaal. " * 300  # 5,400 characters
     replies = await parent.text(long_text[:5000])
@@ -223,7 +223,7 @@ async def test_a_second_tap_on_the_last_answer_says_nothing(
     bot: Any, join: Callable[..., Any]
 ) -> None:
     parent, opened, _ = await join(bot, "barometer-leerlingen")
-    for _ in range(13):
+    for _ in range(19):
         await parent.press("😄")
     question = copy.deepcopy(parent.last_with_keyboard())
     skip = next(
@@ -247,7 +247,7 @@ async def test_a_button_from_an_earlier_question(bot: Any, join: Callable[..., A
     before = await snapshot(bot, parent)
     replies = await parent.press_data(f"a|{opened.id}|1|welkom_1|1")
     assert texts_of(replies)[0] == texts.REJECT_STALE
-    assert replies[-1]["text"].startswith("Vraag 3 van 22")  # here is where you are
+    assert replies[-1]["text"].startswith("Vraag 3 van 30")  # here is where you are
     assert await snapshot(bot, parent) == before
 
 
@@ -266,7 +266,7 @@ async def test_a_button_of_another_round(bot: Any, join: Callable[..., Any]) -> 
     assert ("answerCallbackQuery", texts.BUTTON_EXPIRED) in [
         (m, p.get("text")) for m, p in bot.api.calls
     ]
-    assert replies[-1]["text"].startswith("Vraag 3 van 22")
+    assert replies[-1]["text"].startswith("Vraag 3 van 30")
     assert await snapshot(bot, parent) == before
 
 
@@ -279,14 +279,14 @@ EXPIRED = "expired"  # the toast "this button no longer works", and the current 
         ("zzz", EXPIRED),
         ("x", EXPIRED),
         ("a|x|1|welkom_3|4", EXPIRED),
-        ("a|{round}|1|welkom_3", EXPIRED),
-        ("a|{round}|1|welkom_3|4|extra", EXPIRED),
+        ("a|{round}|2|welkom_3", EXPIRED),
+        ("a|{round}|2|welkom_3|4|extra", EXPIRED),
         ("b|twee", EXPIRED),
         ("f|misschien", EXPIRED),
         ("d|{round}|x|welkom_3", EXPIRED),
-        ("a|{round}|1|welkom_3|" + "9" * 60, EXPIRED),
-        ("a|{round}|1|welkom_3|9", texts.REJECT_NOT_AN_OPTION),
-        ("s|{round}|1|welkom_3", texts.REJECT_NOT_OPTIONAL),
+        ("a|{round}|2|welkom_3|" + "9" * 60, EXPIRED),
+        ("a|{round}|2|welkom_3|9", texts.REJECT_NOT_AN_OPTION),
+        ("s|{round}|2|welkom_3", texts.REJECT_NOT_OPTIONAL),
     ],
 )
 async def test_forged_callback_data(
@@ -300,12 +300,12 @@ async def test_forged_callback_data(
     toasts = [p.get("text") for m, p in bot.api.calls[calls:] if m == "answerCallbackQuery"]
     if outcome == EXPIRED:
         assert toasts == [texts.BUTTON_EXPIRED]
-        assert texts_of(replies)[0].startswith("Vraag 3 van 22")
+        assert texts_of(replies)[0].startswith("Vraag 3 van 30")
     else:
         assert toasts == [None]
         assert texts_of(replies) == [outcome]
     replies = await parent.press("😄")  # and the parent carries on
-    assert question_of(replies)["text"].startswith("Vraag 4 van 22")
+    assert question_of(replies)["text"].startswith("Vraag 4 van 30")
 
 
 @pytest.mark.parametrize("what", ["text", "start with token", "photo"])

@@ -106,21 +106,32 @@ async def test_the_dialogue_with_a_topic(bot: Any, join: Callable[..., Any]) -> 
     assert info in shown, "the info message is shown before the first question"
     assert shown.index(info) < len(shown) - 1
     first = replies[-1]
-    assert first["text"].startswith("Vraag 1 van 6\n\nDenk aan een goed moment met de school.")
+    # version 2 (issue 15): a neutral question about experiences comes first
+    assert first["text"].startswith(
+        "Vraag 1 van 8\n\nVertel over uw ervaringen met de school van uw kind."
+    )
     assert not {"⬅️ Vorige", "⏭️ Overslaan"} & set(button_labels(first))  # first, and mandatory
 
+    replies = await parent.text("We voelen ons welkom.")
+    assert replies[-1]["text"].startswith(
+        "Vraag 2 van 8\n\nDenk aan een goed moment met de school."
+    )
     replies = await parent.text("De juf belde om te zeggen dat het goed ging.")
-    assert replies[-1]["text"].startswith("Vraag 2 van 6")
+    assert replies[-1]["text"].startswith("Vraag 3 van 8")
     voice = {
         "file_id": "AwACAgQAAxkBAAIBVoice-moeilijk",
         "file_unique_id": "v-moeilijk",
         "duration": 14,
     }
     replies = await parent.send(parent.message_update(voice=voice))
-    assert replies[-1]["text"].startswith("Vraag 3 van 6")
-    await parent.text("Niemand vraagt ons iets.")
+    assert replies[-1]["text"].startswith("Vraag 4 van 8")
+    replies = await parent.text("Niemand vraagt ons iets.")
+    assert replies[-1]["text"].startswith(
+        "Vraag 5 van 8\n\nWat hebt u als ouder nodig van de school?"
+    )
+    await parent.text("Een tolk op het oudercontact.")
     replies = await parent.text("Samen voor het kind.")
-    assert replies[-1]["text"].startswith("Vraag 5 van 6")
+    assert replies[-1]["text"].startswith("Vraag 7 van 8")
     assert "⏭️ Overslaan" in button_labels(replies[-1])  # optional
     await parent.press("Overslaan")
     replies = await parent.text("Elkaar groeten aan de poort.")
@@ -133,10 +144,12 @@ async def test_the_dialogue_with_a_topic(bot: Any, join: Callable[..., Any]) -> 
     )
     assert rows == [
         ("betekenis", "Samen voor het kind.", None, None, 0, "nl"),
+        ("ervaring", "We voelen ons welkom.", None, None, 0, "nl"),
         ("goed_moment", "De juf belde om te zeggen dat het goed ging.", None, None, 0, "nl"),
         ("misgaan", "Niemand vraagt ons iets.", None, None, 0, "nl"),
         ("moeilijk", None, "AwACAgQAAxkBAAIBVoice-moeilijk", 14, 0, None),
         ("morgen_anders", None, None, None, 1, None),
+        ("nodig", "Een tolk op het oudercontact.", None, None, 0, "nl"),
         ("ouders_doen", "Elkaar groeten aan de poort.", None, None, 0, "nl"),
     ]
     stored_round = await bot.store.round(opened.id)
@@ -152,7 +165,7 @@ async def test_an_open_question_without_buttons_is_sent_without_a_keyboard(
     sent = [
         params
         for method, params in bot.api.calls
-        if method == "sendMessage" and str(params.get("text", "")).startswith("Vraag 1 van 6")
+        if method == "sendMessage" and str(params.get("text", "")).startswith("Vraag 1 van 8")
     ]
     assert len(sent) == 1
     markup = sent[0].get("reply_markup")

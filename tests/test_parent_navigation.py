@@ -40,16 +40,16 @@ async def test_back_changes_the_previous_answer(bot: Any, join: Callable[..., An
     parent, opened, _ = await join(bot)
     await parent.press("🙂")
     replies = await parent.press("😐")
-    assert replies[-1]["text"].startswith("Vraag 3 van 22")
+    assert replies[-1]["text"].startswith("Vraag 3 van 30")
     replies = await parent.press("Vorige")
-    assert replies[-1]["text"].startswith("Vraag 2 van 22\n\nOp school kennen ze u.")
+    assert replies[-1]["text"].startswith("Vraag 2 van 30\n\nOp school kennen ze u.")
     assert "Uw vorige antwoord: 😐" in replies[-1]["text"]
     replies = await parent.press("Vorige")
-    assert replies[-1]["text"].startswith("Vraag 1 van 22")
+    assert replies[-1]["text"].startswith("Vraag 1 van 30")
     assert "Uw vorige antwoord: 🙂" in replies[-1]["text"]
     assert "⬅️ Vorige" not in button_labels(replies[-1])
     replies = await parent.press("😞")
-    assert replies[-1]["text"].startswith("Vraag 2 van 22")
+    assert replies[-1]["text"].startswith("Vraag 2 van 30")
     assert "Uw vorige antwoord: 😐" in replies[-1]["text"]  # the later answer is kept
     await parent.press("😄")
     assert await answers(bot, opened.id) == {"welkom_1": ("1", None, 0), "welkom_2": ("5", None, 0)}
@@ -69,21 +69,21 @@ async def test_skip_only_on_an_optional_question(bot: Any, join: Callable[..., A
     assert "⏭️ Overslaan" not in button_labels(replies[-1])  # mandatory
     replies = await parent.command("/skip")  # an unknown command does not skip either
     assert texts_of(replies) == [texts.UNKNOWN_COMMAND]
-    replies = await answer_scales(parent, 21)
+    replies = await answer_scales(parent, 29)
     last = replies[-1]
-    assert last["text"].startswith("Vraag 22 van 22\n\nWilt u nog iets zeggen")
+    assert last["text"].startswith("Vraag 30 van 30\n\nWilt u nog iets zeggen")
     assert "⏭️ Overslaan" in button_labels(last)
     replies = await parent.press("Overslaan")
     assert replies[-1]["text"].startswith("Bedankt voor uw antwoorden!")
     stored = await answers(bot, opened.id)
     assert stored["opmerking"] == (None, None, 1)
-    assert len(stored) == 22
+    assert len(stored) == 30
     assert await status_of(bot, opened.id) == ["completed"]
 
 
 async def test_open_answer_by_text_and_by_voice(bot: Any, join: Callable[..., Any]) -> None:
     parent, _, _ = await join(bot)
-    await answer_scales(parent, 21)
+    await answer_scales(parent, 29)
     replies = await parent.send(
         parent.message_update(
             voice={"file_id": "AwACAgQ-voice-opmerking", "file_unique_id": "u1", "duration": 9}
@@ -96,7 +96,7 @@ async def test_open_answer_by_text_and_by_voice(bot: Any, join: Callable[..., An
     assert rows == [("AwACAgQ-voice-opmerking", 9, None)]
     # a second parent types it
     other, round2, _ = await join(bot)
-    await answer_scales(other, 21)
+    await answer_scales(other, 29)
     await other.text("Meer uitleg over huiswerk graag.")
     rows = await bot.store.run_read(
         "SELECT text, voice_file_id FROM answers WHERE question_id = 'opmerking' AND round_id = ?",
@@ -123,13 +123,13 @@ async def test_pause_and_resume(bot: Any, join: Callable[..., Any], how: str) ->
     else:
         replies = await parent.command("/start", opened.start_token)
     assert texts_of(replies)[0] == texts.WELCOME_BACK
-    assert replies[-1]["text"].startswith("Vraag 3 van 22")
+    assert replies[-1]["text"].startswith("Vraag 3 van 30")
     assert await status_of(bot, opened.id) == ["waiting"]
     assert set(await answers(bot, opened.id)) == {"welkom_1", "welkom_2"}, (
         "the resuming message is no answer"
     )
     replies = await parent.press("😄")
-    assert replies[-1]["text"].startswith("Vraag 4 van 22")
+    assert replies[-1]["text"].startswith("Vraag 4 van 30")
 
 
 async def test_stop_with_nothing_active(bot: Any) -> None:
@@ -182,11 +182,11 @@ async def test_changing_language_mid_survey_keeps_the_answers(
     replies = await parent.press("English")
     shown = texts_of(replies)
     assert shown[0] == english(texts.LANGUAGE_SET)
-    assert shown[-1].startswith("[en] Vraag 3 van 22\n\n[en] U durft met een probleem")
+    assert shown[-1].startswith("[en] Vraag 3 van 30\n\n[en] U durft met een probleem")
     assert "🤷 [en] Weet ik niet" in button_labels(replies[-1])
     assert "🇳🇱 NL" in button_labels(replies[-1])  # the Dutch original, for a non-Dutch reader
     replies = await parent.press("🙂")
-    assert replies[-1]["text"].startswith("[en] Vraag 4 van 22")
+    assert replies[-1]["text"].startswith("[en] Vraag 4 van 30")
     replies = await parent.send(
         parent.message_update(
             sticker={
@@ -223,7 +223,7 @@ async def test_an_english_profile_gets_english_suggested(
     replies = await parent.command("/start", opened.start_token)
     assert button_labels(replies[-1])[0] == "✅ English"
     replies = await parent.press("English")
-    assert replies[-1]["text"].startswith("[en] Vraag 1 van 22\n\n[en] U voelt zich welkom")
+    assert replies[-1]["text"].startswith("[en] Vraag 1 van 30\n\n[en] U voelt zich welkom")
     replies = await parent.text("heel goed")
     assert texts_of(replies) == [english(texts.REJECT_NEED_CHOICE)]
 
@@ -305,14 +305,14 @@ async def test_the_round_link_again_does_not_start_a_second_response(
     await answer_scales(parent, 2)
     replies = await parent.command("/start", opened.start_token)
     assert texts_of(replies)[0] == texts.WELCOME_BACK
-    assert replies[-1]["text"].startswith("Vraag 3 van 22")
+    assert replies[-1]["text"].startswith("Vraag 3 van 30")
     assert await bot.store.count_respondents(opened.id) == {"waiting": 1}
-    await answer_scales(parent, 19)
+    await answer_scales(parent, 27)
     await parent.text("Niets meer.")
     replies = await parent.command("/start", opened.start_token)
     assert texts_of(replies) == [texts.ALREADY_DONE]
     assert await bot.store.count_respondents(opened.id) == {"completed": 1}
-    assert len(await answers(bot, opened.id)) == 22
+    assert len(await answers(bot, opened.id)) == 30
 
 
 async def test_a_class_link_records_the_group(bot: Any) -> None:
@@ -323,6 +323,6 @@ async def test_a_class_link_records_the_group(bot: Any) -> None:
     parent = bot.user()
     await parent.command("/start", group.token)
     replies = await parent.press("Nederlands")
-    assert replies[-1]["text"].startswith("Vraag 1 van 22")
+    assert replies[-1]["text"].startswith("Vraag 1 van 30")
     rows = await bot.store.run_read("SELECT round_id, group_id FROM respondents")
     assert rows == [(opened.id, group.id)]

@@ -61,7 +61,7 @@ async def test_a_redelivered_update_changes_nothing_and_sends_nothing(
     assert texts_of(await parent.send(start))[0].startswith(texts.CHOOSE_LANGUAGE)
     assert await parent.send(start) == []
     language = tap(parent, "Nederlands")
-    assert texts_of(await parent.send(language))[-1].startswith("Vraag 1 van 22")
+    assert texts_of(await parent.send(language))[-1].startswith("Vraag 1 van 30")
     assert await parent.send(language) == []
     assert await bot.store.count_respondents(opened.id) == {"waiting": 1}
 
@@ -98,7 +98,7 @@ async def test_a_restart_between_two_answers_loses_nothing(
     await parent.press("😄")
     last_before = tap(parent, "🙁")
     await parent.send(last_before)
-    assert parent.last_text().startswith("Vraag 3 van 22")
+    assert parent.last_text().startswith("Vraag 3 van 30")
     await first.application.shutdown()
     await first_store.close()
 
@@ -111,7 +111,7 @@ async def test_a_restart_between_two_answers_loses_nothing(
             "an update handled before the restart stays handled"
         )
         replies = await again.press("😐")  # a button the first process sent
-        assert question_of(replies)["text"].startswith("Vraag 4 van 22")
+        assert question_of(replies)["text"].startswith("Vraag 4 van 30")
         rows = await second_store.run_read(
             "SELECT question_id, value FROM answers ORDER BY answered_at, question_id"
         )
@@ -177,7 +177,7 @@ async def test_the_answer_is_committed_before_the_next_question_is_sent(
     def fault(method: str, params: dict[str, Any]) -> httpx.Response | None:
         if (
             method == "sendMessage"
-            and str(params.get("text", "")).startswith("Vraag 2 van 22")
+            and str(params.get("text", "")).startswith("Vraag 2 van 30")
             and not seen_in_db
         ):
             with sqlite3.connect(
@@ -197,14 +197,14 @@ async def test_the_answer_is_committed_before_the_next_question_is_sent(
     assert texts_of(replies)[0] == texts.ERROR, (
         "the parent hears something went wrong, answers kept"
     )
-    assert all(t.startswith("Vraag 2 van 22") for t in texts_of(replies)[1:])  # perhaps asked again
+    assert all(t.startswith("Vraag 2 van 30") for t in texts_of(replies)[1:])  # perhaps asked again
     assert await bot.store.run_read("SELECT question_id, value FROM answers") == [("welkom_1", "4")]
 
     replies = await parent.command("/start")  # the next update continues where the parent is
     assert texts_of(replies)[0] == texts.WELCOME_BACK
-    assert question_of(replies)["text"].startswith("Vraag 2 van 22")
+    assert question_of(replies)["text"].startswith("Vraag 2 van 30")
     replies = await parent.press("😄")
-    assert question_of(replies)["text"].startswith("Vraag 3 van 22")
+    assert question_of(replies)["text"].startswith("Vraag 3 van 30")
     assert await bot.store.run_read(
         "SELECT question_id, value FROM answers ORDER BY question_id"
     ) == [("welkom_1", "4"), ("welkom_2", "5")]
@@ -231,7 +231,7 @@ async def test_a_typed_answer_after_a_failed_send_still_counts(
     assert failed
     bot.api.fault = None
     replies = await parent.text("2")  # the parent knows the scale and types the next answer
-    assert question_of(replies)["text"].startswith("Vraag 3 van 22")
+    assert question_of(replies)["text"].startswith("Vraag 3 van 30")
     assert await bot.store.run_read(
         "SELECT question_id, value FROM answers ORDER BY question_id"
     ) == [("welkom_1", "4"), ("welkom_2", "2")]
@@ -246,5 +246,5 @@ async def test_a_failed_edit_does_not_hold_back_the_next_question(
     )
     replies = await parent.press("🙂")
     bot.api.fault = None
-    assert question_of(replies)["text"].startswith("Vraag 2 van 22")
+    assert question_of(replies)["text"].startswith("Vraag 2 van 30")
     assert texts.ERROR not in texts_of(replies)

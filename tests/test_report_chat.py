@@ -28,7 +28,7 @@ async def answered_round(bot, parents: int = 12):
         parent = bot.user(language_code="nl")
         await parent.command("/start", opened.start_token)
         await parent.press("Nederlands")
-        for _ in range(21):
+        for _ in range(29):
             await parent.press("🙂" if number % 3 else "😄")
         await parent.text(f"Open antwoord nummer {number}")
     await bot.store.close_round(opened.id, bot.deps.clock())

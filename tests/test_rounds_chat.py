@@ -412,7 +412,7 @@ async def test_reminders_go_once_to_who_started_and_can_be_reminded(
 
     # "Verder" picks up the questions where the parent was.
     replies = await started.press("Verder")
-    assert replies[-1]["text"].startswith("Vraag 4 van 22")
+    assert replies[-1]["text"].startswith("Vraag 4 van 30")
     # At most once per round; the one who paused on purpose gets theirs after 24 hours.
     assert (await keeper.tick())["reminders"] == 0
     clock.advance(hours=23)
@@ -432,7 +432,7 @@ async def test_a_queued_reminder_is_not_sent_to_someone_who_just_finished(
 ) -> None:
     admin, _ = await make_admin(staffbot)
     token = links_in((await launch(admin, weeks=1))[0]["text"])[""]
-    parent = await parent_answers(staffbot, token, answers=21)
+    parent = await parent_answers(staffbot, token, answers=29)
     clock.advance(days=5)
     assert (await staffbot.deps.rounds.tick())["reminders"] == 1
     await parent.text("Klaar!")  # finished before the outbox came round

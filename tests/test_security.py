@@ -172,10 +172,10 @@ async def test_a_whole_conversation_at_debug_logs_no_answers_chat_ids_or_token(s
         bot.api.fault = faults
         await parent.send(tap(parent, "2"))
         bot.api.fault = None
-        await parent.press_data("a|1|1|welkom_1|9")  # forged
+        await parent.press_data("a|1|2|welkom_1|9")  # forged
         await parent.command("/stop")
         await parent.text("ik ben terug")
-        for _ in range(25):
+        for _ in range(35):
             if "opmerking" in str(parent.last_with_keyboard() or ""):
                 break
             await parent.send(tap(parent, "4"))
@@ -212,7 +212,7 @@ async def test_forget_leaves_no_row_behind(store, find_rows):
         parent = SimulatedUser(bot.application, bot.api, user_id=CHAT, language_code="ar")
         await parent.command("/start", opened.start_token)
         await parent.press_data("l|ar", parent.last_with_keyboard())
-        for _ in range(21):
+        for _ in range(29):
             await parent.send(tap(parent, "5"))
         await parent.text(SECRET_ANSWER)
         await parent.command("/geenherinnering")

@@ -140,7 +140,7 @@ async def test_forget_leaves_no_trace_in_the_database_wal_or_shm_files(
 ) -> None:
     admin, _ = await make_admin(staffbot)
     token = links_in((await launch(admin))[0]["text"])[""]
-    parent = await parent_answers(staffbot, token, answers=21)
+    parent = await parent_answers(staffbot, token, answers=29)
     await parent.text(SECRET)
     chat = parent.user_id
     needles = {
@@ -238,7 +238,7 @@ async def test_an_open_answer_cannot_forge_lines_or_turn_the_staff_view_around(b
         parent = bot.user(language_code="nl")
         await parent.command("/start", opened.start_token)
         await parent.press("Nederlands")
-        for _ in range(21):
+        for _ in range(29):
             await parent.press("🙂" if number % 3 else "😄")
         await parent.text(forged if number == 0 else f"Open antwoord nummer {number}")
     await bot.store.close_round(opened.id, bot.deps.clock())
@@ -263,7 +263,7 @@ async def test_an_open_answer_cannot_forge_lines_or_turn_the_staff_view_around(b
 async def test_a_business_message_is_never_stored_as_an_answer(staffbot: BotHarness) -> None:
     admin, _ = await make_admin(staffbot)
     token = links_in((await launch(admin))[0]["text"])[""]
-    parent = await parent_answers(staffbot, token, answers=21)  # the open question is next
+    parent = await parent_answers(staffbot, token, answers=29)  # the open question is next
     update = parent.message_update(text="Dit schreef een klant van de ouder")
     update["business_message"] = {**update.pop("message"), "business_connection_id": "bc-1"}
     update["business_message"]["from"] = {"id": 55_555, "is_bot": False, "first_name": "Klant"}
@@ -333,7 +333,7 @@ async def test_a_flooding_chat_neither_stalls_another_parent_nor_gets_a_reply_ea
     assert handled_before < MAX_QUEUED_PER_CHAT
     rows = await bot.store.run_read("SELECT COUNT(*) FROM answers WHERE value = '4'")
     assert rows == [(1,)]
-    assert "Vraag 2 van 22" in texts_of(other.replies())
+    assert "Vraag 2 van 30" in texts_of(other.replies())
     # The flood got its budget handled, the rest dropped: not 1,002 replies.
     assert processor.dropped == 1000 - MAX_QUEUED_PER_CHAT
     assert await flood_handled() == MAX_QUEUED_PER_CHAT
@@ -417,7 +417,7 @@ async def test_forget_deletes_the_copies_of_a_voice_answer_a_brugfiguur_received
         parent = bot.user(language_code="nl")
         await parent.command("/start", opened.start_token)
         await parent.press("Nederlands")
-        for _ in range(21):
+        for _ in range(29):
             await parent.press("🙂" if number % 3 else "😄")
         if number == 0:
             voice = {"file_id": "AwACAgQ-stem-van-de-ouder", "file_unique_id": "u1", "duration": 7}

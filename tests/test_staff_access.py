@@ -197,7 +197,7 @@ async def test_a_parent_is_refused_and_can_go_on_answering(
     assert texts_of(await parent.command(command)) == REFUSAL
     assert texts_of(await parent.command(command, str(opened.id))) == REFUSAL
     replies = await parent.press("🙂")
-    assert replies[-1]["text"].startswith("Vraag 5 van 22")  # the survey goes on
+    assert replies[-1]["text"].startswith("Vraag 5 van 30")  # the survey goes on
 
 
 async def test_a_refusal_does_not_say_whether_a_round_or_school_exists(

@@ -142,18 +142,18 @@ def links_in(text: str) -> dict[str, str]:
 
 
 async def parent_answers(
-    harness: BotHarness, token: str, *, language: str = "nl", answers: int = 22, **kwargs: Any
+    harness: BotHarness, token: str, *, language: str = "nl", answers: int = 30, **kwargs: Any
 ) -> SimulatedUser:
-    """A parent follows a link, picks a language and answers `answers` questions (22: all)."""
+    """A parent follows a link, picks a language and answers `answers` questions (30: all)."""
     from bot.i18n import language_name
 
     parent = harness.user(language_code=language, **kwargs)
     await parent.command("/start", token)
     await parent.press(language_name(language))
-    for number in range(min(answers, 21)):
+    for number in range(min(answers, 29)):
         replies = await parent.press("🙂")
         del number
-    if answers >= 22:
+    if answers >= 30:
         replies = await parent.text("Een warme school.")
         assert replies
     return parent

@@ -115,6 +115,8 @@ async def build_round_report(
     if rnd is None:
         raise NotFound(f"round {round_id}")
     flow = flow_of(library, rnd.flow_id)
+    if flows is None and rnd.flow_version != flow.version:
+        flow = compare.round_flow(rnd, flow)  # an older round: the questions it asked
     lang, minimum = options.language, options.min_closed
     school = (await queries.schools(store, [rnd.school_id]))[0]
     groups = await store.round_groups(rnd.id)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from bot.flow_model import Audience, Flow
+from bot.errors import UnknownFlow
+from bot.flow_model import Audience, Flow, get_flow
 from bot.reports import queries
 from bot.reports.figures import HIDDEN, Answers, figures_of, pool, scale_questions
 from bot.reports.model import (
@@ -151,6 +152,16 @@ def comparison(
 # ---- trend -----------------------------------------------------------------------------------
 
 
+def round_flow(rnd: Round, current: Flow) -> Flow:
+    """The version of the flow a round was opened with (the current one when not archived)."""
+    if rnd.flow_id != current.id or rnd.flow_version == current.version:
+        return current
+    try:
+        return get_flow(rnd.flow_id, rnd.flow_version)
+    except UnknownFlow:
+        return current
+
+
 def previous_round(rnd: Round, school_rounds: list[Round]) -> Round | None:
     """The school's latest round of the same flow before this one (the trend's base)."""
     return latest(
@@ -175,6 +186,12 @@ def trend(
     minimum = options.min_closed
     before = figures_of(answers.whole(previous.id), flow, minimum)
     rows = [r for r in participation if r.round_id == previous.id]
+    # Another flow version: compare only the statements both rounds asked (issue 15).
+    asked_then = {q.id for q in round_flow(previous, flow).questions}
+    shared = [q for q in scale_questions(flow) if q.id in asked_then]
+
+    def theme_mean(figures: Mapping[str, Figure], theme_id: str) -> float | None:
+        return pool((figures[q.id] for q in shared if q.theme == theme_id), minimum).mean
 
     def trend_row(id_: str, text: str, now: float | None, then: float | None) -> TrendRow:
         return TrendRow(id=id_, text=text, now=now, before=then, change=difference(now, then))
@@ -189,13 +206,12 @@ def trend(
             trend_row(
                 th.theme_id,
                 th.title,
-                th.figure.mean,
-                pool((before[q.id] for q in scale_questions(flow, th.theme_id)), minimum).mean,
+                th.figure.mean
+                if len(shared) == len(scale_questions(flow))
+                else theme_mean(own, th.theme_id),
+                theme_mean(before, th.theme_id),
             )
             for th in themes
         ],
-        statements=[
-            trend_row(q.id, q.text, own[q.id].mean, before[q.id].mean)
-            for q in scale_questions(flow)
-        ],
+        statements=[trend_row(q.id, q.text, own[q.id].mean, before[q.id].mean) for q in shared],
     )

@@ -34,7 +34,7 @@ OPEN_ID = next(q.id for q in FLOW.questions if q.type.value == "open")
 
 
 def test_flow_is_the_one_this_file_expects() -> None:
-    assert (len(FLOW.answerable_questions), len(SCALE_IDS), OPEN_ID) == (22, 21, "opmerking")
+    assert (len(FLOW.answerable_questions), len(SCALE_IDS), OPEN_ID) == (30, 29, "opmerking")
 
 
 def test_parent_answers_the_whole_barometer_in_their_language(

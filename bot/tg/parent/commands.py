@@ -133,7 +133,7 @@ async def begin(
 ) -> None:
     """Create the anonymous respondent, commit the first state, then welcome and ask."""
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
-    flow = get_flow(link.round.flow_id)
+    flow = get_flow(link.round.flow_id, link.round.flow_version)
     state, events = engine.start(flow)
     respondent_id = deps.respondent_ids()
     turn = Turn(

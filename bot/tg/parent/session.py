@@ -101,7 +101,7 @@ async def active_of(deps: Deps, chat: Chat | None, round_id: int | None = None) 
     if round_ is None or state is None:
         return None
     try:
-        flow = get_flow(round_.flow_id)
+        flow = get_flow(round_.flow_id, round_.flow_version)
     except UnknownFlow:
         return None
     return Active(respondent, round_, flow, state)
