@@ -82,4 +82,5 @@ MATRIX_CHART = N_("Betrokkenheid: gemiddelde per lijn en niveau (kleur en cijfer
 NOT_ASKED = N_("niet gevraagd")
 TOTAL = N_("Samen")
 DOWNLOAD_NOTE = N_("Het bestand wordt in deze chat gestuurd.")
+DOWNLOAD_LABEL = N_("Het rapport als {format} naar de chat met de bot sturen")
 DOWNLOAD_SENT = N_("Verstuurd: kijk in de chat met de bot.")

@@ -141,11 +141,13 @@ def heatmap(
     cells: dict[tuple[int, int], str | None],
     means: dict[tuple[int, int], float | None],
     label: str,
+    empty: str = "",
 ) -> str:
     """A grid (rows x columns): each cell coloured by its mean and showing the mean as text.
 
     `cells[(r, c)]` is the text of a cell (a mean, the hidden mark) or None when nothing maps to
-    it (drawn empty with a dashed edge)."""
+    it: drawn empty with a dashed edge and the words `empty` ("niet gevraagd"), so that an
+    empty cell is told by words too, never by its edge alone."""
     head = 18
     left = 0
     cell_w = WIDTH / len(columns)
@@ -168,10 +170,11 @@ def heatmap(
                 f'<rect x="{x + 1:.1f}" y="{y}" width="{cell_w - 2:.1f}" height="{cell_h}" '
                 f'rx="3" class="{css}"/>'
             )
-            if text is not None:
+            shown, on = (text, f"on-{css}") if text is not None else (empty, "ink small")
+            if shown:
                 body.append(
                     f'<text x="{x + cell_w / 2:.1f}" y="{y + 22}" text-anchor="middle" '
-                    f'class="on-{css}">{escape(text)}</text>'
+                    f'class="{on}">{escape(shown)}</text>'
                 )
         y += cell_h + 6
     return _svg(y, label, body)

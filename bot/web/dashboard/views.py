@@ -8,7 +8,8 @@ A section is `{"id", "title", "blocks": [block]}`; a block is one of
 `{"kind": "chart", "svg", "label", "legend": [{"css", "text"}]}`,
 `{"kind": "table", "caption", "head": [str], "rows": [[str]]}`,
 `{"kind": "text", "text"}`, `{"kind": "list", "items": [str]}`,
-`{"kind": "downloads", "formats": [{"format", "label"}]}`. Every number is already a string,
+`{"kind": "downloads", "formats": [{"format", "label", "name"}]}` (`name`: what a screen
+reader says for the button). Every number is already a string,
 formatted by `bot.reports.labels` exactly as the chat shows it ("3,8", "45%", the hidden mark "–").
 """
 
@@ -90,7 +91,14 @@ def report_page(report: RoundReport, say: Say) -> dict[str, Any]:
             [
                 {
                     "kind": "downloads",
-                    "formats": [{"format": f, "label": f"📄 {f.upper()}"} for f in DOWNLOADS],
+                    "formats": [
+                        {
+                            "format": f,
+                            "label": f"📄 {f.upper()}",
+                            "name": say(T.DOWNLOAD_LABEL, format=f.upper()),
+                        }
+                        for f in DOWNLOADS
+                    ],
                 },
                 _text(say(T.DOWNLOAD_NOTE)),
             ],
@@ -364,6 +372,7 @@ def _frameworks(report: RoundReport, say: Say) -> list[Section]:
                         cells,
                         means,
                         label,
+                        say(T.NOT_ASKED),
                     ),
                     label,
                     [
