@@ -24,7 +24,14 @@ from bot.reports import labels
 from bot.staff import Grant, Role
 from bot.web.dashboard import PATH, mount
 from tests.conftest import TOKEN
-from tests.dashboard_fixtures import HIDDEN_STATEMENT, SMALL_CLASS, init_data, make_member, seed
+from tests.dashboard_fixtures import (
+    HIDDEN_STATEMENT,
+    SMALL_CLASS,
+    centre_id,
+    init_data,
+    make_member,
+    seed,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -293,10 +300,46 @@ async def test_a_brugfiguur_sees_their_schools_side_by_side(
     assert schools[:2] == ["Basisschool De Regenboog", "Basisschool Het Anker"]
     await page.select_option("#school", "overview")
     await page.wait_for_selector("#s-schools")
+    heads = await page.eval_on_selector_all(
+        "#s-schools table thead th", "hs => hs.map(h => h.textContent)"
+    )
+    assert heads[1:] == ["Basisschool De Regenboog", "Basisschool Het Anker"]  # side by side
     rows = await rows_of(page, "schools")
-    assert list(rows) == ["Basisschool De Regenboog", "Basisschool Het Anker"]
+    assert rows["Welkom en relatie"][1:] == ["4,0", "4,5"]  # each school's mean, as seeded
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]  # no sideways scrolling on a 360-pixel phone
     await page.locator("#s-schools").scroll_into_view_if_needed()
     await page.screenshot(path=shots / "12-brugfiguur-schools-side-by-side.png")
+    assert not problems, problems
+    await page.context.close()
+
+
+async def test_a_coordinator_sees_the_centre_overview_and_no_lone_other_school(
+    served: tuple[str, Any], browser: Any, shots: Path
+) -> None:
+    base, bot = served
+    seeded = await seed(bot.store)
+    coordinator = bot.user()
+    now = bot.deps.clock()
+    centre = await centre_id(bot.store)
+    await make_member(
+        bot.store, coordinator.user_id, Grant(Role.COORDINATOR, centre_id=centre), now
+    )
+    page, problems, _ = await open_page(
+        browser, base, launch_url(base, init_data(coordinator.user_id, TOKEN, now))
+    )
+    options = await page.eval_on_selector_all("#school option", "o => o.map(x => x.value)")
+    assert options == [str(seeded.school.id), "overview"]
+    await page.select_option("#school", "overview")
+    await page.wait_for_selector("#s-centre")
+    assert not await page.is_visible("#round")  # no empty round picker for the overview
+    centre_text = await page.text_content("#s-centre")
+    assert centre_text is not None and "Het centrum samen" in centre_text
+    assert await page.locator("#s-centre svg[role=img]").count() == 1
+    # naming the one agreed school would single out the other: no schools' section at all
+    assert await page.query_selector("#s-schools") is None
+    assert "Het Anker" not in await page.content()
+    await page.screenshot(path=shots / "15-coordinator-centre-overview.png")
     assert not problems, problems
     await page.context.close()
 

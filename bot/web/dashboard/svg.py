@@ -127,6 +127,35 @@ def paired(rows: Sequence[tuple[str, Sequence[Bar]]], label: str) -> str:
     return _svg(max(y, ROW), label, body)
 
 
+def grouped(rows: Sequence[tuple[str, Sequence[Bar]]], label: str) -> str:
+    """Groups of named bars (a theme, and each school's mean under it): every bar has its name
+    on a line above it and its value at its end, so bars are told apart by words."""
+    body: list[str] = []
+    value_room = 44
+    track = WIDTH - value_room
+    y = 0.0
+    for title, group in rows:
+        body.append(f'<text x="0" y="{y + 13}" class="ink strong">{escape(_cut(title))}</text>')
+        y += 18
+        for bar in group:
+            body.append(
+                f'<text x="0" y="{y + 11}" class="ink small">{escape(_cut(bar.label))}</text>'
+            )
+            body.append(f'<rect x="0" y="{y + 14}" width="{track}" height="{BAR}" class="track"/>')
+            if bar.value is not None:
+                body.append(
+                    f'<rect x="0" y="{y + 14}" width="{_scale_x(bar.value, track):.1f}" '
+                    f'height="{BAR}" class="{bar.css}"/>'
+                )
+            body.append(
+                f'<text x="{WIDTH}" y="{y + 26}" text-anchor="end" class="ink">'
+                f"{escape(bar.text)}</text>"
+            )
+            y += ROW
+        y += 8
+    return _svg(max(y, ROW), label, body)
+
+
 def heat_class(mean: float | None) -> str:
     """heat-1 (weakest) .. heat-5 (strongest); heat-none for hidden or not asked."""
     if mean is None:

@@ -283,13 +283,15 @@
     const schoolSelect = document.getElementById("school");
     const roundSelect = document.getElementById("round");
     roundSelect.replaceChildren();
-    if (schoolSelect.value === "overview") {
-      roundSelect.disabled = true;
+    const overview = schoolSelect.value === "overview";
+    // the overview has no round: its empty picker is hidden, not left as an empty box
+    roundSelect.hidden = overview;
+    document.getElementById("round-label").hidden = overview;
+    if (overview) {
       load("overview");
       return;
     }
     const school = state.schools.find((s) => String(s.id) === schoolSelect.value);
-    roundSelect.disabled = false;
     if (!school || !school.rounds.length) {
       document.getElementById("content").replaceChildren();
       status(T.no_rounds, false);
