@@ -18,7 +18,7 @@ from typing import Literal
 
 from bot.i18n import N_, t
 from bot.reports import labels
-from bot.reports.charts import charts
+from bot.reports.charts import charts, matrix_chart
 from bot.reports.model import RoundReport
 from bot.reports.tables import (
     CHOICES,
@@ -98,7 +98,7 @@ VIEWS = (  # (chart file, table sheet title) in reading order
     ("ouders-team.png", SIDES),
     (None, LANGUAGES),
     (None, GROUPS),
-    (None, FRAMEWORKS),
+    ("betrokkenheid.png", FRAMEWORKS),  # the 4x3 matrix: only the PDF draws it
     ("trend.png", TREND),
     (None, OPEN),
     (None, TIPS),
@@ -208,6 +208,9 @@ def _present_sheets(report: RoundReport) -> set[str]:
 def _views(report: RoundReport) -> list[Block]:
     lang = report.language
     images = dict(charts(report))
+    matrix = matrix_chart(report)
+    if matrix is not None:
+        images["betrokkenheid.png"] = matrix
     by_sheet = {tb.sheet: tb for tb in tables(report, compact=True)}
     by_sheet.update({tb.sheet: tb for tb in tables(report) if tb.sheet == t(lang, PARTICIPATION)})
     blocks: list[Block] = []

@@ -199,7 +199,7 @@ def heatmap(
                 f'<rect x="{x + 1:.1f}" y="{y}" width="{cell_w - 2:.1f}" height="{cell_h}" '
                 f'rx="3" class="{css}"/>'
             )
-            shown, on = (text, f"on-{css}") if text is not None else (empty, "ink small")
+            shown, on = (text, f"on-{css}") if text is not None else (empty, "ink tiny")
             if shown:
                 body.append(
                     f'<text x="{x + cell_w / 2:.1f}" y="{y + 22}" text-anchor="middle" '
