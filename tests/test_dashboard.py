@@ -216,6 +216,10 @@ async def test_a_file_goes_into_the_persons_own_chat(world) -> None:
     assert bad.status_code == 400
 
 
+def _blocks(page: dict[str, Any], section: str) -> list[dict[str, Any]]:
+    return next(s["blocks"] for s in page["sections"] if s["id"] == section)
+
+
 def _table_rows(page: dict[str, Any], section: str) -> list[list[str]]:
     for s in page["sections"]:
         if s["id"] == section:
@@ -358,8 +362,25 @@ async def test_a_brugfiguur_sees_their_schools_side_by_side(world) -> None:
     answer = (await client.call("overview", bridge.user_id)).json()
     names = [s["name"] for s in answer["overview"]["schools"]]
     assert names == sorted(names) == ["Basisschool De Regenboog", "Basisschool Het Anker"]
-    rows = _table_rows(answer["page"], "schools")
-    assert [r[0] for r in rows] == names  # alphabetical, never ranked
+    # a column per school, alphabetical, never ranked; a row per theme with each school's mean
+    (table,) = [
+        b
+        for sec in answer["page"]["sections"]
+        if sec["id"] == "schools"
+        for b in sec["blocks"]
+        if b["kind"] == "table"
+    ]
+    assert table["head"][1:] == names
+    by_theme = {r[0]: r[1:] for r in table["rows"]}
+    for theme in answer["overview"]["total"]["themes"]:
+        assert by_theme[theme["title"]] == [
+            labels.mean("nl", s["themes"][theme["theme_id"]]["mean"])
+            if theme["theme_id"] in s["themes"]
+            else labels.HIDDEN
+            for s in answer["overview"]["schools"]
+        ]
+    chart = next(b for b in _blocks(answer["page"], "schools") if b["kind"] == "chart")
+    assert all(name in chart["svg"] for name in names)  # every bar named by its school
     assert (
         await client.call("report", bridge.user_id, {"round_id": seeded.foreign.id})
     ).status_code == 200

@@ -24,7 +24,14 @@ from bot.reports import labels
 from bot.staff import Grant, Role
 from bot.web.dashboard import PATH, mount
 from tests.conftest import TOKEN
-from tests.dashboard_fixtures import HIDDEN_STATEMENT, SMALL_CLASS, init_data, make_member, seed
+from tests.dashboard_fixtures import (
+    HIDDEN_STATEMENT,
+    SMALL_CLASS,
+    centre_id,
+    init_data,
+    make_member,
+    seed,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -293,9 +300,206 @@ async def test_a_brugfiguur_sees_their_schools_side_by_side(
     assert schools[:2] == ["Basisschool De Regenboog", "Basisschool Het Anker"]
     await page.select_option("#school", "overview")
     await page.wait_for_selector("#s-schools")
+    heads = await page.eval_on_selector_all(
+        "#s-schools table thead th", "hs => hs.map(h => h.textContent)"
+    )
+    assert heads[1:] == ["Basisschool De Regenboog", "Basisschool Het Anker"]  # side by side
     rows = await rows_of(page, "schools")
-    assert list(rows) == ["Basisschool De Regenboog", "Basisschool Het Anker"]
+    assert rows["Welkom en relatie"][1:] == ["4,0", "4,5"]  # each school's mean, as seeded
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]  # no sideways scrolling on a 360-pixel phone
     await page.locator("#s-schools").scroll_into_view_if_needed()
     await page.screenshot(path=shots / "12-brugfiguur-schools-side-by-side.png")
     assert not problems, problems
     await page.context.close()
+
+
+async def test_a_coordinator_sees_the_centre_overview_and_no_lone_other_school(
+    served: tuple[str, Any], browser: Any, shots: Path
+) -> None:
+    base, bot = served
+    seeded = await seed(bot.store)
+    coordinator = bot.user()
+    now = bot.deps.clock()
+    centre = await centre_id(bot.store)
+    await make_member(
+        bot.store, coordinator.user_id, Grant(Role.COORDINATOR, centre_id=centre), now
+    )
+    page, problems, _ = await open_page(
+        browser, base, launch_url(base, init_data(coordinator.user_id, TOKEN, now))
+    )
+    options = await page.eval_on_selector_all("#school option", "o => o.map(x => x.value)")
+    assert options == [str(seeded.school.id), "overview"]
+    await page.select_option("#school", "overview")
+    await page.wait_for_selector("#s-centre")
+    assert not await page.is_visible("#round")  # no empty round picker for the overview
+    centre_text = await page.text_content("#s-centre")
+    assert centre_text is not None and "Het centrum samen" in centre_text
+    assert await page.locator("#s-centre svg[role=img]").count() == 1
+    # naming the one agreed school would single out the other: no schools' section at all
+    assert await page.query_selector("#s-schools") is None
+    assert "Het Anker" not in await page.content()
+    await page.screenshot(path=shots / "15-coordinator-centre-overview.png")
+    assert not problems, problems
+    await page.context.close()
+
+
+# ---- accessibility: WCAG 2.1 AA contrast, names for screen readers, never colour alone ----------
+
+TEXT_SAMPLES = """() => {
+  const clear = (c) => !c || c === "transparent" || c === "rgba(0, 0, 0, 0)";
+  const groundOf = (node) => {
+    for (let n = node; n; n = n.parentElement) {
+      const c = getComputedStyle(n).backgroundColor;
+      if (!clear(c)) return c;
+    }
+    return "rgb(255, 255, 255)";
+  };
+  const out = [];
+  const seen = new Set();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const el = node.parentElement;
+    if (!node.textContent.trim() || seen.has(el)) continue;
+    seen.add(el);
+    if (el.closest("svg, script, select") || !el.getClientRects().length) continue;
+    const s = getComputedStyle(el);
+    out.push({text: node.textContent.trim().slice(0, 50), fg: s.color, bg: groundOf(el),
+              size: parseFloat(s.fontSize), weight: parseInt(s.fontWeight, 10)});
+  }
+  for (const el of document.querySelectorAll("select")) {
+    const s = getComputedStyle(el);
+    out.push({text: "select#" + el.id, fg: s.color, bg: groundOf(el),
+              size: parseFloat(s.fontSize), weight: parseInt(s.fontWeight, 10)});
+  }
+  for (const el of document.querySelectorAll("svg text")) {
+    const s = getComputedStyle(el);
+    const under = el.previousElementSibling;
+    const onMark = [...el.classList].some((c) => c.startsWith("on-"));
+    const bg = onMark && under && under.tagName === "rect"
+      ? getComputedStyle(under).fill : groundOf(el.closest("svg"));
+    out.push({text: "svg: " + el.textContent.slice(0, 40), fg: s.fill, bg,
+              size: parseFloat(s.fontSize), weight: parseInt(s.fontWeight, 10)});
+  }
+  return out;
+}"""
+
+BAR_SAMPLES = """() => Array.from(document.querySelectorAll("svg rect.bar, svg rect.side-parents"))
+  .map((r) => ({fill: getComputedStyle(r).fill,
+                track: getComputedStyle(r.previousElementSibling).fill}))"""
+
+
+def _rgb(css: str) -> tuple[float, float, float]:
+    parts = [float(x) for x in css[css.index("(") + 1 : css.index(")")].split(",")[:3]]
+    return parts[0], parts[1], parts[2]
+
+
+def _luminance(css: str) -> float:
+    def channel(v: float) -> float:
+        c = v / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in _rgb(css))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def needed(size_px: float, weight: int) -> float:
+    """WCAG 2.1 AA: 4.5:1, or 3:1 for large text (18 pt, or 14 pt bold)."""
+    large = size_px >= 24 or (size_px >= 18.66 and weight >= 700)
+    return 3.0 if large else 4.5
+
+
+@pytest.mark.parametrize("theme_name", ["light", "dark"])
+async def test_every_text_meets_wcag_aa_contrast_in_telegrams_light_and_dark_theme(
+    served: tuple[str, Any], browser: Any, shots: Path, theme_name: str
+) -> None:
+    """Telegram's own default button colours (white on #2481cc, on #5288c1) are about 4:1: the
+    page darkens them until every text reaches 4.5:1 (3:1 when large), bars 3:1 on their track."""
+    base, bot = served
+    seeded = await seed(bot.store)
+    admin = bot.user()
+    now = bot.deps.clock()
+    await make_member(bot.store, admin.user_id, Grant(Role.ADMIN, school_id=seeded.school.id), now)
+    theme = LIGHT if theme_name == "light" else DARK
+    assert contrast("rgb(255, 255, 255)", "rgb(36, 129, 204)") < 4.5  # Telegram's own default
+    page, problems, _ = await open_page(
+        browser, base, launch_url(base, init_data(admin.user_id, TOKEN, now), theme)
+    )
+    await page.click("#toc-label")  # the open table of contents: its links count too
+    samples = await page.evaluate(TEXT_SAMPLES)
+    assert len(samples) > 100
+    assert any(s["text"].startswith("📄 PDF") for s in samples)  # the buttons were measured
+    poor = [
+        (s["text"], round(contrast(s["fg"], s["bg"]), 2))
+        for s in samples
+        if contrast(s["fg"], s["bg"]) < needed(s["size"], s["weight"])
+    ]
+    assert not poor, poor
+    bars = await page.evaluate(BAR_SAMPLES)
+    assert bars and all(contrast(b["fill"], b["track"]) >= 3.0 for b in bars), bars
+    await page.locator("#s-downloads").scroll_into_view_if_needed()
+    await page.screenshot(path=shots / f"13-contrast-{theme_name}-downloads.png")
+    assert not problems, problems
+    await page.context.close()
+
+
+async def test_screen_readers_get_names_and_no_chart_tells_by_colour_alone(
+    served: tuple[str, Any], browser: Any, shots: Path
+) -> None:
+    base, bot = served
+    seeded = await seed(bot.store)
+    admin = bot.user()
+    now = bot.deps.clock()
+    await make_member(bot.store, admin.user_id, Grant(Role.ADMIN, school_id=seeded.school.id), now)
+    page, problems, _ = await open_page(
+        browser, base, launch_url(base, init_data(admin.user_id, TOKEN, now))
+    )
+    # names: the selects by their labels, the download buttons by what they do, every chart
+    # and every table region by its title
+    assert await page.get_by_label("School", exact=True).count() == 1
+    assert await page.get_by_label("Ronde", exact=True).count() == 1
+    for fmt in ("PDF", "XLSX", "CSV"):
+        name = f"Het rapport als {fmt} naar de chat met de bot sturen"
+        assert await page.get_by_role("button", name=name, exact=True).count() == 1
+    named = await page.eval_on_selector_all(
+        "svg, .table-wrap",
+        "xs => xs.map(x => [x.getAttribute('role'), x.getAttribute('aria-label')])",
+    )
+    assert all(role in ("img", "region") and label for role, label in named), named
+
+    # never colour alone: every heat-map cell carries words (a mean, the hidden mark, or
+    # "niet gevraagd"), every face segment a count or its legend line, every second bar of a pair
+    # a dashed edge and its side's name
+    cells = await page.eval_on_selector_all(
+        "#s-matrix svg rect",
+        "rs => rs.map(r => [r.getAttribute('class'), (r.nextElementSibling || {}).textContent])",
+    )
+    assert len(cells) == 12
+    assert all(text for _css, text in cells), cells
+    assert any(css == "heat-empty" and text == "niet gevraagd" for css, text in cells), cells
+    legends = await page.eval_on_selector_all(
+        "#s-themes .legend li", "ls => ls.map(l => l.textContent)"
+    )
+    assert legends and all(re_count.search(x) for x in legends for re_count in [_COUNTED]), legends
+    dashed = await page.eval_on_selector_all(
+        "#s-trend rect.bar-before, #s-team rect.side-team",
+        "rs => rs.map(r => getComputedStyle(r).strokeDasharray)",
+    )
+    assert dashed and all(d not in ("", "none") for d in dashed), dashed
+    trend_texts = await page.eval_on_selector_all(
+        "#s-trend svg text[text-anchor=end]", "ts => ts.map(t => t.textContent)"
+    )
+    assert trend_texts and all(x.startswith(("Nu ", "Vorige ")) for x in trend_texts)
+    await page.locator("#s-matrix").scroll_into_view_if_needed()
+    await page.screenshot(path=shots / "14-matrix-words-in-every-cell.png")
+    assert not problems, problems
+    await page.context.close()
+
+
+_COUNTED = __import__("re").compile(r": (\d+|–)$")

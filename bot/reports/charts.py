@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 from matplotlib.font_manager import FontProperties
-from matplotlib.patches import Circle, Patch, PathPatch
+from matplotlib.patches import Circle, Patch, PathPatch, Rectangle
 from matplotlib.path import Path
 from matplotlib.textpath import TextPath
 
@@ -505,3 +505,71 @@ def _trend(report: RoundReport) -> MplFigure:
     ]
     rows = [(row.text, {"before": row.before, "now": row.now}) for row in tr.themes]
     return _dots(report, t(lang, TREND_TITLE), rows, series)
+
+
+# ---- the involvement matrix (the printed report's "Kaders" page) ------------------------------
+
+MATRIX_TITLE = N_("Betrokkenheid: gemiddelde per lijn en niveau")
+NOT_ASKED = N_("niet gevraagd")
+HEAT_COLOURS = ("#b35806", "#f1a340", "#e0e0e0", "#998ec3", "#542788")  # weak .. strong (PuOr)
+DARK_HEAT = {0, 4}  # white text on these
+
+
+def heat_colour(mean: float) -> str:
+    """The cell's colour by its mean, 1-5 in five steps (the number is always written in it)."""
+    step = int(max(0.0, min(0.999, (mean - 1) / 4)) * len(HEAT_COLOURS))
+    return HEAT_COLOURS[step]
+
+
+def matrix_chart(report: RoundReport) -> bytes | None:
+    """The 4x3 involvement matrix as a heat map, each cell with its mean (or the hidden mark,
+    or "niet gevraagd"); None when no theme of this flow maps onto it. Only the PDF draws it:
+    /rapport sends the same numbers as a table, its charts stay as they were."""
+    lang = report.language
+    lines, levels = list(labels.MATRIX_LINE_LABELS), list(labels.MATRIX_LEVEL_LABELS)
+    cells: dict[tuple[int, int], float | None] = {}
+    for item in report.frameworks.matrix:
+        line, _, level = item.key.partition(":")
+        if line in lines and level in levels and item.themes:
+            cells[(lines.index(line), levels.index(level))] = item.figure.mean
+    if not cells:
+        return None
+    height = 1.4 + 0.95 * len(lines)
+    fig = _figure(height)
+    fig.suptitle(
+        t(lang, MATRIX_TITLE), fontsize=FONT + 3, fontweight="bold", x=0.02, ha="left",
+        y=1 - 0.25 / height,
+    )  # fmt: skip
+    ax = fig.add_axes((0.30, 0.2 / height, 0.68, (height - 1.2) / height))
+    ax.set_xlim(0, len(levels))
+    ax.set_ylim(len(lines), 0)
+    ax.axis("off")
+    for c, level in enumerate(levels):
+        ax.text(c + 0.5, -0.12, t(lang, labels.MATRIX_LEVEL_LABELS[level]), ha="center",
+                va="bottom", fontsize=FONT - 2, color=INK)  # fmt: skip
+    for r, line in enumerate(lines):
+        ax.text(-0.08, r + 0.5,
+                _wrap(t(lang, labels.MATRIX_LINE_LABELS[line]), WIDTH * 0.27, FONT - 2, 2),
+                ha="right", va="center", fontsize=FONT - 2, color=INK)  # fmt: skip
+        for c in range(len(levels)):
+            pad = 0.04
+            box = (c + pad, r + pad)
+            if (r, c) not in cells:
+                ax.add_patch(
+                    Rectangle(box, 1 - 2 * pad, 1 - 2 * pad, fill=False, edgecolor="#595959",
+                              linestyle="--", linewidth=1)
+                )  # fmt: skip
+                ax.text(c + 0.5, r + 0.5, t(lang, NOT_ASKED), ha="center", va="center",
+                        fontsize=FONT - 4, color="#444444")  # fmt: skip
+                continue
+            mean = cells[(r, c)]
+            colour = "#ffffff" if mean is None else heat_colour(mean)
+            ax.add_patch(
+                Rectangle(box, 1 - 2 * pad, 1 - 2 * pad, facecolor=colour, edgecolor="#595959",
+                          linewidth=0.8)
+            )  # fmt: skip
+            dark = mean is not None and HEAT_COLOURS.index(colour) in DARK_HEAT
+            ax.text(c + 0.5, r + 0.5, labels.mean(lang, mean), ha="center", va="center",
+                    fontsize=FONT + 1, fontweight="bold",
+                    color="#ffffff" if dark else INK)  # fmt: skip
+    return render(fig)

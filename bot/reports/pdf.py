@@ -1,256 +1,37 @@
 """The printed report: an A4 PDF for a team meeting, from the report model only.
 
-    pdf_blocks(report) -> [Block]   what the PDF shows, as data (tests read every text in it)
-    to_pdf(report) -> bytes         the blocks laid out by fpdf2 (`pdf_layout`)
+    pdf_blocks(report) -> [Block]   what the PDF shows, as data      (pdf_blocks.py)
+    render(pdf, blocks, language)   the blocks laid out on pages     (pdf_draw.py)
+    ReportDocument, fitted_table    fonts, footer, measured tables   (pdf_layout.py)
+    to_pdf(report) -> bytes         all of it, here; render_pdf also gives what tests check
 
-Page 1, the cover: school, questionnaire, round, dates and participation in four tiles and a
-bar. Page 2, one page for the team meeting: three strengths, three points of attention, parents
-beside the team theme by theme (the perception gap), and the questions to reflect on. Then the
-views, each chart first and its table under it: a view starts a new page unless it fits whole
-under the previous one or that page is still more than half empty, so no heading stands alone
-and no page is left nearly empty. Footer: school, round, page numbers.
+Split by concern, each under 600 lines: what to show changes with the report (a new view is a
+block), how to place it changes with the design, the furniture with fpdf2.
 
-Privacy: every number comes from the model, where `bot.reports.privacy` already held back
-what may not be shown; a hidden figure is the mark "–" here as in every other output.
+A text a font cannot draw (a script none of `bot.fonts` covers) prints as empty boxes: the
+renderer logs a warning naming the language and how many characters lack a glyph, never the
+text itself.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Literal, cast
+import logging
+from dataclasses import dataclass
 
-from bot.i18n import N_, t
-from bot.reports import labels
-from bot.reports.charts import charts
+from bot.fonts import BIDI_CONTROLS, face_for
+from bot.i18n import t
 from bot.reports.model import RoundReport
-from bot.reports.pdf_layout import (
-    ATTENTION,
-    BRAND,
-    BRAND_LIGHT,
-    GOOD,
-    INK,
-    MUTED,
-    PT_MM,
-    SHRINK_STEPS,
-    DrawnTable,
-    ReportDocument,
-    dry_run_height,
-    fitted_table,
-)
-from bot.reports.tables import (
-    CHOICES,
-    FRAMEWORKS,
-    GROUPS,
-    LANGUAGES,
-    OPEN,
-    PARTICIPATION,
-    SIDES,
-    STATEMENTS,
-    THEMES,
-    TIPS,
-    TREND,
-    Table,
-    formatted,
-    tables,
-)
-from bot.reports.text import (
-    CONCERNS,
-    NO_COMPARISON,
-    STATUS,
-    STRENGTHS,
-    TEAM_SECTION,
-    TIPS_HEADER,
-)
+from bot.reports.pdf_blocks import FOOTER, PAGE_LABEL, PDF_TITLE, Block, pdf_blocks
+from bot.reports.pdf_draw import render, without_emoji
+from bot.reports.pdf_layout import PT_MM, DrawnTable, ReportDocument
 
-PDF_TITLE = N_("Ouderstem: rapport van de ronde")
-PDF_INTRO = N_(
-    "Een beeld van het moment, om als team over te praten: geen score en geen rangschikking. Cijfers verschijnen pas vanaf {minimum} antwoorden."
-)
-COVER_KICKER = N_("Rapport van de ronde")
-ROUND_LINE = N_("Ronde {round} · {status}")
-DATES = N_("Van {opens} tot {closes}")
-TILE_STARTED = N_("gezinnen begonnen")
-TILE_RATE = N_("van de verwachte gezinnen")
-TILE_COMPLETED = N_("vulden alles in")
-TILE_COUNTED = N_("meegeteld in de cijfers")
-BAR_LEGEND = N_("begonnen {started} · alles ingevuld {completed} · verwacht {expected}")
-CONTENTS = N_("In dit rapport")
-MEETING = N_("Voor het teamoverleg")
-GAP_INTRO = N_("Gemiddelde per thema (1 = nee, 5 = ja); het verschil is team min ouders.")
-NO_HIGHLIGHTS = N_("Nog geen uitspraken met genoeg antwoorden om te tonen.")
-TIP_HEAD = N_("{theme} (gemiddelde {mean})")
-PAGE_LABEL = N_("pagina {page} van {pages}")
-FOOTER = N_("{school} · ronde {round} · Ouderstem")
-
-CHART_MIN_TABLE_ROOM = 45.0  # mm kept under a chart for its table, in a trial run
-CHART_MIN_HEIGHT = 50.0  # mm: a chart is never drawn smaller than this (or its own size)
-CHART_MIN_SCALE = 0.6  # a chart shrinks at most this far to keep its table on its page
-MEETING_HIGHLIGHTS = 3
-SHRINK_MAX_ROWS = 40  # a longer table runs on to the next page at its own size
-HALF_EMPTY = 0.55  # a page emptier than this takes the next view's start, even if it runs on
-VIEW_MIN_ROOM = 40.0  # mm: with less left on a page, a view starts the next one untried
-
-Kind = Literal[
-    "band", "school", "meta", "tiles", "bar", "page", "view", "h1", "h2", "p", "note",
-    "items", "list", "image", "table",
-]  # fmt: skip
+log = logging.getLogger(__name__)
+FPDF_LOG = "fpdf.output"  # fpdf2 logs the missing characters themselves there: we name counts
 
 
-@dataclass
-class Block:
-    """One piece of the PDF, in order. `items` are (badge, text) pairs: tiles, ranked lines."""
-
-    kind: Kind
-    text: str = ""
-    image: bytes = b""
-    table: Table | None = None
-    items: list[tuple[str, str]] = field(default_factory=list)
-    tone: Literal["", "good", "attention"] = ""
-    chart: bool = False  # the view opens with a chart
-
-
-# ---- what the PDF shows ------------------------------------------------------------------------
-
-VIEWS = (  # (chart file, table sheet title) in reading order
-    ("deelname.png", PARTICIPATION),
-    ("themas.png", THEMES),
-    ("uitspraken.png", STATEMENTS),
-    (None, CHOICES),
-    ("ouders-team.png", SIDES),
-    (None, LANGUAGES),
-    (None, GROUPS),
-    (None, FRAMEWORKS),
-    ("trend.png", TREND),
-    (None, OPEN),
-    (None, TIPS),
-)
-
-
-def pdf_blocks(report: RoundReport) -> list[Block]:
-    """What the PDF shows, as data (tests read it; `to_pdf` lays it out)."""
-    return [*_cover(report), *_meeting(report), *_views(report)]
-
-
-def _cover(report: RoundReport) -> list[Block]:
-    lang, r, p = report.language, report.round, report.participation
-    status = t(lang, STATUS.get(r.status, r.status))
-    meta = [t(lang, ROUND_LINE, round=r.id, status=status)]
-    closes = r.closed_at or r.closes_at
-    if closes:
-        meta.append(
-            t(lang, DATES, opens=labels.date(lang, r.opens_at), closes=labels.date(lang, closes))
-        )
-    tiles = [
-        (f"{p.started} / {p.expected}" if p.expected else str(p.started), t(lang, TILE_STARTED))
-    ]
-    if p.expected:
-        tiles.append((labels.percent(lang, p.started_rate), t(lang, TILE_RATE)))
-    tiles += [(str(p.completed), t(lang, TILE_COMPLETED)), (str(p.counted), t(lang, TILE_COUNTED))]
-    blocks = [
-        Block("band", t(lang, COVER_KICKER), items=[("", r.flow_title)]),
-        Block("school", r.school_name),
-        Block("meta", "\n".join(meta)),
-        Block("tiles", items=tiles),
-    ]
-    if p.expected:
-        blocks.append(
-            Block(
-                "bar",
-                t(lang, BAR_LEGEND, started=p.started, completed=p.completed, expected=p.expected),
-                items=[
-                    ("started", str(p.started)),
-                    ("completed", str(p.completed)),
-                    ("expected", str(p.expected)),
-                ],
-            )
-        )
-    blocks.append(Block("p", t(lang, PDF_INTRO, minimum=report.thresholds.min_closed)))
-    present = [t(lang, sheet) for _, sheet in VIEWS if sheet in _present_sheets(report)]
-    blocks += [Block("h2", t(lang, CONTENTS)), Block("list", items=[("", x) for x in present])]
-    return blocks
-
-
-def _meeting(report: RoundReport) -> list[Block]:
-    """One page: strengths, points of attention, the perception gap, reflection questions."""
-    lang = report.language
-    blocks = [Block("page"), Block("h1", t(lang, MEETING))]
-
-    def ranked(ids: list[str]) -> list[tuple[str, str]]:
-        out = []
-        for qid in ids[:MEETING_HIGHLIGHTS]:
-            s = report.statement(qid)
-            out.append((labels.mean(lang, s.figure.mean), s.text))
-        return out
-
-    for heading, ids, tone in (
-        (STRENGTHS, report.highlights.strengths, "good"),
-        (CONCERNS, report.highlights.concerns, "attention"),
-    ):
-        blocks.append(Block("h2", t(lang, heading)))
-        if ids:
-            blocks.append(Block("items", items=ranked(ids), tone=tone))  # type: ignore[arg-type]
-        else:
-            blocks.append(Block("note", t(lang, NO_HIGHLIGHTS)))
-    blocks.append(Block("h2", t(lang, TEAM_SECTION)))
-    gap = _gap_table(report)
-    if gap is None:
-        blocks.append(Block("note", t(lang, NO_COMPARISON)))
-    else:
-        blocks += [Block("note", t(lang, GAP_INTRO)), Block("table", table=gap)]
-    if report.tips:
-        blocks.append(Block("h2", t(lang, TIPS_HEADER)))
-        for tip in report.tips:
-            head = t(lang, TIP_HEAD, theme=tip.title, mean=labels.mean(lang, tip.mean))
-            questions = [q for q in (tip.tip, *tip.reflections) if q]
-            blocks.append(Block("items", head, items=[("•", q) for q in questions]))
-    return blocks
-
-
-def _gap_table(report: RoundReport) -> Table | None:
-    """Parents beside team (and pupils) per theme: the perception gap of the summary page."""
-    c, lang = report.comparison, report.language
-    if c is None or not c.themes:
-        return None
-    others = [s.audience for s in c.sides if s.audience != "parents"]
-    by_sheet = {tb.sheet: tb for tb in tables(report, compact=True)}
-    full = by_sheet[t(lang, SIDES)]
-    return (
-        Table(full.sheet, full.title, full.header, full.kinds, full.rows, None) if others else None
-    )
-
-
-def _present_sheets(report: RoundReport) -> set[str]:
-    lang = report.language
-    names = {tb.sheet for tb in tables(report, compact=True)}
-    names.add(t(lang, PARTICIPATION))
-    return {sheet for _, sheet in VIEWS if t(lang, sheet) in names}
-
-
-def _views(report: RoundReport) -> list[Block]:
-    lang = report.language
-    images = dict(charts(report))
-    by_sheet = {tb.sheet: tb for tb in tables(report, compact=True)}
-    by_sheet.update({tb.sheet: tb for tb in tables(report) if tb.sheet == t(lang, PARTICIPATION)})
-    blocks: list[Block] = []
-    for image, sheet in VIEWS:
-        table = by_sheet.get(t(lang, sheet))
-        chart = images.get(image or "")
-        if table is None and chart is None:
-            continue
-        blocks.append(Block("view", t(lang, sheet), chart=chart is not None))
-        if chart is not None:
-            blocks.append(Block("image", image=chart))
-        if table is not None:
-            if table.rows:
-                blocks.append(Block("table", table=table))
-            if table.note:
-                blocks.append(Block("note", table.note))
-    return blocks
-
-
-# ---- laying it out -----------------------------------------------------------------------------
+def _not_a_glyph_list(record: logging.LogRecord) -> bool:
+    """Drop fpdf2's "missing the following glyphs" (it quotes characters of the texts)."""
+    return "missing the following glyphs" not in record.msg
 
 
 @dataclass(frozen=True)
@@ -269,6 +50,7 @@ def to_pdf(report: RoundReport) -> bytes:
 
 def render_pdf(report: RoundReport) -> RenderedPdf:
     lang, r = report.language, report.round
+    warn_missing_glyphs(report)
     pdf = ReportDocument(
         t(lang, FOOTER, school=r.school_name, round=r.id),
         t(lang, PAGE_LABEL, page="{page}", pages="{pages}"),
@@ -277,7 +59,11 @@ def render_pdf(report: RoundReport) -> RenderedPdf:
         pdf.set_title(f"{t(lang, PDF_TITLE)}: {r.school_name}, {r.id}")
         pdf.add_page()
         render(pdf, pdf_blocks(report), lang)
-        data = bytes(pdf.output())
+        logging.getLogger(FPDF_LOG).addFilter(_not_a_glyph_list)
+        try:
+            data = bytes(pdf.output())
+        finally:
+            logging.getLogger(FPDF_LOG).removeFilter(_not_a_glyph_list)
         subset = getattr(pdf.fonts[pdf.family], "subset", None)
         glyphs = frozenset(
             str(getattr(g, "glyph_name", "")) for g, _ in (subset.items() if subset else ())
@@ -287,330 +73,44 @@ def render_pdf(report: RoundReport) -> RenderedPdf:
         pdf.close()
 
 
-def render(pdf: ReportDocument, blocks: list[Block], language: str) -> None:
-    """Lay the blocks out; a view starts a new page unless it fits whole under the last one,
-    or the page is still more than half empty (then it starts here and runs on)."""
-    for group in _groups(blocks):
-        head = group[0]
-        if head.kind == "page":
-            pdf.add_page()
-            group = group[1:]
-        elif (
-            head.kind == "view"
-            and not pdf.at_top()
-            and (pdf.room() < VIEW_MIN_ROOM or not _fits(pdf, group, language))
-            and pdf.room() < pdf.eph * HALF_EMPTY
-        ):
-            pdf.add_page()
-        for i, block in enumerate(group):
-            _draw(pdf, block, language, group[i + 1 :])
-
-
-def _groups(blocks: list[Block]) -> list[list[Block]]:
-    out: list[list[Block]] = []
-    for block in blocks:
-        if block.kind in ("page", "view") or not out:
-            out.append([block])
-        else:
-            out[-1].append(block)
-    return out
-
-
-def _fits(pdf: ReportDocument, group: list[Block], language: str) -> bool:
-    return _height(pdf, group, language) is not None
-
-
-def _height(pdf: ReportDocument, group: list[Block], language: str) -> float | None:
-    """How far down these blocks would reach from here, or None if not on this page."""
-
-    def draw(trial: ReportDocument) -> None:
-        for block in group:
-            _draw(trial, block, language, None)
-
-    drawn = len(pdf.drawn)
-    try:
-        return dry_run_height(pdf, draw)
-    finally:
-        del pdf.drawn[drawn:]
-
-
-def _draw(pdf: ReportDocument, block: Block, language: str, rest: list[Block] | None) -> None:
-    """Draw one block; `rest` (the view's blocks after it) is None in a trial run."""
-    drawers: dict[str, Callable[[ReportDocument, Block], None]] = {
-        "band": _band,
-        "school": _school,
-        "meta": _meta,
-        "tiles": _tiles,
-        "bar": _bar,
-        "view": _view_heading,
-        "h1": _h1,
-        "h2": _h2,
-        "p": _paragraph,
-        "note": _note,
-        "items": _items,
-        "list": _list,
-    }
-    if block.kind in drawers:
-        drawers[block.kind](pdf, block)
-    elif block.kind == "image":
-        _image(pdf, block.image, language, rest)
-    elif block.kind == "table" and block.table is not None:
-        _table(pdf, block.table, language, _smaller(pdf, block, language, rest))
-
-
-def _band(pdf: ReportDocument, block: Block) -> None:
-    pdf.set_fill_color(*BRAND)
-    pdf.rect(0, 0, pdf.w, 82, style="F")
-    pdf.set_text_color(255, 255, 255)
-    pdf.set_xy(pdf.l_margin, 22)
-    pdf.font(10, bold=True)
-    pdf.cell(pdf.epw, 5, "OUDERSTEM", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(4)
-    pdf.font(26, bold=True)
-    pdf.multi_cell(pdf.epw, 11, block.text, new_x="LMARGIN", new_y="NEXT")
-    pdf.font(13)
-    for _, line in block.items:
-        pdf.multi_cell(pdf.epw, 6.5, _clean(line), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_text_color(*INK)
-    pdf.set_y(96)
-
-
-def _school(pdf: ReportDocument, block: Block) -> None:
-    pdf.font(22, bold=True)
-    pdf.set_text_color(*INK)
-    pdf.multi_cell(pdf.epw, 9.5, _clean(block.text), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(1.5)
-
-
-def _meta(pdf: ReportDocument, block: Block) -> None:
-    pdf.font(11.5)
-    pdf.set_text_color(*MUTED)
-    pdf.multi_cell(pdf.epw, 6, block.text, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_text_color(*INK)
-    pdf.ln(8)
-
-
-def _tiles(pdf: ReportDocument, block: Block) -> None:
-    gap, height = 4.0, 30.0
-    width = (pdf.epw - gap * (len(block.items) - 1)) / len(block.items)
-    top = pdf.get_y()
-    for i, (number, label) in enumerate(block.items):
-        x = pdf.l_margin + i * (width + gap)
-        pdf.set_fill_color(*BRAND_LIGHT)
-        pdf.rect(x, top, width, height, style="F", round_corners=True, corner_radius=2)
-        pdf.set_xy(x + 3, top + 4)
-        pdf.set_text_color(*BRAND)
-        size = 20.0
-        while size > 11 and pdf.width_of(number, size, bold=True) > width - 6:
-            size -= 1
-        pdf.font(size, bold=True)
-        pdf.cell(width - 6, 10, number, new_x="LEFT", new_y="NEXT")
-        pdf.set_x(x + 3)
-        pdf.font(8.5)
-        pdf.set_text_color(*MUTED)
-        pdf.multi_cell(width - 6, 3.8, label, align="L", new_x="LEFT", new_y="NEXT")
-    pdf.set_text_color(*INK)
-    pdf.set_xy(pdf.l_margin, top + height + 7)
-
-
-def _bar(pdf: ReportDocument, block: Block) -> None:
-    values = {key: int(value) for key, value in block.items}
-    expected = max(values["expected"], values["started"], 1)
-    top, height, width = pdf.get_y(), 7.0, pdf.epw
-    pdf.set_draw_color(*MUTED)
-    pdf.set_fill_color(255, 255, 255)
-    pdf.set_dash_pattern(dash=1, gap=1)
-    pdf.rect(pdf.l_margin, top, width * values["expected"] / expected, height, style="D")
-    pdf.set_dash_pattern()
-    pdf.set_fill_color(158, 202, 225)
-    pdf.rect(pdf.l_margin, top, width * values["started"] / expected, height, style="F")
-    pdf.set_fill_color(8, 81, 156)
-    inner = height * 0.5
-    pdf.rect(
-        pdf.l_margin,
-        top + (height - inner) / 2,
-        width * values["completed"] / expected,
-        inner,
-        style="F",
-    )
-    pdf.set_xy(pdf.l_margin, top + height + 1.5)
-    pdf.font(8.5)
-    pdf.set_text_color(*MUTED)
-    pdf.cell(width, 4, block.text, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_text_color(*INK)
-    pdf.ln(7)
-
-
-def _view_heading(pdf: ReportDocument, block: Block) -> None:
-    if not pdf.at_top():
-        pdf.ln(5)
-    _h1(pdf, block)
-
-
-def _h1(pdf: ReportDocument, block: Block) -> None:
-    pdf.font(17, bold=True)
-    pdf.set_text_color(*BRAND)
-    pdf.multi_cell(pdf.epw, 8, _clean(block.text), new_x="LMARGIN", new_y="NEXT")
-    y = pdf.get_y() + 1
-    pdf.set_draw_color(*BRAND)
-    pdf.set_line_width(0.6)
-    pdf.line(pdf.l_margin, y, pdf.l_margin + 24, y)
-    pdf.set_line_width(0.2)
-    pdf.set_text_color(*INK)
-    pdf.set_y(y + 4)
-
-
-def _h2(pdf: ReportDocument, block: Block) -> None:
-    if pdf.room() < 30:  # never a heading alone at the foot of a page
-        pdf.add_page()
-    pdf.ln(2)
-    pdf.font(12.5, bold=True)
-    pdf.set_text_color(*BRAND)
-    pdf.multi_cell(pdf.epw, 6, _clean(block.text), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_text_color(*INK)
-    pdf.ln(1.5)
-
-
-def _paragraph(pdf: ReportDocument, block: Block) -> None:
-    pdf.font(10)
-    pdf.multi_cell(pdf.epw, 5.2, _clean(block.text), align="L", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
-
-
-def _note(pdf: ReportDocument, block: Block) -> None:
-    pdf.font(8.5)
-    pdf.set_text_color(*MUTED)
-    pdf.multi_cell(pdf.epw, 4.3, _clean(block.text), align="L", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_text_color(*INK)
-    pdf.ln(2.5)
-
-
-def _list(pdf: ReportDocument, block: Block) -> None:
-    pdf.font(10)
-    for _, text in block.items:
-        pdf.set_x(pdf.l_margin + 2)
-        pdf.multi_cell(
-            pdf.epw - 2, 5.4, f"›  {_clean(text)}", align="L", new_x="LMARGIN", new_y="NEXT"
-        )
-
-
-def _items(pdf: ReportDocument, block: Block) -> None:
-    """Ranked lines: a badge (a mean, a bullet) in a narrow column, the text wrapped beside it."""
-    colour = {"good": GOOD, "attention": ATTENTION}.get(block.tone, BRAND)
-    if block.text:
-        pdf.font(10, bold=True)
-        pdf.multi_cell(pdf.epw, 5.4, _clean(block.text), new_x="LMARGIN", new_y="NEXT")
-    badge_w = 13.0 if block.tone else 6.0
-    for badge, text in block.items:
-        pdf.font(10)
-        lines = cast(
-            list[str],
-            pdf.multi_cell(
-                pdf.epw - badge_w, 5.2, _clean(text), align="L", dry_run=True, output="LINES"
-            ),
-        )
-        height = max(len(lines), 1) * 5.2
-        if pdf.room() < height + 2:
-            pdf.add_page()
-        top = pdf.get_y()
-        if block.tone:
-            pdf.set_fill_color(*colour)
-            pdf.rect(pdf.l_margin, top + 0.2, badge_w - 2, 4.8, style="F", round_corners=True)
-            pdf.set_text_color(255, 255, 255)
-            pdf.font(9, bold=True)
-            pdf.set_xy(pdf.l_margin, top + 0.2)
-            pdf.cell(badge_w - 2, 4.8, badge, align="C")
-        else:
-            pdf.set_text_color(*colour)
-            pdf.font(10, bold=True)
-            pdf.set_xy(pdf.l_margin + 1, top)
-            pdf.cell(badge_w - 1, 5.2, badge)
-        pdf.set_text_color(*INK)
-        pdf.font(10)
-        pdf.set_xy(pdf.l_margin + badge_w, top)
-        pdf.multi_cell(
-            pdf.epw - badge_w, 5.2, _clean(text), align="L", new_x="LMARGIN", new_y="NEXT"
-        )
-        pdf.ln(1.2)
-    pdf.ln(1.5)
-
-
-def _image(pdf: ReportDocument, png: bytes, language: str, rest: list[Block] | None) -> None:
-    """A chart at the text width, or smaller (centred) so its table fits under it.
-
-    When the table would fit on this page under a smaller chart (at least CHART_MIN_SCALE of
-    its size), the chart shrinks; otherwise the chart keeps its size (at most the page) and the
-    table runs on to the next page, rather than leaving a few rows alone there.
-    """
-    from PIL import Image
-
-    with Image.open(io.BytesIO(png)) as img:
-        ratio = img.height / img.width
-    natural = pdf.epw * ratio
-    after = None if not rest else _height(pdf, rest, language)
-    if rest is None:  # a trial run: the size the chart gets when its table follows
-        height = min(natural, max(pdf.room() - CHART_MIN_TABLE_ROOM, CHART_MIN_HEIGHT))
-    else:
-        height = _chart_height(pdf, natural, after if rest else 0.0)
-        if height < CHART_MIN_HEIGHT and height < natural and not pdf.at_top():
-            pdf.add_page()
-            after = None if not rest else _height(pdf, rest, language)
-            height = _chart_height(pdf, natural, after if rest else 0.0)
-    width = height / ratio
-    x = pdf.l_margin + (pdf.epw - width) / 2
-    pdf.image(io.BytesIO(png), x=x, y=pdf.get_y(), w=width, h=height)
-    pdf.set_y(pdf.get_y() + height + 3)
-
-
-def _chart_height(pdf: ReportDocument, natural: float, after: float | None) -> float:
-    room = pdf.room() - 3
-    if after is not None:
-        fit = room - after
-        if fit >= min(natural, max(CHART_MIN_HEIGHT, CHART_MIN_SCALE * natural)):
-            return min(natural, fit)
-    return max(min(natural, room), 0.0)
-
-
-def _smaller(pdf: ReportDocument, block: Block, language: str, rest: list[Block] | None) -> int:
-    """Steps of smaller type that let a table and its note end on this page (0 when it fits,
-    or never will: a long table simply runs on, its header repeated)."""
-    table = block.table
-    if rest is None or table is None or len(table.rows) > SHRINK_MAX_ROWS:
-        return 0
-    notes = [b for b in rest if b.kind == "note"]
-    for smaller in range(SHRINK_STEPS + 1):
-
-        def draw(trial: ReportDocument, table: Table = table, step: int = smaller) -> None:
-            _table(trial, table, language, step)
-            for note in notes:
-                _note(trial, note)
-
-        drawn = len(pdf.drawn)
-        try:
-            if dry_run_height(pdf, draw) is not None:
-                return smaller
-        finally:
-            del pdf.drawn[drawn:]
-    return 0
-
-
-def _table(pdf: ReportDocument, table: Table, language: str, smaller: int = 0) -> None:
-    rows = [
-        [_clean(formatted(language, v, k)) for v, k in zip(row, table.kinds, strict=False)]
-        for row in table.rows
+def missing_glyphs(report: RoundReport) -> dict[str, int]:
+    """Per language, how many different characters of its texts no font of ours can draw:
+    the open answers in their language, the rest (titles, statements) in the report's."""
+    texts: list[tuple[str, str]] = [
+        (report.language, report.round.school_name),
+        (report.language, report.round.flow_title),
+        *((report.language, s.text) for s in report.statements),
+        *((report.language, th.title) for th in report.themes),
     ]
-    rows = [r + [""] * (len(table.header) - len(r)) for r in rows]
-    parts = any(r[0] == "" for r in rows) and any(r[0] for r in rows)
-    bold = [parts and bool(r[0]) for r in rows]  # a theme (or question) above its items
-    header = [_clean(h) for h in table.header]
-    fitted_table(pdf, table.title, header, rows, table.kinds, bold_rows=bold, smaller=smaller)
+    for question in report.open_answers:
+        texts += [(o.language or report.language, o.text) for o in question.texts]
+        texts += [(report.language, o.language_label) for o in question.texts]
+    lacking: dict[str, set[str]] = {}
+    for language, text in texts:
+        for char in set(BIDI_CONTROLS.sub("", without_emoji(text))):
+            if char.isprintable() and face_for(char) is None:
+                lacking.setdefault(language, set()).add(char)
+    return {language: len(chars) for language, chars in sorted(lacking.items())}
 
 
-def _clean(text: str) -> str:
-    """DejaVu has no colour emoji: drop them from texts reused in the PDF."""
-    return "".join(
-        ch for ch in text if ord(ch) < 0x1F000 and not 0x2600 <= ord(ch) <= 0x27BF
-    ).replace("\ufe0f", "")
+def warn_missing_glyphs(report: RoundReport) -> None:
+    """A warning per language whose texts the PDF cannot fully draw (no text, no chat id)."""
+    for language, count in missing_glyphs(report).items():
+        log.warning(
+            "report PDF of round %s: no font has a glyph for %d character(s) of language %s",
+            report.round.id,
+            count,
+            language,
+        )
 
 
-__all__ = ["PT_MM", "Block", "RenderedPdf", "pdf_blocks", "render", "render_pdf", "to_pdf"]
+__all__ = [
+    "PT_MM",
+    "Block",
+    "RenderedPdf",
+    "missing_glyphs",
+    "pdf_blocks",
+    "render",
+    "render_pdf",
+    "to_pdf",
+]

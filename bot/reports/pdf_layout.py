@@ -190,21 +190,29 @@ def plan_columns(
 def _share(
     minimum: list[float], wanted: list[float], kinds: Sequence[str], width: float
 ) -> list[float]:
-    """Minimums first, then what is left in proportion to what each column still wants."""
+    """Minimums first; then the text columns get what they want (a theme or statement on one
+    line reads better than a number's header on one line), then the number columns; what is
+    still left widens the text columns."""
     total_min = sum(minimum)
     if total_min >= width:
         return [w * width / total_min for w in minimum]
+    widths = list(minimum)
     spare = width - total_min
-    want = [max(w - m, 0.0) for m, w in zip(minimum, wanted, strict=True)]
-    if sum(want) >= spare:
-        return [m + spare * w / sum(want) for m, w in zip(minimum, want, strict=True)]
-    widths = list(wanted)
-    left = width - sum(widths)
-    texts = [i for i, k in enumerate(kinds) if k not in NUMBER_KINDS and k != "short"]
+    numbers = [i for i, k in enumerate(kinds) if k in NUMBER_KINDS or k == "short"]
+    texts = [i for i in range(len(widths)) if i not in numbers]
+    for group in (texts, numbers):
+        want = {i: max(wanted[i] - widths[i], 0.0) for i in group}
+        total = sum(want.values())
+        if total <= 0 or spare <= 0:
+            continue
+        give = min(spare, total)
+        for i in group:
+            widths[i] += give * want[i] / total
+        spare -= give
     receivers = texts or list(range(len(widths)))
     base = sum(widths[i] for i in receivers)
     for i in receivers:
-        widths[i] += left * widths[i] / base
+        widths[i] += spare * widths[i] / base
     return widths
 
 

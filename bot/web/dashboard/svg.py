@@ -127,6 +127,35 @@ def paired(rows: Sequence[tuple[str, Sequence[Bar]]], label: str) -> str:
     return _svg(max(y, ROW), label, body)
 
 
+def grouped(rows: Sequence[tuple[str, Sequence[Bar]]], label: str) -> str:
+    """Groups of named bars (a theme, and each school's mean under it): every bar has its name
+    on a line above it and its value at its end, so bars are told apart by words."""
+    body: list[str] = []
+    value_room = 44
+    track = WIDTH - value_room
+    y = 0.0
+    for title, group in rows:
+        body.append(f'<text x="0" y="{y + 13}" class="ink strong">{escape(_cut(title))}</text>')
+        y += 18
+        for bar in group:
+            body.append(
+                f'<text x="0" y="{y + 11}" class="ink small">{escape(_cut(bar.label))}</text>'
+            )
+            body.append(f'<rect x="0" y="{y + 14}" width="{track}" height="{BAR}" class="track"/>')
+            if bar.value is not None:
+                body.append(
+                    f'<rect x="0" y="{y + 14}" width="{_scale_x(bar.value, track):.1f}" '
+                    f'height="{BAR}" class="{bar.css}"/>'
+                )
+            body.append(
+                f'<text x="{WIDTH}" y="{y + 26}" text-anchor="end" class="ink">'
+                f"{escape(bar.text)}</text>"
+            )
+            y += ROW
+        y += 8
+    return _svg(max(y, ROW), label, body)
+
+
 def heat_class(mean: float | None) -> str:
     """heat-1 (weakest) .. heat-5 (strongest); heat-none for hidden or not asked."""
     if mean is None:
@@ -141,11 +170,13 @@ def heatmap(
     cells: dict[tuple[int, int], str | None],
     means: dict[tuple[int, int], float | None],
     label: str,
+    empty: str = "",
 ) -> str:
     """A grid (rows x columns): each cell coloured by its mean and showing the mean as text.
 
     `cells[(r, c)]` is the text of a cell (a mean, the hidden mark) or None when nothing maps to
-    it (drawn empty with a dashed edge)."""
+    it: drawn empty with a dashed edge and the words `empty` ("niet gevraagd"), so that an
+    empty cell is told by words too, never by its edge alone."""
     head = 18
     left = 0
     cell_w = WIDTH / len(columns)
@@ -168,10 +199,11 @@ def heatmap(
                 f'<rect x="{x + 1:.1f}" y="{y}" width="{cell_w - 2:.1f}" height="{cell_h}" '
                 f'rx="3" class="{css}"/>'
             )
-            if text is not None:
+            shown, on = (text, f"on-{css}") if text is not None else (empty, "ink tiny")
+            if shown:
                 body.append(
                     f'<text x="{x + cell_w / 2:.1f}" y="{y + 22}" text-anchor="middle" '
-                    f'class="on-{css}">{escape(text)}</text>'
+                    f'class="{on}">{escape(shown)}</text>'
                 )
         y += cell_h + 6
     return _svg(y, label, body)

@@ -8,7 +8,8 @@ A section is `{"id", "title", "blocks": [block]}`; a block is one of
 `{"kind": "chart", "svg", "label", "legend": [{"css", "text"}]}`,
 `{"kind": "table", "caption", "head": [str], "rows": [[str]]}`,
 `{"kind": "text", "text"}`, `{"kind": "list", "items": [str]}`,
-`{"kind": "downloads", "formats": [{"format", "label"}]}`. Every number is already a string,
+`{"kind": "downloads", "formats": [{"format", "label", "name"}]}` (`name`: what a screen
+reader says for the button). Every number is already a string,
 formatted by `bot.reports.labels` exactly as the chat shows it ("3,8", "45%", the hidden mark "–").
 """
 
@@ -90,7 +91,14 @@ def report_page(report: RoundReport, say: Say) -> dict[str, Any]:
             [
                 {
                     "kind": "downloads",
-                    "formats": [{"format": f, "label": f"📄 {f.upper()}"} for f in DOWNLOADS],
+                    "formats": [
+                        {
+                            "format": f,
+                            "label": f"📄 {f.upper()}",
+                            "name": say(T.DOWNLOAD_LABEL, format=f.upper()),
+                        }
+                        for f in DOWNLOADS
+                    ],
                 },
                 _text(say(T.DOWNLOAD_NOTE)),
             ],
@@ -364,6 +372,7 @@ def _frameworks(report: RoundReport, say: Say) -> list[Section]:
                         cells,
                         means,
                         label,
+                        say(T.NOT_ASKED),
                     ),
                     label,
                     [
@@ -445,47 +454,43 @@ def overview_page(overview: Overview, say: Say) -> dict[str, Any]:
     ]
     sections = [_section("centre", say(T.SECTION_CENTRE), centre)]
     if overview.schools:
-        head = [say(T.COL_SCHOOL), say(T.COL_STARTED), say(T.COL_EXPECTED), *titles.values()]
-        rows = [
-            [
-                s.name,
-                str(s.started) if s.round_id is not None else labels.HIDDEN,
-                str(s.expected) if s.expected else "",
-                *(
-                    labels.mean(lang, s.themes[k].mean) if k in s.themes else labels.HIDDEN
-                    for k in titles
-                ),
-            ]
-            for s in overview.schools
-        ]
-        charts = [
-            _chart(
-                svg.bars(
-                    [
-                        svg.Bar(titles[k], f.mean, labels.mean(lang, f.mean))
-                        for k, f in s.themes.items()
-                        if k in titles
-                    ],
-                    s.name,
-                ),
-                s.name,
-            )
-            for s in overview.schools
-            if s.round_id is not None
-        ]
-        sections.append(
-            _section(
-                "schools",
-                say(T.SECTION_OVERVIEW),
-                [
-                    *charts,
-                    _table(say(T.SECTION_OVERVIEW), head, rows),
-                ],
-            )
-        )
+        sections.append(_schools_side_by_side(overview, titles, say))
     return {
         "title": say(T.SECTION_OVERVIEW),
         "subtitle": say(OVERVIEW_TITLE, schools=total.schools, with_round=total.schools_with_round),
         "legend": say(T.HIDDEN_LEGEND),
         "sections": sections,
     }
+
+
+def _schools_side_by_side(overview: Overview, titles: dict[str, str], say: Say) -> Section:
+    """Theme by theme, each school's mean under the other's; the table has a column per school
+    (a phone shows three or four schools across, where ten theme columns would not fit)."""
+    lang, schools = overview.language, overview.schools
+
+    def mean_of(school: Any, theme_id: str) -> tuple[float | None, str]:
+        f = school.themes.get(theme_id)
+        return (f.mean, labels.mean(lang, f.mean)) if f is not None else (None, labels.HIDDEN)
+
+    groups = [
+        (title, [svg.Bar(s.name, *mean_of(s, theme_id)) for s in schools])
+        for theme_id, title in titles.items()
+    ]
+    started = [str(s.started) if s.round_id is not None else labels.HIDDEN for s in schools]
+    expected = [str(s.expected) if s.expected else "" for s in schools]
+    rows = [
+        [say(T.COL_STARTED), *started],
+        [say(T.COL_EXPECTED), *expected],
+        *(
+            [title, *(mean_of(s, theme_id)[1] for s in schools)]
+            for theme_id, title in titles.items()
+        ),
+    ]
+    return _section(
+        "schools",
+        say(T.SECTION_OVERVIEW),
+        [
+            _chart(svg.grouped(groups, say(T.SCHOOLS_CHART)), say(T.SCHOOLS_CHART)),
+            _table(say(T.SECTION_OVERVIEW), ["", *(s.name for s in schools)], rows),
+        ],
+    )

@@ -20,8 +20,65 @@
     }
   }
 
+  // WCAG 2.1 AA whatever colours Telegram sends: Telegram's own defaults put white on a middle
+  // blue (about 4:1), below the 4.5:1 that text needs. Each pair below is checked and, when it
+  // falls short, its first colour is moved towards black or white until it passes; the result
+  // goes into a "--safe-..." variable that app.css uses. Bars need 3:1 against their track.
+  const CONTRAST_PAIRS = [
+    // [safe variable, colour to adjust, against, ratio needed]
+    ["--safe-button", "--accent", "--accent-text", 4.5],
+    ["--safe-link", "--link", "--section", 4.5],
+    ["--safe-bar", "--accent", "--bg", 3],
+    ["--safe-text", "--text", "--section", 4.5],
+  ];
+
+  function rgbOf(value) {
+    let hex = (value || "").trim().replace("#", "");
+    if (!/^([0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/.test(hex)) return null;
+    if (hex.length === 3) hex = hex.split("").map((c) => c + c).join("");
+    return [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  }
+
+  function luminance(rgb) {
+    const [r, g, b] = rgb.map((v) => {
+      const c = v / 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  }
+
+  function contrast(a, b) {
+    const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+  }
+
+  function hexOf(rgb) {
+    return "#" + rgb.map((v) => Math.round(v).toString(16).padStart(2, "0")).join("");
+  }
+
+  function guardContrast() {
+    const root = document.documentElement;
+    const css = getComputedStyle(root);
+    for (const [safe, name, against, ratio] of CONTRAST_PAIRS) {
+      root.style.removeProperty(safe);
+      const colour = rgbOf(css.getPropertyValue(name));
+      const ground = rgbOf(css.getPropertyValue(against));
+      if (!colour || !ground || contrast(colour, ground) >= ratio) continue;
+      const target = luminance(ground) > 0.18 ? [0, 0, 0] : [255, 255, 255];
+      // a little above the ratio: the colour is rounded to whole channels afterwards
+      let moved = colour;
+      for (let step = 1; step <= 40 && contrast(moved, ground) < ratio + 0.05; step++) {
+        moved = colour.map((v, i) => Math.round(v + (target[i] - v) * step / 40));
+      }
+      root.style.setProperty(safe, hexOf(moved));
+    }
+  }
+
   function receiveEvent(type, data) {
-    if (type === "theme_changed" && data) applyTheme(data.theme_params);
+    if (type === "theme_changed" && data) {
+      applyTheme(data.theme_params);
+      guardContrast();
+    }
   }
 
   // Events from Telegram: the apps call window.Telegram.WebView.receiveEvent, Telegram Web posts
@@ -45,6 +102,7 @@
         applyTheme(JSON.parse(theme));
       } catch (e) { /* a theme we cannot read: our own colours stay */ }
     }
+    guardContrast();
     if (window.location.hash) {
       history.replaceState(null, "", window.location.pathname);
     }
@@ -150,7 +208,7 @@
   function downloads(block) {
     const row = el("div", { class: "downloads" });
     for (const f of block.formats) {
-      const button = el("button", { type: "button", "data-format": f.format }, f.label);
+      const button = el("button", { type: "button", "data-format": f.format, "aria-label": f.name }, f.label);
       button.addEventListener("click", async () => {
         button.disabled = true;
         try {
@@ -225,13 +283,15 @@
     const schoolSelect = document.getElementById("school");
     const roundSelect = document.getElementById("round");
     roundSelect.replaceChildren();
-    if (schoolSelect.value === "overview") {
-      roundSelect.disabled = true;
+    const overview = schoolSelect.value === "overview";
+    // the overview has no round: its empty picker is hidden, not left as an empty box
+    roundSelect.hidden = overview;
+    document.getElementById("round-label").hidden = overview;
+    if (overview) {
       load("overview");
       return;
     }
     const school = state.schools.find((s) => String(s.id) === schoolSelect.value);
-    roundSelect.disabled = false;
     if (!school || !school.rounds.length) {
       document.getElementById("content").replaceChildren();
       status(T.no_rounds, false);
