@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     public_url: str | None = Field(default=None, alias="OUDERSTEM_PUBLIC_URL")
     web_port: int | None = Field(default=None, ge=1, le=65535, alias="OUDERSTEM_WEB_PORT")
     web_host: str = Field(default="127.0.0.1", alias="OUDERSTEM_WEB_HOST")
+    # `ouderstem serve`: the parent's next question goes back as the webhook's HTTP response (one
+    # Bot API round trip saved per answer; bot/web/app.py says what that costs after a restart).
+    webhook_reply: bool = Field(default=False, alias="OUDERSTEM_WEBHOOK_REPLY")
     # Reminders and feedback reach families only then (Europe/Brussels, never on Sunday).
     waking_hours: str = Field(default="08:00-20:00", alias="OUDERSTEM_WAKING_HOURS")
     # The outbox's pace, messages per second, at most Telegram's free broadcast limit.

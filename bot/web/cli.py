@@ -39,7 +39,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
         check_database(settings.database_file)
     store = open_store(settings.database)
     application = build_application(Deps(settings=settings, store=store))
-    app = create_app(application, store, secret)
+    app = create_app(application, store, secret, reply_in_response=settings.webhook_reply)
     config = uvicorn.Config(
         app,
         host=args.host,

@@ -307,7 +307,7 @@ server.addBotMessage = (raw, token) => {
 // only after the POST returns) and drops an update whose POST failed. Telegram sends the secret,
 // numbers every update, and delivers again until the bot answers 2xx. Here the client API answers
 // at once and the update is delivered in the background, again and again until it is accepted.
-const webhookStats = { delivered: 0, retried: 0, dropped: 0 };
+const webhookStats = { delivered: 0, retried: 0, dropped: 0, replied: 0 };
 const DEFAULT_MAX_CONNECTIONS = 40; // Telegram's default for setWebhook's max_connections
 const inFlight = new Map(); // token -> POSTs under way; Telegram opens at most max_connections
 async function slot(token, webhook) {
@@ -318,6 +318,17 @@ async function slot(token, webhook) {
   inFlight.set(token, (inFlight.get(token) || 0) + 1);
 }
 const release = (token) => inFlight.set(token, inFlight.get(token) - 1);
+// Telegram also makes the one Bot API call a webhook's answer may carry as its JSON body
+// ({"method": "sendMessage", ...}); the emulator ignored the body. Make that call here.
+async function callFromResponse(token, answer) {
+  let call;
+  try { call = JSON.parse(Buffer.from(answer).toString('utf8')); } catch (error) { return; }
+  if (!call || typeof call.method !== 'string') return;
+  const { method, ...params } = call;
+  webhookStats.replied += 1;
+  await fetch(`${server.config.apiURL}/bot${token}/${method}`, { method: 'POST',
+    headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) });
+}
 async function deliver(webhook, update) {
   const body = JSON.stringify(TelegramServer.formatUpdate(update));
   const headers = { 'content-type': 'application/json' };
@@ -328,8 +339,12 @@ async function deliver(webhook, update) {
     try {
       const res = await fetch(webhook.url, { method: 'POST', headers, body,
         signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS) });
-      await res.arrayBuffer();
-      if (res.status >= 200 && res.status < 300) { webhookStats.delivered += 1; return; }
+      const answer = await res.arrayBuffer();
+      if (res.status >= 200 && res.status < 300) {
+        webhookStats.delivered += 1;
+        await callFromResponse(update.botToken, answer);
+        return;
+      }
     } catch (error) { /* connection refused or reset: the bot is down, try again */
     } finally { release(update.botToken); }
     if (Date.now() - started > WEBHOOK_GIVE_UP_MS) {
