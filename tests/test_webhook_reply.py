@@ -98,14 +98,14 @@ async def test_the_next_question_is_the_webhook_response_after_the_commit(served
     user = SimulatedUser(None, served.api, user_id=7_100_000_002)  # type: ignore[arg-type]
     await served.post(user.command_update("/start", served.token))
     await press(served, user, "Nederlands")
-    assert user.last_text().startswith("Vraag 1 van 22")
+    assert user.last_text().startswith("Vraag 1 van 30")
     served.api.calls.clear()
     served.bodies.clear()
 
     await press(served, user, "🙂")
 
     assert len(served.bodies) == 1, "the next question went back in the response"
-    assert served.bodies[0]["text"].startswith("Vraag 2 van 22")
+    assert served.bodies[0]["text"].startswith("Vraag 2 van 30")
     assert served.bodies[0]["reply_markup"]["inline_keyboard"]
     sent = [method for method, _ in served.api.calls]
     assert "sendMessage" not in sent, "not sent a second time through the Bot API"
@@ -118,7 +118,7 @@ async def test_the_next_question_is_the_webhook_response_after_the_commit(served
     assert owed is not None, "Telegram confirms nothing about a response: the note stays"
 
     await press(served, user, "🙂")  # a tap on the question the response carried
-    assert user.last_text().startswith("Vraag 3 van 22")
+    assert user.last_text().startswith("Vraag 3 van 30")
     assert "sendMessage" not in [method for method, _ in served.api.calls]
 
 
@@ -131,7 +131,7 @@ def test_a_tap_on_a_message_sent_after_the_owed_note_proves_delivery() -> None:
             "message_id": 9,
             "date": int(at.timestamp()),
             "chat": {"id": 5, "type": "private"},
-            "text": "Vraag 2 van 22",
+            "text": "Vraag 2 van 30",
         }
         query = {"id": "1", "from": {"id": 5, "is_bot": False, "first_name": "O"}}
         query |= {"chat_instance": "5", "message": message, "data": "x"}

@@ -89,6 +89,35 @@ def _after(slot: WebhookReply | None, *, release: bool = False) -> BackgroundTas
     return BackgroundTask(run)
 
 
+async def _checked_update(
+    request: Request,
+    expected: bytes,
+    application: Application,  # type: ignore[type-arg]
+    metrics: Metrics,
+) -> Update | Response:
+    """The update a webhook POST carries, or the refusal: 401 without the secret, 413 over
+    MAX_UPDATE_BYTES (declared or streamed), 400 for a body that is not an update."""
+    given = request.headers.get(SECRET_HEADER, "").encode()
+    if not hmac.compare_digest(given, expected):
+        metrics.rejected.labels(reason="secret").inc()
+        return Response(status_code=401)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_UPDATE_BYTES:
+        metrics.rejected.labels(reason="too_large").inc()
+        return Response(status_code=413)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_UPDATE_BYTES:
+            metrics.rejected.labels(reason="too_large").inc()
+            return Response(status_code=413)
+    update = _parse_update(bytes(body), application)
+    if update is None:
+        metrics.rejected.labels(reason="not_an_update").inc()
+        return Response(status_code=400)
+    return update
+
+
 def create_app(
     application: Application,  # type: ignore[type-arg]
     store: SqliteStore | PostgresStore,
@@ -111,24 +140,9 @@ def create_app(
 
     async def telegram(request: Request) -> Response:
         """One update from Telegram, handled before the answer."""
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        if not hmac.compare_digest(given, expected):
-            metrics.rejected.labels(reason="secret").inc()
-            return Response(status_code=401)
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_UPDATE_BYTES:
-            metrics.rejected.labels(reason="too_large").inc()
-            return Response(status_code=413)
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_UPDATE_BYTES:
-                metrics.rejected.labels(reason="too_large").inc()
-                return Response(status_code=413)
-        update = _parse_update(bytes(body), application)
-        if update is None:
-            metrics.rejected.labels(reason="not_an_update").inc()
-            return Response(status_code=400)
+        update = await _checked_update(request, expected, application, metrics)
+        if isinstance(update, Response):
+            return update
         started = time.perf_counter()
         slot = WebhookReply() if reply_in_response else None
         token = WEBHOOK_REPLY.set(slot)
