@@ -63,6 +63,27 @@ async def permitted(
         return None
 
 
+DIALOGUE_TOKEN_CHARS = 8  # a staff dialogue's token in its buttons (stale buttons are refused)
+
+
+async def new_dialogue(
+    update: Update, deps: Deps, kind: DialogueKind, step: str, school_id: int
+) -> Dialogue:
+    """A fresh staff dialogue of `kind` for the caller, stored before its first buttons go."""
+    access = await access_of(deps, update)
+    assert access.member_id is not None  # the caller passed `permitted`
+    dialogue = Dialogue(
+        chat_id_of(update),
+        access.member_id,
+        kind.value,
+        deps.tokens()[:DIALOGUE_TOKEN_CHARS],
+        step,
+        {"school": school_id},
+    )
+    await deps.store.save_dialogue(dialogue, deps.clock(), update.update_id)
+    return dialogue
+
+
 async def round_for(
     deps: Deps, update: Update, action: Action, round_id: int | None
 ) -> Round | None:

@@ -31,10 +31,10 @@ from bot.tg.deps import Deps
 from bot.tg.school.common import (
     ROUNDS_IN_PICKER,
     Step,
-    access_of,
     cancel_only,
     dialogue_data,
     dutch_language_name,
+    new_dialogue,
     on_button,
     permitted,
     pick_school,
@@ -43,7 +43,7 @@ from bot.tg.school.common import (
     save_step,
     stop_dialogue,
 )
-from bot.tg.ui import chat_id_of, drop_buttons, final, keyboard, reply
+from bot.tg.ui import drop_buttons, final, keyboard, reply
 
 log = logging.getLogger(__name__)
 
@@ -66,17 +66,7 @@ async def begin_feedback(update: Update, deps: Deps, school_id: int) -> None:
     if not rounds:
         await reply(update, say(staff_texts.NO_ROUNDS))
         return
-    access = await access_of(deps, update)
-    assert access.member_id is not None
-    dialogue = Dialogue(
-        chat_id_of(update),
-        access.member_id,
-        DialogueKind.FEEDBACK.value,
-        deps.tokens()[:8],
-        "round",
-        {"school": school_id},
-    )
-    await deps.store.save_dialogue(dialogue, deps.clock(), update.update_id)
+    dialogue = await new_dialogue(update, deps, DialogueKind.FEEDBACK, "round", school_id)
     rows = [[(round_label(r), dialogue_data(dialogue, "round", r.id))] for r in rounds]
     rows.append([(say(staff_texts.CANCEL), dialogue_data(dialogue, "stop"))])
     await reply(update, say(staff_texts.FEEDBACK_PICK_ROUND), keyboard(rows))

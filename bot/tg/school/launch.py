@@ -52,11 +52,11 @@ from bot.tg.callbacks import DialogueKind, PickFor, as_id
 from bot.tg.deps import Deps
 from bot.tg.school.common import (
     Step,
-    access_of,
     cancel_only,
     dialogue_data,
     flow_name,
     flow_of,
+    new_dialogue,
     permitted,
     pick_school,
     save_step,
@@ -83,17 +83,7 @@ async def begin_ronde(update: Update, deps: Deps, school_id: int) -> None:
     """Store a fresh dialogue and ask which flow."""
     if await permitted(deps, update, Action.LAUNCH, school_id) is None:
         return
-    access = await access_of(deps, update)
-    assert access.member_id is not None
-    dialogue = Dialogue(
-        chat_id_of(update),
-        access.member_id,
-        DialogueKind.RONDE.value,
-        deps.tokens()[:8],
-        "flow",
-        {"school": school_id},
-    )
-    await deps.store.save_dialogue(dialogue, deps.clock(), update.update_id)
+    dialogue = await new_dialogue(update, deps, DialogueKind.RONDE, "flow", school_id)
     names = await deps.store.school_names([school_id])
     rows = [[(flow_name(f), dialogue_data(dialogue, "flow", f))] for f in FLOW_CHOICES]
     rows.append([(say(staff_texts.CANCEL), dialogue_data(dialogue, "stop"))])

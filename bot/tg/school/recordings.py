@@ -40,12 +40,13 @@ from bot.tg.school.common import (
     dialogue_data,
     dutch_language_name,
     flow_name,
+    new_dialogue,
     on_button,
     permitted,
     pick_school,
     save_step,
 )
-from bot.tg.ui import chat_id_of, drop_buttons, final, keyboard, reply
+from bot.tg.ui import drop_buttons, final, keyboard, reply
 
 log = logging.getLogger(__name__)
 
@@ -70,17 +71,7 @@ async def begin_recording(update: Update, deps: Deps, school_id: int) -> None:
     """Store a fresh recording dialogue and offer the flows."""
     if await permitted(deps, update, Action.RECORD, school_id) is None:
         return
-    access = await access_of(deps, update)
-    assert access.member_id is not None
-    dialogue = Dialogue(
-        chat_id_of(update),
-        access.member_id,
-        DialogueKind.RECORD.value,
-        deps.tokens()[:8],
-        "flow",
-        {"school": school_id},
-    )
-    await deps.store.save_dialogue(dialogue, deps.clock(), update.update_id)
+    dialogue = await new_dialogue(update, deps, DialogueKind.RECORD, "flow", school_id)
     rows = [
         [(flow_name(flow.id), dialogue_data(dialogue, "flow", flow.id))]
         for flow in sorted(flow_library().values(), key=lambda f: f.id)
