@@ -68,7 +68,10 @@ class WakingHours:
         first, sep, last = text.strip().partition("-")
         if not sep:
             raise ValueError(f"waking hours must read like {DEFAULT_WAKING_HOURS!r}")
-        start, end = time.fromisoformat(first.strip()), time.fromisoformat(last.strip())
+        try:
+            start, end = time.fromisoformat(first.strip()), time.fromisoformat(last.strip())
+        except ValueError:
+            raise ValueError(f"waking hours must read like {DEFAULT_WAKING_HOURS!r}") from None
         if not start < end:
             raise ValueError("waking hours must start before they end, on the same day")
         return cls(start, end)
@@ -76,14 +79,15 @@ class WakingHours:
     @property
     def text(self) -> str:
         """The hours as the setting reads them ("07:30-19:00")."""
-        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+        spec = "minutes" if self.start.second == self.end.second == 0 else "seconds"
+        return f"{self.start.isoformat(spec)}-{self.end.isoformat(spec)}"
 
 
 DEFAULT_WAKING = WakingHours.parse(DEFAULT_WAKING_HOURS)
 
 
 def school_waking_hours(text: str) -> str:
-    """A school's own waking hours (`schools.waking_hours`), as stored: "7:30 - 19:00" becomes
+    """A school's own waking hours (`schools.waking_hours`), as stored: "07:30 - 19:00" becomes
     "07:30-19:00". ValueError when unreadable, and for "always" (a test bench, never a school)."""
     if text.strip() == ALWAYS_SETTING:
         raise ValueError("a school's waking hours are hours, like '07:30-19:00'")
