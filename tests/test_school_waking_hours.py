@@ -21,6 +21,8 @@ from bot.schedule import (
     waking_moment,
 )
 from bot.store import SqliteStore
+from bot.store.records import School
+from bot.tg.stub_api import SimulatedUser
 from tests.conftest import BotHarness
 from tests.test_staff_support import (
     MovingClock,
@@ -89,15 +91,18 @@ def test_hours_that_no_longer_read_fall_back_to_the_setting(
 # ---- through the real bot: a feedback broadcast at 07:45 -----------------------------------
 
 
-async def feedback_at(harness: BotHarness, clock: MovingClock, school_name: str) -> tuple:
-    """A school with one parent who took part; its admin queues feedback."""
+async def took_part(
+    harness: BotHarness, school_name: str
+) -> tuple[SimulatedUser, School, SimulatedUser]:
+    """A school with an admin, an open round and one parent who took part."""
     admin, school = await make_admin(harness, await new_school(harness, school_name))
     token = links_in((await launch(admin))[0]["text"])[""]
     parent = await parent_answers(harness, token, answers=1)
     return admin, school, parent
 
 
-async def send_feedback(admin, parent) -> None:  # type: ignore[no-untyped-def]
+async def send_feedback(admin: SimulatedUser, parent: SimulatedUser) -> None:
+    """The admin sends feedback through /terugkoppeling; the parent's inbox is read empty."""
     await admin.command("/terugkoppeling")
     await admin.press("Barometer voor ouders")
     await admin.text("Bedankt voor uw antwoorden. We bespreken ze op de volgende vergadering.")
@@ -111,8 +116,8 @@ async def test_feedback_at_a_quarter_to_eight_goes_where_the_school_wakes_early(
     staffbot: BotHarness, clock: MovingClock
 ) -> None:
     clock.now = local(2, 7)  # Monday, 07:00 in Brussels
-    early_admin, early_school, early_parent = await feedback_at(staffbot, clock, "De Vroege Vogel")
-    plain_admin, _, plain_parent = await feedback_at(staffbot, clock, "Het Anker")
+    early_admin, early_school, early_parent = await took_part(staffbot, "De Vroege Vogel")
+    plain_admin, _, plain_parent = await took_part(staffbot, "Het Anker")
     assert await staffbot.store.set_waking_hours(early_school.id, EARLY)
     await drain(staffbot)
 
