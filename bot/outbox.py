@@ -52,7 +52,13 @@ from typing import Any, Protocol
 from bot.clock import Clock
 from bot.config import DEFAULT_SEND_RATE
 from bot.limits import BROADCAST_MESSAGES_PER_SECOND
-from bot.schedule import DEFAULT_WAKING, WakingHours, waits_for_waking_hours, waking_moment
+from bot.schedule import (
+    DEFAULT_WAKING,
+    WakingHours,
+    hours_of,
+    waits_for_waking_hours,
+    waking_moment,
+)
 from bot.store.protocols import OutboxStore
 from bot.store.records import (
     BLOCKED,
@@ -278,8 +284,9 @@ class Outbox:
                 tally[claimed] += 1
                 return
             now = self.clock()
-            if waits_for_waking_hours(message.kind, now, self.waking):  # not at night, not Sunday
-                later = waking_moment(now, self.waking)
+            hours = hours_of(message.waking_hours, self.waking)  # the school's own, or the setting
+            if waits_for_waking_hours(message.kind, now, hours):  # not at night, not Sunday
+                later = waking_moment(now, hours)
                 await self.staff.settle(
                     message.id, PENDING, now, next_attempt_at=later, refund_attempt=True
                 )

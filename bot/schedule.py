@@ -6,6 +6,8 @@ are due and to whom.
     reminders_for(round, school, ...)        who gets a reminder for one round, and which kind
     RoundKeeper.tick()                       one pass: close what is due, queue the reminders
     waking_moment(now, hours)                now, or the next moment a family may get a message
+    school_waking_hours(text)                a school's own hours, checked and written the one way
+    hours_of(text, default)                  a school's stored hours, or the bot-wide ones
 
 The policy is pure: it decides from what the store found, with the clock injected. No Telegram
 here: how a reminder reads (its text, its button) is the host's `compose` function
@@ -20,6 +22,7 @@ too, with the link.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -65,13 +68,47 @@ class WakingHours:
         first, sep, last = text.strip().partition("-")
         if not sep:
             raise ValueError(f"waking hours must read like {DEFAULT_WAKING_HOURS!r}")
-        start, end = time.fromisoformat(first.strip()), time.fromisoformat(last.strip())
+        try:
+            start, end = time.fromisoformat(first.strip()), time.fromisoformat(last.strip())
+        except ValueError:
+            raise ValueError(f"waking hours must read like {DEFAULT_WAKING_HOURS!r}") from None
         if not start < end:
             raise ValueError("waking hours must start before they end, on the same day")
         return cls(start, end)
 
+    @property
+    def text(self) -> str:
+        """The hours as the setting reads them ("07:30-19:00")."""
+        spec = "minutes" if self.start.second == self.end.second == 0 else "seconds"
+        return f"{self.start.isoformat(spec)}-{self.end.isoformat(spec)}"
+
 
 DEFAULT_WAKING = WakingHours.parse(DEFAULT_WAKING_HOURS)
+
+
+def school_waking_hours(text: str) -> str:
+    """A school's own waking hours (`schools.waking_hours`), as stored: "07:30 - 19:00" becomes
+    "07:30-19:00". ValueError when unreadable, and for "always" (a test bench, never a school)."""
+    if text.strip() == ALWAYS_SETTING:
+        raise ValueError("a school's waking hours are hours, like '07:30-19:00'")
+    return WakingHours.parse(text).text
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> WakingHours:
+    return WakingHours.parse(text)
+
+
+def hours_of(text: str | None, default: WakingHours) -> WakingHours:
+    """A school's stored waking hours, or `default` (the bot-wide setting) when it has none or
+    they no longer read (logged, without the school)."""
+    if text is None:
+        return default
+    try:
+        return _parsed(text)
+    except ValueError:
+        log.warning("a school's waking hours do not read; the bot-wide ones apply")
+        return default
 
 
 def waking_moment(now: datetime, hours: WakingHours = DEFAULT_WAKING) -> datetime:

@@ -6,6 +6,7 @@
     ouderstem staff revoke --member ID [--school ID] [--json]
     ouderstem centre add NAME [--json]        ouderstem centre list [--json]
     ouderstem school join-centre --school ID --centre ID|none [--json]
+    ouderstem school set-hours --school ID HH:MM-HH:MM | --default [--json]
     ouderstem outbox status [--json]
 
 `ouderstem school add` also prints a one-time admin invite (`admin_invite`). Invite links
@@ -23,6 +24,7 @@ from bot.cli_common import emit, open_store, required_name
 from bot.clock import new_token, system_clock
 from bot.config import Settings
 from bot.errors import OuderstemError
+from bot.schedule import school_waking_hours
 from bot.staff import INVITABLE, INVITE_DAYS, Grant, Role
 from bot.store.protocols import StaffStore
 
@@ -162,6 +164,28 @@ async def cmd_school_join_centre(args: argparse.Namespace, settings: Settings) -
     )
 
 
+async def cmd_school_set_hours(args: argparse.Namespace, settings: Settings) -> None:
+    if args.default == (args.hours is not None):
+        raise OuderstemError("give the hours (like 07:30-19:00) or --default, not both")
+    hours = None
+    if args.hours is not None:
+        try:
+            hours = school_waking_hours(args.hours)  # the one parser the setting uses
+        except ValueError as exc:
+            raise OuderstemError(f"{args.hours!r}: {exc}") from None
+    async with open_store(settings, must_exist=True) as store:
+        if not await store.set_waking_hours(args.school, hours):
+            raise OuderstemError(f"no school with id {args.school} (see `ouderstem school list`)")
+    emit(
+        args,
+        {"school_id": args.school, "waking_hours": hours},
+        f"School {args.school}: reminders and feedback between {hours}, not on Sunday."
+        if hours
+        else f"School {args.school}: reminders and feedback in the bot-wide waking hours "
+        f"({settings.waking_hours}).",
+    )
+
+
 async def cmd_outbox_status(args: argparse.Namespace, settings: Settings) -> None:
     async with open_store(settings, must_exist=True) as store:
         counts = await store.outbox_counts()
@@ -198,7 +222,8 @@ def _subparsers(sub: Any, name: str, help_text: str) -> Any:
 
 
 def register(sub: Any) -> None:
-    """Add `staff`, `centre`, `outbox` and `school join-centre` to the `ouderstem` parser."""
+    """Add `staff`, `centre`, `outbox`, `school join-centre` and `school set-hours` to the
+    `ouderstem` parser."""
     staff = _subparsers(sub, "staff", "school staff, brugfiguren and coordinators")
     invite = _with_json(staff.add_parser("invite", help="print a one-time invite link"))
     invite.add_argument(
@@ -228,6 +253,15 @@ def register(sub: Any) -> None:
     join.add_argument("--school", type=int, required=True)
     join.add_argument("--centre", required=True, help="centre id, or none")
     join.set_defaults(run=cmd_school_join_centre)
+    hours = _with_json(
+        school.add_parser(
+            "set-hours", help="a school's own waking hours for reminders and feedback"
+        )
+    )
+    hours.add_argument("--school", type=int, required=True)
+    hours.add_argument("hours", nargs="?", help="like 07:30-19:00 (Europe/Brussels, not Sunday)")
+    hours.add_argument("--default", action="store_true", help="back to OUDERSTEM_WAKING_HOURS")
+    hours.set_defaults(run=cmd_school_set_hours)
 
     outbox = _subparsers(sub, "outbox", "messages the bot sends on its own")
     _with_json(outbox.add_parser("status", help="messages per kind and status")).set_defaults(

@@ -227,6 +227,14 @@ REFUSALS = {
         ["report", "--round", "1", "--min-closed", str(MIN_GROUP_CLOSED - 1)],
         f"ouderstem: --min-closed may only be raised, not below {MIN_GROUP_CLOSED} (privacy floor)",
     ),
+    "waking hours that end before they start": (
+        ["school", "set-hours", "--school", "1", "19:00-07:30"],
+        "ouderstem: '19:00-07:30': waking hours must start before they end, on the same day",
+    ),
+    "waking hours for a school that does not exist": (
+        ["school", "set-hours", "--school", "99", "07:30-19:00"],
+        "ouderstem: no school with id 99 (see `ouderstem school list`)",
+    ),
     "an unknown flow": (
         ["round", "open", "--school", "1", "--flow", "barometer-ouderz"],
         "ouderstem: unknown flow 'barometer-ouderz'; choose from "

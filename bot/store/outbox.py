@@ -72,8 +72,14 @@ class Outbox(Database):
 
     async def due(self, now: datetime, limit: int) -> list[Queued]:
         rows = await self._fetch(
-            "SELECT id, chat_id, kind, batch_id, text, markup, attempts FROM outbox "
-            "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+            # The school's own waking hours: through the message's round, else its batch's.
+            "SELECT o.id, o.chat_id, o.kind, o.batch_id, o.text, o.markup, o.attempts, "
+            "s.waking_hours FROM outbox o "
+            "LEFT JOIN outbox_batches b ON b.id = o.batch_id "
+            "LEFT JOIN rounds r ON r.id = COALESCE(o.round_id, b.round_id) "
+            "LEFT JOIN schools s ON s.id = COALESCE(r.school_id, b.school_id) "
+            "WHERE o.status = 'pending' AND o.next_attempt_at <= ? "
+            "ORDER BY o.next_attempt_at, o.id LIMIT ?",
             (ts(now), limit),
         )
         return [Queued(*r) for r in rows]

@@ -235,6 +235,7 @@ class Queued:
     text: str
     markup: str | None
     attempts: int
+    waking_hours: str | None = None  # its school's own (schools.waking_hours); None: the setting
 
 
 @dataclass(frozen=True, slots=True)

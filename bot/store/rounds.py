@@ -71,6 +71,24 @@ class Rounds(Database):
         )
         return {r[0]: r[1] for r in rows}
 
+    async def set_waking_hours(self, school_id: int, hours: str | None) -> bool:
+        """A school's own waking hours ("07:30-19:00", checked by the caller with
+        `bot.schedule.school_waking_hours`), or None for the bot-wide setting. False: no such
+        school."""
+
+        async def op(conn: Connection) -> bool:
+            cur = await conn.execute(
+                "UPDATE schools SET waking_hours = ? WHERE id = ?", (hours, school_id)
+            )
+            return bool(cur.rowcount)
+
+        return await self._submit(op)
+
+    async def waking_hours(self, school_id: int) -> str | None:
+        """A school's own waking hours; None: it follows the bot-wide setting (or no school)."""
+        row = await self._fetch_one("SELECT waking_hours FROM schools WHERE id = ?", (school_id,))
+        return row[0] if row else None
+
     # ---- rounds --------------------------------------------------------------------------------
 
     async def open_round(
