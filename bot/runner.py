@@ -198,4 +198,9 @@ def run_polling(settings: Settings) -> None:
         asyncio.run(poll(application, settings))
     except (InvalidToken, NetworkError) as exc:  # the network went between getMe and polling
         raise api_error(exc, settings) from None
+    finally:
+        # The event loop's handlers are gone: a second stop request (systemd, a supervisor)
+        # must not turn this clean stop into a kill while the process finishes exiting.
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
     log.info("Ouderstem stopped")
