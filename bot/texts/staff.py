@@ -61,6 +61,7 @@ FLOW_NAMES = {
     "barometer-team": N_("Barometer voor het team"),
     "barometer-leerlingen": N_("Barometer voor leerlingen"),
     "dialoog": N_("Dialoog met ouders"),
+    "dialoog-team": N_("Dialoog met het team"),
 }
 RONDE_FLOW = N_("Welke bevraging wilt u starten voor {school}?")
 RONDE_TOPIC = N_("Over welk thema gaat de dialoog?")

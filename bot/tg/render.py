@@ -23,6 +23,8 @@ from bot.flow_model import (
     QuestionType,
     option_key,
     question_key,
+    theme_key,
+    topic_key,
 )
 from bot.i18n import (
     LANGUAGES,
@@ -59,6 +61,7 @@ class Context:
     can_listen: bool = False
     extra: dict[str, str] = field(default_factory=dict)
     legend: bool = False  # back after a pause: explain the faces again with the next scale question
+    topic: str | None = None  # the round's topic id (a dialogue round), for the {topic} slot
 
 
 # The faces explained: 1 = 😞 ... 5 = 😄, 🤷 don't know. The same words help after two unusable
@@ -78,8 +81,36 @@ def shows_legend(ctx: Context, question: Question) -> bool:
     return ctx.legend or question.id == legend_question(ctx.flow)
 
 
+# A question text may name the round's topic ("Het thema is: {topic}."); `bot.flow_issues` allows
+# the slot only in flows with topics, and the i18n check keeps it in every translation.
+TOPIC_SLOT = "{topic}"
+
+
+def topic_name(ctx: Context, question: Question) -> str:
+    """The round's topic in the parent's language; without one (or an unknown one), the title of
+    the question's theme: a dialogue round without a topic is about the partnership itself."""
+    flow, lang = ctx.flow, ctx.language
+    topic = next((tp for tp in flow.topics if tp.id == ctx.topic), None)
+    if topic is not None:
+        return flow_text(lang, flow.id, topic_key(topic.id), topic.text)
+    theme = next((th for th in flow.themes if th.id == question.theme), None)
+    if theme is None and flow.themes:
+        theme = flow.themes[0]
+    if theme is not None:
+        return flow_text(lang, flow.id, theme_key(theme.id), theme.title)
+    return flow_text(lang, flow.id, "title", flow.title)
+
+
+def with_topic(ctx: Context, question: Question, text: str) -> str:
+    """`text` with its {topic} slot filled in (plain replace: a topic may hold any character)."""
+    if TOPIC_SLOT not in text:
+        return text
+    return text.replace(TOPIC_SLOT, topic_name(ctx, question))
+
+
 def question_text(ctx: Context, question: Question) -> str:
-    return flow_text(ctx.language, ctx.flow.id, question_key(question.id), question.text)
+    text = flow_text(ctx.language, ctx.flow.id, question_key(question.id), question.text)
+    return with_topic(ctx, question, text)
 
 
 def option_text(ctx: Context, question: Question, option_id: str) -> str:
@@ -230,7 +261,8 @@ def answered(ctx: Context, view_text: str, question: Question, answer: Answer) -
 
 
 def dutch_original(ctx: Context, question: Question) -> str:
-    lines = [t(ctx.language, texts.DUTCH_ORIGINAL_IS), "", question.text]
+    dutch = Context(SOURCE_LANGUAGE, ctx.flow, ctx.round_id, topic=ctx.topic)
+    lines = [t(ctx.language, texts.DUTCH_ORIGINAL_IS), "", question_text(dutch, question)]
     lines += [f"• {o.text}" for o in question.options]
     return "\n".join(lines)
 
