@@ -420,7 +420,8 @@ async def team_launched(update: Update, deps: Deps, plan: RoundPlan, round_id: i
     url = link(deps, plan.token)
     when = long_date(plan.closes_at)
     others = [c for c in await store.team_chats(plan.school_id) if c != chat_id_of(update)]
-    text = say(staff_texts.TEAM_LINK, school=school, date=when, link=url)
+    wording = staff_texts.TEAM_LINKS.get(plan.flow_id, staff_texts.TEAM_LINK)
+    text = say(wording, school=school, date=when, link=url)
     messages = [
         NewMessage(
             c, "team_link", "nl", text, round_id=round_id, dedupe_key=f"team_link:{round_id}:{c}"
