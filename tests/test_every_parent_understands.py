@@ -400,7 +400,9 @@ def sentences(text: str) -> list[str]:
 
 
 # {topic} counts as the longest topic a dialogue round can have
-LONGEST_TOPIC = max((t.text for t in flow_library()["dialoog"].topics), key=lambda t: len(t.split()))
+LONGEST_TOPIC = max(
+    (t.text for t in flow_library()["dialoog"].topics), key=lambda t: len(t.split())
+)
 
 
 def words(sentence: str) -> list[str]:

@@ -415,9 +415,11 @@ def test_an_archived_version_keeps_the_texts_the_new_one_dropped(project: Path) 
     """A running round reads its own version: its texts stay in the template (babel.cfg)."""
     archive = project / "bot" / "flows" / "archive"
     archive.mkdir()
-    old = TOPIC_FLOW.replace("version: 2", "version: 1").replace(
-        "ervaring_thema", "ervaring"
-    ).replace("Het thema is: {topic}. Wat is uw ervaring?", "Vertel over uw ervaringen.")
+    old = (
+        TOPIC_FLOW.replace("version: 2", "version: 1")
+        .replace("ervaring_thema", "ervaring")
+        .replace("Het thema is: {topic}. Wat is uw ervaring?", "Vertel over uw ervaringen.")
+    )
     (archive / "gesprek@1.yaml").write_text(old, encoding="utf-8")
     (project / "bot" / "flows" / "gesprek.yaml").write_text(TOPIC_FLOW, encoding="utf-8")
 
