@@ -180,3 +180,36 @@ async def test_the_teams_dialogue_from_the_command_line_link(
 
 def test_the_shipped_flows_pass_the_inspector() -> None:
     assert [str(i) for i in flow_check.check_files() if i.severity == "error"] == []
+
+
+# ---- the school's report: the questions as the round asked them ---------------------------------
+
+
+async def test_the_report_names_the_rounds_topic_in_the_questions(tmp_path: Any) -> None:
+    from bot.flow_model import flow_library
+    from bot.reports.build import build_round_report
+    from bot.store.sqlite import SqliteStore
+    from tests.reports_fixtures import Builder
+
+    flow = get_flow("dialoog")
+    async with SqliteStore(tmp_path / "dialoog.db") as store:
+        b = Builder(store, flows=flow_library())
+        school = await b.school("School")
+        rnd = await store.open_round(
+            school_id=school.id,
+            flow_id=flow.id,
+            flow_version=flow.version,
+            audience=flow.audience.value,
+            token="tokdialoog1",
+            at=b.tick(),
+            topic="schoolkosten",
+        )
+        for i in range(10):
+            await b.respond(rnd, {q.id: f"Verhaal {i}" for q in flow.answerable_questions})
+        report = await build_round_report(store, rnd.id)
+    texts = {q.question_id: q.text for q in report.open_answers}
+    assert texts["ervaring_thema"] == (
+        "Het thema is: De kosten van school. Wat is uw ervaring met dit thema?"
+    )
+    assert texts["nodig_thema"].startswith("Denk weer aan het thema: De kosten van school.")
+    assert not any("{" in text for text in texts.values())

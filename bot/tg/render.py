@@ -17,14 +17,14 @@ from bot.flow_model import (
     DONT_KNOW,
     NO,
     SCALE_VALUES,
+    TOPIC_SLOT,
     YES,
     Flow,
     Question,
     QuestionType,
     option_key,
     question_key,
-    theme_key,
-    topic_key,
+    topic_item,
 )
 from bot.i18n import (
     LANGUAGES,
@@ -81,24 +81,10 @@ def shows_legend(ctx: Context, question: Question) -> bool:
     return ctx.legend or question.id == legend_question(ctx.flow)
 
 
-# A question text may name the round's topic ("Het thema is: {topic}."); `bot.flow_issues` allows
-# the slot only in flows with topics, and the i18n check keeps it in every translation.
-TOPIC_SLOT = "{topic}"
-
-
 def topic_name(ctx: Context, question: Question) -> str:
-    """The round's topic in the parent's language; without one (or an unknown one), the title of
-    the question's theme: a dialogue round without a topic is about the partnership itself."""
-    flow, lang = ctx.flow, ctx.language
-    topic = next((tp for tp in flow.topics if tp.id == ctx.topic), None)
-    if topic is not None:
-        return flow_text(lang, flow.id, topic_key(topic.id), topic.text)
-    theme = next((th for th in flow.themes if th.id == question.theme), None)
-    if theme is None and flow.themes:
-        theme = flow.themes[0]
-    if theme is not None:
-        return flow_text(lang, flow.id, theme_key(theme.id), theme.title)
-    return flow_text(lang, flow.id, "title", flow.title)
+    """What fills the question's {topic}, in the parent's language (see `topic_item`)."""
+    key, dutch = topic_item(ctx.flow, ctx.topic, question)
+    return flow_text(ctx.language, ctx.flow.id, key, dutch)
 
 
 def with_topic(ctx: Context, question: Question, text: str) -> str:
