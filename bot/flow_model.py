@@ -252,6 +252,26 @@ def topic_key(topic_id: str) -> str:
     return f"topic.{topic_id}"
 
 
+# A question text may name its round's topic: "Het thema is: {topic}." (`bot.flow_issues` allows
+# the slot in the questions of a flow with topics only).
+TOPIC_SLOT = "{topic}"
+
+
+def topic_item(flow: Flow, topic_id: str | None, question: Question) -> tuple[str, str]:
+    """(stable key, Dutch text) that fills a question's {topic}: the round's topic; without one
+    (or one the flow no longer has), the title of the question's theme, since a dialogue round
+    without a topic is about the partnership itself; else the flow's title."""
+    topic = next((tp for tp in flow.topics if tp.id == topic_id), None)
+    if topic is not None:
+        return topic_key(topic.id), topic.text
+    theme = next((th for th in flow.themes if th.id == question.theme), None)
+    if theme is None and flow.themes:
+        theme = flow.themes[0]
+    if theme is not None:
+        return theme_key(theme.id), theme.title
+    return "title", flow.title
+
+
 def translatable_items(flow: Flow) -> list[tuple[str, str]]:
     """(stable key, Dutch text) of every text in a flow, in reading order."""
     items = [("title", flow.title), ("intro", flow.intro)]

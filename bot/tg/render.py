@@ -17,12 +17,14 @@ from bot.flow_model import (
     DONT_KNOW,
     NO,
     SCALE_VALUES,
+    TOPIC_SLOT,
     YES,
     Flow,
     Question,
     QuestionType,
     option_key,
     question_key,
+    topic_item,
 )
 from bot.i18n import (
     LANGUAGES,
@@ -59,6 +61,7 @@ class Context:
     can_listen: bool = False
     extra: dict[str, str] = field(default_factory=dict)
     legend: bool = False  # back after a pause: explain the faces again with the next scale question
+    topic: str | None = None  # the round's topic id (a dialogue round), for the {topic} slot
 
 
 # The faces explained: 1 = 😞 ... 5 = 😄, 🤷 don't know. The same words help after two unusable
@@ -78,8 +81,22 @@ def shows_legend(ctx: Context, question: Question) -> bool:
     return ctx.legend or question.id == legend_question(ctx.flow)
 
 
+def topic_name(ctx: Context, question: Question) -> str:
+    """What fills the question's {topic}, in the parent's language (see `topic_item`)."""
+    key, dutch = topic_item(ctx.flow, ctx.topic, question)
+    return flow_text(ctx.language, ctx.flow.id, key, dutch)
+
+
+def with_topic(ctx: Context, question: Question, text: str) -> str:
+    """`text` with its {topic} slot filled in (plain replace: a topic may hold any character)."""
+    if TOPIC_SLOT not in text:
+        return text
+    return text.replace(TOPIC_SLOT, topic_name(ctx, question))
+
+
 def question_text(ctx: Context, question: Question) -> str:
-    return flow_text(ctx.language, ctx.flow.id, question_key(question.id), question.text)
+    text = flow_text(ctx.language, ctx.flow.id, question_key(question.id), question.text)
+    return with_topic(ctx, question, text)
 
 
 def option_text(ctx: Context, question: Question, option_id: str) -> str:
@@ -230,7 +247,8 @@ def answered(ctx: Context, view_text: str, question: Question, answer: Answer) -
 
 
 def dutch_original(ctx: Context, question: Question) -> str:
-    lines = [t(ctx.language, texts.DUTCH_ORIGINAL_IS), "", question.text]
+    dutch = Context(SOURCE_LANGUAGE, ctx.flow, ctx.round_id, topic=ctx.topic)
+    lines = [t(ctx.language, texts.DUTCH_ORIGINAL_IS), "", question_text(dutch, question)]
     lines += [f"• {o.text}" for o in question.options]
     return "\n".join(lines)
 

@@ -38,7 +38,7 @@ from bot.engine import (
     Status,
 )
 from bot.errors import UnknownFlow
-from bot.flow_model import Flow, Question, get_flow, question_key
+from bot.flow_model import Flow, Question, get_flow
 from bot.i18n import SOURCE_LANGUAGE, flow_text, normalize_language, t
 from bot.limits import MAX_MESSAGE_CHARS, MAX_OPEN_ANSWER_CHARS
 from bot.store.records import Chat, Owed, Respondent, Round, Turn
@@ -123,7 +123,11 @@ async def render_context(
     audio = deps.audio
     can_listen = bool(audio and await audio.offers(language, active.flow))
     return render.Context(
-        language=language, flow=active.flow, round_id=active.round.id, can_listen=can_listen
+        language=language,
+        flow=active.flow,
+        round_id=active.round.id,
+        can_listen=can_listen,
+        topic=active.round.topic,
     )
 
 
@@ -491,9 +495,7 @@ class _Shown:
 
     async def info(self, event: InfoShown) -> None:
         question = self.active.flow.question(event.question_id)
-        key = question_key(event.question_id)
-        text = flow_text(self.ctx.language, self.active.flow.id, key, question.text)
-        await self.reply(self.update, text)
+        await self.reply(self.update, render.question_text(self.ctx, question))
 
     async def completed(self, event: FlowCompleted) -> None:
         await self.reply(self.update, closing_text(self.ctx.language, self.active))
