@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -270,6 +271,26 @@ def topic_item(flow: Flow, topic_id: str | None, question: Question) -> tuple[st
     if theme is not None:
         return theme_key(theme.id), theme.title
     return "title", flow.title
+
+
+# What names a `topic_item` in the language of the text it fills: (stable key, Dutch) -> words.
+TopicWords = Callable[[str, str], str]
+
+
+def fill_topic(
+    text: str, flow: Flow, topic_id: str | None, question: Question, words: TopicWords
+) -> str:
+    """`text` (the question in some language, shown or spoken) with its {topic} filled in: the
+    one place the slot is filled, for the chat (`bot.tg.render`), the voice (`bot.audio.script`)
+    and the report (`bot.reports.build`). A plain replace: a topic may hold any character."""
+    if TOPIC_SLOT not in text:
+        return text
+    return text.replace(TOPIC_SLOT, words(*topic_item(flow, topic_id, question)))
+
+
+def names_topic(question: Question) -> bool:
+    """The question's text has a {topic} slot: what it says depends on its round."""
+    return TOPIC_SLOT in question.text
 
 
 def translatable_items(flow: Flow) -> list[tuple[str, str]]:

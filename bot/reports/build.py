@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 from bot.errors import NotFound
-from bot.flow_model import TOPIC_SLOT, Flow, Question, QuestionType, flow_library, topic_item
+from bot.flow_model import Flow, Question, QuestionType, fill_topic, flow_library
 from bot.i18n import t
 from bot.reports import build_breakdowns as breakdowns
 from bot.reports import build_compare as compare
@@ -43,7 +43,7 @@ from bot.store.records import Round
 
 def _asked(flow: Flow, rnd: Round, question: Question) -> str:
     """The question as the round asked it: its {topic} filled in with the round's topic."""
-    return question.text.replace(TOPIC_SLOT, topic_item(flow, rnd.topic, question)[1])
+    return fill_topic(question.text, flow, rnd.topic, question, lambda _key, dutch: dutch)
 
 
 async def _open_answers(

@@ -17,14 +17,13 @@ from bot.flow_model import (
     DONT_KNOW,
     NO,
     SCALE_VALUES,
-    TOPIC_SLOT,
     YES,
     Flow,
     Question,
     QuestionType,
+    fill_topic,
     option_key,
     question_key,
-    topic_item,
 )
 from bot.i18n import (
     LANGUAGES,
@@ -81,17 +80,13 @@ def shows_legend(ctx: Context, question: Question) -> bool:
     return ctx.legend or question.id == legend_question(ctx.flow)
 
 
-def topic_name(ctx: Context, question: Question) -> str:
-    """What fills the question's {topic}, in the parent's language (see `topic_item`)."""
-    key, dutch = topic_item(ctx.flow, ctx.topic, question)
-    return flow_text(ctx.language, ctx.flow.id, key, dutch)
-
-
 def with_topic(ctx: Context, question: Question, text: str) -> str:
-    """`text` with its {topic} slot filled in (plain replace: a topic may hold any character)."""
-    if TOPIC_SLOT not in text:
-        return text
-    return text.replace(TOPIC_SLOT, topic_name(ctx, question))
+    """`text` with its {topic} slot filled in the parent's language (`fill_topic`)."""
+
+    def words(key: str, dutch: str) -> str:
+        return flow_text(ctx.language, ctx.flow.id, key, dutch)
+
+    return fill_topic(text, ctx.flow, ctx.topic, question, words)
 
 
 def question_text(ctx: Context, question: Question) -> str:

@@ -464,7 +464,9 @@ class _Shown:
     async def rejected(self, event: AnswerRejected) -> None:
         language = self.ctx.language
         if self.ctx.can_listen and not self.asks_again:  # the repair question may come next
-            prepare_sound(self.deps, self.active.flow, event.question_id, language)
+            prepare_sound(
+                self.deps, self.active.flow, event.question_id, language, self.active.round.topic
+            )
         question = self.active.flow.question(event.question_id)
         text = t(language, rejection_text(event.reason, event.attempts, question))
         await self.reply(self.update, text)
@@ -479,7 +481,7 @@ class _Shown:
             await release_held()  # the sound follows its question
             assert self.deps.audio is not None
             await self.deps.audio.send_question(
-                self.update, self.active.flow, event.question_id, self.ctx.language
+                self.update, self.active.flow, event.question_id, self.ctx.language, self.ctx.topic
             )
 
     async def reads_aloud(self, event: QuestionAsked) -> bool:
@@ -556,9 +558,12 @@ async def show_current_question(
         await deps.store.settle_owed(update.effective_chat.id)
 
 
-def prepare_sound(deps: Deps, flow: Flow, question_id: str, language: str) -> None:
+def prepare_sound(
+    deps: Deps, flow: Flow, question_id: str, language: str, topic: str | None = None
+) -> None:
     """Synthesise a question's sound in the background, so the repair question that may follow
-    sends it from the cache instead of waiting ~1.4 s for espeak and ffmpeg."""
+    sends it from the cache instead of waiting ~1.4 s for espeak and ffmpeg (with the round's
+    `topic` where the question names it: the sound that will be sent)."""
     audio = deps.audio
     if audio is None:
         return
@@ -567,7 +572,7 @@ def prepare_sound(deps: Deps, flow: Flow, question_id: str, language: str) -> No
         from bot.audio import AudioError  # bot.audio imports this package (its /voorlezen)
 
         try:
-            await audio.ensure(audio.clip(flow, question_id, language))
+            await audio.ensure(audio.clip(flow, question_id, language, topic))
         except (AudioError, OSError) as exc:  # send_question will say so, if it comes to that
             log.info("preparing a sound failed: %s", type(exc).__name__)
 
