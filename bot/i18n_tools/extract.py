@@ -50,6 +50,7 @@ from bot.limits import (
 )
 
 SPOKEN_NOTE = "spoken only: read aloud, never shown (Arabic: with full vowel marks)"
+SPOKEN_KEYS = ("q.", "topic.")  # questions; topics fill their {topic} slot when read aloud
 CATALOG_KEY_NAME = "CATALOG_KEY"  # a module-level constant naming the key prefix (bot/texts/)
 
 # Bot texts with a tighter limit than a message (4096), by the name of their constant; a new
@@ -245,7 +246,8 @@ def extract(root: Path = ROOT) -> dict[str, Catalog]:
 
 
 def _add_spoken(templates: dict[str, Catalog]) -> None:
-    """Every question of every flow again, as its spoken-only variant (``<context>:spoken``).
+    """Every question of every flow again, as its spoken-only variant (``<context>:spoken``),
+    and every dialogue topic (read inside a question's {topic} slot).
 
     Optional per language (like staff texts): a language that needs it, Arabic, keeps a
     spoken.po; the audio falls back to the chat text elsewhere (`bot.audio.script`)."""
@@ -253,8 +255,8 @@ def _add_spoken(templates: dict[str, Catalog]) -> None:
     for message in templates[FLOWS_DOMAIN]:
         context = message.context or ""
         key = context.partition(":")[2]
-        if not message.id or not key.startswith("q.") or key.count(".") != 1:
-            continue  # questions only, not their options
+        if not message.id or not key.startswith(SPOKEN_KEYS) or key.count(".") != 1:
+            continue  # questions and topics only, not options
         spoken.add(
             message.id,
             None,
