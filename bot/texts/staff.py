@@ -142,6 +142,16 @@ INVITATION_TEXT_TEAM = N_(
     "Hoe zien wij de samenwerking met ouders? Scan de QR-code en vul de barometer in.\n"
     "Het is anoniem. Dat kan tot en met {date}."
 )
+# The team's dialogue names itself on its page (title, text); other team flows the ones above.
+INVITATIONS_TEAM = {
+    "dialoog-team": (
+        FLOW_NAMES["dialoog-team"],
+        N_(
+            "Hoe werken wij samen met ouders? Scan de QR-code en vertel uw ervaring in de "
+            "dialoog.\nNiemand ziet wie wat antwoordt. Dat kan tot en met {date}."
+        ),
+    ),
+}
 INVITATION_GROUP = N_("Voor: {group}")
 
 # ---- /status and /sluit ----------------------------------------------------------------------
@@ -221,7 +231,8 @@ TEAM_LINK = N_(
 TEAM_LINKS = {
     "dialoog-team": N_(
         "{school} vraagt het team: hoe werken wij samen met ouders?\n"
-        "Vertel uw ervaring, tot en met {date}. Niemand ziet wie wat antwoordt.\n{link}"
+        "Vertel uw ervaring in de dialoog, tot en met {date}. Niemand ziet wie wat antwoordt.\n"
+        "{link}"
     ),
 }
 TEAM_REMINDER = N_(

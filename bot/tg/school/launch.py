@@ -425,7 +425,7 @@ async def team_launched(update: Update, deps: Deps, plan: RoundPlan, round_id: i
     chat = update.effective_chat
     assert chat is not None
     await chat.send_photo(qr_png(url), caption=url, filename="qr.png")
-    page = Invitation(school, url, local_day(plan.closes_at), "team")
+    page = Invitation(school, url, local_day(plan.closes_at), "team", flow_id=plan.flow_id)
     await chat.send_document(
         await asyncio.to_thread(invitation_pdf, [page]), filename="teambevraging.pdf"
     )
