@@ -9,12 +9,34 @@ catalogs.
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+import subprocess
 from collections.abc import Callable
+from datetime import date
+from pathlib import Path
 from typing import Any
 
-from bot import flow_check
-from bot.flow_model import get_flow
+import pytest
+
+from bot import flow_check, i18n
+from bot.audio import AudioService, recorded_path, run_tool
+from bot.flow_model import (
+    get_flow,
+    names_topic,
+    question_key,
+    theme_key,
+    topic_key,
+    translatable_items,
+)
+from bot.i18n import LANGUAGES
+from bot.invitation import Invitation, blocks
+from bot.invitation import invitation_pdf as real_invitation_pdf
+from bot.texts import staff as staff_texts
 from bot.tg import render
+from bot.tg.audio_sender import TelegramAudio
+from bot.tg.parent.session import PREPARING, prepare_sound
+from bot.tg.school import launch
 from bot.tg.stub_api import SimulatedUser, button_labels
 from tests.conftest import BotHarness
 from tests.test_staff_support import (
@@ -213,3 +235,218 @@ async def test_the_report_names_the_rounds_topic_in_the_questions(tmp_path: Any)
     )
     assert texts["nodig_thema"].startswith("Denk weer aan het thema: De kosten van school.")
     assert not any("{" in text for text in texts.values())
+
+
+# ---- the voice: /voorlezen and 🔊 read the round's topic, never "{topic}" --------------------
+
+READ_NL = "Het thema is: Huiswerk en leren thuis. Wat is uw ervaring met dit thema?"
+NEEDS_READ_NL = "Denk weer aan het thema: Huiswerk en leren thuis. Wat hebt u nodig van de school?"
+# Arabic is read from its vowelled spoken variant, the topic's too (bot/locales/ar/.../spoken.po)
+READ_AR = "الْمَوْضُوعُ: الْوَاجِبَاتُ وَالتَّعَلُّمُ فِي الْبَيْتِ. مَا هِيَ تَجْرِبَتُكُمْ مَعَ هَذَا الْمَوْضُوعِ؟"
+NO_TOPIC_READ_AR = "الْمَوْضُوعُ: الشَّرَاكَةُ بَيْنَ الْمَدْرَسَةِ وَالْعَائِلَةِ."
+ARABIC_MARKS = frozenset(chr(c) for c in range(0x064B, 0x0653))  # fathatan ... sukun
+
+
+class Synthesiser:
+    """The real espeak-ng and ffmpeg, keeping the text each espeak-ng run was given to read."""
+
+    def __init__(self) -> None:
+        self.read: list[str] = []
+
+    async def __call__(self, argv: Any, stdin: bytes | None, timeout: float) -> bytes:
+        if "--stdin" in argv and stdin is not None:
+            self.read.append(stdin.decode())
+        return await run_tool(argv, stdin, timeout)
+
+
+@pytest.fixture
+def synthesiser(bot: BotHarness, tmp_path: Path) -> Synthesiser:
+    """The bot's voice, synthesising into a fresh cache through a `Synthesiser`."""
+    spoken = Synthesiser()
+    bot.deps.audio = TelegramAudio(tmp_path / "audio-cache", run=spoken)
+    return spoken
+
+
+def voices(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in replies if "voice" in m]
+
+
+async def test_voorlezen_reads_the_rounds_topic_in_the_questions(
+    bot: BotHarness, join: Callable[..., Any], synthesiser: Synthesiser
+) -> None:
+    parent, _, replies = await join(bot, "dialoog", topic="huiswerk")
+    assert FIRST_NL in replies[-1]["text"]
+    replies = await parent.command("/voorlezen")
+    [voice] = voices(replies)
+    assert voice["caption"] == "🔊 Vraag 1 van 8" and voice["upload"]["size"] > 1000
+    assert synthesiser.read[0].startswith(READ_NL + "\n")
+    # every next question is read aloud too, up to the second one that names the topic
+    for _ in range(4):
+        replies = await parent.text("Samen praten helpt.")
+        assert len(voices(replies)) == 1
+    assert replies[-2]["text"].startswith(f"Vraag 5 van 8\n\n{NEEDS_NL}")
+    assert synthesiser.read[-1].startswith(NEEDS_READ_NL + "\n")
+    assert len(synthesiser.read) == 5
+    assert not any("{" in text or "}" in text for text in synthesiser.read)
+
+
+async def test_an_arabic_parent_hears_the_topic_vowelled(
+    bot: BotHarness, join: Callable[..., Any], synthesiser: Synthesiser
+) -> None:
+    parent, _, replies = await join(
+        bot, "dialoog", language_code="ar", choose="العربية", topic="huiswerk"
+    )
+    assert FIRST_AR in replies[-1]["text"]  # the chat: plain Arabic
+    [voice] = voices(await parent.press("🔊"))
+    assert voice["upload"]["size"] > 1000
+    [read] = synthesiser.read
+    assert read.startswith(READ_AR)
+    assert "{topic}" not in read
+
+
+async def test_without_a_topic_the_voice_reads_the_theme(
+    bot: BotHarness, join: Callable[..., Any], synthesiser: Synthesiser
+) -> None:
+    parent, _, replies = await join(bot, "dialoog", language_code="ar", choose="العربية")
+    assert NO_TOPIC_AR in replies[-1]["text"]
+    await parent.press("🔊")
+    [read] = synthesiser.read
+    assert read.startswith(NO_TOPIC_READ_AR) and "{topic}" not in read
+
+
+async def test_the_prepared_sound_is_the_rounds_own(
+    bot: BotHarness, synthesiser: Synthesiser
+) -> None:
+    """prepare_sound (ahead of a repair question) makes the sound /voorlezen will send."""
+    flow = get_flow("dialoog")
+    prepare_sound(bot.deps, flow, "nodig_thema", "nl", "huiswerk")
+    await asyncio.gather(*PREPARING)
+    assert [text.split("\n")[0] for text in synthesiser.read] == [NEEDS_READ_NL]
+    assert bot.deps.audio is not None
+    clip = bot.deps.audio.clip(flow, "nodig_thema", "nl", "huiswerk")
+    assert clip.path.is_file(), "the sound a parent in this round will ask for is ready"
+
+
+def test_a_different_topic_is_a_different_sound(tmp_path: Path) -> None:
+    """The cache key holds the text read, so the topic: rounds never share a wrong clip."""
+    service = AudioService(tmp_path, voices={"nl": "nl", "ar": "ar"}, run=no_tools)
+    flow = get_flow("dialoog")
+    for language in ("nl", "ar"):
+        clips = [
+            service.clip(flow, "ervaring_thema", language, topic)
+            for topic in ("huiswerk", "schoolkosten", None)
+        ]
+        assert len({c.key for c in clips}) == 3 and len({c.path for c in clips}) == 3
+        assert all("{topic}" not in c.text for c in clips)
+        # a question without the slot sounds the same in every round
+        same = {service.clip(flow, "moeilijk", language, t).key for t in ("huiswerk", None)}
+        assert len(same) == 1
+
+
+def test_a_recording_stands_for_a_topic_question_only_without_a_voice(
+    tmp_path: Path,
+) -> None:
+    """A person records a question once, without any round's topic: where a voice speaks the
+    language it reads the topic instead; where none does (so), the recording is all there is."""
+    flow = get_flow("dialoog")
+    locales = tmp_path / "locales"
+    for language in ("nl", "so"):
+        for question in ("ervaring_thema", "moeilijk"):
+            path = recorded_path(language, flow.id, question, locales)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(OGG_OPUS_HEAD)
+    service = AudioService(tmp_path / "cache", locales_dir=locales, voices={"nl": "nl"})
+    assert service.clip(flow, "moeilijk", "nl", "huiswerk").key.startswith("rec:")
+    spoken = service.clip(flow, "ervaring_thema", "nl", "huiswerk")
+    assert spoken.key.startswith("tts:") and spoken.text.startswith(READ_NL)
+    assert service.clip(flow, "ervaring_thema", "so", "huiswerk").key.startswith("rec:")
+
+
+async def no_tools(argv: Any, stdin: bytes | None, timeout: float) -> bytes:
+    raise AssertionError(f"no tool should run, but {argv[0]} was started")
+
+
+OGG_OPUS_HEAD = b"OggS" + bytes(24) + b"OpusHead" + bytes(100)
+
+
+def test_the_topic_questions_and_topics_have_vowelled_arabic_to_read() -> None:
+    """The spoken-only Arabic of the dialogue's new texts: the shown words, with vowel marks."""
+    for flow_id in ("dialoog", "dialoog-team"):
+        flow = get_flow(flow_id)
+        items = [(question_key(q.id), q.text) for q in flow.questions if names_topic(q)]
+        items += [(topic_key(tp.id), tp.text) for tp in flow.topics]
+        items += [(theme_key(th.id), th.title) for th in flow.themes]
+        assert len(items) == 2 + 6 + 1
+        for key, dutch in items:
+            shown = i18n.flow_text("ar", flow_id, key, dutch)
+            spoken = i18n.spoken_flow_text("ar", flow_id, key, dutch)
+            assert spoken is not None and any(c in "\u064e\u064f\u0650" for c in spoken), key
+            bare = "".join(c for c in spoken if c not in ARABIC_MARKS)
+            assert bare == "".join(c for c in shown if c not in ARABIC_MARKS), key
+            assert spoken.count("{topic}") == dutch.count("{topic}"), key
+
+
+# ---- the team's dialogue names itself: link and printed invitation --------------------------
+
+
+async def test_the_teams_dialogue_invitation_names_the_dialogue(
+    staffbot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    printed: list[Invitation] = []
+
+    def invitation_pdf(pages: list[Invitation]) -> bytes:
+        printed.extend(pages)
+        return real_invitation_pdf(pages)
+
+    monkeypatch.setattr(launch, "invitation_pdf", invitation_pdf)
+    admin, _ = await make_admin(staffbot)
+    await admin.command("/ronde")
+    await admin.press("Dialoog met het team")
+    await admin.press(TOPIC_NL)
+    await admin.text("12")
+    await admin.press("2 wk")
+    replies = await admin.press("Start de ronde")
+    assert [m["upload"]["filename"] for m in replies if "document" in m] == ["teambevraging.pdf"]
+    [page] = printed
+    assert page.flow_id == "dialoog-team"
+    [block] = blocks(page)
+    assert block.title == "Dialoog met het team"
+    assert "vertel uw ervaring in de dialoog" in block.body
+    words = (block.title + block.body).lower()
+    assert "barometer" not in words and "anoniem" not in words
+    if shutil.which("pdftotext"):
+        text = subprocess.run(
+            ["pdftotext", "-", "-"],
+            input=real_invitation_pdf(printed),
+            capture_output=True,
+            check=True,
+        ).stdout.decode()
+        assert "dialoog" in text and "barometer" not in text.lower()
+
+
+def test_the_team_barometer_keeps_its_invitation() -> None:
+    page = Invitation("School", "https://t.me/x?start=a", date(2026, 12, 15), "team")
+    [block] = blocks(page)
+    assert block.title == "Teambevraging" and "vul de barometer in" in block.body
+    page = Invitation(
+        "School", "https://t.me/x?start=a", date(2026, 12, 15), "team", flow_id="barometer-team"
+    )
+    assert blocks(page) == [block]
+
+
+def test_every_text_the_team_reads_in_its_dialogue_is_free_of_the_barometer() -> None:
+    """The flow's own texts, in every language, and the staff texts a team member gets."""
+    flow = get_flow("dialoog-team")
+    for language in LANGUAGES:
+        for key, dutch in translatable_items(flow):
+            text = i18n.flow_text(language, flow.id, key, dutch).lower()
+            assert "barom" not in text and "баром" not in text and "بارومتر" not in text, (
+                language,
+                key,
+            )
+    link = staff_texts.say(
+        staff_texts.TEAM_LINKS["dialoog-team"], school="S", date="1 januari", link="L"
+    )
+    assert "dialoog" in link and "barometer" not in link
+    for shared in (staff_texts.TEAM_REMINDER, staff_texts.OPEN_TEAM_ROUND):
+        assert "barometer" not in staff_texts.say(shared, school="S", date="d", link="L")
