@@ -1,7 +1,8 @@
 """🔊 Listen: every question as a Telegram voice message, in the parent's language.
 
 What is read: the question (its spoken-only variant where the catalog has one: Arabic with full
-vowel marks, `bot.i18n.spoken_flow_text`), then how to answer it: the five faces explained ("1: helemaal niet
+vowel marks, `bot.i18n.spoken_flow_text`; a {topic} slot filled with the round's topic the way the
+chat fills it, `bot.flow_model.fill_topic`, the topic's own spoken variant first), then how to answer it: the five faces explained ("1: helemaal niet
 ... 5: ja, heel erg"), "ja of nee", or the numbered options (texts in `bot.texts.audio`). A
 question that is not translated yet is read in Dutch, because the parent sees it in Dutch too.
 
@@ -62,7 +63,15 @@ from typing import Any, Protocol, Self
 from bot.config import Settings
 from bot.errors import OuderstemError
 from bot.espeak_bundled import BUNDLED_COMMAND, bundled_voices
-from bot.flow_model import Flow, Question, QuestionType, option_key, question_key
+from bot.flow_model import (
+    Flow,
+    Question,
+    QuestionType,
+    fill_topic,
+    names_topic,
+    option_key,
+    question_key,
+)
 from bot.i18n import LANGUAGES, LOCALES_DIR, SOURCE_LANGUAGE, flow_text, spoken_flow_text, t
 from bot.texts import audio as audio_texts
 from bot.texts import parents as texts
@@ -270,13 +279,19 @@ def _legend_question(flow: Flow) -> str | None:
     return next((q.id for q in flow.questions if q.type == QuestionType.SCALE), None)
 
 
-def script(flow: Flow, question: Question, language: str) -> Script:
-    """The question, then how to answer it; in Dutch while the question is not translated."""
+def script(flow: Flow, question: Question, language: str, topic: str | None = None) -> Script:
+    """The question, then how to answer it; in Dutch while the question is not translated.
+    `topic` is the round's topic id: it fills the question's {topic} slot, as on screen."""
     key = question_key(question.id)
     said = flow_text(language, flow.id, key, question.text)
     spoken = language if language == SOURCE_LANGUAGE or said != question.text else SOURCE_LANGUAGE
+
+    def spoken_words(item_key: str, dutch: str) -> str:
+        found = spoken_flow_text(spoken, flow.id, item_key, dutch)
+        return found or flow_text(spoken, flow.id, item_key, dutch)
+
     # A spoken-only variant (Arabic with its vowel marks) when the catalog has one; chat never.
-    parts = [spoken_flow_text(spoken, flow.id, key, question.text) or said]
+    parts = [fill_topic(spoken_words(key, question.text), flow, topic, question, spoken_words)]
     match question.type:
         case QuestionType.SCALE if question.id == _legend_question(flow):
             parts.append(t(spoken, audio_texts.SCALE_SPOKEN))  # the faces, read once per flow
@@ -429,17 +444,28 @@ class AudioService:
             await asyncio.to_thread(_atomic_write, path, data)
         return Clip(f"staff:{recording_id}", path)
 
-    async def clip_for(self, flow: Flow, question_id: str, language: str) -> Clip:
-        """The sound for a question: a staff recording approved in the database, else `clip`."""
-        return await self.recorded_clip(flow, question_id, language) or self.clip(
-            flow, question_id, language
-        )
+    def recording_fits(self, question: Question, language: str) -> bool:
+        """Whether a person's recording may stand for the question. A question that names its
+        round's topic sounds different per round: a voice reads it with the topic wherever one
+        speaks the language; only where none does, a recording (made once, without the topic)."""
+        return not names_topic(question) or language not in self.voices
 
-    def clip(self, flow: Flow, question_id: str, language: str) -> Clip:
-        """The sound for a question: its recording when there is a good one, else a synthesis."""
+    async def clip_for(
+        self, flow: Flow, question_id: str, language: str, topic: str | None = None
+    ) -> Clip:
+        """The sound for a question: a staff recording approved in the database, else `clip`.
+        `topic` is the round's topic id (a dialogue round), read where the question names it."""
+        recorded = None
+        if self.recording_fits(flow.question(question_id), language):
+            recorded = await self.recorded_clip(flow, question_id, language)
+        return recorded or self.clip(flow, question_id, language, topic)
+
+    def clip(self, flow: Flow, question_id: str, language: str, topic: str | None = None) -> Clip:
+        """The sound for a question: its recording when there is a good one, else a synthesis
+        (of the text with the round's `topic`: the text, so the topic, is in the cache key)."""
         question = flow.question(question_id)
         recorded = recorded_path(language, flow.id, question.id, self.locales_dir)
-        if recorded.is_file():
+        if self.recording_fits(question, language) and recorded.is_file():
             with recorded.open("rb") as handle:
                 good = is_ogg_opus(handle.read(128))
             if good:
@@ -449,7 +475,7 @@ class AudioService:
             log.warning(
                 "recording %s/%s/%s is not OGG/Opus; synthesising", language, flow.id, question.id
             )
-        words = script(flow, question, language)
+        words = script(flow, question, language, topic)
         voice = self.voices.get(words.language)
         if voice is None:
             raise NotSpeakable(f"no recording and no voice for {language}")
@@ -477,9 +503,11 @@ class AudioService:
         self._locks.pop(clip.path, None)
         return clip.path
 
-    async def sound(self, flow: Flow, question_id: str, language: str) -> Path:
+    async def sound(
+        self, flow: Flow, question_id: str, language: str, topic: str | None = None
+    ) -> Path:
         """The OGG/Opus file read for a question (for tools and tests; the bot uses send_question)."""
-        return await self.ensure(self.clip(flow, question_id, language))
+        return await self.ensure(self.clip(flow, question_id, language, topic))
 
     async def _synthesise(self, voice: str, text: str, bundled: bool = False) -> bytes:
         program = list(self.bundled_command) if bundled else [self.espeak]

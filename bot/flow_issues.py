@@ -16,7 +16,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from bot.flow_model import PLACEHOLDER, Flow, Question, QuestionType, translatable_items
+from bot.flow_model import (
+    PLACEHOLDER,
+    Flow,
+    Question,
+    QuestionType,
+    question_key,
+    translatable_items,
+)
 from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, catalog, flow_context
 from bot.limits import (
     MAX_BUTTON_LABEL_CHARS,
@@ -34,6 +41,8 @@ WIDEST_VERSION = 999
 # Room the bot adds around a question (progress, hints, previous answer) in any language.
 MESSAGE_OVERHEAD_CHARS = 1200
 ALLOWED_PLACEHOLDERS = {"closing": {"feedback_when"}}
+# A question text may name the round's topic: `render` fills {topic} in (flows with topics only).
+TOPIC_SLOT_NAME = "topic"
 PARENTS_BAROMETER = "barometer-ouders"  # the flow other flows may mirror
 MISSING_SHOWN = 5  # untranslated keys named per language; the rest is "..."
 
@@ -243,11 +252,28 @@ class UnknownPlaceholder(FlowCheck):
     """A text has a {placeholder} the bot does not fill in there."""
 
     def find(self, inspected: Inspected) -> Found:
+        questions = {question_key(q.id) for q in inspected.flow.questions}
         for key, text in translatable_items(inspected.flow):
             allowed = ALLOWED_PLACEHOLDERS.get(key, set())
+            if key in questions:
+                allowed = allowed | {TOPIC_SLOT_NAME}
             for name in PLACEHOLDER.findall(text):
                 if name not in allowed:
                     yield key, f"unknown placeholder {{{name}}}"
+
+
+class TopicSlotWithoutTopics(FlowCheck):
+    """A question has a {topic} slot, but the flow has no topics a round could name."""
+
+    def find(self, inspected: Inspected) -> Found:
+        if inspected.flow.topics:
+            return
+        for question in inspected.flow.questions:
+            if TOPIC_SLOT_NAME in PLACEHOLDER.findall(question.text):
+                yield (
+                    question_key(question.id),
+                    "{topic} in a flow without topics: add topics or take the slot out",
+                )
 
 
 class ClosingWithoutFeedbackMoment(FlowCheck):
@@ -328,6 +354,7 @@ QUESTION_CHECKS: tuple[QuestionCheck, ...] = (
 )
 FINAL_CHECKS: tuple[FlowCheck, ...] = (
     UnknownPlaceholder(),
+    TopicSlotWithoutTopics(),
     ClosingWithoutFeedbackMoment(),
     MissingTranslations(),
     TranslatedPlaceholders(),

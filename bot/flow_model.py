@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -250,6 +251,46 @@ def tip_key(theme_id: str) -> str:
 
 def topic_key(topic_id: str) -> str:
     return f"topic.{topic_id}"
+
+
+# A question text may name its round's topic: "Het thema is: {topic}." (`bot.flow_issues` allows
+# the slot in the questions of a flow with topics only).
+TOPIC_SLOT = "{topic}"
+
+
+def topic_item(flow: Flow, topic_id: str | None, question: Question) -> tuple[str, str]:
+    """(stable key, Dutch text) that fills a question's {topic}: the round's topic; without one
+    (or one the flow no longer has), the title of the question's theme, since a dialogue round
+    without a topic is about the partnership itself; else the flow's title."""
+    topic = next((tp for tp in flow.topics if tp.id == topic_id), None)
+    if topic is not None:
+        return topic_key(topic.id), topic.text
+    theme = next((th for th in flow.themes if th.id == question.theme), None)
+    if theme is None and flow.themes:
+        theme = flow.themes[0]
+    if theme is not None:
+        return theme_key(theme.id), theme.title
+    return "title", flow.title
+
+
+# What names a `topic_item` in the language of the text it fills: (stable key, Dutch) -> words.
+TopicWords = Callable[[str, str], str]
+
+
+def fill_topic(
+    text: str, flow: Flow, topic_id: str | None, question: Question, words: TopicWords
+) -> str:
+    """`text` (the question in some language, shown or spoken) with its {topic} filled in: the
+    one place the slot is filled, for the chat (`bot.tg.render`), the voice (`bot.audio.script`)
+    and the report (`bot.reports.build`). A plain replace: a topic may hold any character."""
+    if TOPIC_SLOT not in text:
+        return text
+    return text.replace(TOPIC_SLOT, words(*topic_item(flow, topic_id, question)))
+
+
+def names_topic(question: Question) -> bool:
+    """The question's text has a {topic} slot: what it says depends on its round."""
+    return TOPIC_SLOT in question.text
 
 
 def translatable_items(flow: Flow) -> list[tuple[str, str]]:

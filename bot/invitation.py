@@ -67,6 +67,7 @@ class Invitation:
     audience: str = "parents"  # parents | pupils | team
     group: str | None = None
     languages: tuple[str, ...] = ()  # besides Dutch, in order
+    flow_id: str | None = None  # the team's dialogue has its own words (INVITATIONS_TEAM)
 
 
 @dataclass(frozen=True)
@@ -96,14 +97,15 @@ def translated(language: str, audience: str = "parents") -> bool:
 def blocks(invitation: Invitation) -> list[Block]:
     """The invitation's text: Dutch first, then each other language that can be printed."""
     if invitation.audience == "team":
+        title, body = staff_texts.INVITATIONS_TEAM.get(
+            invitation.flow_id or "",
+            (staff_texts.INVITATION_TITLE_TEAM, staff_texts.INVITATION_TEXT_TEAM),
+        )
         return [
             Block(
                 SOURCE_LANGUAGE,
-                staff_texts.say(staff_texts.INVITATION_TITLE_TEAM),
-                staff_texts.say(
-                    staff_texts.INVITATION_TEXT_TEAM,
-                    date=format_date(SOURCE_LANGUAGE, invitation.closes),
-                ),
+                staff_texts.say(title),
+                staff_texts.say(body, date=format_date(SOURCE_LANGUAGE, invitation.closes)),
             )
         ]
     title, body = _texts(invitation.audience)

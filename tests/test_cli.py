@@ -268,5 +268,5 @@ def test_mistakes_in_round_open_are_one_line(
     assert main(["round", "open", "--school", "1", "--flow", "bestaat-niet"]) == 2
     assert capsys.readouterr().err.strip() == (
         "ouderstem: unknown flow 'bestaat-niet'; choose from "
-        "barometer-leerlingen, barometer-ouders, barometer-team, dialoog"
+        "barometer-leerlingen, barometer-ouders, barometer-team, dialoog, dialoog-team"
     )

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.flow_model import get_flow
+from bot.flow_model import flow_library, get_flow
 from bot.i18n import (
     COMMAND_ALIASES,
     LANGUAGES,
@@ -399,10 +399,18 @@ def sentences(text: str) -> list[str]:
     return [s for line in text.split("\n") for s in re.split(r"(?<=[.!?])\s+", line) if s]
 
 
+# {topic} counts as the longest topic a dialogue round can have
+LONGEST_TOPIC = max(
+    (t.text for t in flow_library()["dialoog"].topics), key=lambda t: len(t.split())
+)
+
+
 def words(sentence: str) -> list[str]:
     # a date counts as its three words ("na 15 december 2026"); /commands and emoji do not count
-    sentence = sentence.replace("{feedback_when}", "na 15 december 2026").replace(
-        "{date}", "15 december 2026"
+    sentence = (
+        sentence.replace("{feedback_when}", "na 15 december 2026")
+        .replace("{date}", "15 december 2026")
+        .replace("{topic}", LONGEST_TOPIC)
     )
     return [w for w in re.findall(r"[\w{}'’-]+", sentence) if not w.startswith("/")]
 

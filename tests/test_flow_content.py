@@ -19,11 +19,13 @@ PARENTS_ID = "barometer-ouders"
 TEAM_ID = "barometer-team"
 PUPILS_ID = "barometer-leerlingen"
 DIALOGUE_ID = "dialoog"
+TEAM_DIALOGUE_ID = "dialoog-team"
 EXPECTED_AUDIENCES = {
     PARENTS_ID: Audience.PARENTS,
     TEAM_ID: Audience.TEAM,
     PUPILS_ID: Audience.PUPILS,
     DIALOGUE_ID: Audience.PARENTS,
+    TEAM_DIALOGUE_ID: Audience.TEAM,
 }
 
 # Emoji and pictographs: the bot adds the faces itself, texts carry none.
@@ -194,12 +196,38 @@ def test_closing_has_the_feedback_placeholder_only(library: dict[str, Flow], flo
 
 
 def test_no_other_text_has_braces(library: dict[str, Flow]) -> None:
+    """Only the closing's {feedback_when}, and {topic} in the questions of a flow with topics."""
+
+    def rest(fid: str, where: str, text: str) -> str:
+        if where.startswith("question ") and " option " not in where and library[fid].topics:
+            return text.replace("{topic}", "")
+        return text
+
     bad = [
         (fid, where)
         for fid, where, text in _all_texts(library)
-        if where != "closing" and ("{" in text or "}" in text)
+        if where != "closing" and ("{" in rest(fid, where, text) or "}" in rest(fid, where, text))
     ]
     assert not bad
+
+
+def test_the_dialogue_names_its_topic_and_the_team_mirrors_it(library: dict[str, Flow]) -> None:
+    dialogue, team = library[DIALOGUE_ID], library[TEAM_DIALOGUE_ID]
+    assert [q.id for q in dialogue.questions if "{topic}" in q.text] == [
+        "ervaring_thema",
+        "nodig_thema",
+    ]
+    assert [q.id for q in team.questions if "{topic}" in q.text] == [
+        "ervaring_thema",
+        "nodig_thema",
+    ]
+    # the same topics and theme, so a school reads both sides of one topic side by side
+    assert team.topics == dialogue.topics
+    assert team.themes == dialogue.themes
+    open_questions = [q for q in team.questions if q.type == QuestionType.OPEN]
+    assert 5 <= len(open_questions) <= 8
+    assert team.questions[0].type == QuestionType.INFO
+    assert open_questions[-1].optional and not open_questions[0].optional
 
 
 def test_no_text_over_the_limit(library: dict[str, Flow]) -> None:

@@ -33,6 +33,7 @@ from bot.flow_issues import (
     SkipIfNotEarlier,
     SkipIfValueNotAnswer,
     TooManyButtons,
+    TopicSlotWithoutTopics,
     TranslatedPlaceholders,
     TranslationTooLong,
     UnknownPlaceholder,
@@ -148,6 +149,12 @@ CASES: list[tuple[FlowCheck | QuestionCheck, Flow, str, list[str]]] = [
         ["unknown placeholder {naam}"],
     ),
     (
+        TopicSlotWithoutTopics(),
+        flow({**SCALE, "text": "Het thema is: {topic}."}),
+        "q.schaal",
+        ["{topic} in a flow without topics"],
+    ),
+    (
         ClosingWithoutFeedbackMoment(),
         flow(closing="Bedankt!"),
         "closing",
@@ -226,3 +233,36 @@ def test_a_translation_too_long_for_one_message(monkeypatch: pytest.MonkeyPatch)
     assert issues and issues[0] == ("intro", issues[0][1])
     assert issues[0][1].endswith(": translation too long for one message")
     assert found(TranslatedPlaceholders(), Inspected(bad)) == []
+
+
+# ---- the {topic} slot (issue 15) ---------------------------------------------------------------
+
+TOPICS = [{"id": "huiswerk", "text": "Huiswerk"}]
+
+
+def test_a_question_of_a_flow_with_topics_may_name_the_topic() -> None:
+    good = flow({**SCALE, "text": "Het thema is: {topic}."}, topics=TOPICS)
+    assert found(UnknownPlaceholder(), Inspected(good)) == []
+    assert found(TopicSlotWithoutTopics(), Inspected(good)) == []
+    shipped = flow_library()["dialoog"]
+    assert "{topic}" in shipped.question("ervaring_thema").text
+    assert found(TopicSlotWithoutTopics(), Inspected(shipped)) == []
+
+
+def test_the_topic_slot_only_in_question_texts() -> None:
+    elsewhere = flow(
+        choice(("a", "Over {topic}"), ("b", "B")), intro="Over {topic}.", topics=TOPICS
+    )
+    assert sorted(where for where, _ in found(UnknownPlaceholder(), Inspected(elsewhere))) == [
+        "intro",
+        "q.keuze.a",
+    ]
+
+
+def test_a_translation_that_drops_the_topic_slot(monkeypatch: pytest.MonkeyPatch) -> None:
+    dialogue = flow({**SCALE, "text": "Het thema is: {topic}."}, topics=TOPICS)
+    fake_catalogs(monkeypatch, dialogue, "q.schaal", "Quel est votre avis ?")
+    issues = found(TranslatedPlaceholders(), Inspected(dialogue))
+    assert issues and all(where == "q.schaal" for where, _ in issues)
+    fake_catalogs(monkeypatch, dialogue, "q.schaal", "Le thème est : {topic}.")
+    assert found(TranslatedPlaceholders(), Inspected(dialogue)) == []

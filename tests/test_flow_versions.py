@@ -86,17 +86,32 @@ async def answer_all(parent: SimulatedUser, replies: list[dict[str, Any]]) -> li
 # ---- the versions themselves ---------------------------------------------------------------------
 
 
-def test_every_flow_is_version_2_and_version_1_is_archived() -> None:
+# The current version of each shipped flow (issue 15: the barometers' version 2, the dialogue's
+# version 3 with the round's topic in its questions, the team's dialogue new at version 1).
+CURRENT_VERSIONS = {
+    "barometer-ouders": 2,
+    "barometer-team": 2,
+    "barometer-leerlingen": 2,
+    "dialoog": 3,
+    "dialoog-team": 1,
+}
+
+
+def test_every_earlier_version_is_archived_and_ids_are_never_reused() -> None:
+    assert {f: flow.version for f, flow in flow_library().items()} == CURRENT_VERSIONS
+    archived = {(f, v) for f, version in CURRENT_VERSIONS.items() for v in range(1, version)}
+    assert set(flow_archive()) == archived
     for flow_id, current in flow_library().items():
-        assert current.version == 2, flow_id
-        old = get_flow(flow_id, 1)
-        assert old.version == 1
         assert get_flow(flow_id) is current
-        assert get_flow(flow_id, 2) is current
-        # ids are never reused: version 1's questions keep their id and their Dutch text
-        for question in old.questions:
-            assert current.question(question.id).text == question.text, question.id
-    assert {key for key in flow_archive()} == {(f, 1) for f in flow_library()}
+        assert get_flow(flow_id, current.version) is current
+        for version in range(1, current.version):
+            old = get_flow(flow_id, version)
+            assert old.version == version
+            # ids are never reused: a question that stays keeps its id and its Dutch text; a
+            # question whose meaning changed got a new id (dialogue 3: ervaring -> ervaring_thema)
+            for question in old.questions:
+                if question.id in {q.id for q in current.questions}:
+                    assert current.question(question.id).text == question.text, question.id
 
 
 def test_an_unknown_version_is_an_unknown_flow() -> None:
@@ -187,6 +202,15 @@ async def test_an_arabic_parent_reads_about_the_class(chat_bot: Any) -> None:
 
 
 async def test_the_dialogue_asks_experiences_and_needs(chat_bot: Any) -> None:
+    current = await open_round(chat_bot, "dialoog", 3)  # no topic: the theme's title
+    replies = await join(chat_bot, current)
+    seen = "\n".join(await answer_all(chat_bot.parent, replies))
+    assert (
+        "Het thema is: Partnerschap tussen school en gezin. Wat is uw ervaring met dit thema?"
+    ) in seen
+    assert "Wat hebt u nodig van de school?" in seen
+    assert "Vertel over uw ervaringen met de school van uw kind." not in seen
+    # a round opened on version 2 keeps its questions
     opened = await open_round(chat_bot, "dialoog", 2)
     replies = await join(chat_bot, opened)
     seen = "\n".join(await answer_all(chat_bot.parent, replies))

@@ -381,6 +381,55 @@ def test_check_catches_broken_braces_in_a_flow_text(project: Path) -> None:
     assert [p.kind for p in check(extract(project), locales(project), LANGS)] == ["placeholders"]
 
 
+TOPIC_FLOW = """\
+id: gesprek
+format: 1
+version: 2
+audience: parents
+title: "Gesprek"
+intro: "Welkom bij het gesprek."
+closing: "Bedankt! De school vertelt u {feedback_when} wat ze ermee doet."
+topics:
+  - {id: huiswerk, text: "Huiswerk"}
+questions:
+  - id: ervaring_thema
+    type: open
+    text: "Het thema is: {topic}. Wat is uw ervaring?"
+"""
+
+
+def test_check_wants_the_topic_slot_in_every_translation(project: Path) -> None:
+    (project / "bot" / "flows" / "gesprek.yaml").write_text(TOPIC_FLOW, encoding="utf-8")
+    refresh(project)
+    translate_all(project)
+    assert check(extract(project), locales(project), LANGS) == []
+    edit(project, "fr", "flows", "Het thema is: {topic}. Wat is uw ervaring?",
+         "gesprek:q.ervaring_thema", string="Quelle est votre expérience ?")  # fmt: skip
+
+    problems = check(extract(project), locales(project), LANGS)
+
+    assert [(p.language, p.kind) for p in problems] == [("fr", "placeholders")]
+
+
+def test_an_archived_version_keeps_the_texts_the_new_one_dropped(project: Path) -> None:
+    """A running round reads its own version: its texts stay in the template (babel.cfg)."""
+    archive = project / "bot" / "flows" / "archive"
+    archive.mkdir()
+    old = (
+        TOPIC_FLOW.replace("version: 2", "version: 1")
+        .replace("ervaring_thema", "ervaring")
+        .replace("Het thema is: {topic}. Wat is uw ervaring?", "Vertel over uw ervaringen.")
+    )
+    (archive / "gesprek@1.yaml").write_text(old, encoding="utf-8")
+    (project / "bot" / "flows" / "gesprek.yaml").write_text(TOPIC_FLOW, encoding="utf-8")
+
+    flows = extract(project)["flows"]
+
+    assert flows.get("Vertel over uw ervaringen.", "gesprek:q.ervaring") is not None
+    assert flows.get("Het thema is: {topic}. Wat is uw ervaring?", "gesprek:q.ervaring_thema")
+    assert len([m for m in flows if m.context == "gesprek:intro"]) == 1  # shared: one entry
+
+
 def test_check_catches_a_wrong_plural_header_and_a_stale_template(project: Path) -> None:
     refresh(project)
     translate_all(project)

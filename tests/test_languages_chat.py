@@ -119,8 +119,23 @@ def back_label(language: str) -> str:
     return f"{'➡️' if language in RTL_LANGUAGES else '⬅️'} {t(language, texts.BACK)}"
 
 
-def question_message(language: str, flow: Flow, question: Question) -> str:
+def topic_words(language: str, flow: Flow, question: Question, topic: str | None) -> str:
+    """What fills a question's {topic}: the round's topic, else the question's theme title."""
+    if topic is not None:
+        chosen = next(tp for tp in flow.topics if tp.id == topic)
+        return flow_text(language, flow.id, f"topic.{chosen.id}", chosen.text)
+    theme = next(th for th in flow.themes if th.id == question.theme)
+    return flow_text(language, flow.id, f"theme.{theme.id}", theme.title)
+
+
+def question_message(
+    language: str, flow: Flow, question: Question, topic: str | None = None
+) -> str:
     answerable = [q.id for q in flow.answerable_questions]
+    asked = flow_text(language, flow.id, question_key(question.id), question.text)
+    if "{topic}" in question.text:  # issue 15: the dialogue's questions name the round's topic
+        assert asked.count("{topic}") == 1, "the translation keeps the slot"
+        asked = asked.replace("{topic}", topic_words(language, flow, question, topic))
     lines = [
         t(
             language,
@@ -129,7 +144,7 @@ def question_message(language: str, flow: Flow, question: Question) -> str:
             total=len(answerable),
         ),
         "",
-        flow_text(language, flow.id, question_key(question.id), question.text),
+        asked,
     ]
     if question.type == QuestionType.OPEN:
         # and that a brugfiguur may hear a voice answer (issue 11, item 9)
@@ -259,7 +274,7 @@ async def play_flow(
             info = pending.pop(0)
             shown.append(flow_text(language, flow.id, question_key(info.id), info.text))
         shown.append(
-            question_message(language, flow, pending[0])
+            question_message(language, flow, pending[0], topic)
             if pending
             else closing_message(language, flow)
         )
@@ -272,7 +287,8 @@ async def play_flow(
         number += 1
         asked = replies[-1]
         asked_text = asked["text"]  # the stub edits this message in place once it is answered
-        assert asked_text == question_message(language, flow, question)
+        assert asked_text == question_message(language, flow, question, topic)
+        assert "{topic}" not in asked_text
         assert button_labels(asked) == question_buttons(language, flow, question)
         if language != SOURCE_LANGUAGE:  # really translated, not the Dutch fallback
             assert (

@@ -106,9 +106,9 @@ async def test_the_dialogue_with_a_topic(bot: Any, join: Callable[..., Any]) -> 
     assert info in shown, "the info message is shown before the first question"
     assert shown.index(info) < len(shown) - 1
     first = replies[-1]
-    # version 2 (issue 15): a neutral question about experiences comes first
+    # version 3 (issue 15): the question about experiences names the round's topic
     assert first["text"].startswith(
-        "Vraag 1 van 8\n\nVertel over uw ervaringen met de school van uw kind."
+        "Vraag 1 van 8\n\nHet thema is: Huiswerk en leren thuis. Wat is uw ervaring met dit thema?"
     )
     assert not {"⬅️ Vorige", "⏭️ Overslaan"} & set(button_labels(first))  # first, and mandatory
 
@@ -127,7 +127,8 @@ async def test_the_dialogue_with_a_topic(bot: Any, join: Callable[..., Any]) -> 
     assert replies[-1]["text"].startswith("Vraag 4 van 8")
     replies = await parent.text("Niemand vraagt ons iets.")
     assert replies[-1]["text"].startswith(
-        "Vraag 5 van 8\n\nWat hebt u als ouder nodig van de school?"
+        "Vraag 5 van 8\n\nDenk weer aan het thema: Huiswerk en leren thuis. "
+        "Wat hebt u nodig van de school?"
     )
     await parent.text("Een tolk op het oudercontact.")
     replies = await parent.text("Samen voor het kind.")
@@ -144,12 +145,12 @@ async def test_the_dialogue_with_a_topic(bot: Any, join: Callable[..., Any]) -> 
     )
     assert rows == [
         ("betekenis", "Samen voor het kind.", None, None, 0, "nl"),
-        ("ervaring", "We voelen ons welkom.", None, None, 0, "nl"),
+        ("ervaring_thema", "We voelen ons welkom.", None, None, 0, "nl"),
         ("goed_moment", "De juf belde om te zeggen dat het goed ging.", None, None, 0, "nl"),
         ("misgaan", "Niemand vraagt ons iets.", None, None, 0, "nl"),
         ("moeilijk", None, "AwACAgQAAxkBAAIBVoice-moeilijk", 14, 0, None),
         ("morgen_anders", None, None, None, 1, None),
-        ("nodig", "Een tolk op het oudercontact.", None, None, 0, "nl"),
+        ("nodig_thema", "Een tolk op het oudercontact.", None, None, 0, "nl"),
         ("ouders_doen", "Elkaar groeten aan de poort.", None, None, 0, "nl"),
     ]
     stored_round = await bot.store.round(opened.id)

@@ -50,6 +50,8 @@ from bot.limits import (
 )
 
 SPOKEN_NOTE = "spoken only: read aloud, never shown (Arabic: with full vowel marks)"
+QUESTION_PREFIX, TOPIC_PREFIX = "q.", "topic."
+SLOT_FILLERS = (QUESTION_PREFIX, TOPIC_PREFIX, "theme.")  # a {topic} slot: a topic, else a theme
 CATALOG_KEY_NAME = "CATALOG_KEY"  # a module-level constant naming the key prefix (bot/texts/)
 
 # Bot texts with a tighter limit than a message (4096), by the name of their constant; a new
@@ -245,16 +247,24 @@ def extract(root: Path = ROOT) -> dict[str, Catalog]:
 
 
 def _add_spoken(templates: dict[str, Catalog]) -> None:
-    """Every question of every flow again, as its spoken-only variant (``<context>:spoken``).
+    """Every question of every flow again, as its spoken-only variant (``<context>:spoken``);
+    in a flow with topics also the topics and theme titles, which fill a question's {topic}
+    slot when it is read aloud (`bot.flow_model.topic_item`).
 
     Optional per language (like staff texts): a language that needs it, Arabic, keeps a
     spoken.po; the audio falls back to the chat text elsewhere (`bot.audio.script`)."""
     spoken = templates[SPOKEN_DOMAIN]
+    with_topics = {
+        (m.context or "").partition(":")[0]
+        for m in templates[FLOWS_DOMAIN]
+        if (m.context or "").partition(":")[2].startswith(TOPIC_PREFIX)
+    }
     for message in templates[FLOWS_DOMAIN]:
         context = message.context or ""
-        key = context.partition(":")[2]
-        if not message.id or not key.startswith("q.") or key.count(".") != 1:
-            continue  # questions only, not their options
+        flow_id, _, key = context.partition(":")
+        kinds = SLOT_FILLERS if flow_id in with_topics else (QUESTION_PREFIX,)
+        if not message.id or not key.startswith(kinds) or key.count(".") != 1:
+            continue  # questions (and what fills their slot), not options or tips
         spoken.add(
             message.id,
             None,

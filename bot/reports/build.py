@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 from bot.errors import NotFound
-from bot.flow_model import Flow, QuestionType, flow_library
+from bot.flow_model import Flow, Question, QuestionType, fill_topic, flow_library
 from bot.i18n import t
 from bot.reports import build_breakdowns as breakdowns
 from bot.reports import build_compare as compare
@@ -41,6 +41,11 @@ from bot.store.records import Round
 # ---- open answers ----------------------------------------------------------------------------
 
 
+def _asked(flow: Flow, rnd: Round, question: Question) -> str:
+    """The question as the round asked it: its {topic} filled in with the round's topic."""
+    return fill_topic(question.text, flow, rnd.topic, question, lambda _key, dutch: dutch)
+
+
 async def _open_answers(
     store: ReportSource,
     rnd: Round,
@@ -54,7 +59,10 @@ async def _open_answers(
         return []
     lang = options.language
     if not open_answers_shown(counted, options.min_open):
-        return [OpenQuestion(question_id=q.id, text=q.text, shown=False) for q in questions]
+        return [
+            OpenQuestion(question_id=q.id, text=_asked(flow, rnd, q), shown=False)
+            for q in questions
+        ]
     texts: dict[str, list[OpenText]] = defaultdict(list)
     voices: dict[str, int] = defaultdict(int)
     file_ids: dict[str, list[str]] | None = defaultdict(list) if options.voice_ids else None
@@ -84,7 +92,7 @@ async def _open_answers(
         out.append(
             OpenQuestion(
                 question_id=q.id,
-                text=q.text,
+                text=_asked(flow, rnd, q),
                 shown=True,
                 text_count=len(found),
                 voice_count=voices.get(q.id, 0),

@@ -61,6 +61,7 @@ FLOW_NAMES = {
     "barometer-team": N_("Barometer voor het team"),
     "barometer-leerlingen": N_("Barometer voor leerlingen"),
     "dialoog": N_("Dialoog met ouders"),
+    "dialoog-team": N_("Dialoog met het team"),
 }
 RONDE_FLOW = N_("Welke bevraging wilt u starten voor {school}?")
 RONDE_TOPIC = N_("Over welk thema gaat de dialoog?")
@@ -141,6 +142,16 @@ INVITATION_TEXT_TEAM = N_(
     "Hoe zien wij de samenwerking met ouders? Scan de QR-code en vul de barometer in.\n"
     "Het is anoniem. Dat kan tot en met {date}."
 )
+# The team's dialogue names itself on its page (title, text); other team flows the ones above.
+INVITATIONS_TEAM = {
+    "dialoog-team": (
+        FLOW_NAMES["dialoog-team"],
+        N_(
+            "Hoe werken wij samen met ouders? Scan de QR-code en vertel uw ervaring in de "
+            "dialoog.\nNiemand ziet wie wat antwoordt. Dat kan tot en met {date}."
+        ),
+    ),
+}
 INVITATION_GROUP = N_("Voor: {group}")
 
 # ---- /status and /sluit ----------------------------------------------------------------------
@@ -216,6 +227,14 @@ TEAM_LINK = N_(
     "{school} vraagt het team: hoe zien wij de samenwerking met ouders?\n"
     "Vul de barometer in, tot en met {date}. Het is anoniem.\n{link}"
 )
+# The team's dialogue (open questions, not a barometer) has its own words; other flows TEAM_LINK.
+TEAM_LINKS = {
+    "dialoog-team": N_(
+        "{school} vraagt het team: hoe werken wij samen met ouders?\n"
+        "Vertel uw ervaring in de dialoog, tot en met {date}. Niemand ziet wie wat antwoordt.\n"
+        "{link}"
+    ),
+}
 TEAM_REMINDER = N_(
     "Herinnering: de teambevraging van {school} loopt nog tot en met {date}. Doet u mee?\n{link}"
 )

@@ -35,9 +35,15 @@ class TelegramAudio(AudioService):
     """An `AudioService` that sends its sounds as Telegram voice messages; `deps.audio`."""
 
     async def send_question(
-        self, update: Update, flow: Flow, question_id: str, language: str
+        self,
+        update: Update,
+        flow: Flow,
+        question_id: str,
+        language: str,
+        topic: str | None = None,
     ) -> bool:
-        """Send a question as a voice message; on any failure a kind text instead. Never raises."""
+        """Send a question as a voice message; on any failure a kind text instead. Never raises.
+        `topic`: the round's topic id, read where the question names it (as on screen)."""
         chat = update.effective_chat
         if chat is None:
             return False
@@ -48,7 +54,7 @@ class TelegramAudio(AudioService):
             return False
         caption = f"🔊 {t(language, texts.PROGRESS, number=number, total=total)}"
         try:
-            clip = await self.clip_for(flow, question_id, language)
+            clip = await self.clip_for(flow, question_id, language, topic)
             await self._send(chat, clip, caption[: MessageLimit.CAPTION_LENGTH])
             return True
         except (AudioError, TelegramError, OSError) as exc:

@@ -21,6 +21,7 @@ from bot.flow_model import (
     Flow,
     Question,
     QuestionType,
+    fill_topic,
     option_key,
     question_key,
 )
@@ -59,6 +60,7 @@ class Context:
     can_listen: bool = False
     extra: dict[str, str] = field(default_factory=dict)
     legend: bool = False  # back after a pause: explain the faces again with the next scale question
+    topic: str | None = None  # the round's topic id (a dialogue round), for the {topic} slot
 
 
 # The faces explained: 1 = 😞 ... 5 = 😄, 🤷 don't know. The same words help after two unusable
@@ -78,8 +80,18 @@ def shows_legend(ctx: Context, question: Question) -> bool:
     return ctx.legend or question.id == legend_question(ctx.flow)
 
 
+def with_topic(ctx: Context, question: Question, text: str) -> str:
+    """`text` with its {topic} slot filled in the parent's language (`fill_topic`)."""
+
+    def words(key: str, dutch: str) -> str:
+        return flow_text(ctx.language, ctx.flow.id, key, dutch)
+
+    return fill_topic(text, ctx.flow, ctx.topic, question, words)
+
+
 def question_text(ctx: Context, question: Question) -> str:
-    return flow_text(ctx.language, ctx.flow.id, question_key(question.id), question.text)
+    text = flow_text(ctx.language, ctx.flow.id, question_key(question.id), question.text)
+    return with_topic(ctx, question, text)
 
 
 def option_text(ctx: Context, question: Question, option_id: str) -> str:
@@ -230,7 +242,8 @@ def answered(ctx: Context, view_text: str, question: Question, answer: Answer) -
 
 
 def dutch_original(ctx: Context, question: Question) -> str:
-    lines = [t(ctx.language, texts.DUTCH_ORIGINAL_IS), "", question.text]
+    dutch = Context(SOURCE_LANGUAGE, ctx.flow, ctx.round_id, topic=ctx.topic)
+    lines = [t(ctx.language, texts.DUTCH_ORIGINAL_IS), "", question_text(dutch, question)]
     lines += [f"• {o.text}" for o in question.options]
     return "\n".join(lines)
 

@@ -156,7 +156,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
         case QuestionAction.HEAR:
             await answer_quietly(query)
             if deps.audio is not None:
-                await deps.audio.send_question(update, active.flow, button.question_id, language)
+                await deps.audio.send_question(
+                    update, active.flow, button.question_id, language, active.round.topic
+                )
 
 
 async def choose_language(update: Update, deps: Deps, chat: Chat | None, language: str) -> None:

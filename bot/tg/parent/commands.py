@@ -255,4 +255,6 @@ async def on_always_audio(update: Update, context: ContextTypes.DEFAULT_TYPE, de
     command = "/" + command_for(language, READ_ALOUD_COMMAND)
     await reply(update, t(language, audio_texts.ALWAYS_ON, command=command))
     if active is not None and active.state.status == Status.WAITING and active.state.current:
-        await audio.send_question(update, active.flow, active.state.current, language)
+        await audio.send_question(
+            update, active.flow, active.state.current, language, active.round.topic
+        )

@@ -38,7 +38,7 @@ from bot.engine import (
     Status,
 )
 from bot.errors import UnknownFlow
-from bot.flow_model import Flow, Question, get_flow, question_key
+from bot.flow_model import Flow, Question, get_flow
 from bot.i18n import SOURCE_LANGUAGE, flow_text, normalize_language, t
 from bot.limits import MAX_MESSAGE_CHARS, MAX_OPEN_ANSWER_CHARS
 from bot.store.records import Chat, Owed, Respondent, Round, Turn
@@ -123,7 +123,11 @@ async def render_context(
     audio = deps.audio
     can_listen = bool(audio and await audio.offers(language, active.flow))
     return render.Context(
-        language=language, flow=active.flow, round_id=active.round.id, can_listen=can_listen
+        language=language,
+        flow=active.flow,
+        round_id=active.round.id,
+        can_listen=can_listen,
+        topic=active.round.topic,
     )
 
 
@@ -460,7 +464,9 @@ class _Shown:
     async def rejected(self, event: AnswerRejected) -> None:
         language = self.ctx.language
         if self.ctx.can_listen and not self.asks_again:  # the repair question may come next
-            prepare_sound(self.deps, self.active.flow, event.question_id, language)
+            prepare_sound(
+                self.deps, self.active.flow, event.question_id, language, self.active.round.topic
+            )
         question = self.active.flow.question(event.question_id)
         text = t(language, rejection_text(event.reason, event.attempts, question))
         await self.reply(self.update, text)
@@ -475,7 +481,7 @@ class _Shown:
             await release_held()  # the sound follows its question
             assert self.deps.audio is not None
             await self.deps.audio.send_question(
-                self.update, self.active.flow, event.question_id, self.ctx.language
+                self.update, self.active.flow, event.question_id, self.ctx.language, self.ctx.topic
             )
 
     async def reads_aloud(self, event: QuestionAsked) -> bool:
@@ -491,9 +497,7 @@ class _Shown:
 
     async def info(self, event: InfoShown) -> None:
         question = self.active.flow.question(event.question_id)
-        key = question_key(event.question_id)
-        text = flow_text(self.ctx.language, self.active.flow.id, key, question.text)
-        await self.reply(self.update, text)
+        await self.reply(self.update, render.question_text(self.ctx, question))
 
     async def completed(self, event: FlowCompleted) -> None:
         await self.reply(self.update, closing_text(self.ctx.language, self.active))
@@ -554,9 +558,12 @@ async def show_current_question(
         await deps.store.settle_owed(update.effective_chat.id)
 
 
-def prepare_sound(deps: Deps, flow: Flow, question_id: str, language: str) -> None:
+def prepare_sound(
+    deps: Deps, flow: Flow, question_id: str, language: str, topic: str | None = None
+) -> None:
     """Synthesise a question's sound in the background, so the repair question that may follow
-    sends it from the cache instead of waiting ~1.4 s for espeak and ffmpeg."""
+    sends it from the cache instead of waiting ~1.4 s for espeak and ffmpeg (with the round's
+    `topic` where the question names it: the sound that will be sent)."""
     audio = deps.audio
     if audio is None:
         return
@@ -565,7 +572,7 @@ def prepare_sound(deps: Deps, flow: Flow, question_id: str, language: str) -> No
         from bot.audio import AudioError  # bot.audio imports this package (its /voorlezen)
 
         try:
-            await audio.ensure(audio.clip(flow, question_id, language))
+            await audio.ensure(audio.clip(flow, question_id, language, topic))
         except (AudioError, OSError) as exc:  # send_question will say so, if it comes to that
             log.info("preparing a sound failed: %s", type(exc).__name__)
 

@@ -9,7 +9,8 @@ stateDiagram-v2
     flow --> topic: dialogue
     flow --> groups: parents, pupils
     flow --> expected: team
-    topic --> groups
+    topic --> groups: parents' dialogue
+    topic --> expected: team's dialogue
     groups --> names: per class or grade
     groups --> expected: whole school, as last time
     names --> expected
@@ -67,7 +68,13 @@ from bot.tg.ui import chat_id_of, drop_buttons, final, keyboard, link, long_date
 
 log = logging.getLogger(__name__)
 
-FLOW_CHOICES = ("barometer-ouders", "barometer-team", "barometer-leerlingen", "dialoog")
+FLOW_CHOICES = (
+    "barometer-ouders",
+    "barometer-team",
+    "barometer-leerlingen",
+    "dialoog",
+    "dialoog-team",
+)
 CLOSING_WEEKS = (1, 2, 3, 4)
 
 
@@ -120,7 +127,12 @@ async def ronde_topic(update: Update, deps: Deps, dialogue: Dialogue, value: str
     if value != "-" and value not in topics:
         await reply(update, say(staff_texts.BUTTON_OLD))
         return
-    await save_step(update, deps, dialogue, "groups", topic=None if value == "-" else value)
+    topic = None if value == "-" else value
+    if flow_of(dialogue).audience.value == "team":  # the team's dialogue: no groups
+        await save_step(update, deps, dialogue, "expected", topic=topic, groups=[])
+        await ask_expected(update, deps, dialogue)
+        return
+    await save_step(update, deps, dialogue, "groups", topic=topic)
     await ask_groups(update, deps, dialogue)
 
 
@@ -398,7 +410,8 @@ async def team_launched(update: Update, deps: Deps, plan: RoundPlan, round_id: i
     url = link(deps, plan.token)
     when = long_date(plan.closes_at)
     others = [c for c in await store.team_chats(plan.school_id) if c != chat_id_of(update)]
-    text = say(staff_texts.TEAM_LINK, school=school, date=when, link=url)
+    wording = staff_texts.TEAM_LINKS.get(plan.flow_id, staff_texts.TEAM_LINK)
+    text = say(wording, school=school, date=when, link=url)
     messages = [
         NewMessage(
             c, "team_link", "nl", text, round_id=round_id, dedupe_key=f"team_link:{round_id}:{c}"
@@ -412,7 +425,7 @@ async def team_launched(update: Update, deps: Deps, plan: RoundPlan, round_id: i
     chat = update.effective_chat
     assert chat is not None
     await chat.send_photo(qr_png(url), caption=url, filename="qr.png")
-    page = Invitation(school, url, local_day(plan.closes_at), "team")
+    page = Invitation(school, url, local_day(plan.closes_at), "team", flow_id=plan.flow_id)
     await chat.send_document(
         await asyncio.to_thread(invitation_pdf, [page]), filename="teambevraging.pdf"
     )
