@@ -190,3 +190,26 @@ async def test_a_fully_recorded_somali_flow_is_read_to_a_somali_parent(
     assert rows["so"]["recorded"] == len(QUESTIONS) and rows["ps"]["recorded"] == 0
     assert rows["so"]["kind"] == "none", "other flows are not recorded yet: no voice offered"
     assert rows["ti"]["kind"] == "synthetic"
+
+
+async def test_recording_a_dialogue_question_that_names_its_topic_shows_no_slot(
+    staffbot: BotHarness, take: bytes
+) -> None:
+    """A recording is made once for every round, so the question that names the round's topic
+    is read with its theme: the script, the Dutch beside it and the approval caption all say
+    the theme, and none shows the bare "{topic}" slot."""
+    dialogue = get_flow("dialoog")
+    first = dialogue.answerable_questions[0]
+    assert "{topic}" in first.text, "the dialogue's first question names its topic"
+    theme = next(th for th in dialogue.themes if th.id == first.theme)
+    admin, _ = await make_admin(staffbot)
+    hodan = await team_member(staffbot, admin, "Hodan")
+    await hodan.command("/opnemen")
+    await hodan.press("Dialoog met ouders")
+    shown = texts_of(await hodan.press("Somalisch"))
+    assert "{topic}" not in shown
+    assert first.text.replace("{topic}", theme.title) in shown, "the Dutch, with its theme"
+    await send_voice(staffbot, hodan, "take-topic", take)
+    await hodan.press(say(staff_texts.RECORD_STOP))
+    [voice] = [m for m in await admin.command("/opnames") if "voice" in m]
+    assert "{topic}" not in voice["caption"]

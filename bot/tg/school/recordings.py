@@ -26,7 +26,7 @@ from telegram.ext import ContextTypes
 
 from bot.audio import is_ogg_opus, script
 from bot.errors import UnknownFlow
-from bot.flow_model import Flow, flow_library, get_flow, question_key
+from bot.flow_model import Flow, Question, fill_topic, flow_library, get_flow, question_key
 from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, flow_text
 from bot.staff import Action, schools_for
 from bot.store.records import Dialogue, Recording
@@ -126,6 +126,17 @@ def _questions(dialogue: Dialogue) -> tuple[Flow, list[Any]]:
     return flow, list(flow.answerable_questions)
 
 
+def _question_text(flow: Flow, question: Question, language: str) -> str:
+    """The question as staff read it beside a recording: a {topic} slot filled as the recording
+    fills it (made once for every round: the theme, as `bot.audio.script` reads it without one)."""
+
+    def words(key: str, dutch: str) -> str:
+        return flow_text(language, flow.id, key, dutch)
+
+    text = flow_text(language, flow.id, question_key(question.id), question.text)
+    return fill_topic(text, flow, None, question, words)
+
+
 async def ask_next(update: Update, deps: Deps, dialogue: Dialogue) -> None:
     """Show the question at `index`: what to read (as a parent would hear it), and the Dutch."""
     flow, questions = _questions(dialogue)
@@ -141,7 +152,7 @@ async def ask_next(update: Update, deps: Deps, dialogue: Dialogue) -> None:
         total=len(questions),
         language=dutch_language_name(language),
         text=script(flow, question, language).text,
-        dutch=flow_text(SOURCE_LANGUAGE, flow.id, question_key(question.id), question.text),
+        dutch=_question_text(flow, question, SOURCE_LANGUAGE),
     )
     buttons = keyboard([
         [
@@ -240,7 +251,7 @@ async def _offer(update: Update, deps: Deps, recording: Recording) -> None:
         ids = [q.id for q in flow.answerable_questions]
         number = ids.index(recording.question_id) + 1
         question = flow.question(recording.question_id)
-        text = flow_text(recording.language, flow.id, question_key(question.id), question.text)
+        text = _question_text(flow, question, recording.language)
     except (UnknownFlow, KeyError, ValueError):
         return  # a flow or question that no longer exists: nothing to approve
     who = await deps.store.member_by_id(recording.recorded_by or 0)
