@@ -15,7 +15,14 @@ from bot.texts import school as school_texts
 from bot.texts import staff as staff_texts
 from bot.texts.staff import say
 from bot.tg import callbacks
-from bot.tg.callbacks import DialogueButton, DialogueKind, HoursChoice, PickFor, SchoolChoice
+from bot.tg.callbacks import (
+    DialogueButton,
+    DialogueKind,
+    HoursChoice,
+    HoursTyping,
+    PickFor,
+    SchoolChoice,
+)
 from bot.tg.school import hours
 from bot.tg.stub_api import SimulatedUser, button_labels
 from tests.conftest import BotHarness
@@ -38,6 +45,7 @@ __all__ = ["clock", "staffbot"]
 
 NOT_FOR_YOU = t("nl", school_texts.NOT_FOR_YOU)
 BAD = say(staff_texts.HOURS_BAD, example=hours.EXAMPLE)
+TYPE = say(staff_texts.HOURS_TYPE_BUTTON)
 
 
 def last_buttons(person: SimulatedUser) -> list[str]:
@@ -47,7 +55,7 @@ def last_buttons(person: SimulatedUser) -> list[str]:
 
 def choices_left(person: SimulatedUser) -> list[str]:
     """The buttons still on the latest /uren message."""
-    asked = say(staff_texts.HOURS_CHOOSE, example=hours.EXAMPLE)
+    asked = say(staff_texts.HOURS_CHOOSE)
     shown = next(m for m in reversed(person.all_messages()) if asked in (m.get("text") or ""))
     return button_labels(shown)
 
@@ -71,9 +79,9 @@ async def test_an_admin_sees_the_default_picks_early_hours_and_feedback_goes_at_
     assert say(staff_texts.HOURS_NOW, school="De Vroege Vogel", start="08:00", end="20:00") in shown
     assert say(staff_texts.HOURS_DEFAULT) in shown  # the bot-wide hours, and it says so
     assert say(staff_texts.HOURS_SUNDAY) in shown
-    assert say(staff_texts.HOURS_CHOOSE, example="07:30-19:00") in shown
+    assert say(staff_texts.HOURS_CHOOSE) in shown
     # the hours in force are no choice, and "back to the usual hours" only once it has its own
-    assert last_buttons(early_admin) == ["07:30 tot 19:00", "08:00 tot 18:00"]
+    assert last_buttons(early_admin) == ["07:30 tot 19:00", "08:00 tot 18:00", TYPE]
 
     done = texts_of(await early_admin.press("07:30 tot 19:00"))
     assert say(staff_texts.HOURS_SAVED) in done
@@ -95,7 +103,7 @@ async def test_an_admin_sees_the_default_picks_early_hours_and_feedback_goes_at_
 
     shown = texts_of(await early_admin.command("/uren"))
     assert "komen van 07:30 tot 19:00." in shown and say(staff_texts.HOURS_OWN) in shown
-    assert last_buttons(early_admin) == ["08:00 tot 18:00", "Gewone uren: 08:00 tot 20:00"]
+    assert last_buttons(early_admin) == ["08:00 tot 18:00", "Gewone uren: 08:00 tot 20:00", TYPE]
     done = texts_of(await early_admin.press("Gewone uren"))
     assert "komen van 08:00 tot 20:00." in done and say(staff_texts.HOURS_DEFAULT) in done
     assert await stored(staffbot, early_school.id) is None  # the bot-wide hours again
@@ -116,6 +124,10 @@ async def test_typed_hours_are_read_the_one_way_and_bad_ones_get_one_kind_line(
 ) -> None:
     admin, school = await make_admin(staffbot)
     await admin.command("/uren")
+    asked = await admin.press(TYPE)
+    assert texts_of(asked) == say(staff_texts.HOURS_TYPE, example="07:30-19:00")
+    assert button_labels(asked[-1]) == [say(staff_texts.CANCEL)]
+    assert not choices_left(admin)  # the choices were taken off
     for bad in ["19:00-07:30", "late", "7u30 tot 19u", "always", "07:30-25:00"]:
         replies = await admin.text(bad)
         assert [m["text"] for m in replies] == [BAD], bad  # one line, with an example
@@ -128,6 +140,26 @@ async def test_typed_hours_are_read_the_one_way_and_bad_ones_get_one_kind_line(
     # the dialogue is over: what the admin types now is no longer hours
     assert BAD not in texts_of(await admin.text("19:00-07:30"))
     assert await stored(staffbot, school.id) == "08:00-17:30"
+
+
+async def test_looking_at_the_hours_catches_no_typing_and_ends_no_ronde(
+    staffbot: BotHarness,
+) -> None:
+    admin, school = await make_admin(staffbot)
+    await admin.command("/ronde")
+    await admin.press("Barometer voor ouders")
+    asked = await staffbot.store.dialogue(admin.user_id)
+    assert asked is not None and asked.kind == DialogueKind.RONDE
+    await admin.command("/uren")
+    assert await staffbot.store.dialogue(admin.user_id) == asked  # /ronde goes on
+    assert BAD not in texts_of(await admin.text("19:00-07:30"))  # /ronde's step, not /uren's
+
+    await admin.command("/uren")
+    await admin.press(TYPE)
+    assert texts_of(await admin.press(say(staff_texts.CANCEL))) == say(staff_texts.CANCELLED)
+    assert await staffbot.store.dialogue(admin.user_id) is None
+    await admin.text(EARLY)  # no longer hours: the parent's turn
+    assert await stored(staffbot, school.id) is None
 
 
 # ---- who may -----------------------------------------------------------------------------------
@@ -147,6 +179,9 @@ async def test_a_team_member_gets_the_kind_refusal_and_changes_nothing(
         texts_of(await member.press_data(callbacks.encode(SchoolChoice(PickFor.HOURS, school.id))))
         == NOT_FOR_YOU
     )
+    typing = callbacks.encode(HoursTyping(school.id))
+    assert texts_of(await member.press_data(typing)) == NOT_FOR_YOU
+    assert await staffbot.store.dialogue(member.user_id) is None
     await member.text(EARLY)  # no /uren dialogue: typed hours are a parent's text
     assert await stored(staffbot, school.id) is None
 
@@ -169,9 +204,11 @@ async def test_buttons_that_are_no_hours_are_refused(staffbot: BotHarness) -> No
     for data in [f"x|hr|{school.id}|late", f"x|hr|{school.id}|19:00-07:30", "x|hr|x|std"]:
         assert texts_of(await admin.press_data(data)) == NOT_FOR_YOU, data
     assert await stored(staffbot, school.id) is None
-    stale = callbacks.encode(DialogueButton(DialogueKind.HOURS, "abcdef12", "hours", EARLY))
+    stale = callbacks.encode(DialogueButton(DialogueKind.HOURS, "abcdef12", "stop"))
     await admin.command("/uren")
+    await admin.press(TYPE)  # a dialogue of its own nonce waits
     assert texts_of(await admin.press_data(stale)) == say(staff_texts.BUTTON_OLD)
+    assert await staffbot.store.dialogue(admin.user_id) is not None  # still waiting
 
 
 async def test_uren_in_a_group_works_only_in_a_private_chat(staffbot: BotHarness) -> None:
@@ -206,6 +243,7 @@ async def test_an_admin_of_two_schools_is_asked_which_school(staffbot: BotHarnes
     [
         (HoursChoice(3, "07:30-19:00"), "x|hr|3|07:30-19:00"),
         (HoursChoice(3, None), "x|hr|3|std"),
+        (HoursTyping(3), "x|ht|3"),
         (SchoolChoice(PickFor.HOURS, 3), "x|sc|uur|3"),
         (DialogueButton(DialogueKind.HOURS, "abcdef12", "hours", "-"), "x|u|abcdef12|hours|-"),
     ],
@@ -215,7 +253,9 @@ def test_the_hours_buttons_on_the_wire(button: Any, data: str) -> None:
     assert callbacks.decode(data) == button
 
 
-@pytest.mark.parametrize("data", ["x|hr|3|late", "x|hr|3|7:30-19:00", "x|hr||std", "x|hr|3"])
+@pytest.mark.parametrize(
+    "data", ["x|hr|3|late", "x|hr|3|7:30-19:00", "x|hr||std", "x|hr|3", "x|ht|x"]
+)
 def test_hours_buttons_that_do_not_read_decode_to_nothing(data: str) -> None:
     assert callbacks.decode(data) is None
 

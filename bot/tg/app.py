@@ -213,6 +213,7 @@ def add_school_handlers(application: Application, deps: Deps) -> None:  # type: 
         (callbacks.FeedbackResult, feedback.on_result_button),
         (callbacks.RecordingDecision, recordings.on_decision_button),
         (callbacks.HoursChoice, hours.on_choice_button),
+        (callbacks.HoursTyping, hours.on_typing_button),
         (callbacks.DialogueButton, dialogue.on_dialogue_button),
     ]
     add_staff_buttons(application, buttons, forged=callbacks.STAFF)

@@ -29,7 +29,8 @@ polite refusal.
     x|o|<nonce>|<step>|<value>               DialogueButton of /opnemen
     x|rv|<recording>|<1 or 0>                RecordingDecision: /opnames approves or rejects
     x|hr|<school>|<HH:MM-HH:MM or std>       HoursChoice: /uren sets the school's waking hours
-    x|u|<nonce>|<step>|<value>               DialogueButton of /uren (it waits for typed hours)
+    x|ht|<school>                            HoursTyping: /uren, other hours to type
+    x|u|<nonce>|<step>|<value>               DialogueButton of /uren (while it waits for them)
     rp|s|<school>  rp|r|<round>  rp|o        ReportSchool, ReportRound, ReportOverview
     rp|v|<round>|<view>                      ReportDetail
     rp|f|<round>|<format>                    ReportFile
@@ -200,6 +201,13 @@ class HoursChoice:
 
 
 @dataclass(frozen=True, slots=True)
+class HoursTyping:
+    """/uren: the admin will type other hours for the school (a dialogue waits for them)."""
+
+    school_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class DialogueButton:
     kind: DialogueKind
     nonce: str  # the dialogue this button was made for
@@ -270,6 +278,7 @@ StaffButton = (
     | FeedbackResult
     | RecordingDecision
     | HoursChoice
+    | HoursTyping
     | DialogueButton
 )
 ReportButton = ReportSchool | ReportRound | ReportDetail | ReportFile | ReportVoice | ReportOverview
@@ -298,6 +307,7 @@ ENCODERS: dict[type, Callable[[Any], tuple[object, ...]]] = {
     FeedbackResult: lambda b: (STAFF, "fr", b.batch_id),
     RecordingDecision: lambda b: (STAFF, "rv", b.recording_id, int(b.approve)),
     HoursChoice: lambda b: (STAFF, "hr", b.school_id, b.hours or DEFAULT_HOURS),
+    HoursTyping: lambda b: (STAFF, "ht", b.school_id),
     DialogueButton: lambda b: (STAFF, DIALOGUE_CODES[b.kind], b.nonce, b.step, b.value),
     ReportSchool: lambda b: (REPORT, "s", b.school_id),
     ReportRound: lambda b: (REPORT, "r", b.round_id),
@@ -364,6 +374,7 @@ ROUND_KINDS: dict[str, Callable[[int], StaffButton]] = {
     "sl": CloseChoice,
     "sly": CloseConfirmed,
     "fr": FeedbackResult,
+    "ht": HoursTyping,
 }
 DIALOGUE_KINDS = {code: kind for kind, code in DIALOGUE_CODES.items()}
 

@@ -2,8 +2,11 @@
 
     /uren  -> school (if several) -> the hours now: the school's own or the bot-wide ones,
               and never on Sunday; a few common choices as buttons (`HoursChoice`), the
-              bot-wide hours again when the school has its own, or typed hours ("07:30-19:00")
-              while the /uren dialogue waits (state in `staff_dialogues`, kind "uren")
+              bot-wide hours again when the school has its own, and "Andere uren typen"
+              (`HoursTyping`) -> typed hours ("07:30-19:00"), or Annuleren
+
+Only that last button starts a dialogue (state in `staff_dialogues`, kind "uren"), so looking
+at the hours neither catches what the admin types next nor ends a /ronde in progress.
 
 Who: the school's admin (`Action.HOURS`), checked again at every step, a button press and typed
 hours too. Hours are read the one way (`bot.schedule.school_waking_hours`, as `ouderstem school
@@ -25,9 +28,18 @@ from bot.staff import Action
 from bot.store.records import Dialogue
 from bot.texts import staff as staff_texts
 from bot.texts.staff import say
-from bot.tg.callbacks import Button, DialogueKind, HoursChoice, PickFor
+from bot.tg.callbacks import Button, DialogueKind, HoursChoice, HoursTyping, PickFor
 from bot.tg.deps import Deps
-from bot.tg.school.common import Step, new_dialogue, on_button, permitted, pick_school, refuse
+from bot.tg.school.common import (
+    Step,
+    cancel_only,
+    new_dialogue,
+    on_button,
+    permitted,
+    pick_school,
+    refuse,
+    stop_dialogue,
+)
 from bot.tg.ui import chat_id_of, drop_buttons, final, keyboard, reply
 
 log = logging.getLogger(__name__)
@@ -48,13 +60,11 @@ async def on_hours(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Dep
 
 
 async def show_hours(update: Update, deps: Deps, school_id: int) -> None:
-    """The hours now, the choices, and a dialogue that waits for typed hours."""
+    """The hours now and the choices."""
     if await permitted(deps, update, Action.HOURS, school_id) is None:
         return
     own = await deps.store.waking_hours(school_id)
-    await new_dialogue(update, deps, DialogueKind.HOURS, TYPE_STEP, school_id)
-    lines = await describe(deps, school_id, own)
-    lines += ["", say(staff_texts.HOURS_CHOOSE, example=EXAMPLE)]
+    lines = [*await describe(deps, school_id, own), "", say(staff_texts.HOURS_CHOOSE)]
     await reply(update, "\n".join(lines), choices(deps, school_id, own))
 
 
@@ -70,6 +80,15 @@ async def hours_chosen(update: Update, deps: Deps, button: HoursChoice) -> None:
             await refuse(update, deps)
             return
     await save(update, deps, button.school_id, hours)
+
+
+async def ask_typed(update: Update, deps: Deps, button: HoursTyping) -> None:
+    """ "Andere uren typen": a dialogue waits for the hours (or Annuleren)."""
+    if await permitted(deps, update, Action.HOURS, button.school_id) is None:
+        return
+    dialogue = await new_dialogue(update, deps, DialogueKind.HOURS, TYPE_STEP, button.school_id)
+    await drop_buttons(update)
+    await reply(update, say(staff_texts.HOURS_TYPE, example=EXAMPLE), cancel_only(dialogue))
 
 
 async def typed(update: Update, deps: Deps, dialogue: Dialogue, text: str) -> None:
@@ -142,6 +161,7 @@ def choices(deps: Deps, school_id: int, own: str | None) -> InlineKeyboardMarkup
     if hours is not default:
         label = say(staff_texts.HOURS_BUTTON_DEFAULT, **labels(default.text))
         rows.append([(label, HoursChoice(school_id, None))])
+    rows.append([(say(staff_texts.HOURS_TYPE_BUTTON), HoursTyping(school_id))])
     return keyboard(rows)
 
 
@@ -152,6 +172,7 @@ def labels(text: str) -> dict[str, str]:
 
 
 HOURS_TEXT: dict[str, Step] = {TYPE_STEP: typed}
-HOURS_BUTTONS: dict[str, Step] = {}  # its buttons are `HoursChoice`, valid without the dialogue
+HOURS_BUTTONS: dict[str, Step] = {"stop": stop_dialogue}
 
 on_choice_button = on_button(HoursChoice, hours_chosen)
+on_typing_button = on_button(HoursTyping, ask_typed)
