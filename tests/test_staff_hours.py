@@ -5,16 +5,21 @@ messages until those hours. Everyone else gets the one polite refusal. All throu
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.config import Settings
 from bot.i18n import t
 from bot.schedule import school_waking_hours
+from bot.store.postgres import PostgresStore
 from bot.texts import school as school_texts
 from bot.texts import staff as staff_texts
 from bot.texts.staff import say
 from bot.tg import callbacks
+from bot.tg.app import build_application
 from bot.tg.callbacks import (
     DialogueButton,
     DialogueKind,
@@ -23,9 +28,11 @@ from bot.tg.callbacks import (
     PickFor,
     SchoolChoice,
 )
+from bot.tg.deps import Deps
 from bot.tg.school import hours
-from bot.tg.stub_api import SimulatedUser, button_labels
-from tests.conftest import BotHarness
+from bot.tg.stub_api import SimulatedUser, StubBotApi, button_labels
+from tests.conftest import TOKEN, BotHarness
+from tests.postgresql_server import Server
 from tests.test_every_parent_understands import AVOID, MAX_WORDS, sentences, words
 from tests.test_school_waking_hours import EARLY, local, send_feedback, took_part
 from tests.test_staff_support import (
@@ -33,6 +40,7 @@ from tests.test_staff_support import (
     admin_payload,
     clock,
     drain,
+    fast_outbox,
     invite,
     join,
     make_admin,
@@ -275,3 +283,43 @@ def test_the_hours_texts_are_plain_dutch(name: str) -> None:
         assert len(words(sentence)) <= MAX_WORDS, f"{name}: {sentence!r}"
     for avoid in AVOID:
         assert not re.search(avoid, text, re.IGNORECASE), f"{name}: {avoid!r}"
+
+
+# ---- the same through the bot on PostgreSQL ------------------------------------------------
+
+
+@pytest.fixture
+async def pgbot(
+    postgresql_server: Server, tmp_path: Path, clock: MovingClock
+) -> AsyncIterator[BotHarness]:
+    """The real bot, as `staffbot`, over a fresh PostgreSQL database."""
+    url = postgresql_server.create()
+    settings = Settings.model_validate(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "OUDERSTEM_DB": url,
+            "OUDERSTEM_AUDIO_CACHE": str(tmp_path / "audio"),
+        }
+    )
+    async with PostgresStore(url) as store:
+        api = StubBotApi()
+        deps = Deps(settings=settings, store=store, clock=clock)
+        application = build_application(deps, request=api.request(), rate_limit=False)
+        await application.initialize()
+        harness = BotHarness(deps=deps, api=api, application=application, store=store)  # type: ignore[arg-type]
+        fast_outbox(harness)
+        yield harness
+        await application.shutdown()
+
+
+async def test_an_admin_sets_and_clears_the_hours_on_postgresql(pgbot: BotHarness) -> None:
+    admin, school = await make_admin(pgbot)
+    await admin.command("/uren")
+    await admin.press(TYPE)
+    assert texts_of(await admin.text("19:00-07:30")) == BAD
+    assert "komen van 07:30 tot 19:00." in texts_of(await admin.text("07:30 - 19:00"))
+    assert await stored(pgbot, school.id) == EARLY
+    assert await pgbot.store.dialogue(admin.user_id) is None
+    await admin.command("/uren")
+    await admin.press("Gewone uren")
+    assert await stored(pgbot, school.id) is None
