@@ -1,7 +1,8 @@
 """Who may do what, and the pure rules of the staff features. No Telegram, no database, no clock.
 
     Role         held at     may
-    admin        a school    invite, launch and close rounds, follow them, send feedback, reports
+    admin        a school    invite, launch and close rounds, follow them, send feedback, reports,
+                             set when families get reminders and feedback (/uren)
     team         a school    answer the team barometer; follow rounds and read reports only when
                              the admin allowed it (`Grant.reports`)
     brugfiguur   schools     follow rounds and read reports of every school it is linked to
@@ -67,6 +68,7 @@ class Action(StrEnum):
     OVERVIEW = "overview"  # /rapport: schools side by side or a centre total
     ANSWER_TEAM = "answer_team"  # receive the team barometer link and reminders
     RECORD = "record"  # /opnemen and /opnames: record questions, approve a colleague's recording
+    HOURS = "hours"  # /uren: the school's waking hours for reminders and feedback (admin only)
 
 
 ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = {

@@ -18,6 +18,8 @@ from bot.tg.callbacks import (
     FeedbackResult,
     FileFormat,
     ForgetButton,
+    HoursChoice,
+    HoursTyping,
     LanguageButton,
     PickFor,
     QuestionAction,
@@ -68,6 +70,10 @@ buttons = st.one_of(
     st.builds(CloseCancelled, st.one_of(st.none(), ids)),
     st.builds(FeedbackResult, ids),
     st.builds(RecordingDecision, ids, st.booleans()),
+    st.builds(
+        HoursChoice, ids, st.one_of(st.none(), st.sampled_from(["07:30-19:00", "23:59-00:00"]))
+    ),
+    st.builds(HoursTyping, ids),
     st.builds(DialogueButton, st.sampled_from(DialogueKind), words, words, words),
     st.builds(ReportSchool, ids),
     st.builds(ReportRound, ids),

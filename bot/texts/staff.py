@@ -41,7 +41,8 @@ WHAT_ADMIN = N_(
     "/terugkoppeling – ouders vertellen wat de school met hun antwoorden doet\n"
     "/uitnodigen – collega's of een brugfiguur uitnodigen\n"
     "/opnemen – vragen inspreken in een taal zonder stem\n"
-    "/opnames – opnames van collega's goedkeuren"
+    "/opnames – opnames van collega's goedkeuren\n"
+    "/uren – wanneer ouders herinneringen en berichten krijgen"
 )
 WHAT_TEAM = N_("Start de school een teambevraging? Dan krijgt u hier de link.")
 WHAT_FOLLOW = N_("/status – hoe loopt een ronde?")
@@ -264,3 +265,17 @@ REVIEW_APPROVED = N_("Goedgekeurd. Ouders horen nu deze opname.")
 REVIEW_REJECTED = N_("Afgewezen. Ouders horen deze opname niet.")
 REVIEW_OWN = N_("U sprak deze opname zelf in. Een collega moet ze goedkeuren.")
 REVIEW_DECIDED = N_("Over deze opname is al beslist.")
+
+# ---- /uren: when families get reminders and feedback (bot/tg/school/hours.py) ---------------
+HOURS_NOW = N_("Herinneringen en berichten van {school} komen van {start} tot {end}.")
+HOURS_ALWAYS = N_("Herinneringen en berichten van {school} komen op elk moment.")
+HOURS_OWN = N_("Uw school koos deze uren zelf.")
+HOURS_DEFAULT = N_("Dat zijn de gewone uren.")
+HOURS_SUNDAY = N_("Op zondag komen ze nooit.")
+HOURS_CHOOSE = N_("Andere uren? Kies hieronder.")
+HOURS_BUTTON = N_("{start} tot {end}")
+HOURS_BUTTON_DEFAULT = N_("Gewone uren: {start} tot {end}")
+HOURS_TYPE_BUTTON = N_("Andere uren typen")
+HOURS_TYPE = N_("Typ het begin en het einde, bijvoorbeeld {example}.")
+HOURS_SAVED = N_("Goed, dat is bewaard.")
+HOURS_BAD = N_("Die uren begrijp ik niet. Typ het begin en het einde, bijvoorbeeld {example}.")

@@ -33,7 +33,7 @@ from bot.tg.audio_sender import TelegramAudio
 from bot.tg.callbacks import is_kind
 from bot.tg.deps import DEPS_KEY, ChatOrderedProcessor, Deps
 from bot.tg.outbox_sender import TelegramSender
-from bot.tg.school import common, dialogue, feedback, follow, invites, launch, recordings
+from bot.tg.school import common, dialogue, feedback, follow, hours, invites, launch, recordings
 from bot.tg.school.common import STAFF_COMMANDS
 
 log = logging.getLogger(__name__)
@@ -193,6 +193,7 @@ def add_school_handlers(application: Application, deps: Deps) -> None:  # type: 
         ("terugkoppeling", feedback.on_feedback),
         ("opnemen", recordings.on_record),
         ("opnames", recordings.on_review),
+        (hours.COMMAND, hours.on_hours),
     ]
     for name, callback in commands:
         application.add_handler(
@@ -211,6 +212,8 @@ def add_school_handlers(application: Application, deps: Deps) -> None:  # type: 
         (callbacks.CloseCancelled, follow.on_close_no_button),
         (callbacks.FeedbackResult, feedback.on_result_button),
         (callbacks.RecordingDecision, recordings.on_decision_button),
+        (callbacks.HoursChoice, hours.on_choice_button),
+        (callbacks.HoursTyping, hours.on_typing_button),
         (callbacks.DialogueButton, dialogue.on_dialogue_button),
     ]
     add_staff_buttons(application, buttons, forged=callbacks.STAFF)

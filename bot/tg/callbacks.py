@@ -28,6 +28,9 @@ polite refusal.
     x|f|<nonce>|<step>|<value>               DialogueButton of /terugkoppeling
     x|o|<nonce>|<step>|<value>               DialogueButton of /opnemen
     x|rv|<recording>|<1 or 0>                RecordingDecision: /opnames approves or rejects
+    x|hr|<school>|<HH:MM-HH:MM or std>       HoursChoice: /uren sets the school's waking hours
+    x|ht|<school>                            HoursTyping: /uren, other hours to type
+    x|u|<nonce>|<step>|<value>               DialogueButton of /uren (while it waits for them)
     rp|s|<school>  rp|r|<round>  rp|o        ReportSchool, ReportRound, ReportOverview
     rp|v|<round>|<view>                      ReportDetail
     rp|f|<round>|<format>                    ReportFile
@@ -40,6 +43,7 @@ chats keep working.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -118,6 +122,7 @@ class PickFor(StrEnum):
     CLOSE = "slu"
     FEEDBACK = "ter"
     RECORD = "opn"
+    HOURS = "uur"
 
 
 class DialogueKind(StrEnum):
@@ -126,9 +131,15 @@ class DialogueKind(StrEnum):
     RONDE = "ronde"
     FEEDBACK = "terug"
     RECORD = "opnemen"
+    HOURS = "uren"
 
 
-DIALOGUE_CODES = {DialogueKind.RONDE: "r", DialogueKind.FEEDBACK: "f", DialogueKind.RECORD: "o"}
+DIALOGUE_CODES = {
+    DialogueKind.RONDE: "r",
+    DialogueKind.FEEDBACK: "f",
+    DialogueKind.RECORD: "o",
+    DialogueKind.HOURS: "u",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +185,26 @@ class RecordingDecision:
 
     recording_id: int
     approve: bool
+
+
+DEFAULT_HOURS = "std"  # HoursChoice's wire value for "back to the bot-wide hours"
+HOURS_WIRE = re.compile(r"\d\d:\d\d-\d\d:\d\d")  # as `bot.schedule.school_waking_hours` writes them
+
+
+@dataclass(frozen=True, slots=True)
+class HoursChoice:
+    """/uren: these waking hours ("07:30-19:00") for the school, or None: the bot-wide ones.
+    The handler reads `hours` with `bot.schedule.school_waking_hours` again."""
+
+    school_id: int
+    hours: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HoursTyping:
+    """/uren: the admin will type other hours for the school (a dialogue waits for them)."""
+
+    school_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +277,8 @@ StaffButton = (
     | CloseCancelled
     | FeedbackResult
     | RecordingDecision
+    | HoursChoice
+    | HoursTyping
     | DialogueButton
 )
 ReportButton = ReportSchool | ReportRound | ReportDetail | ReportFile | ReportVoice | ReportOverview
@@ -273,6 +306,8 @@ ENCODERS: dict[type, Callable[[Any], tuple[object, ...]]] = {
     CloseCancelled: lambda b: (STAFF, "sln", "-" if b.round_id is None else b.round_id),
     FeedbackResult: lambda b: (STAFF, "fr", b.batch_id),
     RecordingDecision: lambda b: (STAFF, "rv", b.recording_id, int(b.approve)),
+    HoursChoice: lambda b: (STAFF, "hr", b.school_id, b.hours or DEFAULT_HOURS),
+    HoursTyping: lambda b: (STAFF, "ht", b.school_id),
     DialogueButton: lambda b: (STAFF, DIALOGUE_CODES[b.kind], b.nonce, b.step, b.value),
     ReportSchool: lambda b: (REPORT, "s", b.school_id),
     ReportRound: lambda b: (REPORT, "r", b.round_id),
@@ -339,6 +374,7 @@ ROUND_KINDS: dict[str, Callable[[int], StaffButton]] = {
     "sl": CloseChoice,
     "sly": CloseConfirmed,
     "fr": FeedbackResult,
+    "ht": HoursTyping,
 }
 DIALOGUE_KINDS = {code: kind for kind, code in DIALOGUE_CODES.items()}
 
@@ -358,6 +394,10 @@ def _staff(parts: list[str]) -> StaffButton | None:
             "1",
         ):
             return RecordingDecision(found, verdict == "1")
+        case ["hr", school, hours] if (school_id := as_id(school)) is not None and (
+            hours == DEFAULT_HOURS or HOURS_WIRE.fullmatch(hours)
+        ):
+            return HoursChoice(school_id, None if hours == DEFAULT_HOURS else hours)
         case ["sln", anything]:
             return CloseCancelled(as_id(anything))
         case [code, nonce, step, value] if code in DIALOGUE_KINDS:

@@ -10,9 +10,10 @@ Usage, in a private chat with the bot:
     /terugkoppeling  an admin tells everyone who took part what came out   (feedback)
     /opnemen         staff record a flow's questions in one language, a voice note each
     /opnames         another staff member of the school approves or rejects them   (recordings)
+    /uren            an admin sees and sets when families get reminders and feedback   (hours)
 
 Modules: `common` (access check, school picker, labels, the button handler factory, the
-dialogues' small steps), `invites`, `launch`, `follow`, `feedback`, `recordings`, and
+dialogues' small steps), `invites`, `launch`, `follow`, `feedback`, `recordings`, `hours`, and
 `dialogue` (a picked school, a dialogue button or typed text to the step that waits for it). /rapport lives in
 `bot.tg.report_handlers`; the parent's /geenherinnering in `bot.tg.reminders`.
 

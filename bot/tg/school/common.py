@@ -32,7 +32,16 @@ log = logging.getLogger(__name__)
 
 ROUNDS_IN_PICKER = 8  # the latest rounds offered by /status, /sluit, /terugkoppeling, /rapport
 SCHOOLS_IN_PICKER = 24
-STAFF_COMMANDS = ("uitnodigen", "ronde", "status", "sluit", "terugkoppeling", "opnemen", "opnames")
+STAFF_COMMANDS = (
+    "uitnodigen",
+    "ronde",
+    "status",
+    "sluit",
+    "terugkoppeling",
+    "opnemen",
+    "opnames",
+    "uren",
+)
 
 B = TypeVar("B")
 Step = Callable[[Update, Deps, Dialogue, str], Awaitable[None]]

@@ -2,7 +2,8 @@
 
     SchoolChoice      the school a command was for: the command goes on (checked again)
     DialogueButton    a button of /ronde, /terugkoppeling or /opnemen: to that dialogue's step
-    typed text        a staff dialogue's answer if one waits for it; otherwise the parent's turn
+    typed text        a staff dialogue's answer if one waits for it (/ronde, /terugkoppeling,
+                      /uren); otherwise the parent's turn
     a voice note      a recording if /opnemen waits for one; otherwise the parent's turn
 
 Every step checks the role AND the school again (`bot.staff.authorize`), for a button press too.
@@ -29,7 +30,7 @@ from bot.tg.callbacks import (
     StatusChoice,
 )
 from bot.tg.deps import Deps, deps_of, guarded
-from bot.tg.school import feedback, follow, invites, launch, recordings
+from bot.tg.school import feedback, follow, hours, invites, launch, recordings
 from bot.tg.school.common import Step, access_of, on_button, permitted, refuse
 from bot.tg.ui import chat_id_of, reply
 
@@ -40,15 +41,18 @@ DIALOGUE_ACTIONS = {
     DialogueKind.RONDE: Action.LAUNCH,
     DialogueKind.FEEDBACK: Action.FEEDBACK,
     DialogueKind.RECORD: Action.RECORD,
+    DialogueKind.HOURS: Action.HOURS,
 }
 BUTTON_STEPS: dict[DialogueKind, dict[str, Step]] = {
     DialogueKind.RONDE: launch.RONDE_BUTTONS,
     DialogueKind.FEEDBACK: feedback.FEEDBACK_BUTTONS,
     DialogueKind.RECORD: recordings.RECORD_BUTTONS,
+    DialogueKind.HOURS: hours.HOURS_BUTTONS,
 }
 TEXT_STEPS: dict[DialogueKind, dict[str, Step]] = {
     DialogueKind.RONDE: launch.RONDE_TEXT,
     DialogueKind.FEEDBACK: feedback.FEEDBACK_TEXT,
+    DialogueKind.HOURS: hours.HOURS_TEXT,
 }
 
 
@@ -72,6 +76,8 @@ async def school_chosen(update: Update, deps: Deps, button: SchoolChoice) -> Non
             await feedback.begin_feedback(update, deps, school_id)
         case PickFor.RECORD:
             await recordings.begin_recording(update, deps, school_id)
+        case PickFor.HOURS:
+            await hours.show_hours(update, deps, school_id)
 
 
 async def current_dialogue(update: Update, deps: Deps, kind: DialogueKind) -> Dialogue | None:
