@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
+import httpx
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
@@ -36,6 +37,7 @@ from bot.store.records import Round
 from bot.tg import render
 from bot.tg.app import build_application
 from bot.tg.deps import DEPS_KEY, Deps
+from bot.tg.requests import LeanRequest
 from bot.tg.stub_api import StubBotApi
 
 if TYPE_CHECKING:  # psycopg (~10 MB resident) loads only where PostgreSQL is used (P6)
@@ -195,6 +197,13 @@ def bench_settings(path: Path | str) -> Settings:
     )
 
 
+def lean_request(api: BenchBotApi | httpx.AsyncBaseTransport) -> LeanRequest:
+    """The request object production's bot uses (`bot.tg.app`), over the stub's transport (or
+    another), as `StubBotApi.request` makes PTB's plain one for the baselines."""
+    transport = api.transport() if isinstance(api, StubBotApi) else api
+    return LeanRequest(connection_pool_size=512, httpx_kwargs={"transport": transport})
+
+
 @dataclass
 class RealBot:
     store: SqliteStore | PostgresStore
@@ -219,7 +228,7 @@ async def start_real_bot(
     await store.open()
     api = api or BenchBotApi()
     deps = Deps(settings=bench_settings(path), store=store)
-    application = build_application(deps, request=request or api.request(), rate_limit=False)
+    application = build_application(deps, request=request or lean_request(api), rate_limit=False)
     await application.initialize()
     flow = get_flow(FLOW_ID)
     existing = await store.rounds()

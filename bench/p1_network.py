@@ -41,6 +41,7 @@ from bench.harness import (
     ThreeCallBot,
     bare_parents,
     feed,
+    lean_request,
     next_tap,
     open_loop,
     percentile,
@@ -109,6 +110,7 @@ class DelayedTransport(httpx.AsyncBaseTransport):
         return self.api.handle(request)  # type: ignore[no-any-return]
 
     def request(self) -> HTTPXRequest:
+        """PTB's plain request (the baseline's)."""
         return HTTPXRequest(httpx_kwargs={"transport": self}, connection_pool_size=512)
 
 
@@ -118,7 +120,7 @@ async def run(sizes: Sizes, workdir: Path) -> list[Result]:
     count = max(1, int(rate * seconds))
     api = BenchBotApi()
     network = DelayedTransport(api, rng=random.Random(16))
-    bot = await start_real_bot(workdir / "p1net-full.db", api=api, request=network.request())
+    bot = await start_real_bot(workdir / "p1net-full.db", api=api, request=lean_request(network))
     bare = await _start_three_call_bot(workdir / "p1net-bare.db")
     gc.collect()
     gc.freeze()  # as bot.runner does after start-up

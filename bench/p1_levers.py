@@ -1,0 +1,120 @@
+"""Issue 16's CPU levers, each measured before and after in one run: `python -m bench.p1_levers`.
+
+For each lever the full stack of P1 (`bench.harness.start_real_bot`, the same light stub) answers
+in alternating segments with the lever off and on (`ROUNDS` each, every parent of a segment at
+once, `ANSWERS_EACH` answers each); the CPU of the process per answer is compared, off over on,
+segment by segment. Everything else stays as production has it. `--only NAME,...` picks levers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bench.harness import RealBot, closed_loop, feed, next_tap, seed_parents, start_real_bot
+from bot.tg.requests import LeanRequest
+
+PARENTS = 500  # at once, per segment
+ANSWERS_EACH = 2
+ROUNDS = 4  # segments with the lever off, and as many on, alternating
+
+
+@contextmanager
+def _switch(owner: Any, name: str, value: Any) -> Iterator[None]:
+    before = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, before)
+
+
+# name -> (what it is, a context manager factory that turns the lever OFF)
+LEVERS: dict[str, tuple[str, Callable[[], Any]]] = {
+    "lean_request": (
+        "Bot API calls without files skip httpx.AsyncClient's per-call work (bot/tg/requests.py)",
+        lambda: _switch(LeanRequest, "short", False),
+    ),
+}
+
+
+async def _segment(bot: RealBot, first_chat: int) -> float:
+    parents = await seed_parents(bot, PARENTS, first_chat=first_chat)
+    began = time.process_time()
+    _, answers = await closed_loop(
+        parents, ANSWERS_EACH, lambda p: feed(bot.application, next_tap(bot.api, p))
+    )
+    return (time.process_time() - began) * 1000 / answers
+
+
+async def measure(names: list[str], workdir: Path) -> dict[str, Any]:
+    bot = await start_real_bot(workdir / "levers.db")
+    gc.collect()
+    gc.freeze()
+    first = 0
+    found: dict[str, Any] = {}
+    try:
+        first += 50
+        await _segment(bot, 60_000_000)  # warm-up
+        for name in names:
+            off, on = [], []
+            for _ in range(ROUNDS):
+                with LEVERS[name][1]():
+                    off.append(await _segment(bot, first))
+                first += PARENTS
+                on.append(await _segment(bot, first))
+                first += PARENTS
+            found[name] = {
+                "what": LEVERS[name][0],
+                "cpu_ms_per_answer_off": round(statistics.median(off), 3),
+                "cpu_ms_per_answer_on": round(statistics.median(on), 3),
+                "ratio_on_over_off": round(statistics.median(on) / statistics.median(off), 3),
+                "off_per_round": [round(v, 3) for v in off],
+                "on_per_round": [round(v, 3) for v in on],
+            }
+    finally:
+        gc.unfreeze()
+        await bot.close()
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.p1_levers", description=__doc__)
+    parser.add_argument("--only", default="", help=f"comma-separated, of: {', '.join(LEVERS)}")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.only.split(",") if n.strip()] or list(LEVERS)
+    unknown = set(names) - set(LEVERS)
+    if unknown:
+        parser.error(f"unknown lever {', '.join(sorted(unknown))}")
+    Path("/tmp/bench").mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="levers-", dir="/tmp/bench") as workdir:
+        found = asyncio.run(measure(names, Path(workdir)))
+    load_after = os.getloadavg()
+    for name, figures in found.items():
+        print(
+            f"{name:<16} off {figures['cpu_ms_per_answer_off']:.3f} ms  "
+            f"on {figures['cpu_ms_per_answer_on']:.3f} ms  "
+            f"on/off {figures['ratio_on_over_off']:.3f}x"
+        )
+    print(f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after")
+    if args.json:
+        payload = {"load_average": [load_before, load_after], "levers": found}
+        args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
