@@ -23,6 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import RealBot, closed_loop, feed, next_tap, seed_parents, start_real_bot
+from bot.tg import callbacks
+from bot.tg.deps import ChatLocks
+from bot.tg.render import Keyboards
 from bot.tg.requests import LeanRequest
 
 PARENTS = 500  # at once, per segment
@@ -46,6 +49,30 @@ LEVERS: dict[str, tuple[str, Callable[[], Any]]] = {
         "Bot API calls without files skip httpx.AsyncClient's per-call work (bot/tg/requests.py)",
         lambda: _switch(LeanRequest, "short", False),
     ),
+    "decode_once": (
+        "a tap's callback data decoded once, not by every handler's pattern (bot/tg/callbacks.py)",
+        lambda: _switch(callbacks, "_decode_text", callbacks._decode_text.__wrapped__),
+    ),
+    "keyboards": (
+        "question keyboards built and serialised once, then reused (bot/tg/render.py)",
+        lambda: _switch(Keyboards, "enabled", False),
+    ),
+}
+
+
+@contextmanager
+def _two_locks(bot: RealBot) -> Iterator[None]:
+    """As before issue 16: the update's turn and the guard each take a chat lock."""
+    with _switch(bot.application.update_processor, "turns", ChatLocks()):
+        yield
+
+
+# levers that need the bot to switch off
+BOT_LEVERS: dict[str, tuple[str, Callable[[RealBot], Any]]] = {
+    "one_chat_lock": (
+        "the update's turn is the guard's chat lock (bot/tg/deps.py, wired in bot/tg/app.py)",
+        _two_locks,
+    ),
 }
 
 
@@ -56,6 +83,12 @@ async def _segment(bot: RealBot, first_chat: int) -> float:
         parents, ANSWERS_EACH, lambda p: feed(bot.application, next_tap(bot.api, p))
     )
     return (time.process_time() - began) * 1000 / answers
+
+
+def _off(name: str, bot: RealBot) -> Any:
+    if name in BOT_LEVERS:
+        return BOT_LEVERS[name][1](bot)
+    return LEVERS[name][1]()
 
 
 async def measure(names: list[str], workdir: Path) -> dict[str, Any]:
@@ -70,13 +103,13 @@ async def measure(names: list[str], workdir: Path) -> dict[str, Any]:
         for name in names:
             off, on = [], []
             for _ in range(ROUNDS):
-                with LEVERS[name][1]():
+                with _off(name, bot):
                     off.append(await _segment(bot, first))
                 first += PARENTS
                 on.append(await _segment(bot, first))
                 first += PARENTS
             found[name] = {
-                "what": LEVERS[name][0],
+                "what": (LEVERS | BOT_LEVERS)[name][0],
                 "cpu_ms_per_answer_off": round(statistics.median(off), 3),
                 "cpu_ms_per_answer_on": round(statistics.median(on), 3),
                 "ratio_on_over_off": round(statistics.median(on) / statistics.median(off), 3),
@@ -91,11 +124,12 @@ async def measure(names: list[str], workdir: Path) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.p1_levers", description=__doc__)
-    parser.add_argument("--only", default="", help=f"comma-separated, of: {', '.join(LEVERS)}")
+    every = [*LEVERS, *BOT_LEVERS]
+    parser.add_argument("--only", default="", help=f"comma-separated, of: {', '.join(every)}")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
-    names = [n.strip() for n in args.only.split(",") if n.strip()] or list(LEVERS)
-    unknown = set(names) - set(LEVERS)
+    names = [n.strip() for n in args.only.split(",") if n.strip()] or every
+    unknown = set(names) - set(every)
     if unknown:
         parser.error(f"unknown lever {', '.join(sorted(unknown))}")
     Path("/tmp/bench").mkdir(parents=True, exist_ok=True)

@@ -93,6 +93,7 @@ def build_application(
     )
     if isinstance(application.update_processor, ChatOrderedProcessor):
         application.update_processor.shared_turn = deps.store.chat_turn  # across workers
+        application.update_processor.turns = deps.locks  # the guard's lock is the update's turn
     deps.rounds = RoundKeeper(
         deps.store,
         deps.store,

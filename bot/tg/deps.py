@@ -41,22 +41,38 @@ UNREAD: Any = object()  # a chat row nobody read yet (None is "no such chat")
 StartHook = Callable[[Update, ContextTypes.DEFAULT_TYPE, "Deps", str], Awaitable[None]]
 
 
+# The chat lock the running code holds already, as (id of its ChatLocks, chat id): the update's
+# turn (`ChatOrderedProcessor`) is the guard's lock too, so `guarded` inside it takes no second
+# lock (issue 16: one chat lock per update).
+_HOLDING: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar(
+    "ouderstem_chat_lock", default=None
+)
+
+
 class ChatLocks:
-    """One asyncio.Lock per chat, dropped when nobody holds or waits for it."""
+    """One asyncio.Lock per chat, dropped when nobody holds or waits for it.
+
+    Holding a chat's lock again inside its own `hold` (the same task, or a task it started and
+    awaits) takes nothing more: asyncio's locks are not re-entrant, and the update's turn and the
+    handler's guard are the same lock (`bot.tg.app` wires it so)."""
 
     def __init__(self) -> None:
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
 
     @asynccontextmanager
     async def hold(self, chat_id: int | None) -> AsyncIterator[None]:
-        if chat_id is None:
+        if chat_id is None or _HOLDING.get() == (id(self), chat_id):
             yield
             return
         lock, users = self._locks.get(chat_id, (asyncio.Lock(), 0))
         self._locks[chat_id] = (lock, users + 1)
         try:
             async with lock:
-                yield
+                token = _HOLDING.set((id(self), chat_id))
+                try:
+                    yield
+                finally:
+                    _HOLDING.reset(token)
         finally:
             lock, users = self._locks[chat_id]
             if users <= 1:
