@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import RealBot, closed_loop, feed, next_tap, seed_parents, start_real_bot
+from bot import engine
 from bot.tg import callbacks
 from bot.tg.deps import ChatLocks
 from bot.tg.render import Keyboards
@@ -53,6 +54,10 @@ LEVERS: dict[str, tuple[str, Callable[[], Any]]] = {
         "a tap's callback data decoded once, not by every handler's pattern (bot/tg/callbacks.py)",
         lambda: _switch(callbacks, "_decode_text", callbacks._decode_text.__wrapped__),
     ),
+    "no_deep_copy": (
+        "the engine copies the session's lists, not every answer (bot/engine.py: _fresh)",
+        lambda: _switch(engine, "_fresh", lambda state: state.model_copy(deep=True)),
+    ),
     "keyboards": (
         "question keyboards built and serialised once, then reused (bot/tg/render.py)",
         lambda: _switch(Keyboards, "enabled", False),
@@ -67,8 +72,35 @@ def _two_locks(bot: RealBot) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def _reads_apart(bot: RealBot) -> Iterator[None]:
+    """As before: the guard's `is_processed` and `chat` two queries at once, and the respondent,
+    session and round three at once (the round guessed from the tapped button)."""
+    store = bot.store
+
+    async def chat_for_update(update_id: int, chat_id: int) -> Any:
+        return await asyncio.gather(store.is_processed(update_id), store.chat(chat_id))
+
+    async def active_session(respondent_id: str) -> Any:
+        respondent, state, round_ = await asyncio.gather(
+            store.respondent(respondent_id), store.session(respondent_id), store.round(bot.round.id)
+        )
+        return None if respondent is None or round_ is None else (respondent, state, round_)
+
+    with (
+        _switch(store, "chat_for_update", chat_for_update),
+        _switch(store, "active_session", active_session),
+    ):
+        yield
+
+
 # levers that need the bot to switch off
 BOT_LEVERS: dict[str, tuple[str, Callable[[RealBot], Any]]] = {
+    "joined_reads": (
+        "2 reads per answer, not 5: chat with is_processed, respondent with session and round "
+        "(bot/store/chats.py: chat_for_update, active_session)",
+        _reads_apart,
+    ),
     "one_chat_lock": (
         "the update's turn is the guard's chat lock (bot/tg/deps.py, wired in bot/tg/app.py)",
         _two_locks,

@@ -224,8 +224,8 @@ HANDLING: contextvars.ContextVar[Handling | None] = contextvars.ContextVar(
 
 
 def read_chat_once(chat_id: int) -> Any:
-    """The chat row `guarded` read with the update's `is_processed` (issue 16: one trip to the
-    database instead of two), handed out once; UNREAD when there is none for this chat."""
+    """The chat row `guarded` read with the update's `is_processed` (issue 16: one query,
+    `chat_for_update`), handed out once; UNREAD when there is none for this chat."""
     handling = HANDLING.get()
     if handling is None or handling.chat is UNREAD or handling.chat_id != chat_id:
         return UNREAD
@@ -278,10 +278,8 @@ def _guard(handler: Handler, *, read_chat: bool) -> GuardedHandler:
         chat_id = update.effective_chat.id if update.effective_chat else None
         async with deps.locks.hold(chat_id):
             chat: Any = UNREAD
-            if read_chat and chat_id is not None:
-                processed, chat = await asyncio.gather(
-                    deps.store.is_processed(update.update_id), deps.store.chat(chat_id)
-                )
+            if read_chat and chat_id is not None:  # one query for both
+                processed, chat = await deps.store.chat_for_update(update.update_id, chat_id)
             else:
                 processed = await deps.store.is_processed(update.update_id)
             if processed:
