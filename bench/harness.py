@@ -36,7 +36,7 @@ from bot.store import SqliteStore, open_store
 from bot.store.records import Round
 from bot.tg import render
 from bot.tg.app import build_application
-from bot.tg.deps import DEPS_KEY, Deps
+from bot.tg.deps import _HOLDING, DEPS_KEY, Deps
 from bot.tg.requests import LeanRequest
 from bot.tg.stub_api import StubBotApi
 
@@ -520,6 +520,11 @@ class Tally:
         }
 
 
+def chat_lock_held() -> tuple[int, int] | None:
+    """The chat lock the running code holds (bot.tg.deps), as (id of its ChatLocks, chat id)."""
+    return _HOLDING.get()
+
+
 _CALLER: contextvars.ContextVar[str] = contextvars.ContextVar("bench_store_call", default="?")
 
 
@@ -565,19 +570,22 @@ def counting(bot: RealBot) -> Iterator[Tally]:
 
     patch(store, "_fetch", counted_fetch)
     patch(store, "_submit", counted_submit)
-    holders = [("guard (deps.locks)", deps.locks)]
     processor = bot.application.update_processor
-    if hasattr(processor, "turns"):
-        holders.append(("chat turn (update processor)", processor.turns))
-    seen: set[int] = set()
+    turns = getattr(processor, "turns", None)
+    if turns is deps.locks:  # one lock: the update's turn is the guard's (bot.tg.app)
+        holders = [("chat lock (the update's turn, also the guard's)", deps.locks)]
+    else:
+        holders = [("guard (deps.locks)", deps.locks)]
+        if turns is not None:
+            holders.append(("chat turn (update processor)", turns))
     for label, locks in holders:
-        if id(locks) in seen:  # one lock serves both
-            continue
-        seen.add(id(locks))
         hold = locks.hold
 
-        def counted_hold(chat_id: int | None, _hold: Any = hold, _label: str = label) -> Any:
-            if chat_id is not None:
+        def counted_hold(
+            chat_id: int | None, _hold: Any = hold, _label: str = label, _locks: Any = locks
+        ) -> Any:
+            # a hold inside the same chat's hold takes no lock (bot.tg.deps.ChatLocks)
+            if chat_id is not None and chat_lock_held() != (id(_locks), chat_id):
                 bump(tally.locks, _label)
             return _hold(chat_id)
 
