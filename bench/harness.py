@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import inspect
 import itertools
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
+import httpx
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
@@ -33,7 +36,8 @@ from bot.store import SqliteStore, open_store
 from bot.store.records import Round
 from bot.tg import render
 from bot.tg.app import build_application
-from bot.tg.deps import Deps
+from bot.tg.deps import _HOLDING, DEPS_KEY, Deps
+from bot.tg.requests import LeanRequest
 from bot.tg.stub_api import StubBotApi
 
 if TYPE_CHECKING:  # psycopg (~10 MB resident) loads only where PostgreSQL is used (P6)
@@ -71,11 +75,14 @@ class BenchBotApi(StubBotApi):
     keyboards: dict[int, dict[str, Any]] = field(default_factory=dict)  # chat id -> message
     sent: int = 0  # messages sent (sendMessage)
     counts: dict[str, int] = field(default_factory=dict)  # Bot API calls by method
+    cpu_s: float = 0.0  # CPU time spent in the stub itself (both sides of P1 pay their own)
 
     def handle(self, request: Any) -> Any:
+        began = time.thread_time()
         method = request.url.path.rsplit("/", 1)[-1]
         self.counts[method] = self.counts.get(method, 0) + 1
         response = super().handle(request)
+        self.cpu_s += time.thread_time() - began
         if method == "sendMessage":
             self.sent += 1
             stamps = _SENT.get()
@@ -190,6 +197,13 @@ def bench_settings(path: Path | str) -> Settings:
     )
 
 
+def lean_request(api: BenchBotApi | httpx.AsyncBaseTransport) -> LeanRequest:
+    """The request object production's bot uses (`bot.tg.app`), over the stub's transport (or
+    another), as `StubBotApi.request` makes PTB's plain one for the baselines."""
+    transport = api.transport() if isinstance(api, StubBotApi) else api
+    return LeanRequest(connection_pool_size=512, httpx_kwargs={"transport": transport})
+
+
 @dataclass
 class RealBot:
     store: SqliteStore | PostgresStore
@@ -214,7 +228,7 @@ async def start_real_bot(
     await store.open()
     api = api or BenchBotApi()
     deps = Deps(settings=bench_settings(path), store=store)
-    application = build_application(deps, request=request or api.request(), rate_limit=False)
+    application = build_application(deps, request=request or lean_request(api), rate_limit=False)
     await application.initialize()
     flow = get_flow(FLOW_ID)
     existing = await store.rounds()
@@ -394,6 +408,193 @@ async def start_bare_bot(path: Path, api: BenchBotApi | None = None) -> BareBot:
     application.add_handler(TypeHandler(Update, on_update))
     await application.initialize()
     return BareBot(conn, api, application)
+
+
+BARE_MESSAGE: dict[str, Any] = {
+    "message_id": 1,
+    "date": 0,
+    "chat": {"id": 1, "type": "private"},
+    "from": {"id": 1, "is_bot": True, "first_name": "Ouderstem"},
+    "text": "Vraag 1 van 22",
+    "reply_markup": {"inline_keyboard": [[{"text": "🙂", "callback_data": "a|1|1|welkom_1|4"}]]},
+}
+
+
+def bare_parents(offset: int, count: int, message: dict[str, Any] | None = None) -> list[Parent]:
+    """Parents of a baseline bot, each with `message` (default `BARE_MESSAGE`) to tap."""
+    first = 6_000_000_000 + offset
+    shown = message or BARE_MESSAGE
+    return [
+        Parent(first + i, "nl", {**shown, "chat": {"id": first + i, "type": "private"}})
+        for i in range(count)
+    ]
+
+
+@dataclass
+class ThreeCallBot:
+    """The baseline of issue 16's P1 CPU and P1NET rows: a bare PTB bot that does one fsync'd
+    INSERT, then answers the tap, edits the tapped message and sends the next question with its
+    keyboard, one call after another, as a plain PTB bot would (replies parsed)."""
+
+    conn: aiosqlite.Connection
+    api: BenchBotApi
+    application: Any
+
+    def send(self, p: Parent) -> Awaitable[list[float]]:
+        data = first_button(p.message)
+        return feed(self.application, tap_update(p.chat_id, p.language, p.message, data))
+
+    async def close(self) -> None:
+        await self.application.shutdown()
+        await self.conn.close()
+
+
+async def start_three_call_bot(
+    path: Path,
+    api: BenchBotApi | None = None,
+    request: Callable[[], Any] | None = None,
+    next_question: dict[str, Any] | None = None,
+) -> ThreeCallBot:
+    """`request` makes a PTB request object (default: the stub's, no network); `next_question`
+    is the text and keyboard it sends (default: `BARE_MESSAGE`'s)."""
+    api = api or BenchBotApi(keep_keyboards=False)
+    conn = await aiosqlite.connect(str(path), isolation_level=None)
+    await conn.execute("PRAGMA journal_mode=WAL")
+    await conn.execute("PRAGMA synchronous=FULL")
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS taps(update_id INTEGER PRIMARY KEY, chat_id INTEGER NOT NULL, "
+        "data TEXT, at TEXT NOT NULL)"
+    )
+    asked = next_question or BARE_MESSAGE
+    text, keyboard = asked["text"], asked["reply_markup"]
+
+    async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None and query.message is not None
+        chat_id = query.message.chat.id
+        await conn.execute(
+            "INSERT INTO taps(update_id, chat_id, data, at) VALUES (?, ?, ?, ?)",
+            (update.update_id, chat_id, query.data, datetime.now(UTC).isoformat()),
+        )
+        await query.answer()
+        tapped = getattr(query.message, "text", None) or ""
+        await context.bot.edit_message_text(
+            f"{tapped}\n\n✅ 🙂", chat_id=chat_id, message_id=query.message.message_id
+        )
+        await context.bot.send_message(chat_id, text, reply_markup=keyboard)
+
+    make = request or api.request
+    application = (
+        Application.builder()
+        .token(TOKEN)
+        .request(make())
+        .get_updates_request(make())
+        .concurrent_updates(256)
+        .build()
+    )
+    application.add_handler(TypeHandler(Update, on_update))
+    await application.initialize()
+    return ThreeCallBot(conn, api, application)
+
+
+@dataclass
+class Tally:
+    """What the full stack asked of the store and of the chat locks while `counting` was on."""
+
+    reads: dict[str, int] = field(default_factory=dict)  # store method -> queries it ran
+    writes: dict[str, int] = field(default_factory=dict)  # store method -> transactions
+    locks: dict[str, int] = field(default_factory=dict)  # which lock -> times taken
+
+    def per(self, answers: int) -> dict[str, Any]:
+        def each(counts: dict[str, int]) -> dict[str, float]:
+            return {k: round(v / max(1, answers), 2) for k, v in sorted(counts.items())}
+
+        return {
+            "answers": answers,
+            "reads_per_answer": round(sum(self.reads.values()) / max(1, answers), 2),
+            "writes_per_answer": round(sum(self.writes.values()) / max(1, answers), 2),
+            "chat_locks_per_answer": round(sum(self.locks.values()) / max(1, answers), 2),
+            "reads": each(self.reads),
+            "writes": each(self.writes),
+            "locks": each(self.locks),
+        }
+
+
+def chat_lock_held() -> tuple[int, int] | None:
+    """The chat lock the running code holds (bot.tg.deps), as (id of its ChatLocks, chat id)."""
+    return _HOLDING.get()
+
+
+_CALLER: contextvars.ContextVar[str] = contextvars.ContextVar("bench_store_call", default="?")
+
+
+@contextmanager
+def counting(bot: RealBot) -> Iterator[Tally]:
+    """Count the store's queries and transactions (by the public method that made them) and the
+    chat locks taken, by wrapping this bot's objects for a while (bench only: nothing in `bot/`
+    counts). Costs CPU: never around a timed segment."""
+    tally = Tally()
+    store, deps = bot.store, bot.application.bot_data[DEPS_KEY]
+    undo: list[tuple[Any, str]] = []
+
+    def patch(obj: Any, name: str, wrapper: Any) -> None:
+        setattr(obj, name, wrapper)
+        undo.append((obj, name))
+
+    def bump(counts: dict[str, int], key: str) -> None:
+        counts[key] = counts.get(key, 0) + 1
+
+    def public(name: str, method: Any) -> Any:
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            token = _CALLER.set(name)
+            try:
+                return await method(*args, **kwargs)
+            finally:
+                _CALLER.reset(token)
+
+        return call
+
+    for name in dir(type(store)):
+        method = getattr(store, name, None)
+        if not name.startswith("_") and inspect.iscoroutinefunction(method):
+            patch(store, name, public(name, method))
+    fetch, submit = store._fetch, store._submit
+
+    async def counted_fetch(*args: Any, **kwargs: Any) -> Any:
+        bump(tally.reads, _CALLER.get())
+        return await fetch(*args, **kwargs)
+
+    async def counted_submit(*args: Any, **kwargs: Any) -> Any:
+        bump(tally.writes, _CALLER.get())
+        return await submit(*args, **kwargs)
+
+    patch(store, "_fetch", counted_fetch)
+    patch(store, "_submit", counted_submit)
+    processor = bot.application.update_processor
+    turns = getattr(processor, "turns", None)
+    if turns is deps.locks:  # one lock: the update's turn is the guard's (bot.tg.app)
+        holders = [("chat lock (the update's turn, also the guard's)", deps.locks)]
+    else:
+        holders = [("guard (deps.locks)", deps.locks)]
+        if turns is not None:
+            holders.append(("chat turn (update processor)", turns))
+    for label, locks in holders:
+        hold = locks.hold
+
+        def counted_hold(
+            chat_id: int | None, _hold: Any = hold, _label: str = label, _locks: Any = locks
+        ) -> Any:
+            # a hold inside the same chat's hold takes no lock (bot.tg.deps.ChatLocks)
+            if chat_id is not None and chat_lock_held() != (id(_locks), chat_id):
+                bump(tally.locks, _label)
+            return _hold(chat_id)
+
+        patch(locks, "hold", counted_hold)
+    try:
+        yield tally
+    finally:
+        for obj, name in reversed(undo):
+            delattr(obj, name)
 
 
 # ---- load shapes ---------------------------------------------------------------------------

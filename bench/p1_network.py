@@ -27,32 +27,28 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import httpx
-from telegram import Update
-from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
 
 from bench.harness import (
-    TOKEN,
     BenchBotApi,
     ErrorCounter,
     Parent,
     RealBot,
+    ThreeCallBot,
+    bare_parents,
     feed,
-    first_button,
+    lean_request,
     next_tap,
     open_loop,
     percentile,
     seed_parents,
     start_real_bot,
-    tap_update,
+    start_three_call_bot,
 )
-from bench.p1_answers import BARE_MESSAGE, _bare_parents
 from bench.results import Result
 from bench.sizes import Sizes
 from bot.tg.deps import WEBHOOK_REPLY, WebhookReply
@@ -114,6 +110,7 @@ class DelayedTransport(httpx.AsyncBaseTransport):
         return self.api.handle(request)  # type: ignore[no-any-return]
 
     def request(self) -> HTTPXRequest:
+        """PTB's plain request (the baseline's)."""
         return HTTPXRequest(httpx_kwargs={"transport": self}, connection_pool_size=512)
 
 
@@ -123,7 +120,7 @@ async def run(sizes: Sizes, workdir: Path) -> list[Result]:
     count = max(1, int(rate * seconds))
     api = BenchBotApi()
     network = DelayedTransport(api, rng=random.Random(16))
-    bot = await start_real_bot(workdir / "p1net-full.db", api=api, request=network.request())
+    bot = await start_real_bot(workdir / "p1net-full.db", api=api, request=lean_request(network))
     bare = await _start_three_call_bot(workdir / "p1net-bare.db")
     gc.collect()
     gc.freeze()  # as bot.runner does after start-up
@@ -140,7 +137,7 @@ async def run(sizes: Sizes, workdir: Path) -> list[Result]:
         for r in range(NET_ROUNDS + 1):  # the last round at the low rate
             at = rate if r < NET_ROUNDS else low_rate
             n = max(1, int(at * seconds))
-            parents = _bare_parents(20_000_000 + r * count, n)
+            parents = bare_parents(20_000_000 + r * count, n)
             res = await open_loop(parents, at, seconds, bare.send)
             (base_lat if r < NET_ROUNDS else low["baseline"]).extend(res.latencies_ms)
             missing["baseline"] += res.missing
@@ -256,56 +253,8 @@ def _as_message(bot: RealBot, chat_id: int, body: dict[str, Any]) -> dict[str, A
     }
 
 
-@dataclass
-class ThreeCallBot:
-    conn: aiosqlite.Connection
-    application: Any
-
-    def send(self, p: Parent) -> Awaitable[list[float]]:
-        data = first_button(BARE_MESSAGE)
-        return feed(self.application, tap_update(p.chat_id, p.language, p.message, data))
-
-    async def close(self) -> None:
-        await self.application.shutdown()
-        await self.conn.close()
-
-
 async def _start_three_call_bot(path: Path) -> ThreeCallBot:
-    """A bare PTB bot: one fsync'd INSERT, then answer the tap, edit it, send the next question,
-    one after another, through its own delayed stub."""
+    """The bare PTB bot making the three calls one after another, through its own delayed stub."""
     api = BenchBotApi(keep_keyboards=False)
     network = DelayedTransport(api, rng=random.Random(61))
-    conn = await aiosqlite.connect(str(path), isolation_level=None)
-    await conn.execute("PRAGMA journal_mode=WAL")
-    await conn.execute("PRAGMA synchronous=FULL")
-    await conn.execute(
-        "CREATE TABLE IF NOT EXISTS taps(update_id INTEGER PRIMARY KEY, chat_id INTEGER NOT NULL, "
-        "data TEXT, at TEXT NOT NULL)"
-    )
-    keyboard = BARE_MESSAGE["reply_markup"]
-
-    async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        query = update.callback_query
-        assert query is not None and query.message is not None
-        chat_id = query.message.chat.id
-        await conn.execute(
-            "INSERT INTO taps(update_id, chat_id, data, at) VALUES (?, ?, ?, ?)",
-            (update.update_id, chat_id, query.data, datetime.now(UTC).isoformat()),
-        )
-        await query.answer()
-        await context.bot.edit_message_text(
-            "Vraag 1 van 22 ✅ 🙂", chat_id=chat_id, message_id=query.message.message_id
-        )
-        await context.bot.send_message(chat_id, "Vraag 2 van 22", reply_markup=keyboard)
-
-    application = (
-        Application.builder()
-        .token(TOKEN)
-        .request(network.request())
-        .get_updates_request(network.request())
-        .concurrent_updates(256)
-        .build()
-    )
-    application.add_handler(TypeHandler(Update, on_update))
-    await application.initialize()
-    return ThreeCallBot(conn, application)
+    return await start_three_call_bot(path, api, network.request)

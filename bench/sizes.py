@@ -11,7 +11,8 @@ class Sizes:
     p1_parents: int = 1_000  # parents answering at once (closed loop)
     p1_answers_each: int = 3  # questions each parent answers, one after the other, per round
     p1_rounds: int = 3  # alternating baseline / full-stack segments
-    p1_rate: float = 200.0  # updates/s offered by the open-loop generator
+    p1_rate: float = 150.0  # updates/s offered by the open-loop generator (issue 16's target)
+    p1_high_rate: float = 200.0  # also offered (details): the rate of wave 1's target
     p1_seconds: float = 10.0  # how long the generator offers them
     p1_low_rate: float = 50.0  # also offered, to show the latency of an unhurried bot
     p1_warmup: int = 20  # parents answering twice before anything is timed

@@ -219,13 +219,26 @@ def start(flow: Flow) -> Step:
     return _advance(flow, state, [])
 
 
+def _fresh(state: SessionState) -> SessionState:
+    """A copy of `state` that a step may change: new lists and a new answers dict. The answers
+    themselves are frozen, so they are shared instead of copied one by one (issue 16: a deep
+    copy of the whole session for every input)."""
+    return state.model_copy(
+        update={
+            "path": list(state.path),
+            "answers": dict(state.answers),
+            "selection": list(state.selection),
+        }
+    )
+
+
 def resume(flow: Flow, state: SessionState, event: Input) -> Step:
     """Apply one input to a session and say what happened."""
     if state.status == Status.COMPLETED:
         if state.path and _repeats(state, event, state.path[-1]):
             return state, [DuplicateIgnored()]  # a second tap on the last answer
         return state, [AlreadyCompleted()]
-    state = state.model_copy(deep=True)
+    state = _fresh(state)
     if state.status != Status.WAITING:
         state.status = Status.WAITING  # the host decides whether a session may continue
     if state.current is None:
@@ -258,7 +271,7 @@ def current(flow: Flow, state: SessionState) -> QuestionAsked | None:
     """
     if state.status == Status.COMPLETED or state.current is None:
         return None
-    _, events = _ask(flow, state.model_copy(deep=True), [])
+    _, events = _ask(flow, _fresh(state), [])
     asked = events[-1]
     assert isinstance(asked, QuestionAsked)
     return asked

@@ -20,6 +20,7 @@ from bot.store import SqliteStore
 from bot.store.records import Round, School
 from bot.tg.app import build_application
 from bot.tg.deps import Deps
+from bot.tg.requests import LeanRequest
 from bot.tg.stub_api import SimulatedUser, StubBotApi
 from tests.postgresql_server import Server, find_bindir, running_server
 
@@ -80,7 +81,9 @@ async def start_bot(
         TELEGRAM_BOT_TOKEN=TOKEN, OUDERSTEM_DB=store.path, OUDERSTEM_AUDIO_CACHE=str(audio_cache)
     )
     deps = Deps(settings=settings, store=store, clock=clock or (lambda: datetime.now(UTC)))
-    application = build_application(deps, request=api.request(), rate_limit=False)
+    # The request path production's bot takes (bot.tg.app: LeanRequest), over the stub.
+    request = LeanRequest(connection_pool_size=512, httpx_kwargs={"transport": api.transport()})
+    application = build_application(deps, request=request, rate_limit=False)
     await application.initialize()
     return BotHarness(deps=deps, api=api, application=application, store=store)
 

@@ -35,3 +35,11 @@ async def test_every_scenario_runs_at_a_tiny_size(tmp_path: Path) -> None:
     assert throughput.details["every_answer_stored"], full
     assert full["answers"] == TINY.p1_parents * TINY.p1_answers_each * TINY.p1_rounds
     assert full["bot_api_calls_per_answer"] >= 2  # answer the tap, edit, ask the next question
+
+    cpu = next(r for r in results if r.scenario.startswith("P1 CPU per answer"))
+    assert cpu.details["baseline"]["bot_api_calls"]["editMessageText"] > 0  # the same 3 calls
+    counted = cpu.details["per_answer"]
+    assert counted["reads_per_answer"] > 0 and counted["writes_per_answer"] > 0
+    assert counted["chat_locks_per_answer"] >= 1
+    latency = next(r for r in results if r.scenario.startswith("P1 p99 latency"))
+    assert f"full_stack_at_{TINY.p1_high_rate:.0f}_per_s" in latency.details

@@ -2,7 +2,8 @@
 place a chat id lives, with contacts), processed update ids, respondents, their sessions and
 answers, and /vergeet, which deletes every row that belongs to a chat.
 
-Imports go one way: the engine, the database base and the records; never telegram or reports.
+Imports go one way: the engine, the database base, the records and the rounds' columns (for
+`active_session`'s join); never telegram or reports.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any
 
 from bot.engine import Answer, SessionState
 from bot.store.database import Connection, Database, parse_time
-from bot.store.records import Chat, Owed, Respondent, RoundLink, Turn
+from bot.store.records import Chat, Owed, Respondent, Round, RoundLink, Turn
+from bot.store.rounds import ROUND_COLUMNS, _round
 
 CHAT_COLUMNS = (
     "chat_id, language, language_confirmed, always_audio, active_respondent, pending_token, "
@@ -50,6 +52,11 @@ def _respondent(r: Any) -> Respondent:
         datetime.fromisoformat(r[6]),
         parse_time(r[7]),
     )
+
+
+def _qualified(table: str, columns: str) -> str:
+    """`a, b` as `t.a, t.b`, for a join."""
+    return ", ".join(f"{table}.{column.strip()}" for column in columns.split(","))
 
 
 def _answer_row(round_id: int, language: str, at: datetime, a: Answer) -> tuple[Any, ...]:
@@ -143,6 +150,18 @@ class Chats(Database):
 
         await self._submit(op)
 
+    async def chat_for_update(self, update_id: int, chat_id: int) -> tuple[bool, Chat | None]:
+        """Whether `update_id` was handled before, and the chat's row: `is_processed` and `chat`
+        in one query (issue 16: the reads before a parent's answer is committed)."""
+        row = await self._fetch_one(
+            "SELECT EXISTS (SELECT 1 FROM processed_updates WHERE update_id = ?), "
+            f"{_qualified('c', CHAT_COLUMNS)} "
+            "FROM (SELECT 1 AS here) AS one LEFT JOIN chats c ON c.chat_id = ?",
+            (update_id, chat_id),
+        )
+        values = tuple(row) if row else (False, None)
+        return bool(values[0]), _chat(values[1:]) if values[1] is not None else None
+
     async def is_processed(self, update_id: int) -> bool:
         row = await self._fetch_one(
             "SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)
@@ -221,6 +240,29 @@ class Chats(Database):
             await self._apply_turn(conn, first)
 
         await self._submit(op)
+
+    async def active_session(
+        self, respondent_id: str
+    ) -> tuple[Respondent, SessionState | None, Round] | None:
+        """A respondent with their session (None if it is gone) and their round: `respondent`,
+        `session` and `round` in one query (issue 16)."""
+        row = await self._fetch_one(
+            f"SELECT {_qualified('r', RESPONDENT_COLUMNS)}, s.state, "
+            f"{_qualified('o', ROUND_COLUMNS)} FROM respondents r "
+            "JOIN rounds o ON o.id = r.round_id "
+            "LEFT JOIN sessions s ON s.respondent_id = r.id WHERE r.id = ?",
+            (respondent_id,),
+        )
+        if row is None:
+            return None
+        values = tuple(row)
+        width = len(RESPONDENT_COLUMNS.split(","))
+        state = values[width]
+        return (
+            _respondent(values[:width]),
+            SessionState.from_json(state) if state is not None else None,
+            _round(values[width + 1 :]),
+        )
 
     async def session(self, respondent_id: str) -> SessionState | None:
         row = await self._fetch_one(

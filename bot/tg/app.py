@@ -33,6 +33,7 @@ from bot.tg.audio_sender import TelegramAudio
 from bot.tg.callbacks import is_kind
 from bot.tg.deps import DEPS_KEY, ChatOrderedProcessor, Deps
 from bot.tg.outbox_sender import TelegramSender
+from bot.tg.requests import LeanRequest
 from bot.tg.school import common, dialogue, feedback, follow, hours, invites, launch, recordings
 from bot.tg.school.common import STAFF_COMMANDS
 
@@ -47,6 +48,7 @@ GROUP_MESSAGE = ~PRIVATE & filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
 # School staff, /rapport and /geenherinnering come first and stop the update there
 # (ApplicationHandlerStop); the parent's conversation, with its catch-alls, comes after.
 STAFF_GROUP = -1
+BOT_API_CONNECTIONS = 256  # PTB's default pool for the handlers' Bot API calls
 
 
 def build_application(
@@ -70,6 +72,8 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:  # PTB's own request for getUpdates; the handlers' calls take the shorter path
+        builder = builder.request(LeanRequest(connection_pool_size=BOT_API_CONNECTIONS))
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     application = builder.build()
@@ -89,6 +93,7 @@ def build_application(
     )
     if isinstance(application.update_processor, ChatOrderedProcessor):
         application.update_processor.shared_turn = deps.store.chat_turn  # across workers
+        application.update_processor.turns = deps.locks  # the guard's lock is the update's turn
     deps.rounds = RoundKeeper(
         deps.store,
         deps.store,

@@ -43,6 +43,7 @@ chats keep working.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -333,9 +334,21 @@ def encode(button: Button) -> str:
 # ---- decoding --------------------------------------------------------------------------------
 
 
+DECODED_KEPT = 1024  # the data of the latest taps, decoded (PTB asks each handler's pattern)
+
+
 def decode(data: object) -> Button | None:
     """The button, or None for data that is forged, truncated or from an unknown scheme."""
-    if not isinstance(data, str) or not data or len(data.encode()) > MAX_CALLBACK_DATA_BYTES:
+    if not isinstance(data, str):
+        return None
+    return _decode_text(data)
+
+
+@functools.lru_cache(maxsize=DECODED_KEPT)
+def _decode_text(data: str) -> Button | None:
+    """`decode`, once per data string: every `CallbackQueryHandler` pattern (`is_kind`) decodes
+    the same tap again, ~20 times per tap (issue 16). Buttons are frozen, so sharing is safe."""
+    if not data or len(data.encode()) > MAX_CALLBACK_DATA_BYTES:
         return None
     parts = data.split(SEP)
     try:

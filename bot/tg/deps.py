@@ -41,22 +41,38 @@ UNREAD: Any = object()  # a chat row nobody read yet (None is "no such chat")
 StartHook = Callable[[Update, ContextTypes.DEFAULT_TYPE, "Deps", str], Awaitable[None]]
 
 
+# The chat lock the running code holds already, as (id of its ChatLocks, chat id): the update's
+# turn (`ChatOrderedProcessor`) is the guard's lock too, so `guarded` inside it takes no second
+# lock (issue 16: one chat lock per update).
+_HOLDING: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar(
+    "ouderstem_chat_lock", default=None
+)
+
+
 class ChatLocks:
-    """One asyncio.Lock per chat, dropped when nobody holds or waits for it."""
+    """One asyncio.Lock per chat, dropped when nobody holds or waits for it.
+
+    Holding a chat's lock again inside its own `hold` (the same task, or a task it started and
+    awaits) takes nothing more: asyncio's locks are not re-entrant, and the update's turn and the
+    handler's guard are the same lock (`bot.tg.app` wires it so)."""
 
     def __init__(self) -> None:
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
 
     @asynccontextmanager
     async def hold(self, chat_id: int | None) -> AsyncIterator[None]:
-        if chat_id is None:
+        if chat_id is None or _HOLDING.get() == (id(self), chat_id):
             yield
             return
         lock, users = self._locks.get(chat_id, (asyncio.Lock(), 0))
         self._locks[chat_id] = (lock, users + 1)
         try:
             async with lock:
-                yield
+                token = _HOLDING.set((id(self), chat_id))
+                try:
+                    yield
+                finally:
+                    _HOLDING.reset(token)
         finally:
             lock, users = self._locks[chat_id]
             if users <= 1:
@@ -208,8 +224,8 @@ HANDLING: contextvars.ContextVar[Handling | None] = contextvars.ContextVar(
 
 
 def read_chat_once(chat_id: int) -> Any:
-    """The chat row `guarded` read with the update's `is_processed` (issue 16: one trip to the
-    database instead of two), handed out once; UNREAD when there is none for this chat."""
+    """The chat row `guarded` read with the update's `is_processed` (issue 16: one query,
+    `chat_for_update`), handed out once; UNREAD when there is none for this chat."""
     handling = HANDLING.get()
     if handling is None or handling.chat is UNREAD or handling.chat_id != chat_id:
         return UNREAD
@@ -262,10 +278,8 @@ def _guard(handler: Handler, *, read_chat: bool) -> GuardedHandler:
         chat_id = update.effective_chat.id if update.effective_chat else None
         async with deps.locks.hold(chat_id):
             chat: Any = UNREAD
-            if read_chat and chat_id is not None:
-                processed, chat = await asyncio.gather(
-                    deps.store.is_processed(update.update_id), deps.store.chat(chat_id)
-                )
+            if read_chat and chat_id is not None:  # one query for both
+                processed, chat = await deps.store.chat_for_update(update.update_id, chat_id)
             else:
                 processed = await deps.store.is_processed(update.update_id)
             if processed:

@@ -7,10 +7,12 @@ catalogs through `bot.i18n`, in the parent's language.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram._utils.types import JSONDict
 
 from bot.engine import FACES, Answer, QuestionAsked
 from bot.flow_model import (
@@ -152,10 +154,85 @@ def question_action(
     return callbacks.QuestionButton(kind, round_id, version, question_id)
 
 
+class Keyboard(InlineKeyboardMarkup):
+    """An inline keyboard serialised once, when it is built: a question's keyboard is sent to
+    every parent who reaches that question, and PTB's `to_dict` walks every button each time
+    (issue 16). `to_dict` hands out a copy of the rows, so a caller may change what it gets."""
+
+    __slots__ = ("_wire",)
+
+    def __init__(self, inline_keyboard: Sequence[Sequence[InlineKeyboardButton]]) -> None:
+        super().__init__(inline_keyboard)
+        self._wire = super().to_dict()
+
+    def to_dict(self, recursive: bool = True) -> JSONDict:
+        if not recursive:
+            return super().to_dict(recursive=False)
+        return {
+            key: [[dict(button) for button in row] for row in value]
+            if key == "inline_keyboard"
+            else value
+            for key, value in self._wire.items()
+        }
+
+
+class Keyboards:
+    """The question keyboards built so far, by everything a keyboard shows (`keyboard_for`);
+    at `kept` the lot is dropped and built again as parents reach each question."""
+
+    kept = 512  # a school's round: ~25 questions x its languages x (first / with ⬅️)
+    enabled = True  # False: built every time (`bench/p1_levers.py` measures both)
+
+    def __init__(self) -> None:
+        self._built: dict[tuple[object, ...], tuple[Flow, InlineKeyboardMarkup | None]] = {}
+
+    def get(
+        self,
+        ctx: Context,
+        question: Question,
+        event: QuestionAsked,
+        selection: list[str],
+    ) -> InlineKeyboardMarkup | None:
+        if not self.enabled:  # as before issue 16: built, and serialised by PTB, every time
+            return _build_keyboard(ctx, question, event, selection, InlineKeyboardMarkup)
+        chosen = tuple(selection) if question.type == QuestionType.MULTI else ()
+        key = (
+            id(ctx.flow),  # the flow object itself is kept with it, so the id stays its own
+            ctx.language,
+            ctx.round_id,
+            question.id,
+            event.repair,
+            event.can_go_back,
+            ctx.can_listen,
+            chosen,
+        )
+        found = self._built.get(key)
+        if found is not None and found[0] is ctx.flow:
+            return found[1]
+        keyboard = _build_keyboard(ctx, question, event, selection)
+        if len(self._built) >= self.kept:
+            self._built.clear()
+        self._built[key] = (ctx.flow, keyboard)
+        return keyboard
+
+
+KEYBOARDS = Keyboards()
+
+
 def keyboard_for(
     ctx: Context, question: Question, event: QuestionAsked, selection: list[str]
 ) -> InlineKeyboardMarkup | None:
     """The question's buttons; None when there are none (an empty markup is refused)."""
+    return KEYBOARDS.get(ctx, question, event, selection)
+
+
+def _build_keyboard(
+    ctx: Context,
+    question: Question,
+    event: QuestionAsked,
+    selection: list[str],
+    markup: type[InlineKeyboardMarkup] = Keyboard,
+) -> InlineKeyboardMarkup | None:
     lang, rid, ver, qid = ctx.language, ctx.round_id, ctx.flow.version, question.id
     rows: list[list[InlineKeyboardButton]] = []
 
@@ -226,7 +303,7 @@ def keyboard_for(
         tools.append(button(f"🔊 {t(lang, texts.LISTEN)}", action(callbacks.QuestionAction.HEAR)))
     if tools:
         rows.append(tools)
-    return InlineKeyboardMarkup(rows) if rows else None
+    return markup(rows) if rows else None
 
 
 def has_skip_button(question: Question, *, repair: bool) -> bool:

@@ -48,6 +48,16 @@ async def test_an_update_id_is_processed_once(store: Store) -> None:
         await store.mark_processed(7001, LATER)
 
 
+async def test_a_chat_is_read_with_whether_the_update_was_handled(store: Store) -> None:
+    assert await store.chat_for_update(7201, CHAT) == (False, None)
+    chat = await store.save_chat(CHAT, AT, language="ar", always_audio=True)
+    assert await store.chat_for_update(7201, CHAT) == (False, chat)
+    await store.mark_processed(7201, AT)
+    assert await store.chat_for_update(7201, CHAT) == (True, chat)
+    assert await store.chat_for_update(7201, OTHER) == (True, None)
+    assert await store.chat_for_update(7202, CHAT) == (False, await store.chat(CHAT))
+
+
 async def test_pruning_processed_updates_keeps_the_newest_ones(store: Store) -> None:
     for update_id in range(7101, 7111):
         await store.mark_processed(update_id, AT)
@@ -82,6 +92,25 @@ async def test_joining_a_round_makes_respondent_session_and_active_chat(store: S
     started, _ = engine.start(get_flow(link.round.flow_id))
     assert state == started
     assert await store.session("nobody") is None
+
+
+async def test_an_active_session_is_respondent_session_and_round_in_one_read(
+    store: Store,
+) -> None:
+    assert await store.active_session("nobody") is None
+    link = await school_and_round(store)
+    await join(store, link, CHAT, "resp-a", language="tr")
+    found = await store.active_session("resp-a")
+    assert found == (
+        await store.respondent("resp-a"),
+        await store.session("resp-a"),
+        await store.round(link.round.id),
+    )
+    state = await store.session("resp-a")
+    await answer(store, link, "resp-a", at=LATER)
+    again = await store.active_session("resp-a")
+    assert again is not None and again[1] == await store.session("resp-a") != state
+    assert again[0] == await store.respondent("resp-a")
 
 
 async def test_a_turn_is_written_whole(store: Store) -> None:

@@ -75,30 +75,22 @@ class Active:
 
 
 async def active_of(deps: Deps, chat: Chat | None, round_id: int | None = None) -> Active | None:
-    """The chat's respondent with their round and session. `round_id`, the round a tap's
-    button names, lets the three reads go in one trip to the database (issue 16); a wrong
-    guess costs one more read, never a wrong answer."""
+    """The chat's respondent with their round and session, in one read (issue 16: the store's
+    `active_session` joins them). `round_id`, the round a tap's button names, is no longer
+    needed for that; it is kept for the callers."""
     if chat is None or chat.active_respondent is None:
         return None
     rid = chat.active_respondent
-    guessed: Round | None = None
-    if round_id is not None and Tuning.reads_together:
-        respondent, state, guessed = await asyncio.gather(
-            deps.store.respondent(rid), deps.store.session(rid), deps.store.round(round_id)
-        )
-    elif Tuning.reads_together:
-        respondent, state = await asyncio.gather(
-            deps.store.respondent(rid), deps.store.session(rid)
-        )
-    else:
+    round_: Round | None = None
+    if Tuning.reads_together:
+        found = await deps.store.active_session(rid)
+        respondent, state, round_ = found if found is not None else (None, None, None)
+    else:  # before issue 16: three reads, one after the other (the benchmark's "before")
         respondent = await deps.store.respondent(rid)
         state = await deps.store.session(rid) if respondent is not None else None
-    if respondent is None:
-        return None
-    round_ = guessed
-    if round_ is None or round_.id != respondent.round_id:
-        round_ = await deps.store.round(respondent.round_id)
-    if round_ is None or state is None:
+        if respondent is not None:
+            round_ = await deps.store.round(respondent.round_id)
+    if respondent is None or round_ is None or state is None:
         return None
     try:
         flow = get_flow(round_.flow_id, round_.flow_version)
@@ -111,7 +103,7 @@ class Tuning:
     """Issue 16's levers on the way to the next question, switchable so that `bench/p1_network.py`
     measures each before and after in one run. Production keeps them all on."""
 
-    reads_together = True  # chat with is_processed; respondent, session and round in one trip
+    reads_together = True  # respondent, session and round in one read (`active_session`)
     context_with_commit = True  # the render context (recordings) is read while the commit runs
     question_first = True  # the next question is the first call after the commit
     unparsed = True  # replies nobody reads (the question's Message, the edit's) are not parsed
