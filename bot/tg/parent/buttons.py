@@ -31,14 +31,13 @@ from bot.tg.callbacks import (
 )
 from bot.tg.deps import UNREAD, Deps, guarded, guarded_reading_chat, read_chat_once
 from bot.tg.parent.commands import open_link
+from bot.tg.parent.replies import answer_quietly, reply
 from bot.tg.parent.session import (
     Active,
     active_of,
-    answer_quietly,
     continue_session,
     language_of,
     render_context,
-    reply,
     take_turn,
 )
 

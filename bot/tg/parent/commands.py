@@ -22,12 +22,12 @@ from bot.texts import audio as audio_texts
 from bot.texts import parents as texts
 from bot.tg import render
 from bot.tg.deps import Deps, guarded
+from bot.tg.parent.replies import reply
 from bot.tg.parent.session import (
     active_of,
     continue_session,
     language_of,
     render_context,
-    reply,
     save_turn,
     say,
     settle,

@@ -30,14 +30,13 @@ from bot.flow_model import (
 from bot.i18n import SOURCE_LANGUAGE, flow_text, normalize_language, t
 from bot.texts import parents as texts
 from bot.tg.deps import Deps, guarded
+from bot.tg.parent.replies import answer_quietly, reply
 from bot.tg.parent.session import (
     Active,
     active_of,
-    answer_quietly,
     continue_session,
     language_of,
     rejection_text,
-    reply,
     say,
     take_turn,
 )
