@@ -25,7 +25,11 @@ from bot.tg.parent.commands import (
     on_unknown_command,
 )
 from bot.tg.parent.messages import on_edited, on_group, on_text, on_unusable, on_voice
-from bot.tg.parent.owed import deliver_owed_after, deliver_owed_at_start
+from bot.tg.parent.owed import (
+    deliver_owed_after,
+    deliver_owed_at_start,
+    deliver_owed_when_leading,
+)
 from bot.tg.parent.replies import reply
 from bot.tg.parent.session import active_of, language_of, show_current_question
 from bot.tg.parent.sounds import drop_preparing
@@ -35,6 +39,7 @@ __all__ = [
     "active_of",
     "deliver_owed_after",
     "deliver_owed_at_start",
+    "deliver_owed_when_leading",
     "drop_preparing",
     "expected_minutes",
     "language_of",

@@ -1,6 +1,6 @@
 """What a crash may have swallowed: a reply committed as owed (`session.owed_chat`) and never
-confirmed is delivered again, at start-up or after the chat's next update. Above the session,
-whose current question it re-sends.
+confirmed is delivered again: at start-up (polling), when a worker takes the lead (`ouderstem
+serve`), or after the chat's next update. Above the session, whose current question it re-sends.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from telegram.ext import Application
 
 from bot import engine
 from bot.engine import Status
+from bot.outbox import LEAD_RETRY_SECONDS
 from bot.store.records import Owed
 from bot.tg import render
 from bot.tg.deps import DEPS_KEY, Deps
@@ -72,7 +73,13 @@ async def deliver_owed_after(update: Update, deps: Deps) -> None:
 
 
 async def deliver_owed_at_start(application: Application) -> None:  # type: ignore[type-arg]
-    """After a restart, before polling: every chat owed a reply gets its current question."""
+    """After a restart, before polling (or on taking the lead, `deliver_owed_when_leading`): every
+    chat owed a reply gets its current question.
+
+    Each chat is served under the turn its handler holds: the store's `chat_turn` (the one
+    `ChatOrderedProcessor.shared_turn` holds, across workers) and then this process's lock (the
+    one `guarded` holds). Under it the owed note is read again, so a chat whose note was settled
+    meanwhile (by its own update, or by another worker delivering it) gets nothing twice."""
     deps: Deps = application.bot_data[DEPS_KEY]
     owed = await deps.store.all_owed()
     if not owed:
@@ -80,9 +87,12 @@ async def deliver_owed_at_start(application: Application) -> None:  # type: igno
     gate = asyncio.Semaphore(OWED_SENDS_AT_ONCE)
     delivered = 0
 
-    async def one(item: Owed) -> None:
+    async def one(chat_id: int) -> None:
         nonlocal delivered
-        async with gate, deps.locks.hold(item.chat_id):
+        async with gate, deps.store.chat_turn(chat_id), deps.locks.hold(chat_id):
+            item = await deps.store.owed(chat_id)
+            if item is None:  # settled meanwhile: delivered already
+                return
             try:
                 await deliver_owed(application.bot, deps, item)
                 delivered += 1
@@ -94,5 +104,26 @@ async def deliver_owed_at_start(application: Application) -> None:  # type: igno
                     type(exc).__name__,
                 )
 
-    await asyncio.gather(*(one(item) for item in owed))
+    await asyncio.gather(*(one(item.chat_id) for item in owed))
     log.info("after a restart: %d of %d owed questions delivered", delivered, len(owed))
+
+
+async def deliver_owed_when_leading(
+    application: Application,  # type: ignore[type-arg]
+    every: float = LEAD_RETRY_SECONDS,
+) -> None:
+    """`ouderstem serve` (several workers): whenever this worker takes the lead (at once on
+    SQLite, always its own leader), it delivers what is owed, as polling does at start-up; the
+    others leave it to the leader. Runs until cancelled. A delivery that failed (the database
+    away) is tried again at the next look."""
+    deps: Deps = application.bot_data[DEPS_KEY]
+    leading = False
+    while True:
+        try:
+            was_leading, leading = leading, await deps.store.lead()
+            if leading and not was_leading:
+                await deliver_owed_at_start(application)
+        except Exception as exc:  # keep watching: the owed notes stay in the table
+            log.error("delivering owed questions failed: %s", type(exc).__name__)
+            leading = False
+        await asyncio.sleep(every)
