@@ -15,6 +15,7 @@ from telegram.ext import ContextTypes
 from bot import engine
 from bot.engine import (
     Choose,
+    Input,
     Status,
 )
 from bot.i18n import normalize_language, t
@@ -118,37 +119,15 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
             await take_turn(update, deps, chat, active, language, engine.Back())
         return
     flow_key = f"{active.flow.id}@{button.version}"
+    tapped: Input | None = None
     match button.kind:
         case QuestionAction.ANSWER:
-            await take_turn(
-                update,
-                deps,
-                chat,
-                active,
-                language,
-                Choose(question_id=button.question_id, value=button.value or "", flow_key=flow_key),
-                answer_tap=True,
-            )
+            value = button.value or ""
+            tapped = Choose(question_id=button.question_id, value=value, flow_key=flow_key)
         case QuestionAction.DONE:
-            await take_turn(
-                update,
-                deps,
-                chat,
-                active,
-                language,
-                engine.Done(question_id=button.question_id, flow_key=flow_key),
-                answer_tap=True,
-            )
+            tapped = engine.Done(question_id=button.question_id, flow_key=flow_key)
         case QuestionAction.SKIP:
-            await take_turn(
-                update,
-                deps,
-                chat,
-                active,
-                language,
-                engine.Skip(question_id=button.question_id, flow_key=flow_key),
-                answer_tap=True,
-            )
+            tapped = engine.Skip(question_id=button.question_id, flow_key=flow_key)
         case QuestionAction.ORIGINAL:
             await answer_quietly(query)
             await show_dutch(update, deps, active, language, button.question_id)
@@ -156,6 +135,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
             await answer_quietly(query)
             if deps.audio is not None:
                 await deps.audio.send_question(update, active.flow, button.question_id, language)
+    if tapped is not None:
+        await take_turn(update, deps, chat, active, language, tapped, answer_tap=True)
 
 
 async def choose_language(update: Update, deps: Deps, chat: Chat | None, language: str) -> None:

@@ -34,6 +34,7 @@ from bot.tg.parent.replies import answer_quietly, reply
 from bot.tg.parent.session import (
     Active,
     active_of,
+    answering,
     continue_session,
     language_of,
     rejection_text,
@@ -51,12 +52,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps
     """Typed text: an open answer, or a typed digit, emoji or word where buttons are."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    chat = await deps.store.chat(update.effective_chat.id)  # type: ignore[union-attr]
-    language = language_of(chat, update)
-    active = await active_of(deps, chat)
-    if active is None or active.state.status == Status.COMPLETED:
-        await reply(update, t(language, texts.NOTHING_ACTIVE))
+    talking = await answering(update, deps)
+    if talking is None:
         return
+    chat, language, active = talking
     if active.state.status == Status.PAUSED:
         await continue_session(
             update, deps, chat, active, language, welcome_back=True, update_id=update.update_id
@@ -94,12 +93,10 @@ async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Dep
     message = update.effective_message
     assert message is not None
     voice = message.voice or message.audio
-    chat = await deps.store.chat(update.effective_chat.id)  # type: ignore[union-attr]
-    language = language_of(chat, update)
-    active = await active_of(deps, chat)
-    if active is None or active.state.status == Status.COMPLETED:
-        await reply(update, t(language, texts.NOTHING_ACTIVE))
+    talking = await answering(update, deps)
+    if talking is None:
         return
+    chat, language, active = talking
     if voice is None:
         return
     seconds = media_seconds(voice)

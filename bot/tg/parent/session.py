@@ -107,6 +107,18 @@ async def active_of(deps: Deps, chat: Chat | None, round_id: int | None = None) 
     return Active(respondent, round_, flow, state)
 
 
+async def answering(update: Update, deps: Deps) -> tuple[Chat | None, str, Active] | None:
+    """The chat, its language and the respondent it answers as; None, once the parent is told
+    there is nothing to answer, when no unfinished session waits (/stop, typed text, a voice)."""
+    chat = await deps.store.chat(update.effective_chat.id)  # type: ignore[union-attr]
+    language = language_of(chat, update)
+    active = await active_of(deps, chat)
+    if active is None or active.state.status == Status.COMPLETED:
+        await reply(update, t(language, texts.NOTHING_ACTIVE))
+        return None
+    return chat, language, active
+
+
 async def render_context(
     deps: Deps, language: str, active: Active, chat: Chat | None
 ) -> render.Context:
