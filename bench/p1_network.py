@@ -52,7 +52,7 @@ from bench.harness import (
 from bench.results import Result
 from bench.sizes import Sizes
 from bot.tg.deps import WEBHOOK_REPLY, WebhookReply
-from bot.tg.parent.session import SideCalls, Tuning
+from bot.tg.parent.replies import SideCalls, Tuning
 
 RTT_MS = 50.0  # the simulated round trip to the Bot API
 JITTER_MS = 10.0  # ± uniformly

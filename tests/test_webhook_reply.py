@@ -22,7 +22,7 @@ from bot.store import open_store
 from bot.store.records import Owed
 from bot.tg.app import build_application
 from bot.tg.deps import Deps
-from bot.tg.parent.session import delivered_since
+from bot.tg.parent.owed import delivered_since
 from bot.tg.stub_api import SimulatedUser, StubBotApi
 from bot.web.app import SECRET_HEADER, WEBHOOK_PATH, create_app
 from tests.conftest import TOKEN

@@ -321,7 +321,7 @@ class WebhookReply:
 
     Telegram says nothing back about a method in the response: neither success nor the message
     id. So a held reply is never "confirmed": the owed note stays until the parent taps a
-    message sent after it (`bot.tg.parent.session.delivered_since`), and is delivered again
+    message sent after it (`bot.tg.parent.owed.delivered_since`), and is delivered again
     after a restart. A second message in the same update must come after the first, so
     `release` sends the held one through the Bot API first. Calls that change nothing the
     parent waits for (`after`: the tap's answer, the ✅ edit) run once the response is sent.

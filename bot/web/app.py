@@ -18,10 +18,13 @@
 
 The lifespan opens the store, then initializes and starts the PTB application (with its post_init
 and post_stop hooks, which `run_polling` would otherwise call), and undoes it all in reverse.
+While it runs, the worker that leads delivers the replies a crash left owed (polling does that
+before it starts; `bot.tg.parent.owed.deliver_owed_when_leading`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import json
@@ -41,6 +44,7 @@ from bot.store import SqliteStore
 from bot.store.postgres import PostgresStore
 from bot.store.postgres_database import migrations
 from bot.tg.deps import WEBHOOK_REPLY, WebhookReply
+from bot.tg.parent import deliver_owed_when_leading
 from bot.web import dashboard
 from bot.web.metrics import Metrics
 
@@ -190,9 +194,13 @@ def create_app(
                 if application.post_init is not None:
                     await application.post_init(application)
                 await application.start()
+                owed = asyncio.create_task(deliver_owed_when_leading(application))
                 try:
                     yield
                 finally:
+                    owed.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await owed
                     await application.stop()
                     if application.post_stop is not None:
                         await application.post_stop(application)

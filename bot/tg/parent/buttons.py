@@ -15,6 +15,7 @@ from telegram.ext import ContextTypes
 from bot import engine
 from bot.engine import (
     Choose,
+    Input,
     Status,
 )
 from bot.i18n import normalize_language, t
@@ -31,14 +32,13 @@ from bot.tg.callbacks import (
 )
 from bot.tg.deps import UNREAD, Deps, guarded, guarded_reading_chat, read_chat_once
 from bot.tg.parent.commands import open_link
+from bot.tg.parent.replies import answer_quietly, reply
 from bot.tg.parent.session import (
     Active,
     active_of,
-    answer_quietly,
     continue_session,
     language_of,
     render_context,
-    reply,
     take_turn,
 )
 
@@ -119,37 +119,15 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
             await take_turn(update, deps, chat, active, language, engine.Back())
         return
     flow_key = f"{active.flow.id}@{button.version}"
+    tapped: Input | None = None
     match button.kind:
         case QuestionAction.ANSWER:
-            await take_turn(
-                update,
-                deps,
-                chat,
-                active,
-                language,
-                Choose(question_id=button.question_id, value=button.value or "", flow_key=flow_key),
-                answer_tap=True,
-            )
+            value = button.value or ""
+            tapped = Choose(question_id=button.question_id, value=value, flow_key=flow_key)
         case QuestionAction.DONE:
-            await take_turn(
-                update,
-                deps,
-                chat,
-                active,
-                language,
-                engine.Done(question_id=button.question_id, flow_key=flow_key),
-                answer_tap=True,
-            )
+            tapped = engine.Done(question_id=button.question_id, flow_key=flow_key)
         case QuestionAction.SKIP:
-            await take_turn(
-                update,
-                deps,
-                chat,
-                active,
-                language,
-                engine.Skip(question_id=button.question_id, flow_key=flow_key),
-                answer_tap=True,
-            )
+            tapped = engine.Skip(question_id=button.question_id, flow_key=flow_key)
         case QuestionAction.ORIGINAL:
             await answer_quietly(query)
             await show_dutch(update, deps, active, language, button.question_id)
@@ -159,6 +137,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: De
                 await deps.audio.send_question(
                     update, active.flow, button.question_id, language, active.round.topic
                 )
+    if tapped is not None:
+        await take_turn(update, deps, chat, active, language, tapped, answer_tap=True)
 
 
 async def choose_language(update: Update, deps: Deps, chat: Chat | None, language: str) -> None:

@@ -22,12 +22,13 @@ from bot.texts import audio as audio_texts
 from bot.texts import parents as texts
 from bot.tg import render
 from bot.tg.deps import Deps, guarded
+from bot.tg.parent.replies import reply
 from bot.tg.parent.session import (
     active_of,
+    answering,
     continue_session,
     language_of,
     render_context,
-    reply,
     save_turn,
     say,
     settle,
@@ -188,12 +189,10 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps
 @guarded
 async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps) -> None:
     """/stop: pause; answers so far are kept, any message later resumes."""
-    chat = await deps.store.chat(update.effective_chat.id)  # type: ignore[union-attr]
-    language = language_of(chat, update)
-    active = await active_of(deps, chat)
-    if active is None or active.state.status == Status.COMPLETED:
-        await reply(update, t(language, texts.NOTHING_ACTIVE))
+    talking = await answering(update, deps)
+    if talking is None:
         return
+    _, language, active = talking
     state = active.state.model_copy(update={"status": Status.PAUSED})
     await save_turn(deps, active, state, [], language, update_id=update.update_id)
     markup = render.resume_menu(language, active.round.id)

@@ -30,14 +30,14 @@ from bot.flow_model import (
 from bot.i18n import SOURCE_LANGUAGE, flow_text, normalize_language, t
 from bot.texts import parents as texts
 from bot.tg.deps import Deps, guarded
+from bot.tg.parent.replies import answer_quietly, reply
 from bot.tg.parent.session import (
     Active,
     active_of,
-    answer_quietly,
+    answering,
     continue_session,
     language_of,
     rejection_text,
-    reply,
     say,
     take_turn,
 )
@@ -52,12 +52,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps
     """Typed text: an open answer, or a typed digit, emoji or word where buttons are."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    chat = await deps.store.chat(update.effective_chat.id)  # type: ignore[union-attr]
-    language = language_of(chat, update)
-    active = await active_of(deps, chat)
-    if active is None or active.state.status == Status.COMPLETED:
-        await reply(update, t(language, texts.NOTHING_ACTIVE))
+    talking = await answering(update, deps)
+    if talking is None:
         return
+    chat, language, active = talking
     if active.state.status == Status.PAUSED:
         await continue_session(
             update, deps, chat, active, language, welcome_back=True, update_id=update.update_id
@@ -95,12 +93,10 @@ async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Dep
     message = update.effective_message
     assert message is not None
     voice = message.voice or message.audio
-    chat = await deps.store.chat(update.effective_chat.id)  # type: ignore[union-attr]
-    language = language_of(chat, update)
-    active = await active_of(deps, chat)
-    if active is None or active.state.status == Status.COMPLETED:
-        await reply(update, t(language, texts.NOTHING_ACTIVE))
+    talking = await answering(update, deps)
+    if talking is None:
         return
+    chat, language, active = talking
     if voice is None:
         return
     seconds = media_seconds(voice)

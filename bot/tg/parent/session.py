@@ -1,25 +1,20 @@
 """The parent's session as the host keeps it: who is talking, one step through the flow
 (engine, then a durable commit, then the replies) and the rendering of what the engine said.
+The calls that carry the replies are `replies`; delivering what a crash swallowed is `owed`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from telegram import (
-    Bot,
-    CallbackQuery,
     InlineKeyboardMarkup,
     Message,
     Update,
 )
-from telegram.constants import ChatType
-from telegram.error import Forbidden, TelegramError
-from telegram.ext import Application
 
 from bot import engine
 from bot.engine import (
@@ -41,17 +36,22 @@ from bot.errors import UnknownFlow
 from bot.flow_model import Flow, Question, get_flow
 from bot.i18n import SOURCE_LANGUAGE, flow_text, normalize_language, t
 from bot.limits import MAX_MESSAGE_CHARS, MAX_OPEN_ANSWER_CHARS
-from bot.store.records import Chat, Owed, Respondent, Round, Turn
+from bot.store.records import Chat, Respondent, Round, Turn
 from bot.texts import parents as texts
 from bot.tg import render
-from bot.tg.deps import DEPS_KEY, WEBHOOK_REPLY, Deps, note_claimed, note_settled
-
-log = logging.getLogger(__name__)
-T = TypeVar("T")
-
-PREPARING: set[asyncio.Task[None]] = set()  # sounds synthesised ahead (kept from the GC)
-PREPARING_GRACE = 5.0  # seconds a cancelled synthesis may take to kill its tools at shutdown
-OWED_SENDS_AT_ONCE = 8  # owed questions sent in parallel at start-up (the rate limiter paces them)
+from bot.tg.deps import WEBHOOK_REPLY, Deps, note_claimed, note_settled
+from bot.tg.parent.replies import (
+    SideCalls,
+    Tuning,
+    answer_quietly,
+    edit_markup_quietly,
+    edit_quietly,
+    held_in_response,
+    release_held,
+    reply,
+    send_reply,
+)
+from bot.tg.parent.sounds import prepare_sound
 
 # ---- who is talking --------------------------------------------------------------------------
 
@@ -99,14 +99,16 @@ async def active_of(deps: Deps, chat: Chat | None, round_id: int | None = None) 
     return Active(respondent, round_, flow, state)
 
 
-class Tuning:
-    """Issue 16's levers on the way to the next question, switchable so that `bench/p1_network.py`
-    measures each before and after in one run. Production keeps them all on."""
-
-    reads_together = True  # respondent, session and round in one read (`active_session`)
-    context_with_commit = True  # the render context (recordings) is read while the commit runs
-    question_first = True  # the next question is the first call after the commit
-    unparsed = True  # replies nobody reads (the question's Message, the edit's) are not parsed
+async def answering(update: Update, deps: Deps) -> tuple[Chat | None, str, Active] | None:
+    """The chat, its language and the respondent it answers as; None, once the parent is told
+    there is nothing to answer, when no unfinished session waits (/stop, typed text, a voice)."""
+    chat = await deps.store.chat(update.effective_chat.id)  # type: ignore[union-attr]
+    language = language_of(chat, update)
+    active = await active_of(deps, chat)
+    if active is None or active.state.status == Status.COMPLETED:
+        await reply(update, t(language, texts.NOTHING_ACTIVE))
+        return None
+    return chat, language, active
 
 
 async def render_context(
@@ -121,29 +123,6 @@ async def render_context(
         can_listen=can_listen,
         topic=active.round.topic,
     )
-
-
-async def reply(
-    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
-) -> Message | None:
-    """Send a message to the chat of this update (private chats only reach here)."""
-    chat = update.effective_chat
-    if chat is None:
-        return None
-    return await chat.send_message(text[:MAX_MESSAGE_CHARS], reply_markup=markup)
-
-
-async def send_reply(
-    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
-) -> object:
-    """`reply` for show_events, whose caller never reads the sent message: PTB's `_post` (its
-    parameters, defaults, rate limiter and errors) without de-serialising Telegram's answer into
-    a `Message` with its keyboard (issue 16: ~15 % of an answer's CPU was such parsing)."""
-    chat = update.effective_chat
-    if chat is None or not Tuning.unparsed:
-        return await reply(update, text, markup)
-    params = {"chat_id": chat.id, "text": text[:MAX_MESSAGE_CHARS], "reply_markup": markup}
-    return await update.get_bot()._post("sendMessage", params)
 
 
 async def say(update: Update, deps: Deps, text: str) -> None:
@@ -305,44 +284,6 @@ async def save_turn(
     note_claimed(update_id)  # committed with its id: guarded need not ask the store again
 
 
-class SideCalls:
-    """Bot API calls that change nothing the parent waits for (the tap's spinner, the answered
-    question's ✅ edit): they go out together with the next message sent, concurrently, instead
-    of one round trip each before it. Each swallows its own Telegram errors.
-
-    The message goes first (`Tuning.question_first`): `asyncio.gather` starts its tasks in the
-    order given, and each builds its request before the next one starts, so the next question
-    leaves before the side calls' requests are built; over a network they overlap."""
-
-    concurrent = True  # False: one after another, as before issue 16 (the benchmark's "before")
-
-    def __init__(self) -> None:
-        self.pending: list[Coroutine[Any, Any, None]] = []
-
-    def add(self, call: Coroutine[Any, Any, None]) -> None:
-        self.pending.append(call)
-
-    async def with_(self, call: Awaitable[T]) -> T:
-        """Await `call` together with the pending side calls; return what `call` returned."""
-        if not self.pending:
-            return await call
-        pending, self.pending = self.pending, []
-        if not self.concurrent:
-            for side in pending:
-                await side
-            return await call
-        if Tuning.question_first:
-            result, *_ = await asyncio.gather(call, *pending)
-        else:
-            *_, result = await asyncio.gather(*pending, call)
-        return result  # type: ignore[no-any-return]
-
-    async def flush(self) -> None:
-        if self.pending:
-            pending, self.pending = self.pending, []
-            await asyncio.gather(*pending)
-
-
 UNREAD: Any = object()  # show_events' `chat` when the caller did not read it
 
 
@@ -383,29 +324,6 @@ async def show_events(
             slot.after += side.pending
             side.pending = []
         await side.flush()
-
-
-async def release_held() -> None:
-    """Send the message held for the webhook response now: something must come after it."""
-    slot = WEBHOOK_REPLY.get()
-    if slot is not None:
-        await slot.release()
-
-
-def held_in_response() -> bool:
-    """This update's reply waits in the webhook response: Telegram will not confirm it."""
-    slot = WEBHOOK_REPLY.get()
-    return slot is not None and not slot.free()
-
-
-def delivered_since(update: Update, owed: Owed) -> bool:
-    """The parent tapped a message the bot sent after the owed note was written: what was owed
-    (a reply held in a webhook response, which Telegram never confirms) reached them."""
-    query = update.callback_query
-    message = query.message if query is not None else None
-    if not isinstance(message, Message):
-        return False
-    return message.date.timestamp() >= int(owed.since.timestamp())
 
 
 @dataclass
@@ -550,105 +468,6 @@ async def show_current_question(
         await deps.store.settle_owed(update.effective_chat.id)
 
 
-def prepare_sound(
-    deps: Deps, flow: Flow, question_id: str, language: str, topic: str | None = None
-) -> None:
-    """Synthesise a question's sound in the background, so the repair question that may follow
-    sends it from the cache instead of waiting ~1.4 s for espeak and ffmpeg (with the round's
-    `topic` where the question names it: the sound that will be sent)."""
-    audio = deps.audio
-    if audio is None:
-        return
-
-    async def synthesise() -> None:
-        from bot.audio import AudioError  # bot.audio imports this package (its /voorlezen)
-
-        try:
-            await audio.ensure(audio.clip(flow, question_id, language, topic))
-        except (AudioError, OSError) as exc:  # send_question will say so, if it comes to that
-            log.info("preparing a sound failed: %s", type(exc).__name__)
-
-    task = asyncio.create_task(synthesise())
-    PREPARING.add(task)
-    task.add_done_callback(PREPARING.discard)
-
-
-async def drop_preparing() -> None:
-    """Cancel this event loop's sounds in preparation and wait until they are gone (shutdown)."""
-    loop = asyncio.get_running_loop()
-    mine = [task for task in PREPARING if task.get_loop() is loop]
-    for task in mine:
-        task.cancel()
-    if mine:
-        await asyncio.wait(mine, timeout=PREPARING_GRACE)
-
-
-# ---- what a crash may have swallowed ---------------------------------------------------------
-
-
-async def deliver_owed(bot: Bot, deps: Deps, owed: Owed) -> None:
-    """Send again what a chat is owed: its current question (harmless if it came twice), or the
-    closing of a flow just completed; then settle. Never a broadcast: those are the outbox's."""
-    chat = await deps.store.chat(owed.chat_id)
-    active = await active_of(deps, chat)
-    if active is not None and active.respondent.id == owed.respondent_id:
-        language = (chat.language if chat else None) or active.respondent.language
-        ctx = await render_context(deps, language, active, chat)
-        asked = engine.current(active.flow, active.state)
-        if active.state.status == Status.WAITING and asked is not None:
-            view = render.ask(ctx, asked, active.state.selection)
-            await bot.send_message(owed.chat_id, view.text, reply_markup=view.keyboard)
-        elif active.state.status == Status.COMPLETED:
-            await bot.send_message(owed.chat_id, closing_text(language, active))
-    await deps.store.settle_owed(owed.chat_id)
-
-
-async def deliver_owed_after(update: Update, deps: Deps) -> None:
-    """An update from a chat still owed a reply (its delivery at start-up failed) that its
-    handler did not answer with the question: deliver it, so the parent has a question on
-    screen whatever they sent."""
-    chat = update.effective_chat
-    if chat is None or chat.type != ChatType.PRIVATE:
-        return
-    owed = await deps.store.owed(chat.id)
-    if owed is None:
-        return
-    if delivered_since(update, owed):  # a reply held in a webhook response got there
-        await settle(deps, chat.id)
-        return
-    try:
-        await deliver_owed(update.get_bot(), deps, owed)
-    except TelegramError as exc:
-        log.info("an owed question is still not delivered: %s", type(exc).__name__)
-
-
-async def deliver_owed_at_start(application: Application) -> None:  # type: ignore[type-arg]
-    """After a restart, before polling: every chat owed a reply gets its current question."""
-    deps: Deps = application.bot_data[DEPS_KEY]
-    owed = await deps.store.all_owed()
-    if not owed:
-        return
-    gate = asyncio.Semaphore(OWED_SENDS_AT_ONCE)
-    delivered = 0
-
-    async def one(item: Owed) -> None:
-        nonlocal delivered
-        async with gate, deps.locks.hold(item.chat_id):
-            try:
-                await deliver_owed(application.bot, deps, item)
-                delivered += 1
-            except Forbidden:  # blocked the bot: nothing can reach them
-                await deps.store.settle_owed(item.chat_id)
-            except TelegramError as exc:
-                log.warning(
-                    "an owed question could not be sent (%s); it goes with the chat's next update",
-                    type(exc).__name__,
-                )
-
-    await asyncio.gather(*(one(item) for item in owed))
-    log.info("after a restart: %d of %d owed questions delivered", delivered, len(owed))
-
-
 def closing_text(language: str, active: Active) -> str:
     closing = flow_text(language, active.flow.id, "closing", active.flow.closing)
     return closing.replace(
@@ -676,34 +495,3 @@ def rejection_text(reason: str, attempts: int, question: Question | None = None)
         "unsupported": texts.UNSUPPORTED,
         "forwarded": texts.FORWARDED,
     }.get(reason, texts.REJECT_NEED_CHOICE)
-
-
-async def answer_quietly(query: CallbackQuery, text: str | None = None) -> None:
-    """Stop the button's spinner; best effort. Telegram refuses an answer to a tap older than
-    ~15 s (one that waited while the bot restarted), and a network error can hit it too: the
-    tap itself must still count."""
-    try:
-        await query.answer(text)
-    except TelegramError as exc:
-        log.info("callback answer skipped: %s", exc.message)
-
-
-async def edit_quietly(message: Message, text: str) -> None:
-    """Replace an answered question's buttons by the answer; a failed edit is harmless and
-    must not hold back the next question (a 5xx or time-out included, not only a 400)."""
-    try:
-        if Tuning.unparsed:  # nobody reads the edited message: Telegram's answer stays JSON
-            params: dict[str, object] = {"chat_id": message.chat_id, "text": text}
-            params |= {"message_id": message.message_id, "text": text[:MAX_MESSAGE_CHARS]}
-            await message.get_bot()._post("editMessageText", params)
-        else:
-            await message.edit_text(text[:MAX_MESSAGE_CHARS], reply_markup=None)
-    except TelegramError as exc:
-        log.info("edit skipped: %s", exc.message)
-
-
-async def edit_markup_quietly(message: Message, markup: InlineKeyboardMarkup | None) -> None:
-    try:
-        await message.edit_reply_markup(reply_markup=markup)
-    except TelegramError as exc:
-        log.info("edit skipped: %s", exc.message)

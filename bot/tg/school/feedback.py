@@ -93,14 +93,19 @@ async def feedback_round(update: Update, deps: Deps, dialogue: Dialogue, value: 
     await reply(update, say(staff_texts.FEEDBACK_WRITE), keyboard(rows))
 
 
+async def too_long(update: Update, dialogue: Dialogue, text: str) -> bool:
+    """Typed text over MAX_FEEDBACK_CHARS: said so (the dialogue waits for a shorter one)."""
+    if len(text) <= MAX_FEEDBACK_CHARS:
+        return False
+    await reply(
+        update, say(staff_texts.FEEDBACK_TOO_LONG, limit=MAX_FEEDBACK_CHARS), cancel_only(dialogue)
+    )
+    return True
+
+
 async def feedback_text(update: Update, deps: Deps, dialogue: Dialogue, text: str) -> None:
     """The school's own words (Dutch)."""
-    if len(text) > MAX_FEEDBACK_CHARS:
-        await reply(
-            update,
-            say(staff_texts.FEEDBACK_TOO_LONG, limit=MAX_FEEDBACK_CHARS),
-            cancel_only(dialogue),
-        )
+    if await too_long(update, dialogue, text):
         return
     await save_step(update, deps, dialogue, "menu", text=text.strip())
     await feedback_menu(update, deps, dialogue)
@@ -213,12 +218,7 @@ async def feedback_language(update: Update, deps: Deps, dialogue: Dialogue, valu
 
 async def feedback_translation(update: Update, deps: Deps, dialogue: Dialogue, text: str) -> None:
     """A typed translation of the school's text."""
-    if len(text) > MAX_FEEDBACK_CHARS:
-        await reply(
-            update,
-            say(staff_texts.FEEDBACK_TOO_LONG, limit=MAX_FEEDBACK_CHARS),
-            cancel_only(dialogue),
-        )
+    if await too_long(update, dialogue, text):
         return
     translations = dict(dialogue.data.get("translations") or {})
     translations[str(dialogue.data.get("lang"))] = text.strip()
