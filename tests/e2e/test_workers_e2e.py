@@ -268,6 +268,35 @@ def received(emulator: Emulator, bot: BotProcess, text: str) -> Counter[int]:
     )
 
 
+def write_timelines(
+    path: Path, parents: list[CrowdParent], emulator: Emulator, bot: BotProcess, trace: Path
+) -> None:
+    """For each parent given, one time line: what they saw and did (`parent`), what the
+    emulator stored for their chat (`emulator`, in message id order = the order they read it)
+    and what each worker did with their updates (`trace`: arrival, the chat's turn taken and let
+    go, each Bot API call with the question its keyboard asks, see tests/faults/trace.py)."""
+    history = emulator.history(bot.token)
+    lines = trace.read_text(encoding="utf-8").splitlines() if trace.exists() else []
+    with path.open("w", encoding="utf-8") as out:
+        for parent in parents:
+            chat = str(parent.user_id)
+            events = [(at, f"parent {what}") for at, what in parent.timeline]
+            for stored in history:
+                message = stored.get("message", {})
+                if "messageId" in stored and str(message.get("chat_id")) == chat:
+                    text = str(message.get("text", ""))[:30]
+                    events.append(
+                        (stored["time"] / 1000, f"emulator #{stored['messageId']} {text!r}")
+                    )
+            updates = {f[3] for f in (line.split("\t") for line in lines) if f[4:5] == [chat]}
+            for line in lines:
+                at, pid, event, update, to, details = line.split("\t")
+                if to == chat or (update in updates and update != "-"):
+                    events.append((float(at), f"worker {pid} {event} update {update} {details}"))
+            out.write(f"== chat {chat}: {parent.regressions}\n")
+            out.writelines(f"{at:.4f} {what}\n" for at, what in sorted(events))
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not NGINX.exists() and not shutil.which("nginx"), reason="nginx missing")
 def test_two_workers_behind_nginx_survive_kill9_of_follower_and_leader_mid_round(
@@ -286,6 +315,7 @@ def test_two_workers_behind_nginx_survive_kill9_of_follower_and_leader_mid_round
             "OUDERSTEM_WEBHOOK_SECRET": SECRET,
             "OUDERSTEM_WAKING_HOURS": "always",
             "OUDERSTEM_AUDIO_CACHE": str(tmp_path / "audio-cache"),  # never the checkout
+            "OUDERSTEM_E2E_TRACE": str(tmp_path / "trace.tsv"),  # tests/faults/trace.py
         },
     )
     bot.cli("db", "migrate")  # once, before the workers start
@@ -321,9 +351,11 @@ def test_two_workers_behind_nginx_survive_kill9_of_follower_and_leader_mid_round
     finally:
         codes = {id(w): w.stop() for w in run.all_workers}
 
+    regressed = [p for p in parents if p.regressions]
+    write_timelines(tmp_path / "timelines.txt", regressed, emulator, bot, tmp_path / "trace.tsv")
     assert failures == [], failures[:3]
     assert all(p.completed for p in parents)
-    assert [r for p in parents for r in p.regressions] == []
+    assert [r for p in parents for r in p.regressions] == [], f"see {tmp_path}/timelines.txt"
     survivors = [w for w in run.workers if w not in run.killed]
     assert len(survivors) == 1 and survivors[0] is run.new_leader
     survivor = survivors[0]
