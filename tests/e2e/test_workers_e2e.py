@@ -268,6 +268,28 @@ def received(emulator: Emulator, bot: BotProcess, text: str) -> Counter[int]:
     )
 
 
+def sent_out_of_order(trace: Path) -> list[str]:
+    """Questions the emulator stored for a chat after a later question of the flow (the
+    workers' view of a repeat, from trace.tsv: each sendMessage that returned, with its
+    message id, which orders what a chat reads)."""
+    order = {q.id: i for i, q in enumerate(get_flow("barometer-ouders").questions)}
+    sent: dict[str, list[tuple[int, str, str, str]]] = {}
+    for line in trace.read_text(encoding="utf-8").splitlines():
+        _, pid, event, update, chat, details = line.split("\t")
+        words = details.split()  # sendMessage [question] ok|Exception [message id]
+        asks = event == "called" and words[:1] == ["sendMessage"] and words[1:2] != ["ok"]
+        if asks and words[2:3] == ["ok"] and words[-1].isdigit():
+            sent.setdefault(chat, []).append((int(words[-1]), words[1], update, pid))
+    found = []
+    for chat, messages in sent.items():
+        newest = -1
+        for message_id, question, update, pid in sorted(messages):
+            if order[question] < newest:
+                found.append(f"chat {chat}: #{message_id} {question} (update {update}, pid {pid})")
+            newest = max(newest, order[question])
+    return found
+
+
 def write_timelines(
     path: Path, parents: list[CrowdParent], emulator: Emulator, bot: BotProcess, trace: Path
 ) -> None:
@@ -385,6 +407,7 @@ def test_two_workers_behind_nginx_survive_kill9_of_follower_and_leader_mid_round
         for r in p.regressions
     ]
     errors = sum(len(w.errors()) for w in run.all_workers)
+    assert sent_out_of_order(tmp_path / "trace.tsv") == [], f"see {tmp_path}/timelines.txt"
     assert repeats == [], (
         f"asked again (chat, question, stored answer): {repeats[:5]}; error lines in the "
         f"workers' logs: {errors}; each parent's time line: {tmp_path}/timelines.txt"
