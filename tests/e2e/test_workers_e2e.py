@@ -268,14 +268,21 @@ def received(emulator: Emulator, bot: BotProcess, text: str) -> Counter[int]:
     )
 
 
+def trace_lines(trace: Path) -> list[list[str]]:
+    """The fields of each whole line of trace.tsv (a worker killed mid-write leaves a part)."""
+    if not trace.exists():
+        return []
+    lines = trace.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [fields for fields in (line.split("\t") for line in lines) if len(fields) == 6]
+
+
 def sent_out_of_order(trace: Path) -> list[str]:
     """Questions the emulator stored for a chat after a later question of the flow (the
     workers' view of a repeat, from trace.tsv: each sendMessage that returned, with its
     message id, which orders what a chat reads)."""
     order = {q.id: i for i, q in enumerate(get_flow("barometer-ouders").questions)}
     sent: dict[str, list[tuple[int, str, str, str]]] = {}
-    for line in trace.read_text(encoding="utf-8").splitlines():
-        _, pid, event, update, chat, details = line.split("\t")
+    for _, pid, event, update, chat, details in trace_lines(trace):
         words = details.split()  # sendMessage [question] ok|Exception [message id]
         asks = event == "called" and words[:1] == ["sendMessage"] and words[1:2] != ["ok"]
         if asks and words[2:3] == ["ok"] and words[-1].isdigit():
@@ -298,7 +305,7 @@ def write_timelines(
     and what each worker did with their updates (`trace`: arrival, the chat's turn taken and let
     go, each Bot API call with the question its keyboard asks, see tests/faults/trace.py)."""
     history = emulator.history(bot.token)
-    lines = trace.read_text(encoding="utf-8").splitlines() if trace.exists() else []
+    lines = trace_lines(trace)
     with path.open("w", encoding="utf-8") as out:
         for parent in parents:
             chat = str(parent.user_id)
@@ -310,9 +317,8 @@ def write_timelines(
                     events.append(
                         (stored["time"] / 1000, f"emulator #{stored['messageId']} {text!r}")
                     )
-            updates = {f[3] for f in (line.split("\t") for line in lines) if f[4:5] == [chat]}
-            for line in lines:
-                at, pid, event, update, to, details = line.split("\t")
+            updates = {fields[3] for fields in lines if fields[4] == chat}
+            for at, pid, event, update, to, details in lines:
                 if to == chat or (update in updates and update != "-"):
                     events.append((float(at), f"worker {pid} {event} update {update} {details}"))
             out.write(f"== chat {chat}: {parent.regressions}\n")
@@ -373,7 +379,8 @@ def test_two_workers_behind_nginx_survive_kill9_of_follower_and_leader_mid_round
     finally:
         codes = {id(w): w.stop() for w in run.all_workers}
 
-    regressed = [p for p in parents if p.regressions]
+    out_of_order = sent_out_of_order(tmp_path / "trace.tsv")
+    regressed = [p for p in parents if p.regressions or f"chat {p.user_id}:" in str(out_of_order)]
     write_timelines(tmp_path / "timelines.txt", regressed, emulator, bot, tmp_path / "trace.tsv")
     assert failures == [], failures[:3]
     assert all(p.completed for p in parents)
@@ -407,7 +414,7 @@ def test_two_workers_behind_nginx_survive_kill9_of_follower_and_leader_mid_round
         for r in p.regressions
     ]
     errors = sum(len(w.errors()) for w in run.all_workers)
-    assert sent_out_of_order(tmp_path / "trace.tsv") == [], f"see {tmp_path}/timelines.txt"
+    assert out_of_order == [], f"see {tmp_path}/timelines.txt"
     assert repeats == [], (
         f"asked again (chat, question, stored answer): {repeats[:5]}; error lines in the "
         f"workers' logs: {errors}; each parent's time line: {tmp_path}/timelines.txt"
