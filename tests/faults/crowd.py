@@ -95,6 +95,8 @@ class CrowdParent:
     silence_limit: float = 6.0
     asked: Counter[str] = field(default_factory=Counter)
     silences: int = 0
+    # What the parent saw and did, in order (wall time, what): read when a check fails.
+    timeline: list[tuple[float, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.user = {"id": self.user_id, "is_bot": False, "first_name": "Ouder"}
@@ -130,14 +132,17 @@ class CrowdParent:
 
     async def command(self, command: str, *args: str) -> None:
         text = " ".join([f"/{command}", *args])
+        self._note(f"/{command}")
         entity = {"type": "bot_command", "offset": 0, "length": len(command) + 1}
         await self._post("/sendCommand", self._message({"text": text, "entities": [entity]}))
 
     async def text(self, text: str) -> None:
+        self._note("typed")
         await self._post("/sendMessage", self._message({"text": text}))
 
     async def press(self, stored: dict[str, Any], data: str) -> None:
         message = stored["message"]
+        self._note(f"pressed #{stored['messageId']} {data}")
         markup = message.get("reply_markup")
         api_message = {
             "message_id": int(stored["messageId"]),
@@ -169,7 +174,13 @@ class CrowdParent:
             await self._post("/getUpdates", {"token": self.bot_token, "chatId": self.user_id}) or []
         )
         self.received += len(found)
+        for stored in found:
+            text = str(stored["message"].get("text", ""))[:24]
+            self._note(f"got #{stored['messageId']} {question_of(stored) or '-'} {text!r}")
         return found
+
+    def _note(self, what: str) -> None:
+        self.timeline.append((time.time(), what))
 
     # ---- the conversation --------------------------------------------------------------------
 
@@ -223,6 +234,7 @@ class CrowdParent:
                         pending = None  # asked again: that answer did not arrive; give it again
                     if self.acked and index <= max(self._index(q) for q in self.acked):
                         self.regressions.append(f"{question} asked again after it was acknowledged")
+                        self._note(f"REGRESSION {question}")
                     self.asked[question] += 1
                     act_after = time.monotonic() + self._reading_pause()
                     current = stored

@@ -49,4 +49,7 @@ def _short_keepalive(self: HTTPXRequest) -> httpx.AsyncClient:
 HTTPXRequest._build_client = _short_keepalive  # type: ignore[method-assign]
 
 if __name__ == "__main__":
+    from tests.faults import trace
+
+    trace.install()  # only with OUDERSTEM_E2E_TRACE set
     sys.exit(main())
