@@ -90,15 +90,12 @@ async def measure(
             "cpu_runs_ms": [round(t * 1000, 1) for t in cpus[name]],
         }
     names = list(sides)
-    found["cpu_after_over_before"] = round(
-        found[names[1]]["cpu_ms"] / found[names[0]]["cpu_ms"], 2
-    )
+    found["cpu_after_over_before"] = round(found[names[1]]["cpu_ms"] / found[names[0]]["cpu_ms"], 2)
     return found
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
-    from bot.reports import ReportOptions, build_overview, build_round_report
-    from bot.reports import figures
+    from bot.reports import ReportOptions, build_overview, build_round_report, figures
     from bot.store import SqliteStore
 
     before = old_queries(args.before)
@@ -110,7 +107,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     def use(counts: Any) -> None:
         figures.queries.answer_counts = counts  # type: ignore[attr-defined]
 
-    workdir = Path(tempfile.mkdtemp(prefix="p3-ab-", dir="/tmp/bench" if os.path.isdir("/tmp/bench") else None))
+    workdir = Path(
+        tempfile.mkdtemp(prefix="p3-ab-", dir="/tmp/bench" if os.path.isdir("/tmp/bench") else None)
+    )
     library = datagen.library()
     results = []
     try:
@@ -127,7 +126,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             twin = before_twin(path)
             async with SqliteStore(path) as new_store, SqliteStore(twin) as old_store:
 
-                def side(store: Any, counts: Any) -> Callable[[], Awaitable[Any]]:
+                def side(
+                    store: Any, counts: Any, schools: int = schools, data: Any = data
+                ) -> Callable[[], Awaitable[Any]]:
                     async def run() -> Any:
                         use(counts)
                         if schools == 1:

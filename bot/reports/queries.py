@@ -37,7 +37,7 @@ Dimension = Literal["language", "group"] | None
 ReadStore = AggregateReads  # the one store protocol these queries need
 
 
-def _marks(ids: Sequence[int]) -> str:
+def _marks(ids: Sequence[object]) -> str:
     return ", ".join("?" for _ in ids)
 
 
