@@ -7,8 +7,8 @@ block grouped by its name: PostgreSQL sees two `?` as two expressions), every su
 
 Reads go through `store.run_read` (the store's read connection, which in WAL mode never waits
 for the writer). Queries take a list of round ids so a centre's overview is one query per kind,
-not one per school. Each answer row is touched once, through the `answers(respondent_id, ...)`
-primary key from the counted respondents, and grouped in SQL (GROUP BY round, question, value;
+not one per school. Closed answers are read once, in round order from the covering index
+`answers_round_counts` (migration 009), and grouped in SQL (GROUP BY round, question, value;
 `json_each` for multiple choice). Python only sees one row per (round, cell, question, value).
 
 The counted set (privacy rule 2) is the `counted` CTE: final respondents (completed, or all once
@@ -17,8 +17,10 @@ the round is closed; never those who asked to stop) whose fixed place in the com
 
 A report builds the counted set once (issue 16): `answer_counts` returns, in one query, the
 counted respondents per (round, language, class) and the answers per question and value for the
-whole round and, for the rounds whose breakdowns are built, per language and per class; the
-answers are joined to the counted set once (`ca`) and every GROUP BY reads that.
+whole round and, for the rounds whose breakdowns are built, per language and per class: the
+answers are joined to the counted set once and grouped at the finest cell (`va`), and every
+breakdown is a sum over those cells; without breakdowns (an overview) no answer is joined at
+all: the index's counts minus those of the respondents outside the counted set.
 Open answers and voice answers of a round are one more query (`open_answers`).
 """
 
