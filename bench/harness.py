@@ -148,12 +148,17 @@ def first_button(message: dict[str, Any], value: str = "4") -> str:
     return answers[0]
 
 
-async def feed(application: Application, raw: dict[str, Any]) -> list[float]:  # type: ignore[type-arg]
-    """Hand one update to the application as its update loop would; return reply times."""
+async def feed(
+    application: Application,  # type: ignore[type-arg]
+    raw: dict[str, Any],
+    parse: Callable[[dict[str, Any], Any], Update] = Update.de_json,
+) -> list[float]:
+    """Hand one update to the application as its update loop would; return reply times.
+    `parse`: PTB's own, or the webhook's (`bot.tg.intake.parse_update`)."""
     stamps: list[float] = []
     token = _SENT.set(stamps)
     try:
-        update = Update.de_json(raw, application.bot)
+        update = parse(raw, application.bot)
         await application.update_processor.process_update(
             update, application.process_update(update)
         )

@@ -19,7 +19,12 @@ question with `p1_parents` (1,000) of them in flight at any moment, P1's load; (
 details, all N at once: PTB de-serialises every update and makes a task for it before it waits
 for one of the 256 handler slots, so a backlog costs memory per pending update.
 
-Run alone: `python -m bench.p5_memory --child N DIR IN_FLIGHT` prints one JSON line.
+Before and after in one run (issue 16): the child runs twice on copies of the same seeded
+database, first parsing each update as PTB's `Update.de_json` does (`before`, in the details),
+then through the webhook's intake (`bot.tg.intake.parse_update`: the tapped message's keyboard
+is not parsed), which is the headline.
+
+Run alone: `python -m bench.p5_memory --child N DIR IN_FLIGHT [ptb|intake]` prints one JSON line.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import gc
 import importlib.abc
 import json
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -127,7 +133,14 @@ def _trim() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-async def _child(respondents: int, workdir: Path, in_flight: int) -> dict[str, Any]:
+PARSERS = ("ptb", "intake")  # how the child parses each update: PTB's own, or the webhook's
+
+
+async def _child(
+    respondents: int, workdir: Path, in_flight: int, parser: str = "intake"
+) -> dict[str, Any]:
+    from telegram import Update
+
     from bench.harness import (
         BenchBotApi,
         ErrorCounter,
@@ -138,7 +151,9 @@ async def _child(respondents: int, workdir: Path, in_flight: int) -> dict[str, A
         tap_update,
     )
     from bot.tg import callbacks
+    from bot.tg.intake import parse_update
 
+    parse: Any = parse_update if parser == "intake" else Update.de_json
     api = BenchBotApi(keep_keyboards=False)
     bot = await start_real_bot(workdir / DATABASE, api)
     try:
@@ -171,7 +186,7 @@ async def _child(respondents: int, workdir: Path, in_flight: int) -> dict[str, A
 
         async def worker() -> None:
             for chat_id, language in pending:
-                await feed(bot.application, tap(chat_id, language, ANSWERED))
+                await feed(bot.application, tap(chat_id, language, ANSWERED), parse)
 
         with ErrorCounter() as errors:
             await asyncio.gather(*(worker() for _ in range(min(in_flight, respondents))))
@@ -184,7 +199,7 @@ async def _child(respondents: int, workdir: Path, in_flight: int) -> dict[str, A
         began = time.perf_counter()
         with ErrorCounter() as burst_errors:
             await asyncio.gather(
-                *(feed(bot.application, tap(c, lang, ANSWERED + 1)) for c, lang in chats)
+                *(feed(bot.application, tap(c, lang, ANSWERED + 1), parse) for c, lang in chats)
             )
         burst_seconds = time.perf_counter() - began
         burst_kb = peak.stop()
@@ -192,6 +207,7 @@ async def _child(respondents: int, workdir: Path, in_flight: int) -> dict[str, A
             "SELECT COUNT(*) FROM answers WHERE round_id = ?", (round_id,)
         )
         return {
+            "parser": parser,
             "respondents": respondents,
             "in_flight": min(in_flight, respondents),
             "idle_rss_mb": round(idle_kb / 1024, 1),
@@ -221,28 +237,36 @@ async def run(sizes: Sizes, workdir: Path) -> list[Result]:
         await seed_parents(seeding, sizes.p5_respondents, answered=ANSWERED)
     finally:
         await seeding.close()
-    command = [
-        sys.executable,
-        "-m",
-        "bench.p5_memory",
-        "--child",
-        str(sizes.p5_respondents),
-        str(workdir),
-        str(sizes.p1_parents),
-    ]
-    done = await asyncio.to_thread(
-        subprocess.run,
-        command,
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
     name = f"P5 peak RSS, {sizes.p5_respondents:,} respondents mid-survey"
-    if done.returncode != 0:
-        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return [Result(scenario=name, metric="MB", value=None, skipped=f"child failed: {tail}")]
-    data = json.loads(done.stdout.strip().splitlines()[-1])
+    seeded = workdir / DATABASE
+    children: dict[str, dict[str, Any]] = {}
+    for parser in PARSERS:  # before, then after, each on a fresh copy of the seeded parents
+        folder = workdir / parser
+        folder.mkdir(exist_ok=True)
+        shutil.copyfile(seeded, folder / DATABASE)
+        command = [
+            sys.executable,
+            "-m",
+            "bench.p5_memory",
+            "--child",
+            str(sizes.p5_respondents),
+            str(folder),
+            str(sizes.p1_parents),
+            parser,
+        ]
+        done = await asyncio.to_thread(
+            subprocess.run,
+            command,
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        if done.returncode != 0:
+            tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            return [Result(scenario=name, metric="MB", value=None, skipped=f"child failed: {tail}")]
+        children[parser] = json.loads(done.stdout.strip().splitlines()[-1])
+    data = {**children["intake"], "before": children["ptb"]}
     result = Result(
         scenario=name,
         metric="MB",
@@ -261,13 +285,23 @@ async def run(sizes: Sizes, workdir: Path) -> list[Result]:
 
 
 def main() -> None:
-    if len(sys.argv) != 5 or sys.argv[1] != "--child":
-        sys.exit("usage: python -m bench.p5_memory --child RESPONDENTS DIR IN_FLIGHT")
+    if (
+        len(sys.argv) not in (5, 6)
+        or sys.argv[1] != "--child"
+        or sys.argv[5:]
+        not in (
+            [],
+            ["ptb"],
+            ["intake"],
+        )
+    ):
+        sys.exit("usage: python -m bench.p5_memory --child RESPONDENTS DIR IN_FLIGHT [ptb|intake]")
     hidden = as_in_production()
     import logging
 
     logging.basicConfig(level=logging.WARNING)
-    data = asyncio.run(_child(int(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])))
+    parser = sys.argv[5] if len(sys.argv) == 6 else "intake"
+    data = asyncio.run(_child(int(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]), parser))
     print(json.dumps({**data, "test_only_packages_hidden": hidden}))
 
 

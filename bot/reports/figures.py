@@ -189,7 +189,7 @@ async def load_answers(
     }
     answered = []
     for kind, rid, cell, group, qid, value, part, count in await queries.answer_counts(
-        store, list(flows), breakdown_rounds
+        store, list(flows), breakdown_rounds, multi_questions={qid for _, qid in multi}
     ):
         if kind == queries.COUNTED:
             counted_cells[(rid, cell, group)] = count

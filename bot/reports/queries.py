@@ -7,8 +7,8 @@ block grouped by its name: PostgreSQL sees two `?` as two expressions), every su
 
 Reads go through `store.run_read` (the store's read connection, which in WAL mode never waits
 for the writer). Queries take a list of round ids so a centre's overview is one query per kind,
-not one per school. Each answer row is touched once, through the `answers(respondent_id, ...)`
-primary key from the counted respondents, and grouped in SQL (GROUP BY round, question, value;
+not one per school. Closed answers are read once, in round order from the covering index
+`answers_round_counts` (migration 009), and grouped in SQL (GROUP BY round, question, value;
 `json_each` for multiple choice). Python only sees one row per (round, cell, question, value).
 
 The counted set (privacy rule 2) is the `counted` CTE: final respondents (completed, or all once
@@ -17,14 +17,16 @@ the round is closed; never those who asked to stop) whose fixed place in the com
 
 A report builds the counted set once (issue 16): `answer_counts` returns, in one query, the
 counted respondents per (round, language, class) and the answers per question and value for the
-whole round and, for the rounds whose breakdowns are built, per language and per class; the
-answers are joined to the counted set once (`ca`) and every GROUP BY reads that.
+whole round and, for the rounds whose breakdowns are built, per language and per class: the
+answers are joined to the counted set once and grouped at the finest cell (`va`), and every
+breakdown is a sum over those cells; without breakdowns (an overview) no answer is joined at
+all: the index's counts minus those of the respondents outside the counted set.
 Open answers and voice answers of a round are one more query (`open_answers`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -37,7 +39,7 @@ Dimension = Literal["language", "group"] | None
 ReadStore = AggregateReads  # the one store protocol these queries need
 
 
-def _marks(ids: Sequence[int]) -> str:
+def _marks(ids: Sequence[object]) -> str:
     return ", ".join("?" for _ in ids)
 
 
@@ -173,23 +175,21 @@ PART_VALUE, PART_OPTION, PART_ANSWERED = 0, 1, 2  # a value; a multiple-choice o
 AnswerRow = tuple[str, int, str, str, str | None, str | None, int, int]
 
 
-def _grouped(kind: str, cell: str, key: str, where: str) -> str:
-    """The three GROUP BYs of one kind over `ca`: values, multiple-choice options, answered."""
+def _rolled_up(kind: str, cell: str, key: str, where: str) -> str:
+    """The three roll-ups of one kind from the finest cells (`va`, `mo`, `mn`): values,
+    multiple-choice options, respondents who answered a multiple-choice question."""
     return f"""
-            SELECT '{kind}', ca.round_id, {cell}, '', ca.question_id, ca.value, {PART_VALUE},
-                   COUNT(*)
-            FROM ca WHERE ca.value IS NOT NULL{where}
-            GROUP BY ca.round_id, {key}ca.question_id, ca.value
+            SELECT '{kind}', round_id, {cell}, '', question_id, value, {PART_VALUE},
+                   CAST(SUM(n) AS INTEGER)
+            FROM va{where} GROUP BY round_id, {key}question_id, value
             UNION ALL
-            SELECT '{kind}', ca.round_id, {cell}, '', ca.question_id, j.value, {PART_OPTION},
-                   COUNT(*)
-            FROM ca, json_each(ca.choices) j WHERE ca.choices IS NOT NULL{where}
-            GROUP BY ca.round_id, {key}ca.question_id, j.value
+            SELECT '{kind}', round_id, {cell}, '', question_id, value, {PART_OPTION},
+                   CAST(SUM(n) AS INTEGER)
+            FROM mo{where} GROUP BY round_id, {key}question_id, value
             UNION ALL
-            SELECT '{kind}', ca.round_id, {cell}, '', ca.question_id, CAST(NULL AS TEXT),
-                   {PART_ANSWERED}, COUNT(*)
-            FROM ca WHERE ca.choices IS NOT NULL{where}
-            GROUP BY ca.round_id, {key}ca.question_id"""
+            SELECT '{kind}', round_id, {cell}, '', question_id, CAST(NULL AS TEXT),
+                   {PART_ANSWERED}, CAST(SUM(n) AS INTEGER)
+            FROM mn{where} GROUP BY round_id, {key}question_id"""
 
 
 async def answer_counts(
@@ -197,36 +197,105 @@ async def answer_counts(
     round_ids: Sequence[int],
     breakdown_rounds: Sequence[int] = (),
     step: int = RELEASE_STEP,
+    multi_questions: Collection[str] = (),
 ) -> list[AnswerRow]:
     """The counted respondents and their closed answers, by cell, in one query.
 
-    `counted` is built once; `ca` joins it to the answers once (each answer row read once, by
-    the `answers` primary key); every GROUP BY then reads `ca`.
+    `counted` is built once. The answers are read once, in round order from the covering index
+    `answers_round_counts` (migration 009: no table row is read for a value), each joined to its
+    counted respondent and grouped at the finest cell (round, language, class, question,
+    value: `va`; without breakdowns only by round, question and value, in the index's order);
+    the whole round, the languages and the classes are sums over those cells.
+    Multiple-choice answers (`choices`, not in the index: read from the table for the rows whose
+    value is empty or whose question is one of `multi_questions`) are grouped the same way
+    (`mo`: options chosen, `mn`: respondents who answered).
     """
     if not round_ids:
         return []
     by_cell = [r for r in breakdown_rounds if r in set(round_ids)]
     breakdowns = ""
     if by_cell:
-        where = f" AND ca.round_id IN ({_marks(by_cell)})"
+        where = f" WHERE round_id IN ({_marks(by_cell)})"
         breakdowns = (
             " UNION ALL"
-            + _grouped("language", "ca.language", "ca.language, ", where)
+            + _rolled_up("language", "language", "language, ", where)
             + " UNION ALL"
-            + _grouped("group", "CAST(ca.group_key AS TEXT)", "ca.group_key, ", where)
+            + _rolled_up("group", "CAST(group_key AS TEXT)", "group_key, ", where)
         )
+    multi = sorted(set(multi_questions))
+    multi_where = f" OR a.question_id IN ({_marks(multi)})" if multi else ""
+    rounds = _marks(round_ids)
+    if by_cell:
+        # Each answer joined to its counted respondent (CROSS JOIN: SQLite reads `answers`
+        # first, from the covering index in round order, and looks the respondent up in
+        # `counted`; PostgreSQL plans it as any inner join), grouped at the finest cell.
+        cell = "c.language, c.group_key"
+        values = f"""
+            va AS MATERIALIZED (
+                SELECT a.round_id, {cell}, a.question_id, a.value, COUNT(*) AS n
+                FROM answers a CROSS JOIN counted c
+                WHERE c.id = a.respondent_id AND a.round_id IN ({rounds})
+                  AND a.skipped = 0 AND a.value IS NOT NULL
+                GROUP BY a.round_id, {cell}, a.question_id, a.value
+            ),"""
+        values_params: list[int] = [*round_ids]
+    else:
+        # No cells: the rounds' answers grouped straight from the covering index, minus those
+        # of the few respondents outside the counted set (`outside`: not final, not released).
+        cell = "'' AS language, 0 AS group_key"
+        values = f"""
+            outside AS MATERIALIZED (
+                SELECT id FROM respondents WHERE round_id IN ({rounds})
+                EXCEPT SELECT id FROM counted
+            ),
+            va AS MATERIALIZED (
+                SELECT round_id, '' AS language, 0 AS group_key, question_id, value,
+                       CAST(SUM(n) AS INTEGER) AS n
+                FROM (
+                    SELECT a.round_id, a.question_id, a.value, COUNT(*) AS n
+                    FROM answers a
+                    WHERE a.round_id IN ({rounds}) AND a.skipped = 0 AND a.value IS NOT NULL
+                    GROUP BY a.round_id, a.question_id, a.value
+                    UNION ALL
+                    SELECT a.round_id, a.question_id, a.value, -COUNT(*) AS n
+                    FROM outside o JOIN answers a ON a.respondent_id = o.id
+                    WHERE a.skipped = 0 AND a.value IS NOT NULL
+                    GROUP BY a.round_id, a.question_id, a.value
+                ) AS parts
+                GROUP BY round_id, question_id, value HAVING SUM(n) > 0
+            ),"""
+        values_params = [*round_ids, *round_ids]
     rows = await store.run_read(
-        f"""WITH {_counted_cte(round_ids)},
-            ca AS MATERIALIZED (
-                SELECT c.round_id, c.language, c.group_key, a.question_id, a.value, a.choices
-                FROM counted c JOIN answers a ON a.respondent_id = c.id
-                WHERE a.skipped = 0 AND (a.value IS NOT NULL OR a.choices IS NOT NULL)
+        f"""WITH {_counted_cte(round_ids)},{values}
+            ma AS MATERIALIZED (
+                SELECT a.round_id, {cell}, a.question_id, a.choices
+                FROM answers a CROSS JOIN counted c
+                WHERE c.id = a.respondent_id AND a.round_id IN ({rounds})
+                  AND a.skipped = 0 AND (a.value IS NULL{multi_where})
+                  AND a.choices IS NOT NULL
+            ),
+            mo AS MATERIALIZED (
+                SELECT ma.round_id, ma.language, ma.group_key, ma.question_id, j.value,
+                       COUNT(*) AS n
+                FROM ma, json_each(ma.choices) j
+                GROUP BY ma.round_id, ma.language, ma.group_key, ma.question_id, j.value
+            ),
+            mn AS MATERIALIZED (
+                SELECT round_id, language, group_key, question_id, COUNT(*) AS n
+                FROM ma GROUP BY round_id, language, group_key, question_id
             )
             SELECT '{COUNTED}', round_id, language, CAST(group_key AS TEXT),
                    CAST(NULL AS TEXT), CAST(NULL AS TEXT), 0, COUNT(*)
             FROM counted GROUP BY round_id, language, group_key
-            UNION ALL{_grouped("", "''", "", "")}{breakdowns}""",
-        [*round_ids, *_block_params(step), *(by_cell * 6)],
+            UNION ALL{_rolled_up("", "''", "", "")}{breakdowns}""",
+        [
+            *round_ids,
+            *_block_params(step),
+            *values_params,
+            *round_ids,
+            *multi,
+            *(by_cell * 6),
+        ],
     )
     return [tuple(r) for r in rows]
 

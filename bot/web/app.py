@@ -44,6 +44,7 @@ from bot.store import SqliteStore
 from bot.store.postgres import PostgresStore
 from bot.store.postgres_database import migrations
 from bot.tg.deps import WEBHOOK_REPLY, WebhookReply
+from bot.tg.intake import parse_update
 from bot.tg.parent import deliver_owed_when_leading
 from bot.web import dashboard
 from bot.web.metrics import Metrics
@@ -73,7 +74,7 @@ def _parse_update(body: bytes, application: Application) -> Update | None:  # ty
     if not isinstance(data, dict) or type(data.get("update_id")) is not int:
         return None
     try:
-        return Update.de_json(data, application.bot)
+        return parse_update(data, application.bot)
     except Exception:  # PTB raises what the malformed field makes it raise
         return None
 

@@ -53,3 +53,48 @@ async def test_one_pass_counts_the_released_blocks_by_cell(store: Store) -> None
         [rnd.id, *queries._block_params(RELEASE_STEP)],
     )
     assert {(r[0], r[1]): r[2] for r in rows} == found.cross(rnd.id)
+
+
+async def test_without_breakdowns_the_counts_leave_out_everyone_outside_the_counted_set(
+    store: Store,
+) -> None:
+    """An overview's path (no breakdowns: the index's counts minus those outside the counted
+    set) gives the same figures as the joined path, on two rounds at once."""
+    b = PortableBuilder(store)
+    school = await b.school("Basisschool De Linde")
+    other = await b.school("Basisschool Het Anker")
+    rounds = []
+    for place, (s, finished) in enumerate(((school, 13), (other, 7))):
+        rnd, _ = await b.round(s, expected=20)
+        for i in range(finished):
+            await b.respond(
+                rnd,
+                scale_answers(
+                    str(1 + i % 5),
+                    "4",
+                    "3",
+                    "dontknow",
+                    "2",
+                    thuis=[("lezen",), ("lezen", "spelen")][i % 2],
+                ),
+                language=["nl", "tr"][i % 2],
+            )
+        await b.respond(rnd, {"w1": "2", "w2": "1"}, language="nl")  # started, never finished
+        rounds.append(await b.close(rnd) if place == 0 else rnd)
+    flows = {r.id: FLOWS[r.flow_id] for r in rounds}
+
+    joined = await load_answers(store, flows, [r.id for r in rounds])
+    alone = await load_answers(store, flows)
+
+    closed, still_open = rounds
+    # closed: 14 final (the unfinished one too), 10 counted; open: 7 completed, 5 counted
+    assert sum(alone.counted(closed.id).values()) == 10
+    assert sum(alone.counted(still_open.id).values()) == 5
+    for rnd in rounds:
+        whole, reference = alone.whole(rnd.id), joined.whole(rnd.id)
+        assert {q: (r.counts, r.n) for q, r in whole.items()} == {
+            q: (r.counts, r.n) for q, r in reference.items()
+        }
+    assert alone.whole(closed.id)["w2"].counts == {"4": 10}
+    assert alone.whole(still_open.id)["w2"].counts == {"4": 5}
+    assert alone.whole(still_open.id)["thuis"].n == 5

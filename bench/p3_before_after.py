@@ -1,0 +1,173 @@
+"""P3 before and after a change to the report layer, interleaved in one process run.
+
+`python -m bench.p3_before_after --before REV [--school N --large N --city N]` builds the P3
+data once (`bench.datagen`, today's schema), copies each database to a "before" twin whose
+`answers` indexes are those of migration 008 (`answers_round_question`, without migration 009's
+covering `answers_round_counts`), loads `bot/reports/queries.py` as it was at git revision REV,
+and then alternates: the report (or city overview) with the old queries on the old schema, and
+with today's queries on today's schema, the same number of times, CPU time of the process (both
+threads) and wall time for each. Prints one JSON object: medians and every run, and whether both
+sides built the same report (its JSON, byte for byte).
+
+This measures what a lever moved on a machine shared with others: both sides see the same load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from bench import datagen
+
+ROOT = Path(__file__).resolve().parent.parent
+OLD_INDEX = "CREATE INDEX answers_round_question ON answers(round_id, question_id, value)"
+
+
+def old_queries(rev: str) -> Any:
+    """`bot.reports.queries` as it was at `rev`, as a module of its own."""
+    source = subprocess.run(
+        ["git", "show", f"{rev}:bot/reports/queries.py"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    folder = Path(tempfile.mkdtemp(prefix="p3-before-"))
+    path = folder / "queries_before.py"
+    path.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("queries_before", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["queries_before"] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def before_twin(path: Path) -> Path:
+    """A copy of `path` with migration 008's index on `answers` instead of 009's."""
+    twin = path.with_name(path.stem + "-before.db")
+    shutil.copyfile(path, twin)
+    conn = sqlite3.connect(twin, isolation_level=None)
+    conn.execute("DROP INDEX IF EXISTS answers_round_counts")
+    conn.execute(OLD_INDEX.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
+    conn.execute("VACUUM")
+    conn.close()
+    return twin
+
+
+async def measure(
+    label: str,
+    sides: dict[str, Callable[[], Awaitable[Any]]],
+    repeats: int,
+) -> dict[str, Any]:
+    walls: dict[str, list[float]] = {name: [] for name in sides}
+    cpus: dict[str, list[float]] = {name: [] for name in sides}
+    built = {name: (await run()).model_dump_json() for name, run in sides.items()}  # warm-up
+    for _ in range(repeats):
+        for name, run in sides.items():
+            began, began_cpu = time.perf_counter(), time.process_time()
+            await run()
+            walls[name].append(time.perf_counter() - began)
+            cpus[name].append(time.process_time() - began_cpu)
+    found: dict[str, Any] = {"scenario": label, "same_output": len(set(built.values())) == 1}
+    for name in sides:
+        found[name] = {
+            "wall_ms": round(statistics.median(walls[name]) * 1000, 1),
+            "cpu_ms": round(statistics.median(cpus[name]) * 1000, 1),
+            "cpu_runs_ms": [round(t * 1000, 1) for t in cpus[name]],
+        }
+    names = list(sides)
+    found["cpu_after_over_before"] = round(found[names[1]]["cpu_ms"] / found[names[0]]["cpu_ms"], 2)
+    return found
+
+
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    from bot.reports import ReportOptions, build_overview, build_round_report, figures
+    from bot.store import SqliteStore
+
+    before = old_queries(args.before)
+    after = figures.queries.answer_counts
+
+    async def old_counts(store: Any, rounds: Any, breakdowns: Any = (), **_: Any) -> Any:
+        return await before.answer_counts(store, rounds, breakdowns)
+
+    def use(counts: Any) -> None:
+        figures.queries.answer_counts = counts  # type: ignore[attr-defined]
+
+    workdir = Path(
+        tempfile.mkdtemp(prefix="p3-ab-", dir="/tmp/bench" if os.path.isdir("/tmp/bench") else None)
+    )
+    library = datagen.library()
+    results = []
+    try:
+        for label, schools, per, repeats in (
+            ("P3 school report", 1, args.school, args.repeats),
+            ("P3 large school report", 1, args.large, args.repeats),
+            ("P3 city overview", args.city, 300, args.city_repeats),
+        ):
+            if not schools or not per:
+                continue
+            path = workdir / f"{label.replace(' ', '-')}.db"
+            await datagen.create_schema(path)
+            data = datagen.generate(path, schools, per)
+            twin = before_twin(path)
+            async with SqliteStore(path) as new_store, SqliteStore(twin) as old_store:
+
+                def side(
+                    store: Any, counts: Any, schools: int = schools, data: Any = data
+                ) -> Callable[[], Awaitable[Any]]:
+                    async def run() -> Any:
+                        use(counts)
+                        if schools == 1:
+                            return await build_round_report(
+                                store, data.round_ids[0], ReportOptions(), flows=library
+                            )
+                        return await build_overview(
+                            store,
+                            data.school_ids,
+                            ReportOptions(viewer="coordinator"),
+                            named=False,
+                            flow_id=datagen.BENCH_FLOW_ID,
+                            flows=library,
+                        )
+
+                    return run
+
+                found = await measure(
+                    f"{label} ({data.respondents:,} parents)",
+                    {"before": side(old_store, old_counts), "after": side(new_store, after)},
+                    repeats,
+                )
+            use(after)
+            results.append(found)
+            print(json.dumps(found), file=sys.stderr)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return {"before": args.before, "load_average": os.getloadavg(), "results": results}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", required=True, help="git revision of the 'before' queries")
+    parser.add_argument("--school", type=int, default=300)
+    parser.add_argument("--large", type=int, default=1000)
+    parser.add_argument("--city", type=int, default=150, help="schools of 300 (0: skip)")
+    parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--city-repeats", type=int, default=3)
+    arguments = parser.parse_args()
+    load_before = os.getloadavg()
+    outcome = asyncio.run(main(arguments))
+    print(json.dumps({"load_average_before": load_before, **outcome}, indent=1))

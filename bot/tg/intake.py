@@ -1,0 +1,36 @@
+"""An incoming update, parsed into what the handlers read (issue 16, P5 and P1's CPU).
+
+A tap on a button brings the whole tapped message back, with its keyboard: for a question,
+every answer button, which python-telegram-bot turns into one object per button (about half of
+an answer's `Update` objects, and of the memory an answer holds while it waits for its turn).
+No handler reads that keyboard: the next one is built from the session, and an edit sets its
+own. So the tapped message's `reply_markup` is left out before parsing; everything else of the
+update (its ids, the message's text and date, the callback data) is parsed as PTB does.
+
+Used by the webhook (`bot.web.app`) and the benchmarks' feed; the poller receives updates
+already parsed by PTB's `get_updates`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Bot, Update
+
+
+def lean(data: dict[str, Any]) -> dict[str, Any]:
+    """The update's JSON without the keyboard of the message a button was tapped on (a copy;
+    `data` itself is left as it is)."""
+    query = data.get("callback_query")
+    if not isinstance(query, dict):
+        return data
+    message = query.get("message")
+    if not isinstance(message, dict) or "reply_markup" not in message:
+        return data
+    kept = {key: value for key, value in message.items() if key != "reply_markup"}
+    return {**data, "callback_query": {**query, "message": kept}}
+
+
+def parse_update(data: dict[str, Any], bot: Bot) -> Update:
+    """`Update.de_json` of the lean update."""
+    return Update.de_json(lean(data), bot)
