@@ -35,7 +35,7 @@ from bot.invitation import invitation_pdf as real_invitation_pdf
 from bot.texts import staff as staff_texts
 from bot.tg import render
 from bot.tg.audio_sender import TelegramAudio
-from bot.tg.parent.session import PREPARING, prepare_sound
+from bot.tg.parent.sounds import PREPARING, prepare_sound
 from bot.tg.school import launch
 from bot.tg.stub_api import SimulatedUser, button_labels
 from tests.conftest import BotHarness
