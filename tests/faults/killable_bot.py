@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram.ext import ExtBot
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest
 
 import tests.faults.unthrottled_bot  # noqa: F401  (its patches: a wide rate limiter)
 from bot.cli import main
@@ -72,17 +72,19 @@ def install(trigger: Trigger) -> None:
 
     ExtBot.get_updates = killing_get_updates  # type: ignore[method-assign]
 
-    do_request: Callable[..., Awaitable[Any]] = HTTPXRequest.do_request
+    # Below every request class (PTB's HTTPXRequest and the bot's own LeanRequest alike): the
+    # one method every Bot API call passes once it has its answer.
+    request_wrapper: Callable[..., Awaitable[Any]] = BaseRequest._request_wrapper
 
-    async def killing_do_request(self: HTTPXRequest, url: str, *args: Any, **kwargs: Any) -> Any:
-        result = await do_request(self, url, *args, **kwargs)
+    async def killing_request(self: BaseRequest, url: str, *args: Any, **kwargs: Any) -> Any:
+        result = await request_wrapper(self, url, *args, **kwargs)
         if url.endswith("/editMessageText"):
             trigger.reached("mid_reply")
         elif url.endswith("/sendMessage"):
             trigger.reached("after_send")
         return result
 
-    HTTPXRequest.do_request = killing_do_request  # type: ignore[method-assign]
+    BaseRequest._request_wrapper = killing_request  # type: ignore[method-assign]
 
 
 if os.environ.get(KILL_ENV):
