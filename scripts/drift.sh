@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 work=$(mktemp -d /tmp/ouderstem-drift.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-TIME_LIMIT=330s  # the tests: together with the install, about 6 minutes at most
+TIME_LIMIT=${DRIFT_TIME_LIMIT:-330s}  # the tests: together with the install, about 6 minutes at most
 
 # Built from a clean copy of the sources, so no build/ folder is left in (or reused from) here.
 bash scripts/source-copy.sh "$work/src"
@@ -47,7 +47,9 @@ PY
 
 # The tests of this checkout (they import `bot` from here) on the newest dependencies.
 # One line per test (-v), so a run cut short by the time limit still names what failed so far.
-timeout "$TIME_LIMIT" "$py" -m pytest -v -p no:cacheprovider -m "not e2e" -rfE "$@" \
+# Cut short with SIGINT, as Ctrl-C would: pytest then tears its fixtures down, so the PostgreSQL
+# servers the tests started are stopped, not left running after CI.
+timeout --signal=INT --kill-after=60s "$TIME_LIMIT" "$py" -m pytest -v -p no:cacheprovider -m "not e2e" -rfE "$@" \
   >"$work/pytest.log" 2>&1
 status=$?
 failed=$(grep -E "^(FAILED|ERROR) " "$work/pytest.log" | sed 's/^/  /')
