@@ -18,7 +18,7 @@ Where the sound comes from, the first that exists wins:
    language is offered for a flow when espeak-ng speaks it or every question of the flow is
    recorded (`recorded_coverage`); that is looked up once per process and flow.
 2. espeak-ng (the system's, or for Tigrinya the espeak-ng 1.52 bundled in the pip package
-   espeakng-loader, run as `python -m bot.espeak_bundled`), encoded to OGG/Opus by ffmpeg (both run as asyncio subprocesses with a timeout) and
+   espeakng-loader, run as `python -m bot.espeak_bundled`), encoded to OGG/Opus by ffmpeg (both run from a worker thread with a timeout) and
    cached in ``OUDERSTEM_AUDIO_CACHE`` as ``<lang>/<voice>-<hash of the text>.ogg``. The cache
    may be deleted at any time.
 
@@ -53,6 +53,7 @@ import math
 import os
 import subprocess
 import tempfile
+import threading
 import unicodedata
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import suppress
@@ -138,33 +139,64 @@ Runner = Callable[[Sequence[str], bytes | None, float], Awaitable[bytes]]
 
 
 async def run_tool(argv: Sequence[str], stdin: bytes | None, timeout: float) -> bytes:
-    """Run one tool without blocking the event loop; its stdout, or an AudioError."""
+    """Run one tool without blocking the event loop; its stdout, or an AudioError.
+
+    The tool runs from a worker thread, not as an asyncio subprocess: on Python 3.11 a task
+    cancelled while asyncio starts a child waits forever when every task is cancelled at once, as
+    `asyncio.run` does at exit (Ctrl-C while a sound was being prepared hung the bot)."""
     name = Path(argv[0]).name
+    child = _Child()
     try:
-        process = await asyncio.create_subprocess_exec(
-            *argv,
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        code, out, err = await asyncio.to_thread(child.run, argv, stdin, timeout)
+    except asyncio.CancelledError:
+        child.kill()  # the thread's communicate() then returns at once and collects it
+        raise
     except FileNotFoundError:
         raise ToolMissing(f"{name} is not installed (apt-get install {APT_PACKAGES})") from None
+    except subprocess.TimeoutExpired:
+        raise ToolTimeout(f"{name} took longer than {timeout:g} s") from None
     except OSError as exc:
         raise ToolFailed(f"{name} could not start: {exc.strerror}") from None
-    try:
-        out, err = await asyncio.wait_for(process.communicate(stdin), timeout)
-    except TimeoutError:
-        raise ToolTimeout(f"{name} took longer than {timeout:g} s") from None
-    finally:
-        if process.returncode is None:
-            process.kill()
-            # Bounded: a cancelled caller (shutdown) must not hang on a child's exit status.
-            with suppress(TimeoutError):
-                await asyncio.wait_for(process.wait(), KILL_GRACE)
-    if process.returncode != 0:
+    if code != 0:
         tail = err.decode(errors="replace").strip()[-STDERR_TAIL:]
-        raise ToolFailed(f"{name} exited with {process.returncode}: {tail}")
+        raise ToolFailed(f"{name} exited with {code}: {tail}")
     return out
+
+
+class _Child:
+    """One tool's process, run in a worker thread; `kill` (from the event loop) stops it at any
+    moment, also before it started."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._killed = False
+
+    def run(
+        self, argv: Sequence[str], stdin: bytes | None, timeout: float
+    ) -> tuple[int, bytes, bytes]:
+        with self._guard:
+            if self._killed:
+                raise subprocess.TimeoutExpired(list(argv), 0)  # never seen: the caller is gone
+            process = self._process = subprocess.Popen(
+                list(argv),
+                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        try:
+            out, err = process.communicate(stdin, timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate(timeout=KILL_GRACE)  # collects its exit status
+            raise
+        return process.returncode, out, err
+
+    def kill(self) -> None:
+        with self._guard:
+            self._killed = True
+            if self._process is not None:
+                self._process.kill()  # a no-op once it exited
 
 
 def _probe(argv: list[str], tool: str) -> str | None:

@@ -522,3 +522,22 @@ async def test_telegram_refusing_voice_messages_is_explained(bot) -> None:
     )
     replies = await parent.press("🔊")
     assert [m.get("text") for m in replies] == [t("nl", audio_texts.VOICE_FORBIDDEN)]
+
+
+def test_a_sound_being_made_when_the_bot_stops_neither_hangs_nor_outlives_it(tmp_path: Path):
+    """`asyncio.run` cancels every task at once when the bot stops (Ctrl-C, SIGTERM). A tool that
+    was just starting must then be killed and the process must end: with asyncio's subprocesses
+    on Python 3.11 it hung forever (seen as a CI run stuck in a test's event-loop teardown)."""
+    mark = str(tmp_path / "tool-that-sleeps")
+    stopping = (
+        "import asyncio, sys\n"
+        "from bot.audio import run_tool\n"
+        "async def main():\n"
+        f"    asyncio.create_task(run_tool([sys.executable, '-c', 'import time; time.sleep(60)', {mark!r}], None, 90))\n"
+        "    await asyncio.sleep(0)  # the tool is starting now\n"
+        "asyncio.run(main())\n"
+    )
+    ended = subprocess.run([sys.executable, "-c", stopping], timeout=45, capture_output=True)
+    assert ended.returncode == 0, ended.stderr.decode()
+    still = subprocess.run(["pgrep", "-f", mark], capture_output=True, text=True)
+    assert still.stdout == "", "the tool was killed with the bot"
