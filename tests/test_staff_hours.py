@@ -323,3 +323,106 @@ async def test_an_admin_sets_and_clears_the_hours_on_postgresql(pgbot: BotHarnes
     await admin.command("/uren")
     await admin.press("Gewone uren")
     assert await stored(pgbot, school.id) is None
+
+
+async def test_uren_with_hours_on_postgresql_sets_them_at_once(pgbot: BotHarness) -> None:
+    admin, school = await make_admin(pgbot)
+    assert texts_of(await admin.command("/uren", "19:00-07:30")) == BAD
+    assert await stored(pgbot, school.id) is None
+    done = texts_of(await admin.command("/uren", "07:30", "-", "19:00"))
+    assert say(staff_texts.HOURS_SAVED) in done and "komen van 07:30 tot 19:00." in done
+    assert await stored(pgbot, school.id) == EARLY
+
+
+# ---- /uren with the hours in one command ---------------------------------------------------
+
+
+async def test_uren_with_hours_sets_them_at_once_as_typed_hours_would(
+    staffbot: BotHarness,
+) -> None:
+    admin, school = await make_admin(staffbot)
+    done = await admin.command("/uren", "07:30-19:00")
+    assert texts_of(done).splitlines()[0] == say(staff_texts.HOURS_SAVED)  # the confirmation
+    assert "komen van 07:30 tot 19:00." in texts_of(done)
+    assert say(staff_texts.HOURS_OWN) in texts_of(done)
+    assert say(staff_texts.HOURS_SUNDAY) in texts_of(done)
+    assert button_labels(done[-1]) == []  # nothing to choose: it is done
+    assert await stored(staffbot, school.id) == EARLY
+    assert await staffbot.store.dialogue(admin.user_id) is None  # no dialogue waits
+
+    # the typed step's forms: spaces around the dash (one argument or several)
+    assert "komen van 08:00 tot 17:30." in texts_of(await admin.command("/uren", "08:00 - 17:30"))
+    assert await stored(staffbot, school.id) == "08:00-17:30"
+    assert "komen van 08:00 tot 18:00." in texts_of(
+        await admin.command("/uren", "08:00", "-", "18:00")
+    )
+    assert await stored(staffbot, school.id) == "08:00-18:00"
+
+    # unreadable hours: the typed step's one kind line, and nothing changes
+    for bad in ["19:00-07:30", "late", "7u30 tot 19u", "always", "07:30-25:00"]:
+        replies = await admin.command("/uren", *bad.split())
+        assert [m["text"] for m in replies] == [BAD], bad
+        assert await stored(staffbot, school.id) == "08:00-18:00", bad
+        assert await staffbot.store.dialogue(admin.user_id) is None, bad
+
+
+async def test_uren_with_hours_ends_the_typing_and_leaves_a_ronde_alone(
+    staffbot: BotHarness,
+) -> None:
+    admin, school = await make_admin(staffbot)
+    await admin.command("/uren")
+    await admin.press(TYPE)  # a dialogue waits for typed hours ...
+    await admin.command("/uren", EARLY)  # ... and the command gives them
+    assert await stored(staffbot, school.id) == EARLY
+    assert await staffbot.store.dialogue(admin.user_id) is None
+
+    await admin.command("/ronde")
+    await admin.press("Barometer voor ouders")
+    asked = await staffbot.store.dialogue(admin.user_id)
+    assert asked is not None and asked.kind == DialogueKind.RONDE
+    await admin.command("/uren", "08:00-18:00")
+    assert await stored(staffbot, school.id) == "08:00-18:00"
+    assert await staffbot.store.dialogue(admin.user_id) == asked  # /ronde goes on
+
+
+async def test_uren_with_hours_is_refused_to_who_may_not_set_them(staffbot: BotHarness) -> None:
+    admin, school = await make_admin(staffbot)
+    member = await join(staffbot, await invite(admin, "Teamlid dat rapporten mag lezen"))
+    stranger = staffbot.user()
+    for person in (member, stranger):
+        for value in (EARLY, "late"):  # the refusal first, never a word about the hours
+            assert texts_of(await person.command("/uren", value)) == NOT_FOR_YOU, value
+            assert last_buttons(person) == []
+    assert await stored(staffbot, school.id) is None
+
+
+async def test_uren_with_hours_asks_an_admin_of_two_schools_which_school(
+    staffbot: BotHarness,
+) -> None:
+    admin, first = await make_admin(staffbot, await new_school(staffbot, "De Vroege Vogel"))
+    second = await new_school(staffbot, "Het Anker")
+    await admin.command("/start", await admin_payload(staffbot, second))
+
+    assert [m["text"] for m in await admin.command("/uren", "late")] == [BAD]  # no picker
+    assert texts_of(await admin.command("/uren", EARLY)) == say(staff_texts.PICK_SCHOOL)
+    assert last_buttons(admin) == ["De Vroege Vogel", "Het Anker"]
+    assert await stored(staffbot, first.id) is None  # nothing before the choice
+    assert await stored(staffbot, second.id) is None
+    done = texts_of(await admin.press("Het Anker"))
+    assert say(staff_texts.HOURS_SAVED) in done
+    assert "van Het Anker komen van 07:30 tot 19:00." in done
+    assert await stored(staffbot, second.id) == EARLY
+    assert await stored(staffbot, first.id) is None  # only the school that was chosen
+    assert last_buttons(admin) == []  # the picker was taken off
+
+    # a colleague of only the first school cannot use the second school's button
+    other, _ = await make_admin(staffbot, await new_school(staffbot, "De Linde"))
+    forged = callbacks.encode(HoursChoice(first.id, "08:00-18:00"))
+    assert texts_of(await other.press_data(forged)) == NOT_FOR_YOU
+    assert await stored(staffbot, first.id) is None
+
+
+def test_hours_typed_with_seconds_fit_the_school_button() -> None:
+    value = school_waking_hours("07:30:15-19:00")  # the typed step takes seconds too
+    button = HoursChoice(3, value)
+    assert callbacks.decode(callbacks.encode(button)) == button

@@ -189,7 +189,8 @@ class RecordingDecision:
 
 
 DEFAULT_HOURS = "std"  # HoursChoice's wire value for "back to the bot-wide hours"
-HOURS_WIRE = re.compile(r"\d\d:\d\d-\d\d:\d\d")  # as `bot.schedule.school_waking_hours` writes them
+# As `bot.schedule.school_waking_hours` writes them ("07:30-19:00"; seconds only if typed).
+HOURS_WIRE = re.compile(r"\d\d:\d\d(?::\d\d)?-\d\d:\d\d(?::\d\d)?")
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,8 +103,17 @@ async def round_for(
     return found
 
 
-async def pick_school(update: Update, deps: Deps, action: Action, command: PickFor) -> int | None:
-    """The caller's only school for `action`, or None after offering a choice (or refusing)."""
+async def pick_school(
+    update: Update,
+    deps: Deps,
+    action: Action,
+    command: PickFor,
+    *,
+    choice: Callable[[int], callbacks.Button] | None = None,
+) -> int | None:
+    """The caller's only school for `action`, or None after offering a choice (or refusing).
+    `choice`: the button per school (default `SchoolChoice(command, school)`), for a command
+    whose button carries more than the school (/uren with hours)."""
     schools = schools_for(await access_of(deps, update), action)
     if not schools:
         await refuse(update, deps)
@@ -112,8 +121,9 @@ async def pick_school(update: Update, deps: Deps, action: Action, command: PickF
     if len(schools) == 1:
         return schools[0]
     names = await deps.store.school_names(schools[:SCHOOLS_IN_PICKER])
+    button = choice or (lambda school: SchoolChoice(command, school))
     rows: list[list[tuple[str, callbacks.Button]]] = [
-        [(names.get(s, str(s)), SchoolChoice(command, s))] for s in schools[:SCHOOLS_IN_PICKER]
+        [(names.get(s, str(s)), button(s))] for s in schools[:SCHOOLS_IN_PICKER]
     ]
     await reply(update, say(staff_texts.PICK_SCHOOL), keyboard(rows))
     return None

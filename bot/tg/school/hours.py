@@ -4,6 +4,9 @@
               and never on Sunday; a few common choices as buttons (`HoursChoice`), the
               bot-wide hours again when the school has its own, and "Andere uren typen"
               (`HoursTyping`) -> typed hours ("07:30-19:00"), or Annuleren
+    /uren 07:30-19:00
+           -> school (if several: its button carries the hours, `HoursChoice`) -> saved, as
+              if typed: the same parser, the same kind line for unreadable hours
 
 Only that last button starts a dialogue (state in `staff_dialogues`, kind "uren"), so looking
 at the hours neither catches what the admin types next nor ends a /ronde in progress.
@@ -24,7 +27,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot.schedule import WakingHours, hours_of, school_waking_hours
-from bot.staff import Action
+from bot.staff import Action, schools_for
 from bot.store.records import Dialogue
 from bot.texts import staff as staff_texts
 from bot.texts.staff import say
@@ -32,6 +35,7 @@ from bot.tg.callbacks import Button, DialogueKind, HoursChoice, HoursTyping, Pic
 from bot.tg.deps import Deps
 from bot.tg.school.common import (
     Step,
+    access_of,
     cancel_only,
     new_dialogue,
     on_button,
@@ -53,10 +57,33 @@ TYPE_STEP = "hours"  # the dialogue's one step: it waits for typed hours
 
 @final
 async def on_hours(update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps) -> None:
-    """/uren: when families get reminders and feedback, and buttons to change it."""
+    """/uren: when families get reminders and feedback, and buttons to change it;
+    /uren 07:30-19:00 sets the hours at once."""
+    if context.args:
+        await hours_given(update, deps, " ".join(context.args))
+        return
     school_id = await pick_school(update, deps, Action.HOURS, PickFor.HOURS)
     if school_id is not None:
         await show_hours(update, deps, school_id)
+
+
+async def hours_given(update: Update, deps: Deps, text: str) -> None:
+    """/uren with hours ("/uren 07:30-19:00"): read as typed hours are; saved for the only
+    school, or for the one picked (its button carries the hours). Who may not set hours gets
+    the refusal before a word about the hours."""
+    try:
+        hours = school_waking_hours(text)
+    except ValueError:
+        if schools_for(await access_of(deps, update), Action.HOURS):
+            await reply(update, say(staff_texts.HOURS_BAD, example=EXAMPLE))
+        else:
+            await refuse(update, deps)
+        return
+    school_id = await pick_school(
+        update, deps, Action.HOURS, PickFor.HOURS, choice=lambda school: HoursChoice(school, hours)
+    )
+    if school_id is not None:
+        await save(update, deps, school_id, hours)
 
 
 async def show_hours(update: Update, deps: Deps, school_id: int) -> None:
