@@ -32,6 +32,13 @@ Errors (`Sender.classify`, for Telegram `bot.tg.outbox_sender.classify`):
                                        retried
     BadRequest (400) and others        `failed`
 
+Waking hours: a reminder or feedback message claimed outside its school's hours (its own, or
+OUDERSTEM_WAKING_HOURS) goes back to pending until their next start, marked HELD; when a school's
+hours change, `set_waking_hours` moves its HELD messages to the new start (`held_until`) in the
+same transaction, so they neither wait longer than the new hours ask nor go before them. (Deciding
+this at claim time alone would need the families' local time in SQL, which SQLite cannot do, or
+claiming every held message again on every pass.)
+
 Rate: at most OUTBOX_PER_SECOND messages in any one second (below Telegram's 30 per second, so
 live conversations keep room) and one per second per chat, by `RateLimiter`. In production PTB's
 AIORateLimiter sits under this as well. Logs name message ids and error classes only: never a
@@ -64,6 +71,7 @@ from bot.store.records import (
     BLOCKED,
     FAILED,
     GO,
+    HELD,
     PENDING,
     SENT,
     UNKNOWN,
@@ -159,6 +167,13 @@ class Sender(Protocol):
     def classify(self, exc: BaseException) -> tuple[str, float]:
         """(what to do, seconds to wait): FLOOD, BLOCKED, FAILED, RETRY or UNKNOWN."""
         ...
+
+
+def held_until(hours: str | None, default: WakingHours, now: datetime) -> datetime:
+    """When a school's held reminders and feedback go once its hours are `hours` (None: the
+    bot-wide `default`): now if that is in the hours, else their next start. Whoever changes a
+    school's hours passes this to `set_waking_hours`, which re-times the held messages."""
+    return waking_moment(now, hours_of(hours, default))
 
 
 def backoff(attempt: int) -> timedelta:
@@ -287,8 +302,15 @@ class Outbox:
             hours = hours_of(message.waking_hours, self.waking)  # the school's own, or the setting
             if waits_for_waking_hours(message.kind, now, hours):  # not at night, not Sunday
                 later = waking_moment(now, hours)
-                await self.staff.settle(
-                    message.id, PENDING, now, next_attempt_at=later, refund_attempt=True
+                await (
+                    self.staff.settle(  # marked HELD: it follows its school's hours if they change
+                        message.id,
+                        PENDING,
+                        now,
+                        error=HELD,
+                        next_attempt_at=later,
+                        refund_attempt=True,
+                    )
                 )
                 tally[WAITING] += 1
                 return

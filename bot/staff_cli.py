@@ -24,7 +24,8 @@ from bot.cli_common import emit, open_store, required_name
 from bot.clock import new_token, system_clock
 from bot.config import Settings
 from bot.errors import OuderstemError
-from bot.schedule import school_waking_hours
+from bot.outbox import held_until
+from bot.schedule import WakingHours, school_waking_hours
 from bot.staff import INVITABLE, INVITE_DAYS, Grant, Role
 from bot.store.protocols import StaffStore
 
@@ -173,8 +174,10 @@ async def cmd_school_set_hours(args: argparse.Namespace, settings: Settings) -> 
             hours = school_waking_hours(args.hours)  # the one parser the setting uses
         except ValueError as exc:
             raise OuderstemError(f"{args.hours!r}: {exc}") from None
+    # The school's held reminders and feedback follow the new hours (earlier: they go earlier).
+    held = held_until(hours, WakingHours.parse(settings.waking_hours), system_clock())
     async with open_store(settings, must_exist=True) as store:
-        if not await store.set_waking_hours(args.school, hours):
+        if not await store.set_waking_hours(args.school, hours, held_until=held):
             raise OuderstemError(f"no school with id {args.school} (see `ouderstem school list`)")
     emit(
         args,

@@ -118,7 +118,7 @@ async def test_feedback_at_a_quarter_to_eight_goes_where_the_school_wakes_early(
     clock.now = local(2, 7)  # Monday, 07:00 in Brussels
     early_admin, early_school, early_parent = await took_part(staffbot, "De Vroege Vogel")
     plain_admin, _, plain_parent = await took_part(staffbot, "Het Anker")
-    assert await staffbot.store.set_waking_hours(early_school.id, EARLY)
+    assert await staffbot.store.set_waking_hours(early_school.id, EARLY, held_until=local(2, 7))
     await drain(staffbot)
 
     clock.now = local(2, 7, 45)

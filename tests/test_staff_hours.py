@@ -426,3 +426,84 @@ def test_hours_typed_with_seconds_fit_the_school_button() -> None:
     value = school_waking_hours("07:30:15-19:00")  # the typed step takes seconds too
     button = HoursChoice(3, value)
     assert callbacks.decode(callbacks.encode(button)) == button
+
+
+# ---- messages the outbox holds follow the school's new hours (SQLite and PostgreSQL) -------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def anybot(request: pytest.FixtureRequest) -> BotHarness:
+    """The real bot on either engine (`staffbot`, `pgbot`), with the moving `clock`."""
+    harness: BotHarness = request.getfixturevalue(
+        "staffbot" if request.param == "sqlite" else "pgbot"
+    )
+    return harness
+
+
+async def test_held_feedback_goes_at_the_new_start_when_the_hours_move_earlier(
+    anybot: BotHarness, clock: MovingClock
+) -> None:
+    clock.now = local(2, 6)  # Monday, 06:00 in Brussels: before the usual 08:00
+    admin, _, parent = await took_part(anybot, "De Vroege Vogel")
+    await drain(anybot)
+    await send_feedback(admin, parent)
+    assert await drain(anybot) == {"waiting": 1}  # held for 08:00, the bot-wide start
+    assert parent.replies() == []
+
+    clock.now = local(2, 6, 30)
+    await admin.command("/uren", "07:00-19:00")  # the school wakes earlier
+    assert await anybot.store.next_due() == local(2, 7)  # the held message follows the hours
+    clock.now = local(2, 6, 59)
+    assert await drain(anybot) == {}
+    clock.now = local(2, 7)
+    assert await drain(anybot) == {"sent": 2}  # the parent, then the admin's notice
+    assert "Bedankt voor uw antwoorden" in texts_of(parent.replies())
+    assert "1 verstuurd" in texts_of(admin.replies())
+
+
+async def test_held_feedback_goes_at_once_when_the_new_hours_have_begun(
+    anybot: BotHarness, clock: MovingClock
+) -> None:
+    clock.now = local(2, 7)  # Monday, 07:00
+    admin, _, parent = await took_part(anybot, "De Vroege Vogel")
+    await drain(anybot)
+    await send_feedback(admin, parent)
+    assert await drain(anybot) == {"waiting": 1}  # held for 08:00
+    clock.now = local(2, 7, 30)
+    await admin.command("/uren", "07:15-19:00")  # begun a quarter of an hour ago
+    assert await drain(anybot) == {"sent": 2}
+    assert "Bedankt voor uw antwoorden" in texts_of(parent.replies())
+
+
+async def test_held_feedback_waits_for_the_new_start_when_the_hours_move_later(
+    anybot: BotHarness, clock: MovingClock
+) -> None:
+    clock.now = local(2, 6)
+    admin, _, parent = await took_part(anybot, "Het Anker")
+    await drain(anybot)
+    await send_feedback(admin, parent)
+    assert await drain(anybot) == {"waiting": 1}  # held for 08:00
+
+    await admin.command("/uren")
+    await admin.press(TYPE)
+    await admin.text("09:00-20:00")  # the school wakes later
+    assert await anybot.store.next_due() == local(2, 9)  # not 08:00 any more
+    clock.now = local(2, 8)
+    assert await drain(anybot) == {}  # not claimed at the old start, and not sent
+    clock.now = local(2, 8, 59)
+    assert await drain(anybot) == {}
+    assert parent.replies() == []
+    clock.now = local(2, 9)
+    assert await drain(anybot) == {"sent": 2}
+    assert "Bedankt voor uw antwoorden" in texts_of(parent.replies())
+
+    # back to the bot-wide hours (08:00) in the evening: what waits now goes at 08:00 tomorrow
+    clock.now = local(2, 21)
+    await send_feedback(admin, parent)
+    assert await drain(anybot) == {"waiting": 1}  # held for 09:00 tomorrow
+    assert await anybot.store.next_due() == local(3, 9)
+    await admin.command("/uren")
+    await admin.press("Gewone uren")
+    assert await anybot.store.next_due() == local(3, 8)
+    clock.now = local(3, 8)
+    assert await drain(anybot) == {"sent": 2}

@@ -17,6 +17,7 @@ from bot.store.records import (
     CANCELLED,
     GO,
     GONE,
+    HELD,
     PENDING,
     Batch,
     BatchResult,
@@ -313,3 +314,19 @@ async def _reminder_still_wanted(
         (chat_id, round_id),
     ) as cur:
         return await cur.fetchone() is None
+
+
+async def retime_held(conn: Connection, school_id: int, at: datetime) -> int:
+    """The school's messages held for waking hours (pending, error HELD) go at `at`: called in
+    the transaction that changes the school's hours. A message belongs to the school through
+    its round, else its batch (as `Outbox.due` reads its hours)."""
+    cur = await conn.execute(
+        "UPDATE outbox SET next_attempt_at = ?, updated_at = ? "
+        "WHERE status = 'pending' AND error = ? AND id IN (SELECT o.id FROM outbox o "
+        "LEFT JOIN outbox_batches b ON b.id = o.batch_id "
+        "LEFT JOIN rounds r ON r.id = COALESCE(o.round_id, b.round_id) "
+        "WHERE o.status = 'pending' AND o.error = ? "
+        "AND COALESCE(r.school_id, b.school_id) = ?)",
+        (ts(at), ts(at), HELD, HELD, school_id),
+    )
+    return int(cur.rowcount)

@@ -19,6 +19,9 @@ BLOCKED, FAILED, UNKNOWN, CANCELLED = "blocked", "failed", "unknown", "cancelled
 SETTLED = (SENT, BLOCKED, FAILED, UNKNOWN, CANCELLED)
 GONE = "gone"  # claim(): the message is no longer pending (another sender took it, or /vergeet)
 GO = "go"  # claim(): marked sending; call Telegram now
+# outbox.error of a pending reminder or feedback message held back until waking hours: such rows
+# follow their school's hours when those change (`set_waking_hours`), unlike a retry's backoff.
+HELD = "waking hours"
 
 # ---- rounds ----------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.staff import TEAM_ROLES
 from bot.store.database import Connection, Database, iso, parse_time
+from bot.store.outbox import retime_held
 from bot.store.records import Recipient, Round, RoundGroup, RoundLink, RoundPlan, School, StatusCell
 
 ROUND_COLUMNS = (
@@ -71,16 +72,25 @@ class Rounds(Database):
         )
         return {r[0]: r[1] for r in rows}
 
-    async def set_waking_hours(self, school_id: int, hours: str | None) -> bool:
+    async def set_waking_hours(
+        self, school_id: int, hours: str | None, *, held_until: datetime
+    ) -> bool:
         """A school's own waking hours ("07:30-19:00", checked by the caller with
         `bot.schedule.school_waking_hours`), or None for the bot-wide setting. False: no such
-        school."""
+        school.
+
+        In the same transaction, the school's messages the outbox holds for waking hours go at
+        `held_until` (the next start of the new hours, `bot.outbox.held_until`): earlier hours
+        let them go earlier, later ones keep them back longer."""
 
         async def op(conn: Connection) -> bool:
             cur = await conn.execute(
                 "UPDATE schools SET waking_hours = ? WHERE id = ?", (hours, school_id)
             )
-            return bool(cur.rowcount)
+            if not cur.rowcount:
+                return False
+            await retime_held(conn, school_id, held_until)
+            return True
 
         return await self._submit(op)
 

@@ -14,7 +14,8 @@ at the hours neither catches what the admin types next nor ends a /ronde in prog
 Who: the school's admin (`Action.HOURS`), checked again at every step, a button press and typed
 hours too. Hours are read the one way (`bot.schedule.school_waking_hours`, as `ouderstem school
 set-hours` reads them) and written the one way (`store.set_waking_hours`); the outbox reads them
-with every reminder and feedback message of the school (`bot.outbox`). Unreadable typed hours,
+with every reminder and feedback message of the school (`bot.outbox`), and the messages it
+already holds for the morning follow the new hours at once. Unreadable typed hours,
 or an end before the start, get one kind line with an example, and nothing changes.
 """
 
@@ -26,6 +27,7 @@ from datetime import time
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
+from bot.outbox import held_until
 from bot.schedule import WakingHours, hours_of, school_waking_hours
 from bot.staff import Action, schools_for
 from bot.store.records import Dialogue
@@ -133,10 +135,13 @@ async def save(update: Update, deps: Deps, school_id: int, hours: str | None) ->
     """Store the school's hours (None: the bot-wide ones), end the dialogue, say what holds now."""
     if await permitted(deps, update, Action.HOURS, school_id) is None:
         return
-    if not await deps.store.set_waking_hours(school_id, hours):
+    # The school's held reminders and feedback follow the new hours (earlier: they go earlier).
+    held = held_until(hours, bot_wide(deps), deps.clock())
+    if not await deps.store.set_waking_hours(school_id, hours, held_until=held):
         await refuse(update, deps)  # the school is gone
         return
     log.info("school %d set its waking hours from the chat", school_id)
+    deps.wake_outbox()  # held messages may be due now
     waiting = await deps.store.dialogue(chat_id_of(update))
     if waiting is not None and waiting.kind == DialogueKind.HOURS:
         await deps.store.end_dialogue(waiting.chat_id, deps.clock(), update.update_id)
