@@ -91,6 +91,14 @@ MAX_ATTEMPTS = 8  # network failures before a message is given up ("failed")
 BACKOFF_BASE = timedelta(seconds=30)  # first wait after a network failure, doubled each time
 BACKOFF_CAP = timedelta(minutes=15)
 CLOCK_SLACK = 1e-6  # seconds: a wait shorter than this is a rounding error, not a wait
+# After a stall (the loop blocked, a slow commit) the sender makes up the slots it missed: those
+# of at most this long a stall (a longer pause is idleness: the schedule starts afresh), ...
+CATCH_UP_SECONDS = 1.0
+# ... evenly, at most this share above the rate (25/s: 28/s), and never closer than TELEGRAM_ROOM
+# messages to Telegram's limit in any second (a make-up under a strict 25-a-second window is
+# impossible without bursts: a missed slot can only be made up above the rate).
+CATCH_UP_SHARE = 0.12
+TELEGRAM_ROOM = 2  # messages/s kept free below Telegram's limit for the calls' jitter
 MAX_IN_FLIGHT = 16  # Bot API calls at once
 BATCH = 200  # messages read per pass
 IDLE_SECONDS = 5.0  # how often an idle sender looks at the table without being woken
@@ -106,13 +114,23 @@ assert OUTBOX_PER_SECOND <= BROADCAST_MESSAGES_PER_SECOND
 
 
 class RateLimiter:
-    """At most `per_second` sends in any one second, evenly spaced (one every 1/`per_second`
-    seconds, never the second's whole budget at once), and one per `per_chat` seconds per chat.
+    """`per_second` sends a second, evenly spaced (one every 1/`per_second` seconds, never the
+    second's whole budget at once), and one per `per_chat` seconds per chat.
 
     Even spacing matters against Telegram's own sliding window: a burst at the start of each
     second lands there in clumps (the claim commits between the slot and the call add jitter)
     and draws 429s, and every 429 pauses the whole sender. `even=False` is the old, bursting
-    behaviour, kept for the benchmark's before/after (bench/p4_broadcast.py)."""
+    behaviour, kept for the benchmark's before/after (bench/p4_broadcast.py).
+
+    A stall (the event loop blocked, a slow commit) must not cost the slots it covered: the
+    even schedule keeps its own clock (`_next`), so the slots of a stall of up to
+    CATCH_UP_SECONDS are made up afterwards (a longer one is forgiven), evenly at `ceiling` a second (25/s: 28/s, below
+    Telegram's 30 by TELEGRAM_ROOM). `ceiling` also bounds the slots in any one second; in a
+    run without stalls it is never reached and the sends stay `per_second` apart. After a
+    longer pause (idle) the schedule starts afresh. And `calling()`, right before each Bot API
+    call, holds the calls themselves to `ceiling` in any second: slots taken before claims that
+    a stall delayed must not reach Telegram in one clump. `catch_up=False` is the previous even
+    limiter (a stall's slots lost, calls not counted), kept for the benchmark's before/after."""
 
     def __init__(
         self,
@@ -122,26 +140,38 @@ class RateLimiter:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         even: bool = True,
+        catch_up: bool = True,
     ) -> None:
         self.per_second = per_second
         self.per_chat = per_chat
         self.monotonic = monotonic
         self.sleep = sleep
         self.even = even
+        self.catch_up = catch_up and even  # the bursting limiter is kept as it was
         self.spacing = 1.0 / per_second
-        self._recent: deque[float] = deque()
+        # The most slots (and calls) in any one second: above the rate only to make up a stall.
+        self.ceiling = per_second
+        if self.catch_up:
+            room = BROADCAST_MESSAGES_PER_SECOND - TELEGRAM_ROOM
+            self.ceiling = max(per_second, min(per_second * (1 + CATCH_UP_SHARE), room))
+        self._recent: deque[float] = deque()  # slots taken in the last second
+        self._calls: deque[float] = deque()  # Bot API calls made in the last second
+        self._next = 0.0  # the even schedule's next slot (catch_up)
         self._last: dict[int, float] = {}
 
     def wait_for(self, chat_id: int) -> float:
         """Seconds until a message to this chat may go."""
         now = self.monotonic()
-        while self._recent and now - self._recent[0] >= 1.0:
-            self._recent.popleft()
+        _forget_older(self._recent, now)
         wait = 0.0
-        if len(self._recent) >= self.per_second:
+        if len(self._recent) >= self.ceiling:
             wait = 1.0 - (now - self._recent[0])
         if self.even and self._recent:
-            wait = max(wait, self.spacing - (now - self._recent[-1]))
+            if self.catch_up:  # the schedule's slot; owed ones evenly at `ceiling` a second
+                quickest = 1.0 / self.ceiling - (now - self._recent[-1])
+                wait = max(wait, self._next - now, quickest)
+            else:
+                wait = max(wait, self.spacing - (now - self._recent[-1]))
         last = self._last.get(chat_id)
         if last is not None:
             wait = max(wait, self.per_chat - (now - last))
@@ -151,10 +181,38 @@ class RateLimiter:
         while (wait := self.wait_for(chat_id)) > 0:
             await self.sleep(wait)
         now = self.monotonic()
+        idle = not self._recent or now - self._recent[-1] >= CATCH_UP_SECONDS
         self._recent.append(now)
+        if idle:
+            self._next = now + self.spacing  # the schedule starts afresh
+        else:  # owed slots (a stall's) stay owed, up to CATCH_UP_SECONDS of them
+            self._next = max(self._next, now - CATCH_UP_SECONDS) + self.spacing
         self._last[chat_id] = now
         if len(self._last) > 10_000:  # forget chats whose pause is long over
             self._last = {c: t for c, t in self._last.items() if now - t < self.per_chat}
+
+    async def calling(self) -> None:
+        """Right before the Bot API call of a slot: wait while `ceiling` calls were made in the
+        last second, then count this one."""
+        if not self.catch_up:
+            return
+        while True:
+            now = self.monotonic()
+            _forget_older(self._calls, now)
+            if len(self._calls) < self.ceiling:
+                break
+            wait = 1.0 - (now - self._calls[0])
+            if wait > CLOCK_SLACK:
+                await self.sleep(wait)
+            else:
+                self._calls.popleft()  # a rounding error: that call is a second old
+        self._calls.append(now)
+
+
+def _forget_older(moments: deque[float], now: float) -> None:
+    """Drop the moments a second or more before `now` (a sliding second's window)."""
+    while moments and now - moments[0] >= 1.0:
+        moments.popleft()
 
 
 class Sender(Protocol):
@@ -314,6 +372,7 @@ class Outbox:
                 )
                 tally[WAITING] += 1
                 return
+            await self.limiter.calling()  # the call itself kept under the rate
             try:
                 await self.sender.send(message)
             except Exception as exc:

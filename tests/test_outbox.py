@@ -22,6 +22,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot.outbox import (
     BACKOFF_BASE,
     BACKOFF_CAP,
+    CATCH_UP_SECONDS,
     MAX_ATTEMPTS,
     OUTBOX_PER_SECOND,
     Outbox,
@@ -373,6 +374,90 @@ async def test_the_bursting_limiter_is_kept_for_the_benchmark() -> None:
     for i in range(len(moments) - 25):
         assert moments[i + 25] - moments[i] >= 1.0
     assert moments[-1] == pytest.approx(3.0)  # 25 at the start of each second
+
+
+def at_most_in_any_second(moments: list[float], most: float) -> bool:
+    """No sliding second (a half-open [t, t + 1)) holds more than `most` of `moments`."""
+    ordered = sorted(moments)
+    n = int(most)
+    return all(ordered[i + n] - ordered[i] >= 1.0 - 1e-9 for i in range(len(ordered) - n))
+
+
+async def test_the_limiter_makes_up_the_slots_a_stall_missed() -> None:
+    """The event loop blocks for half a second mid-broadcast (in virtual time): the limiter
+    makes up the missed slots afterwards instead of losing them: evenly at 28/s (below
+    Telegram's 30), never more than 28 in any second, then 25/s again."""
+    fake = FakeTime()
+    limiter = RateLimiter(per_second=25, per_chat=1.0, monotonic=fake.monotonic, sleep=fake.sleep)
+    assert limiter.ceiling == pytest.approx(28)
+    moments = []
+    for chat in range(250):
+        await limiter.acquire(chat)
+        moments.append(fake.now)
+        if chat == 60:
+            fake.now += 0.5  # a blocking call on the loop: no task runs for 0.5 s
+    assert at_most_in_any_second(moments, 28)
+    assert at_most_in_any_second(moments[:61], 25)  # before the stall: the rate
+    gaps = [b - a for a, b in itertools.pairwise(moments)]
+    assert min(gaps) == pytest.approx(1 / 28)  # made up evenly, no burst
+    # 249 slots 1/25 s apart: the stall cost nothing (the stall's slots lost: 249/25 + 0.46 s)
+    assert moments[-1] == pytest.approx(249 / 25, abs=1e-6)
+    assert gaps[-50:] == pytest.approx([1 / 25] * 50)  # 25/s again once made up
+
+
+async def test_the_limiter_starts_evenly_after_a_pause_and_forgives_a_long_stall() -> None:
+    fake = FakeTime()
+    limiter = RateLimiter(per_second=25, per_chat=1.0, monotonic=fake.monotonic, sleep=fake.sleep)
+    for chat in range(10):
+        await limiter.acquire(chat)
+    fake.now += 60.0  # idle: nothing was owed
+    began = fake.now
+    moments = []
+    for chat in range(10, 100):
+        await limiter.acquire(chat)
+        moments.append(fake.now - began)
+        if chat == 30:
+            fake.now += CATCH_UP_SECONDS + 0.5  # as long as idleness: nothing is made up
+    gaps = [b - a for a, b in itertools.pairwise(moments)]
+    assert gaps[:20] == pytest.approx([1 / 25] * 20)  # no burst at the start
+    assert gaps[21:] == pytest.approx([1 / 25] * len(gaps[21:]))  # nor after the long stall
+    assert moments[-1] == pytest.approx(89 / 25 + CATCH_UP_SECONDS + 0.5 - 1 / 25)
+
+
+async def test_the_calls_themselves_stay_under_the_ceiling_when_claims_were_slow() -> None:
+    """Slots taken evenly; a slow commit delays the calls of 16 of them by half a second, so
+    they would reach Telegram together with the calls of later slots (37 in one second).
+    `calling()` holds the calls to 28 in any second."""
+    fake = FakeTime()
+    limiter = RateLimiter(per_second=25, per_chat=1.0, monotonic=fake.monotonic, sleep=fake.sleep)
+    wanted = []
+    for chat in range(100):
+        await limiter.acquire(chat)
+        wanted.append(fake.now + (0.5 if 20 <= chat < 36 else 0.0))
+    assert not at_most_in_any_second(wanted, 30)  # unguarded: Telegram would answer 429
+    fake.now = 0.0
+    calls = []
+    for moment in sorted(wanted):
+        fake.now = max(fake.now, moment)
+        await limiter.calling()
+        calls.append(fake.now)
+    assert at_most_in_any_second(calls, 28)
+    assert calls[-1] - wanted[-1] < 0.2  # held back only as long as needed
+
+
+async def test_the_previous_even_limiter_is_kept_for_the_benchmark() -> None:
+    fake = FakeTime()
+    limiter = RateLimiter(
+        per_second=25, per_chat=1.0, monotonic=fake.monotonic, sleep=fake.sleep, catch_up=False
+    )
+    moments = []
+    for chat in range(100):
+        await limiter.acquire(chat)
+        await limiter.calling()  # not counted: the previous limiter counted slots only
+        moments.append(fake.now)
+        if chat == 40:
+            fake.now += 0.5
+    assert moments[-1] == pytest.approx(99 / 25 + 0.5 - 1 / 25)  # the stall's slots lost
 
 
 def test_the_send_rate_is_a_setting() -> None:
