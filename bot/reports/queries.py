@@ -305,17 +305,28 @@ async def answer_counts(
 
 
 async def open_answers(
-    store: ReadStore, round_id: int, step: int = RELEASE_STEP
+    store: ReadStore,
+    round_id: int,
+    step: int = RELEASE_STEP,
+    question_ids: Sequence[str] | None = None,
 ) -> list[tuple[str, str | None, str | None, str | None]]:
     """(question, text, language, voice file id) of counted respondents' open and voice answers,
-    sorted by question, language and text, so nothing links them to a respondent."""
+    sorted by question, language and text, so nothing links them to a respondent.
+
+    `question_ids`: only these questions (a report's open questions), each answer read by its
+    primary key (respondent, question) instead of every answer of every counted respondent."""
+    only = ""
+    if question_ids is not None:
+        if not question_ids:
+            return []
+        only = f" AND a.question_id IN ({_marks(question_ids)})"
     rows = await store.run_read(
         f"""WITH {_counted_cte([round_id])}
             SELECT a.question_id, CASE WHEN a.text != '' THEN a.text END, a.text_language,
                    a.voice_file_id
             FROM counted c JOIN answers a ON a.respondent_id = c.id
-            WHERE (a.text IS NOT NULL AND a.text != '') OR a.voice_file_id IS NOT NULL
+            WHERE ((a.text IS NOT NULL AND a.text != '') OR a.voice_file_id IS NOT NULL){only}
             ORDER BY a.question_id, a.text_language, a.text, a.voice_file_id""",
-        [round_id, *_block_params(step)],
+        [round_id, *_block_params(step), *(question_ids or ())],
     )
     return [(r[0], r[1], r[2], r[3]) for r in rows]
