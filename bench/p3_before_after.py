@@ -1,9 +1,11 @@
 """P3 before and after a change to the report layer, interleaved in one process run.
 
-`python -m bench.p3_before_after --before REV [--school N --large N --city N]` builds the P3
-data once (`bench.datagen`, today's schema), copies each database to a "before" twin whose
-`answers` indexes are those of migration 008 (`answers_round_question`, without migration 009's
-covering `answers_round_counts`), loads `bot/reports/queries.py` as it was at git revision REV,
+`python -m bench.p3_before_after --before REV [--schema 9] [--school N --large N --city N]`
+builds the P3 data once (`bench.datagen`, today's schema), copies each database to a "before"
+twin at the schema of `--schema` (9: migration 009's `answers` as main had it before migration
+010, without the respondent's cells on the answer row, their triggers and index, with 009's
+covering `answers_round_counts`; 8: migration 008's `answers_round_question` instead), loads
+`bot/reports/queries.py` as it was at git revision REV (its `answer_counts` and `open_answers`),
 and then alternates: the report (or city overview) with the old queries on the old schema, and
 with today's queries on today's schema, the same number of times, CPU time of the process (both
 threads) and wall time for each. Prints one JSON object: medians and every run, and whether both
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import inspect
 import json
 import os
 import shutil
@@ -33,7 +36,18 @@ from typing import Any
 from bench import datagen
 
 ROOT = Path(__file__).resolve().parent.parent
-OLD_INDEX = "CREATE INDEX answers_round_question ON answers(round_id, question_id, value)"
+INDEX_008 = "CREATE INDEX answers_round_question ON answers(round_id, question_id, value)"
+INDEX_009 = (
+    "CREATE INDEX answers_round_counts ON answers"
+    "(round_id, question_id, value, skipped, respondent_id)"
+)
+UNDO_010 = (  # migration 010 taken back: no cells on the answer row
+    "DROP TRIGGER IF EXISTS answers_cells_on_insert",
+    "DROP TRIGGER IF EXISTS respondents_cells_on_update",
+    "DROP INDEX IF EXISTS answers_round_cells",
+    "ALTER TABLE answers DROP COLUMN respondent_language",
+    "ALTER TABLE answers DROP COLUMN respondent_group",
+)
 
 
 def old_queries(rev: str) -> Any:
@@ -56,13 +70,14 @@ def old_queries(rev: str) -> Any:
     return module
 
 
-def before_twin(path: Path) -> Path:
-    """A copy of `path` with migration 008's index on `answers` instead of 009's."""
+def before_twin(path: Path, schema: int = 9) -> Path:
+    """A copy of `path` with `answers` as migration `schema` (8 or 9) left it."""
     twin = path.with_name(path.stem + "-before.db")
     shutil.copyfile(path, twin)
     conn = sqlite3.connect(twin, isolation_level=None)
-    conn.execute("DROP INDEX IF EXISTS answers_round_counts")
-    conn.execute(OLD_INDEX.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
+    for statement in UNDO_010:
+        conn.execute(statement)
+    conn.execute(INDEX_009 if schema == 9 else INDEX_008)
     conn.execute("VACUUM")
     conn.close()
     return twin
@@ -99,13 +114,20 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     from bot.store import SqliteStore
 
     before = old_queries(args.before)
-    after = figures.queries.answer_counts
+    queries = figures.queries
+    after = (queries.answer_counts, queries.open_answers)
 
-    async def old_counts(store: Any, rounds: Any, breakdowns: Any = (), **_: Any) -> Any:
-        return await before.answer_counts(store, rounds, breakdowns)
+    takes = inspect.signature(before.answer_counts).parameters  # older revisions took fewer
 
-    def use(counts: Any) -> None:
-        figures.queries.answer_counts = counts  # type: ignore[attr-defined]
+    async def old_counts(store: Any, rounds: Any, breakdowns: Any = (), **kw: Any) -> Any:
+        kept = {k: v for k, v in kw.items() if k in takes}
+        return await before.answer_counts(store, rounds, breakdowns, **kept)
+
+    async def old_open(store: Any, round_id: int, *_: Any, **__: Any) -> Any:
+        return await before.open_answers(store, round_id)  # every question, as REV read them
+
+    def use(reads: tuple[Any, Any]) -> None:
+        queries.answer_counts, queries.open_answers = reads  # type: ignore[assignment]
 
     workdir = Path(
         tempfile.mkdtemp(prefix="p3-ab-", dir="/tmp/bench" if os.path.isdir("/tmp/bench") else None)
@@ -123,7 +145,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             path = workdir / f"{label.replace(' ', '-')}.db"
             await datagen.create_schema(path)
             data = datagen.generate(path, schools, per)
-            twin = before_twin(path)
+            twin = before_twin(path, args.schema)
             async with SqliteStore(path) as new_store, SqliteStore(twin) as old_store:
 
                 def side(
@@ -148,7 +170,10 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 
                 found = await measure(
                     f"{label} ({data.respondents:,} parents)",
-                    {"before": side(old_store, old_counts), "after": side(new_store, after)},
+                    {
+                        "before": side(old_store, (old_counts, old_open)),
+                        "after": side(new_store, after),
+                    },
                     repeats,
                 )
             use(after)
@@ -156,12 +181,20 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             print(json.dumps(found), file=sys.stderr)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return {"before": args.before, "load_average": os.getloadavg(), "results": results}
+    return {
+        "before": args.before,
+        "schema": args.schema,
+        "load_average": os.getloadavg(),
+        "results": results,
+    }
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", required=True, help="git revision of the 'before' queries")
+    parser.add_argument(
+        "--schema", type=int, default=9, choices=(8, 9), help="the before side's migration"
+    )
     parser.add_argument("--school", type=int, default=300)
     parser.add_argument("--large", type=int, default=1000)
     parser.add_argument("--city", type=int, default=150, help="schools of 300 (0: skip)")

@@ -7,9 +7,11 @@ block grouped by its name: PostgreSQL sees two `?` as two expressions), every su
 
 Reads go through `store.run_read` (the store's read connection, which in WAL mode never waits
 for the writer). Queries take a list of round ids so a centre's overview is one query per kind,
-not one per school. Closed answers are read once, in round order from the covering index
-`answers_round_counts` (migration 009), and grouped in SQL (GROUP BY round, question, value;
-`json_each` for multiple choice). Python only sees one row per (round, cell, question, value).
+not one per school. Closed answers are read in round order from the covering index
+`answers_round_cells` (migration 010: round, question, value, and the respondent's language and
+class group, which the store and triggers keep on the answer row) and grouped in SQL (GROUP BY
+round, question, value, and the cell; `json_each` for multiple choice). Python only sees one row
+per (round, cell, question, value).
 
 The counted set (privacy rule 2) is the `counted` CTE: final respondents (completed, or all once
 the round is closed; never those who asked to stop) whose fixed place in the completion order
@@ -17,11 +19,12 @@ the round is closed; never those who asked to stop) whose fixed place in the com
 
 A report builds the counted set once (issue 16): `answer_counts` returns, in one query, the
 counted respondents per (round, language, class) and the answers per question and value for the
-whole round and, for the rounds whose breakdowns are built, per language and per class: the
-answers are joined to the counted set once and grouped at the finest cell (`va`), and every
-breakdown is a sum over those cells; without breakdowns (an overview) no answer is joined at
-all: the index's counts minus those of the respondents outside the counted set.
-Open answers and voice answers of a round are one more query (`open_answers`).
+whole round and, for the rounds whose breakdowns are built, per language and per class. No
+answer is joined to its respondent for a value: each kind is the index's counts minus those of
+the respondents outside the counted set (`outside`, usually few), whose answers are read by
+primary key. Multiple choice (`choices` is not in the index) joins the few multiple-choice
+answers to the counted set. Open answers and voice answers of a round are one more query
+(`open_answers`), by primary key for the report's open questions.
 """
 
 from __future__ import annotations
@@ -46,6 +49,10 @@ def _marks(ids: Sequence[object]) -> str:
 def _counted_cte(round_ids: Sequence[int]) -> str:
     """Privacy rule 2 in SQL (`privacy.released_places`): whole blocks of fixed places only.
 
+    A final respondent is counted when its block of `step` places holds `step` final
+    respondents (`present`, a window over the block: one sort of the final respondents, where
+    a join of each to its block's count was a nested loop, quadratic in a school's size).
+
     Parameters: the round ids, then `_block_params(step)`.
     """
     return f"""
@@ -56,18 +63,17 @@ def _counted_cte(round_ids: Sequence[int]) -> str:
           AND r.status != 'stopped' AND r.place IS NOT NULL
           AND (r.completed_at IS NOT NULL OR o.status = 'closed')
     ),
-    blocks AS (
-        SELECT round_id, (place - 1) / ? AS block FROM final
-        GROUP BY round_id, block HAVING COUNT(*) = ?
-    ),
     counted AS MATERIALIZED (
-        SELECT f.id, f.round_id, f.language, COALESCE(f.group_id, 0) AS group_key
-        FROM final f JOIN blocks b ON b.round_id = f.round_id AND b.block = (f.place - 1) / ?
+        SELECT id, round_id, language, group_key FROM (
+            SELECT f.id, f.round_id, f.language, COALESCE(f.group_id, 0) AS group_key,
+                   COUNT(*) OVER (PARTITION BY f.round_id, (f.place - 1) / ?) AS present
+            FROM final f
+        ) AS w WHERE present = ?
     )"""
 
 
 def _block_params(step: int) -> list[int]:
-    return [step, step, step]
+    return [step, step]
 
 
 # ---- rounds and schools ---------------------------------------------------------------------
