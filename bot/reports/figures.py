@@ -187,20 +187,31 @@ async def load_answers(
         "language": defaultdict(lambda: defaultdict(Raw)),
         "group": defaultdict(lambda: defaultdict(Raw)),
     }
+    by_kind = {"": tables[None], "language": tables["language"], "group": tables["group"]}
     answered = []
+    # The rows come grouped by kind, round, cell and question: each table is looked up once per
+    # run of rows, not once per row (a report folds thousands).
+    here: tuple[str, int, str | None, str | None] | None = None
+    raw = Raw()
+    counts: dict[str, int] = raw.counts
+    single = True
     for kind, rid, cell, group, qid, value, part, count in await queries.answer_counts(
         store, list(flows), breakdown_rounds, multi_questions={qid for _, qid in multi}
     ):
         if kind == queries.COUNTED:
             counted_cells[(rid, cell, group)] = count
             continue
-        raw = tables[kind or None][(rid, cell)][qid]  # type: ignore[index]
+        if (kind, rid, cell, qid) != here:
+            here = (kind, rid, cell, qid)
+            raw = by_kind[kind][(rid, cell)][qid]  # type: ignore[index]
+            counts = raw.counts
+            single = (rid, qid) not in multi
         if part == queries.PART_ANSWERED:
             answered.append((raw, count))
             continue
         value = value if isinstance(value, str) else str(value)
-        raw.counts[value] = raw.counts.get(value, 0) + count
-        if part == queries.PART_VALUE and (rid, qid) not in multi:
+        counts[value] = counts.get(value, 0) + count
+        if single and part == queries.PART_VALUE:
             raw.n += count
     for raw, n in answered:  # respondents who answered a multiple-choice question
         raw.n = n
