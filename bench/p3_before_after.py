@@ -3,7 +3,7 @@
 `python -m bench.p3_before_after --before REV [--schema 9] [--school N --large N --city N]`
 builds the P3 data once (`bench.datagen`, today's schema), copies each database to a "before"
 twin at the schema of `--schema` (9: migration 009's `answers` as main had it before migration
-010, without the respondent's cells on the answer row, their triggers and index, with 009's
+010, without the respondent's cells on the answer row, their triggers and indexes, with 009's
 covering `answers_round_counts`; 8: migration 008's `answers_round_question` instead), loads
 `bot/reports/queries.py` as it was at git revision REV (its `answer_counts` and `open_answers`),
 and then alternates: the report (or city overview) with the old queries on the old schema, and
@@ -45,6 +45,7 @@ UNDO_010 = (  # migration 010 taken back: no cells on the answer row
     "DROP TRIGGER IF EXISTS answers_cells_on_insert",
     "DROP TRIGGER IF EXISTS respondents_cells_on_update",
     "DROP INDEX IF EXISTS answers_round_cells",
+    "DROP INDEX IF EXISTS answers_round_groups",
     "ALTER TABLE answers DROP COLUMN respondent_language",
     "ALTER TABLE answers DROP COLUMN respondent_group",
 )

@@ -7,9 +7,10 @@ block grouped by its name: PostgreSQL sees two `?` as two expressions), every su
 
 Reads go through `store.run_read` (the store's read connection, which in WAL mode never waits
 for the writer). Queries take a list of round ids so a centre's overview is one query per kind,
-not one per school. Closed answers are read in round order from the covering index
-`answers_round_cells` (migration 010: round, question, value, and the respondent's language and
-class group, which the store and triggers keep on the answer row) and grouped in SQL (GROUP BY
+not one per school. Closed answers are read in round order from the covering indexes
+`answers_round_cells` and `answers_round_groups` (migration 010: round, question, value, and the
+respondent's language and class group, which the store and triggers keep on the answer row) and
+grouped in SQL (GROUP BY
 round, question, value, and the cell; `json_each` for multiple choice). Python only sees one row
 per (round, cell, question, value).
 
@@ -197,8 +198,9 @@ def _rolled_up(kind: str, cell: str, key: str, where: str) -> str:
 def _values(kind: str, rounds: str, column: str | None = None) -> str:
     """Answers per value of the counted respondents, for the rounds `rounds` (their marks), per
     `column` of the answer row (`respondent_language` or `respondent_group`, migration 010) or
-    for the whole round (None): the rounds' answers grouped straight from the covering index
-    `answers_round_cells`, in its order, minus those of the few respondents outside the counted
+    for the whole round (None): the rounds' answers grouped straight from a covering index in
+    its order (`answers_round_cells`; per class `answers_round_groups`, so no kind sorts every
+    answer of the round), minus those of the few respondents outside the counted
     set (`outside`: not final, or not in a released block), read by primary key (CROSS JOIN:
     SQLite reads `outside` first, never the round's answers a second time).
 
@@ -238,7 +240,7 @@ async def answer_counts(
     of the whole rounds, and per language and per class for `breakdown_rounds`, are each read
     from the covering index `answers_round_cells` (migration 010: the respondent's language and
     class are on the answer row, so no answer is joined to its respondent and no table row is
-    read), minus the answers of `outside` (`_values`).
+    read; per class from `answers_round_groups`), minus the answers of `outside` (`_values`).
     Multiple-choice answers (`choices`, not in the index: read from the table for the rows whose
     value is empty or whose question is one of `multi_questions`, joined to the counted set)
     are grouped at the finest cell (`mo`: options chosen, `mn`: respondents who answered) and

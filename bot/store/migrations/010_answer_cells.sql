@@ -18,10 +18,14 @@ FROM respondents r WHERE r.id = answers.respondent_id;
 
 -- It covers migration 009's `answers_round_counts` (round, question, value, skipped, respondent)
 -- for every query that used it (the whole round's counts keep their order; skipped and the
--- respondent stay in the index), which therefore goes: still one index per answer written.
+-- respondent stay in the index), which therefore goes. The per-language counts are read in this
+-- index's order; the per-class counts in that of `answers_round_groups`, so neither sorts every
+-- answer of the round (one more index written per answer: a few us of CPU against ~2 ms per
+-- answer in P1; bench/README.md).
 CREATE INDEX answers_round_cells ON answers(
     round_id, question_id, value, respondent_language, respondent_group, skipped, respondent_id);
 DROP INDEX answers_round_counts;
+CREATE INDEX answers_round_groups ON answers(round_id, question_id, value, respondent_group, skipped);
 
 CREATE TRIGGER answers_cells_on_insert
 AFTER INSERT ON answers

@@ -12,6 +12,7 @@ FROM respondents r WHERE r.id = answers.respondent_id;
 CREATE INDEX answers_round_cells ON answers(
     round_id, question_id, value, respondent_language, respondent_group, skipped, respondent_id);
 DROP INDEX answers_round_counts;
+CREATE INDEX answers_round_groups ON answers(round_id, question_id, value, respondent_group, skipped);
 
 -- An answer written without them gets its respondent's (SQLite: answers_cells_on_insert).
 -- BEFORE the row is written, so they go in with it.
