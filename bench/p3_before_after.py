@@ -9,7 +9,10 @@ covering `answers_round_counts`; 8: migration 008's `answers_round_question` ins
 and then alternates: the report (or city overview) with the old queries on the old schema, and
 with today's queries on today's schema, the same number of times, CPU time of the process (both
 threads) and wall time for each. Prints one JSON object: medians and every run, and whether both
-sides built the same report (its JSON, byte for byte).
+sides built the same report (its JSON, byte for byte). With `--python` the before side also
+builds the figures with REV's `figures.py` (`load_answers`, `figures_of`) and
+`build_breakdowns.py`: the report as REV built it, against this revision's, in one run; without
+it both sides share this revision's Python and only the queries and the schema differ.
 
 This measures what a lever moved on a machine shared with others: both sides see the same load.
 """
@@ -51,24 +54,45 @@ UNDO_010 = (  # migration 010 taken back: no cells on the answer row
 )
 
 
-def old_queries(rev: str) -> Any:
-    """`bot.reports.queries` as it was at `rev`, as a module of its own."""
+def old_module(rev: str, path: str, name: str, rewrites: dict[str, str] | None = None) -> Any:
+    """The module at `path` as it was at `rev`, as a module `name` of its own (`rewrites`: text
+    replaced in its source first, e.g. an import of another old module)."""
     source = subprocess.run(
-        ["git", "show", f"{rev}:bot/reports/queries.py"],
+        ["git", "show", f"{rev}:{path}"],
         cwd=ROOT,
         check=True,
         capture_output=True,
         text=True,
     ).stdout
+    for old, new in (rewrites or {}).items():
+        source = source.replace(old, new)
     folder = Path(tempfile.mkdtemp(prefix="p3-before-"))
-    path = folder / "queries_before.py"
-    path.write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("queries_before", path)
+    file = folder / f"{name}.py"
+    file.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(name, file)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["queries_before"] = module  # its dataclasses look their module up
+    sys.modules[name] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
     return module
+
+
+def old_queries(rev: str) -> Any:
+    """`bot.reports.queries` as it was at `rev`, as a module of its own."""
+    return old_module(rev, "bot/reports/queries.py", "queries_before")
+
+
+def old_python(rev: str) -> tuple[Any, Any]:
+    """`bot.reports.figures` and `bot.reports.build_breakdowns` as they were at `rev` (the
+    figure building of a report: `load_answers`, `figures_of`, the breakdowns)."""
+    figures = old_module(rev, "bot/reports/figures.py", "figures_before")
+    breakdowns = old_module(
+        rev,
+        "bot/reports/build_breakdowns.py",
+        "build_breakdowns_before",
+        {"from bot.reports.figures import": "from figures_before import"},
+    )
+    return figures, breakdowns
 
 
 def before_twin(path: Path, schema: int = 9) -> Path:
@@ -127,8 +151,16 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     async def old_open(store: Any, round_id: int, *_: Any, **__: Any) -> Any:
         return await before.open_answers(store, round_id)  # every question, as REV read them
 
-    def use(reads: tuple[Any, Any]) -> None:
+    build: Any = importlib.import_module("bot.reports.build")
+    python_after = (build.load_answers, build.figures_of, build.breakdowns)
+    python_before = python_after
+    if args.python:
+        old_figures, old_breakdowns = old_python(args.before)
+        python_before = (old_figures.load_answers, old_figures.figures_of, old_breakdowns)
+
+    def use(reads: tuple[Any, Any], python: tuple[Any, Any, Any] = python_after) -> None:
         queries.answer_counts, queries.open_answers = reads  # type: ignore[assignment]
+        build.load_answers, build.figures_of, build.breakdowns = python
 
     workdir = Path(
         tempfile.mkdtemp(prefix="p3-ab-", dir="/tmp/bench" if os.path.isdir("/tmp/bench") else None)
@@ -150,10 +182,14 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             async with SqliteStore(path) as new_store, SqliteStore(twin) as old_store:
 
                 def side(
-                    store: Any, counts: Any, schools: int = schools, data: Any = data
+                    store: Any,
+                    counts: Any,
+                    python: Any = python_after,
+                    schools: int = schools,
+                    data: Any = data,
                 ) -> Callable[[], Awaitable[Any]]:
                     async def run() -> Any:
-                        use(counts)
+                        use(counts, python)
                         if schools == 1:
                             return await build_round_report(
                                 store, data.round_ids[0], ReportOptions(), flows=library
@@ -172,7 +208,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 found = await measure(
                     f"{label} ({data.respondents:,} parents)",
                     {
-                        "before": side(old_store, (old_counts, old_open)),
+                        "before": side(old_store, (old_counts, old_open), python_before),
                         "after": side(new_store, after),
                     },
                     repeats,
@@ -185,6 +221,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "before": args.before,
         "schema": args.schema,
+        "python_before": args.python,
         "load_average": os.getloadavg(),
         "results": results,
     }
@@ -196,6 +233,12 @@ if __name__ == "__main__":
     parser.add_argument(
         "--schema", type=int, default=9, choices=(8, 9), help="the before side's migration"
     )
+    parser.add_argument(
+        "--python",
+        action="store_true",
+        help="the before side builds figures with REV's figures.py and build_breakdowns.py too",
+    )
+    parser.add_argument("--only-sql", dest="python", action="store_false", help=argparse.SUPPRESS)
     parser.add_argument("--school", type=int, default=300)
     parser.add_argument("--large", type=int, default=1000)
     parser.add_argument("--city", type=int, default=150, help="schools of 300 (0: skip)")
