@@ -144,24 +144,29 @@ def generate(path: Path, schools: int, per_school: int, seed: int = 7) -> City:
             # one in ten came in without a class link
             group = s * 100 + i % GROUPS_PER_SCHOOL if i % 10 else None
             respondents.append((rid, s, group, language, "completed", done, done, done))
+            cells = (language, group or 0)  # on the answer row, as the store writes it
             n += 1
             for q in closed_questions:
                 f += 1
                 if q.type == QuestionType.SCALE:
-                    answers.append((rid, s, q.id, faces[f % len(faces)], None, None, None, done))
+                    answers.append(
+                        (rid, s, q.id, faces[f % len(faces)], None, None, None, done, *cells)
+                    )
                 elif q.type == QuestionType.MULTI:
                     picked = [o.id for k, o in enumerate(q.options) if (f >> k) % 3 == 0] or [
                         q.options[0].id
                     ]
-                    answers.append((rid, s, q.id, None, json.dumps(picked), None, None, done))
+                    answers.append(
+                        (rid, s, q.id, None, json.dumps(picked), None, None, done, *cells)
+                    )
                 else:
                     options = q.allowed_values()
                     answers.append(
-                        (rid, s, q.id, options[f % len(options)], None, None, None, done)
+                        (rid, s, q.id, options[f % len(options)], None, None, None, done, *cells)
                     )
             if i % 3 == 0:
                 text = OPEN_ANSWERS[i % len(OPEN_ANSWERS)]
-                answers.append((rid, s, open_question, None, None, text, language, done))
+                answers.append((rid, s, open_question, None, None, text, language, done, *cells))
         if len(answers) > 200_000 or s == schools:
             _flush(conn, respondents, answers)
             respondents, answers = [], []
@@ -183,6 +188,7 @@ def _flush(
     )
     conn.executemany(
         "INSERT INTO answers(respondent_id, round_id, question_id, value, choices, text, "
-        "text_language, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "text_language, answered_at, respondent_language, respondent_group) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         answers,
     )

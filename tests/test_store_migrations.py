@@ -131,6 +131,10 @@ async def test_every_earlier_version_migrates_with_its_data(tmp_path: Path, k: i
             assert [(a.question_id, a.value) for a in await store.answers_of("resp-old")] == [
                 ("welkom_1", "4")
             ]
+            # migration 010: the report's cells on the answer row, whatever the version before
+            assert await store.run_read(
+                "SELECT respondent_language, respondent_group FROM answers"
+            ) == [("tr", 0)]
             assert await store.is_processed(91)
         # and the migrated database takes new writes
         added = await store.add_school("Na de migratie", AT)

@@ -133,6 +133,8 @@ async def test_every_earlier_version_migrates_with_its_rows(
         assert await store.is_processed(91)
         answers = await store.answers_of("resp-old")
         assert [(a.question_id, a.value) for a in answers] == [("welkom_1", "4")]
+        cells = await store.run_read("SELECT respondent_language, respondent_group FROM answers")
+        assert [tuple(r) for r in cells] == [("tr", 0)]  # migration 010, from any version
         # the completed respondent of an older release holds place 1 (migration 004's backfill)
         rows = await store.run_read("SELECT place FROM respondents WHERE id = ?", ["resp-old"])
         assert rows == [(1,)]

@@ -67,7 +67,8 @@ async def _open_answers(
     voices: dict[str, int] = defaultdict(int)
     file_ids: dict[str, list[str]] | None = defaultdict(list) if options.voice_ids else None
     label_of: dict[str | None, str] = {}
-    for qid, text, code, voice in await queries.open_answers(store, rnd.id):
+    asked = [q.id for q in questions]
+    for qid, text, code, voice in await queries.open_answers(store, rnd.id, question_ids=asked):
         if voice is not None:
             voices[qid] += 1
             if file_ids is not None:

@@ -56,10 +56,19 @@ def breakdown(
     mapping = (
         merge_small(by_cell, minimum, OTHER) if dimension == "language" else {k: k for k in by_cell}
     )
-    merged: dict[str, dict[str, Raw]] = defaultdict(lambda: defaultdict(Raw))
+    sources: dict[str, list[dict[str, Raw]]] = defaultdict(list)
     for (_, cell), questions in raw.items():
-        for qid, found in questions.items():
-            merged[mapping.get(cell, OTHER)][qid].add(found)
+        sources[mapping.get(cell, OTHER)].append(questions)
+    merged: dict[str, dict[str, Raw]] = {}
+    for target, parts in sources.items():
+        if len(parts) == 1:  # a cell of its own: its answers as they are, read only below
+            merged[target] = parts[0]
+            continue
+        together: dict[str, Raw] = defaultdict(Raw)
+        for questions in parts:
+            for qid, found in questions.items():
+                together[qid].add(found)
+        merged[target] = together
     present = {mapping[k] for k, n in by_cell.items() if n > 0}
     keys = [k for k in cell_labels if k in present]
     keys += sorted(
@@ -69,12 +78,17 @@ def breakdown(
 
     statements = []
     per_cell: dict[str, dict[str, Figure]] = {k: {} for k in keys}
+    empty: dict[str, Raw] = {}
     for q in closed_questions(flow):
-        cell_answers = {k: merged[k].get(q.id) or Raw() for k in keys}
-        hidden = set(keys) if not overall[q.id].shown else suppress_cells(cell_answers, q, minimum)
+        cell_answers = {k: merged.get(k, empty).get(q.id) or Raw() for k in keys}
+        if not overall[q.id].shown:
+            hidden, basis = set(keys), {}
+        else:
+            basis = {k: release_basis(found, q) for k, found in cell_answers.items()}
+            hidden = suppress_cells(cell_answers, q, minimum, basis)
         row = {}
         for k in keys:
-            fig = HIDDEN if k in hidden else make_figure(cell_answers[k], minimum, q)
+            fig = HIDDEN if k in hidden else make_figure(cell_answers[k], minimum, q, basis[k])
             row[k] = fig
             per_cell[k][q.id] = fig
         statements.append(BreakdownRow(id=q.id, figures=row))
@@ -128,14 +142,21 @@ def withheld(dimension: queries.Dimension, why: Literal["joint", "changed"]) -> 
     )
 
 
-def suppress_cells(cells: Mapping[str, Raw], question: Question, minimum: int) -> set[str]:
+def suppress_cells(
+    cells: Mapping[str, Raw],
+    question: Question,
+    minimum: int,
+    basis: Mapping[str, tuple[dict[str, int], int]] | None = None,
+) -> set[str]:
     """Rules 4 and 9 for one statement across the cells of a breakdown.
 
     A cell is sized by the basis of its numbers (faces given, for a scale) and must itself be
     releasable; the hidden cells, pooled, must hold the minimum and be releasable too, since a
-    reader computes that pool as the total minus the shown cells.
+    reader computes that pool as the total minus the shown cells. `basis`: each cell's
+    `release_basis`, when the caller has it already.
     """
-    basis = {k: release_basis(raw, question) for k, raw in cells.items()}
+    if basis is None:
+        basis = {k: release_basis(raw, question) for k, raw in cells.items()}
     # a cell with answers but no basis (only "don't know") is not empty: it counts as one
     sizes = {k: n or min(cells[k].n, 1) for k, (_, n) in basis.items()}
     unsafe = {k for k, (counts, n) in basis.items() if n and not releasable(counts, n, minimum)}

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ class Raw:
         self.n += other.n
 
 
+FACE_WEIGHTS = tuple(int(v) for v in SCALE_VALUES)  # each face's value in a mean
 RawTable = dict[tuple[int, str], dict[str, Raw]]  # (round id, cell) -> question id -> answers
 HIDDEN = Figure.hidden()  # frozen: one instance serves every hidden figure
 
@@ -79,16 +81,22 @@ def release_basis(raw: Raw, question: Question) -> tuple[dict[str, int], int]:
     return dict(raw.counts), raw.n
 
 
-def make_figure(raw: Raw | None, minimum: int, question: Question) -> Figure:
+def make_figure(
+    raw: Raw | None,
+    minimum: int,
+    question: Question,
+    basis: tuple[dict[str, int], int] | None = None,
+) -> Figure:
     """A figure from raw answers: every number, or nothing (privacy rules 1 and 9).
 
     A figure is never half shown: when the mean of a scale would be hidden (fewer faces than the
     minimum) its face counts are hidden too, since the mean follows from them; and a
     distribution in which one value holds every answer is hidden whole (dominance).
+    `basis`: `release_basis(raw, question)` when the caller has it already (a breakdown).
     """
     if raw is None or not shown(raw.n, minimum):
         return HIDDEN
-    if not releasable(*release_basis(raw, question), minimum):
+    if not releasable(*(basis if basis is not None else release_basis(raw, question)), minimum):
         return HIDDEN
     counts = {v: raw.counts.get(v, 0) for v in question.allowed_values()}
     for value, c in raw.counts.items():
@@ -106,7 +114,7 @@ def _scale_figure(n: int, counts: dict[str, int], minimum: int) -> Figure:
     given = sum(faces)
     mean = positive = None
     if given >= minimum:  # a mean over one or two faces would say little and mislead
-        mean = round(sum(int(v) * c for v, c in zip(SCALE_VALUES, faces, strict=True)) / given, 3)
+        mean = round(sum(map(operator.mul, FACE_WEIGHTS, faces)) / given, 3)
         positive = round((counts.get("4", 0) + counts.get("5", 0)) / given, 4)
     dontknow = round(counts.get(DONT_KNOW, 0) / n, 4)
     return Figure(
@@ -187,20 +195,31 @@ async def load_answers(
         "language": defaultdict(lambda: defaultdict(Raw)),
         "group": defaultdict(lambda: defaultdict(Raw)),
     }
+    by_kind = {"": tables[None], "language": tables["language"], "group": tables["group"]}
     answered = []
+    # The rows come grouped by kind, round, cell and question: each table is looked up once per
+    # run of rows, not once per row (a report folds thousands).
+    here: tuple[str, int, str | None, str | None] | None = None
+    raw = Raw()
+    counts: dict[str, int] = raw.counts
+    single = True
     for kind, rid, cell, group, qid, value, part, count in await queries.answer_counts(
         store, list(flows), breakdown_rounds, multi_questions={qid for _, qid in multi}
     ):
         if kind == queries.COUNTED:
             counted_cells[(rid, cell, group)] = count
             continue
-        raw = tables[kind or None][(rid, cell)][qid]  # type: ignore[index]
+        if (kind, rid, cell, qid) != here:
+            here = (kind, rid, cell, qid)
+            raw = by_kind[kind][(rid, cell)][qid]  # type: ignore[index]
+            counts = raw.counts
+            single = (rid, qid) not in multi
         if part == queries.PART_ANSWERED:
             answered.append((raw, count))
             continue
         value = value if isinstance(value, str) else str(value)
-        raw.counts[value] = raw.counts.get(value, 0) + count
-        if part == queries.PART_VALUE and (rid, qid) not in multi:
+        counts[value] = counts.get(value, 0) + count
+        if single and part == queries.PART_VALUE:
             raw.n += count
     for raw, n in answered:  # respondents who answered a multiple-choice question
         raw.n = n

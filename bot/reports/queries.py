@@ -7,9 +7,12 @@ block grouped by its name: PostgreSQL sees two `?` as two expressions), every su
 
 Reads go through `store.run_read` (the store's read connection, which in WAL mode never waits
 for the writer). Queries take a list of round ids so a centre's overview is one query per kind,
-not one per school. Closed answers are read once, in round order from the covering index
-`answers_round_counts` (migration 009), and grouped in SQL (GROUP BY round, question, value;
-`json_each` for multiple choice). Python only sees one row per (round, cell, question, value).
+not one per school. Closed answers are read in round order from the covering indexes
+`answers_round_cells` and `answers_round_groups` (migration 010: round, question, value, and the
+respondent's language and class group, which the store and triggers keep on the answer row) and
+grouped in SQL (GROUP BY
+round, question, value, and the cell; `json_each` for multiple choice). Python only sees one row
+per (round, cell, question, value).
 
 The counted set (privacy rule 2) is the `counted` CTE: final respondents (completed, or all once
 the round is closed; never those who asked to stop) whose fixed place in the completion order
@@ -17,11 +20,12 @@ the round is closed; never those who asked to stop) whose fixed place in the com
 
 A report builds the counted set once (issue 16): `answer_counts` returns, in one query, the
 counted respondents per (round, language, class) and the answers per question and value for the
-whole round and, for the rounds whose breakdowns are built, per language and per class: the
-answers are joined to the counted set once and grouped at the finest cell (`va`), and every
-breakdown is a sum over those cells; without breakdowns (an overview) no answer is joined at
-all: the index's counts minus those of the respondents outside the counted set.
-Open answers and voice answers of a round are one more query (`open_answers`).
+whole round and, for the rounds whose breakdowns are built, per language and per class. No
+answer is joined to its respondent for a value: each kind is the index's counts minus those of
+the respondents outside the counted set (`outside`, usually few), whose answers are read by
+primary key. Multiple choice (`choices` is not in the index) joins the few multiple-choice
+answers to the counted set. Open answers and voice answers of a round are one more query
+(`open_answers`), by primary key for the report's open questions.
 """
 
 from __future__ import annotations
@@ -46,6 +50,10 @@ def _marks(ids: Sequence[object]) -> str:
 def _counted_cte(round_ids: Sequence[int]) -> str:
     """Privacy rule 2 in SQL (`privacy.released_places`): whole blocks of fixed places only.
 
+    A final respondent is counted when its block of `step` places holds `step` final
+    respondents (`present`, a window over the block: one sort of the final respondents, where
+    a join of each to its block's count was a nested loop, quadratic in a school's size).
+
     Parameters: the round ids, then `_block_params(step)`.
     """
     return f"""
@@ -56,18 +64,17 @@ def _counted_cte(round_ids: Sequence[int]) -> str:
           AND r.status != 'stopped' AND r.place IS NOT NULL
           AND (r.completed_at IS NOT NULL OR o.status = 'closed')
     ),
-    blocks AS (
-        SELECT round_id, (place - 1) / ? AS block FROM final
-        GROUP BY round_id, block HAVING COUNT(*) = ?
-    ),
     counted AS MATERIALIZED (
-        SELECT f.id, f.round_id, f.language, COALESCE(f.group_id, 0) AS group_key
-        FROM final f JOIN blocks b ON b.round_id = f.round_id AND b.block = (f.place - 1) / ?
+        SELECT id, round_id, language, group_key FROM (
+            SELECT f.id, f.round_id, f.language, COALESCE(f.group_id, 0) AS group_key,
+                   COUNT(*) OVER (PARTITION BY f.round_id, (f.place - 1) / ?) AS present
+            FROM final f
+        ) AS w WHERE present = ?
     )"""
 
 
 def _block_params(step: int) -> list[int]:
-    return [step, step, step]
+    return [step, step]
 
 
 # ---- rounds and schools ---------------------------------------------------------------------
@@ -176,13 +183,9 @@ AnswerRow = tuple[str, int, str, str, str | None, str | None, int, int]
 
 
 def _rolled_up(kind: str, cell: str, key: str, where: str) -> str:
-    """The three roll-ups of one kind from the finest cells (`va`, `mo`, `mn`): values,
-    multiple-choice options, respondents who answered a multiple-choice question."""
+    """The multiple-choice roll-ups of one kind from the finest cells (`mo`, `mn`): options
+    chosen, respondents who answered a multiple-choice question."""
     return f"""
-            SELECT '{kind}', round_id, {cell}, '', question_id, value, {PART_VALUE},
-                   CAST(SUM(n) AS INTEGER)
-            FROM va{where} GROUP BY round_id, {key}question_id, value
-            UNION ALL
             SELECT '{kind}', round_id, {cell}, '', question_id, value, {PART_OPTION},
                    CAST(SUM(n) AS INTEGER)
             FROM mo{where} GROUP BY round_id, {key}question_id, value
@@ -190,6 +193,38 @@ def _rolled_up(kind: str, cell: str, key: str, where: str) -> str:
             SELECT '{kind}', round_id, {cell}, '', question_id, CAST(NULL AS TEXT),
                    {PART_ANSWERED}, CAST(SUM(n) AS INTEGER)
             FROM mn{where} GROUP BY round_id, {key}question_id"""
+
+
+def _values(kind: str, rounds: str, column: str | None = None) -> str:
+    """Answers per value of the counted respondents, for the rounds `rounds` (their marks), per
+    `column` of the answer row (`respondent_language` or `respondent_group`, migration 010) or
+    for the whole round (None): the rounds' answers grouped straight from a covering index in
+    its order (`answers_round_cells`; per class `answers_round_groups`, so no kind sorts every
+    answer of the round), minus those of the few respondents outside the counted
+    set (`outside`: not final, or not in a released block), read by primary key (CROSS JOIN:
+    SQLite reads `outside` first, never the round's answers a second time).
+
+    Parameters: the round ids twice."""
+    inner = f", {column} AS cell" if column else ""
+    by = f", {column}" if column else ""
+    cell = "cell, " if column else ""
+    shown = ("CAST(cell AS TEXT)" if column == "respondent_group" else "cell") if column else "''"
+    answered = "a.skipped = 0 AND a.value IS NOT NULL"
+    return f"""
+            SELECT '{kind}', round_id, {shown}, '', question_id, value, {PART_VALUE},
+                   CAST(SUM(n) AS INTEGER)
+            FROM (
+                SELECT a.round_id{inner}, a.question_id, a.value, COUNT(*) AS n
+                FROM answers a
+                WHERE a.round_id IN ({rounds}) AND {answered}
+                GROUP BY a.round_id, a.question_id, a.value{by}
+                UNION ALL
+                SELECT a.round_id{inner}, a.question_id, a.value, -COUNT(*) AS n
+                FROM outside o CROSS JOIN answers a
+                WHERE a.respondent_id = o.id AND o.round_id IN ({rounds}) AND {answered}
+                GROUP BY a.round_id, a.question_id, a.value{by}
+            ) AS parts
+            GROUP BY round_id, {cell}question_id, value HAVING SUM(n) > 0"""
 
 
 async def answer_counts(
@@ -201,72 +236,46 @@ async def answer_counts(
 ) -> list[AnswerRow]:
     """The counted respondents and their closed answers, by cell, in one query.
 
-    `counted` is built once. The answers are read once, in round order from the covering index
-    `answers_round_counts` (migration 009: no table row is read for a value), each joined to its
-    counted respondent and grouped at the finest cell (round, language, class, question,
-    value: `va`; without breakdowns only by round, question and value, in the index's order);
-    the whole round, the languages and the classes are sums over those cells.
+    `counted` is built once, and `outside` (the rounds' other respondents) from it. The values
+    of the whole rounds, and per language and per class for `breakdown_rounds`, are each read
+    from the covering index `answers_round_cells` (migration 010: the respondent's language and
+    class are on the answer row, so no answer is joined to its respondent and no table row is
+    read; per class from `answers_round_groups`), minus the answers of `outside` (`_values`).
     Multiple-choice answers (`choices`, not in the index: read from the table for the rows whose
-    value is empty or whose question is one of `multi_questions`) are grouped the same way
-    (`mo`: options chosen, `mn`: respondents who answered).
+    value is empty or whose question is one of `multi_questions`, joined to the counted set)
+    are grouped at the finest cell (`mo`: options chosen, `mn`: respondents who answered) and
+    summed per kind.
     """
     if not round_ids:
         return []
     by_cell = [r for r in breakdown_rounds if r in set(round_ids)]
+    rounds = _marks(round_ids)
     breakdowns = ""
     if by_cell:
-        where = f" WHERE round_id IN ({_marks(by_cell)})"
+        cells = _marks(by_cell)
+        where = f" WHERE round_id IN ({cells})"
         breakdowns = (
             " UNION ALL"
+            + _values("language", cells, "respondent_language")
+            + " UNION ALL"
             + _rolled_up("language", "language", "language, ", where)
+            + " UNION ALL"
+            + _values("group", cells, "respondent_group")
             + " UNION ALL"
             + _rolled_up("group", "CAST(group_key AS TEXT)", "group_key, ", where)
         )
     multi = sorted(set(multi_questions))
     multi_where = f" OR a.question_id IN ({_marks(multi)})" if multi else ""
-    rounds = _marks(round_ids)
-    if by_cell:
-        # Each answer joined to its counted respondent (CROSS JOIN: SQLite reads `answers`
-        # first, from the covering index in round order, and looks the respondent up in
-        # `counted`; PostgreSQL plans it as any inner join), grouped at the finest cell.
-        cell = "c.language, c.group_key"
-        values = f"""
-            va AS MATERIALIZED (
-                SELECT a.round_id, {cell}, a.question_id, a.value, COUNT(*) AS n
-                FROM answers a CROSS JOIN counted c
-                WHERE c.id = a.respondent_id AND a.round_id IN ({rounds})
-                  AND a.skipped = 0 AND a.value IS NOT NULL
-                GROUP BY a.round_id, {cell}, a.question_id, a.value
-            ),"""
-        values_params: list[int] = [*round_ids]
-    else:
-        # No cells: the rounds' answers grouped straight from the covering index, minus those
-        # of the few respondents outside the counted set (`outside`: not final, not released).
-        cell = "'' AS language, 0 AS group_key"
-        values = f"""
-            outside AS MATERIALIZED (
-                SELECT id FROM respondents WHERE round_id IN ({rounds})
-                EXCEPT SELECT id FROM counted
-            ),
-            va AS MATERIALIZED (
-                SELECT round_id, '' AS language, 0 AS group_key, question_id, value,
-                       CAST(SUM(n) AS INTEGER) AS n
-                FROM (
-                    SELECT a.round_id, a.question_id, a.value, COUNT(*) AS n
-                    FROM answers a
-                    WHERE a.round_id IN ({rounds}) AND a.skipped = 0 AND a.value IS NOT NULL
-                    GROUP BY a.round_id, a.question_id, a.value
-                    UNION ALL
-                    SELECT a.round_id, a.question_id, a.value, -COUNT(*) AS n
-                    FROM outside o JOIN answers a ON a.respondent_id = o.id
-                    WHERE a.skipped = 0 AND a.value IS NOT NULL
-                    GROUP BY a.round_id, a.question_id, a.value
-                ) AS parts
-                GROUP BY round_id, question_id, value HAVING SUM(n) > 0
-            ),"""
-        values_params = [*round_ids, *round_ids]
+    # Multiple choice: each answer joined to its counted respondent (CROSS JOIN: SQLite reads
+    # `answers` first and looks the respondent up in `counted`; PostgreSQL plans it as any
+    # inner join), at the finest cell only when breakdowns are built.
+    cell = "c.language, c.group_key" if by_cell else "'' AS language, 0 AS group_key"
     rows = await store.run_read(
-        f"""WITH {_counted_cte(round_ids)},{values}
+        f"""WITH {_counted_cte(round_ids)},
+            outside AS MATERIALIZED (
+                SELECT id, round_id FROM respondents WHERE round_id IN ({rounds})
+                EXCEPT SELECT id, round_id FROM counted
+            ),
             ma AS MATERIALIZED (
                 SELECT a.round_id, {cell}, a.question_id, a.choices
                 FROM answers a CROSS JOIN counted c
@@ -287,31 +296,45 @@ async def answer_counts(
             SELECT '{COUNTED}', round_id, language, CAST(group_key AS TEXT),
                    CAST(NULL AS TEXT), CAST(NULL AS TEXT), 0, COUNT(*)
             FROM counted GROUP BY round_id, language, group_key
+            UNION ALL{_values("", rounds)}
             UNION ALL{_rolled_up("", "''", "", "")}{breakdowns}""",
         [
             *round_ids,
             *_block_params(step),
-            *values_params,
+            *round_ids,
             *round_ids,
             *multi,
-            *(by_cell * 6),
+            *round_ids,
+            *round_ids,
+            *(by_cell * 8),
         ],
     )
     return [tuple(r) for r in rows]
 
 
 async def open_answers(
-    store: ReadStore, round_id: int, step: int = RELEASE_STEP
+    store: ReadStore,
+    round_id: int,
+    step: int = RELEASE_STEP,
+    question_ids: Sequence[str] | None = None,
 ) -> list[tuple[str, str | None, str | None, str | None]]:
     """(question, text, language, voice file id) of counted respondents' open and voice answers,
-    sorted by question, language and text, so nothing links them to a respondent."""
+    sorted by question, language and text, so nothing links them to a respondent.
+
+    `question_ids`: only these questions (a report's open questions), each answer read by its
+    primary key (respondent, question) instead of every answer of every counted respondent."""
+    only = ""
+    if question_ids is not None:
+        if not question_ids:
+            return []
+        only = f" AND a.question_id IN ({_marks(question_ids)})"
     rows = await store.run_read(
         f"""WITH {_counted_cte([round_id])}
             SELECT a.question_id, CASE WHEN a.text != '' THEN a.text END, a.text_language,
                    a.voice_file_id
             FROM counted c JOIN answers a ON a.respondent_id = c.id
-            WHERE (a.text IS NOT NULL AND a.text != '') OR a.voice_file_id IS NOT NULL
+            WHERE ((a.text IS NOT NULL AND a.text != '') OR a.voice_file_id IS NOT NULL){only}
             ORDER BY a.question_id, a.text_language, a.text, a.voice_file_id""",
-        [round_id, *_block_params(step)],
+        [round_id, *_block_params(step), *(question_ids or ())],
     )
     return [(r[0], r[1], r[2], r[3]) for r in rows]

@@ -295,15 +295,22 @@ class Chats(Database):
         if turn.upserts:
             await conn.executemany(
                 "INSERT INTO answers(respondent_id, question_id, round_id, value, choices, text, "
-                "text_language, voice_file_id, voice_seconds, skipped, truncated, answered_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "text_language, voice_file_id, voice_seconds, skipped, truncated, answered_at, "
+                "respondent_language, respondent_group) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                "(SELECT COALESCE(group_id, 0) FROM respondents WHERE id = ?)) "
                 "ON CONFLICT(respondent_id, question_id) DO UPDATE SET value = excluded.value, "
                 "choices = excluded.choices, text = excluded.text, "
                 "text_language = excluded.text_language, voice_file_id = excluded.voice_file_id, "
                 "voice_seconds = excluded.voice_seconds, skipped = excluded.skipped, "
                 "truncated = excluded.truncated, answered_at = excluded.answered_at",
                 [
-                    (turn.respondent_id, *_answer_row(turn.round_id, turn.language, turn.at, a))
+                    (
+                        turn.respondent_id,
+                        *_answer_row(turn.round_id, turn.language, turn.at, a),
+                        turn.language,  # the report's cells (migration 010), as set above
+                        turn.respondent_id,
+                    )
                     for a in turn.upserts
                 ],
             )

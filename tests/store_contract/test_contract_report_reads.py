@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.reports import queries
 from bot.reports.figures import load_answers
 from bot.reports.privacy import RELEASE_STEP
-from bot.store import Store
+from bot.store import Store, Turn
 from tests.reports_fixtures import library, scale_answers
 from tests.test_store_postgresql import PortableBuilder
 
@@ -98,3 +100,44 @@ async def test_without_breakdowns_the_counts_leave_out_everyone_outside_the_coun
     assert alone.whole(closed.id)["w2"].counts == {"4": 10}
     assert alone.whole(still_open.id)["w2"].counts == {"4": 5}
     assert alone.whole(still_open.id)["thuis"].n == 5
+
+
+async def test_the_answer_rows_cells_follow_their_respondent(store: Store) -> None:
+    """Migration 010: the respondent's language and class on the answer row, which the report
+    groups by, stay those of the respondent whoever writes: the store's turns (a parent who
+    switches language mid-survey takes their earlier answers along), and a plain INSERT that
+    leaves them out (the triggers fill them in)."""
+    b = PortableBuilder(store)
+    school = await b.school("Basisschool De Linde")
+    rnd, groups = await b.round(school, expected=20, groups={"1A": 6})
+    for i in range(5):
+        group = groups["1A"] if i % 2 else None
+        await b.respond(rnd, scale_answers("4", "3", "2", "5", "1"), language="nl", group=group)
+    await b.respond(rnd, {"w1": "2"}, language="ar", group=groups["1A"])  # still answering
+    switched, late = b.respondent_ids[0], b.respondent_ids[-1]
+    state = await store.session(switched)
+    assert state is not None
+    await store.record_turn(Turn(None, switched, state, "completed", rnd.id, "tr", b.tick()))
+
+    async def plain_insert(conn: Any) -> None:
+        await conn.execute(
+            "INSERT INTO answers(respondent_id, round_id, question_id, value, answered_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (late, rnd.id, "w2", "3", b.tick().isoformat()),
+        )
+
+    await store.run_write(plain_insert)
+    rows = await store.run_read(
+        "SELECT a.respondent_id, a.respondent_language, a.respondent_group, r.language, "
+        "COALESCE(r.group_id, 0) FROM answers a JOIN respondents r ON r.id = a.respondent_id "
+        "WHERE a.round_id = ?",
+        [rnd.id],
+    )
+    cells = {(r[0], r[1], int(r[2])) for r in rows}
+    assert {(r[0], r[3], int(r[4])) for r in rows} == cells
+    assert (switched, "tr", 0) in cells and (late, "ar", groups["1A"].id) in cells
+    assert len({r[0] for r in rows}) == 6 and sum(r[0] == late for r in rows) == 2
+    found = await load_answers(store, {rnd.id: FLOWS[rnd.flow_id]}, [rnd.id])
+    by_language = found.raw(rnd.id, "language")
+    assert by_language[(rnd.id, "tr")]["w1"].n == 1  # the switched parent's earlier answer
+    assert by_language[(rnd.id, "nl")]["w1"].n == 4
