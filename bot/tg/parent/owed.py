@@ -127,6 +127,7 @@ async def deliver_owed_when_leading(
     others leave it to the leader. Runs until cancelled. A delivery that failed (the database
     away) is tried again at the next look."""
     deps: Deps = application.bot_data[DEPS_KEY]
+    me = asyncio.current_task()
     leading = False
     while True:
         try:
@@ -136,4 +137,8 @@ async def deliver_owed_when_leading(
         except Exception as exc:  # keep watching: the owed notes stay in the table
             log.error("delivering owed questions failed: %s", type(exc).__name__)
             leading = False
+        if me is not None and me.cancelling():
+            # Cancelled while the database was busy, and the cancellation came back as an error
+            # (caught above) or not at all: stop, or the lifespan waiting for us hangs.
+            raise asyncio.CancelledError
         await asyncio.sleep(every)
