@@ -320,16 +320,21 @@ class WebhookReply:
     the first message of its reply here instead of sending it (`hold`).
 
     Telegram says nothing back about a method in the response: neither success nor the message
-    id. So a held reply is never "confirmed": the owed note stays until the parent taps a
-    message sent after it (`bot.tg.parent.owed.delivered_since`), and is delivered again
-    after a restart. A second message in the same update must come after the first, so
-    `release` sends the held one through the Bot API first. Calls that change nothing the
-    parent waits for (`after`: the tap's answer, the ✅ edit) run once the response is sent.
+    id. So the owed note of a held reply is settled when the response is written (`out`, called
+    by `bot.web.app` while the chat's turn is still held, so neither the chat's next update nor
+    a new leader delivering owed replies sees the note in between), not when the Bot API
+    confirms. A worker that dies before writing leaves the note, and the next leader (or the
+    update's redelivery) delivers the question; one that dies between writing and settling
+    leaves a note for a question that went: the parent may get it twice, the price of
+    at-least-once. A second message in the same update must come after the first, so `release`
+    sends the held one through the Bot API first. Calls that change nothing the parent waits
+    for (`after`: the tap's answer, the ✅ edit) run once the response is sent.
     """
 
     body: dict[str, Any] | None = None
     send: Callable[[], Awaitable[object]] | None = None  # the held call, made for real
     after: list[Coroutine[Any, Any, None]] = field(default_factory=list)
+    settle: Callable[[], Awaitable[None]] | None = None  # the owed note the held reply carries
 
     def free(self) -> bool:
         return self.body is None
@@ -342,17 +347,36 @@ class WebhookReply:
         self.send = send
         note_held()
 
+    def settle_when_out(self, settle: Callable[[], Awaitable[None]]) -> None:
+        """`settle` (the owed note's) runs once the held reply is out (`out`)."""
+        self.settle = settle
+
+    async def out(self) -> None:
+        """The held reply is out (the response written, or sent through the Bot API after all):
+        what it carried is no longer owed."""
+        settle, self.settle = self.settle, None
+        if settle is not None:
+            await settle()
+
     async def release(self) -> None:
         """Send the held method through the Bot API now (something must follow it)."""
         send, self.body, self.send = self.send, None, None
         if send is not None:
             await send()
+            await self.out()  # confirmed by the Bot API: a note waiting for it is settled
 
     async def finish(self) -> None:
         """After the response: the side calls (each swallows its own errors)."""
         after, self.after = self.after, []
         if after:
             await asyncio.gather(*after)
+
+    def drop(self) -> None:
+        """The update's handling ended abruptly (cancelled, the process dying): the side calls
+        never run."""
+        after, self.after = self.after, []
+        for call in after:
+            call.close()
 
 
 WEBHOOK_REPLY: contextvars.ContextVar[WebhookReply | None] = contextvars.ContextVar(

@@ -10,8 +10,9 @@
                      in the store makes the second delivery a no-op. With `reply_in_response`
                      the parent's next question is that answer's body (`{"method": "sendMessage",
                      ...}`, one Bot API call Telegram makes for us: a round trip saved), still only
-                     after the commit; `bot.tg.deps.WebhookReply` says how the owed note stays
-                     honest when Telegram confirms nothing.
+                     after the commit. It is written inside the chat's turn and its owed note
+                     settled there (`_Webhook`), so a new leader delivering owed replies never
+                     sends it again; `bot.tg.deps.WebhookReply` says why.
     GET /healthz     the process is alive
     GET /readyz      the database answers and its schema is this release's (503 otherwise)
     GET /metrics     Prometheus text (bot/web/metrics.py)
@@ -37,6 +38,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 from telegram import Update
 from telegram.ext import Application, ContextTypes
 
@@ -94,6 +96,101 @@ def _after(slot: WebhookReply | None, *, release: bool = False) -> BackgroundTas
     return BackgroundTask(run)
 
 
+class _Webhook:
+    """POST /telegram, one update from Telegram, handled before the answer.
+
+    A plain ASGI app rather than a `Request -> Response` endpoint: a reply held for the response
+    is written from inside the update's handling, while the chat's turn (the app's
+    ChatOrderedProcessor: this process's chat lock and, on PostgreSQL, the advisory lock every
+    worker takes) is still held, and its owed note is settled there (`WebhookReply.out`). So no
+    other update of the chat and no leader delivering owed replies (which takes the same turn)
+    ever sees the note of a reply that is on its way: the leader re-sends only what a worker
+    could not write before it died."""
+
+    def __init__(
+        self,
+        application: Application,  # type: ignore[type-arg]
+        expected: bytes,
+        metrics: Metrics,
+        reply_in_response: bool,
+    ) -> None:
+        self.application = application
+        self.expected = expected
+        self.metrics = metrics
+        self.reply_in_response = reply_in_response
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        metrics = self.metrics
+        update = await _checked_update(request, self.expected, self.application, metrics)
+        if isinstance(update, Response):
+            await update(scope, receive, send)
+            return
+        started = time.perf_counter()
+        handled: float | None = None
+        slot = WebhookReply() if self.reply_in_response else None
+        answered = False
+
+        async def handle_and_answer() -> None:
+            """The handlers; then, still in the chat's turn, the held reply as the answer."""
+            nonlocal handled, answered
+            await self.application.process_update(update)
+            handled = time.perf_counter()
+            if slot is not None and slot.body is not None:
+                answered = True
+                await _answer(request, slot, scope, receive, send)
+
+        token = WEBHOOK_REPLY.set(slot)
+        try:
+            # Through the app's processor: the chat's turn (across workers too), then handlers.
+            processor = self.application.update_processor
+            await processor.process_update(update, handle_and_answer())
+        except Exception as exc:  # not handled: Telegram delivers it again
+            metrics.errors.labels(kind=type(exc).__name__).inc()
+            log.error("update %s not handled: %s", update.update_id, type(exc).__name__)
+            if not answered:  # else the answer is written already: nothing more can go
+                await Response(status_code=500, background=_after(slot, release=True))(
+                    scope, receive, send
+                )
+            return
+        except BaseException:  # cancelled: nothing more goes
+            if slot is not None:
+                slot.drop()
+            raise
+        finally:
+            WEBHOOK_REPLY.reset(token)
+            metrics.latency.observe((handled or time.perf_counter()) - started)
+        metrics.updates.labels(kind=update_kind(update)).inc()
+        if answered:
+            assert slot is not None
+            await slot.finish()  # the side calls, once the chat's turn is let go
+            return
+        await Response(status_code=200, background=_after(slot))(scope, receive, send)
+
+
+async def _answer(
+    request: Request, slot: WebhookReply, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Write the held reply as the webhook's answer and settle what it carried. When the
+    connection is gone (Telegram, or nginx, stopped waiting) or the write fails, the reply goes
+    through the Bot API instead; if that fails too, the owed note stays for the next leader or
+    the update's redelivery."""
+    written = False
+    if not await request.is_disconnected():
+        try:
+            await JSONResponse(slot.body)(scope, receive, send)
+            written = True
+        except Exception as exc:  # a server that says so: the answer did not go
+            log.info("the webhook answer could not be written: %s", type(exc).__name__)
+    try:
+        if written:
+            await slot.out()
+        else:
+            await slot.release()  # through the Bot API, then settled (`WebhookReply.release`)
+    except Exception as exc:  # the note stays: delivered later, never lost
+        log.warning("a reply in the webhook answer is still owed: %s", type(exc).__name__)
+
+
 async def _checked_update(
     request: Request,
     expected: bytes,
@@ -136,36 +233,13 @@ def create_app(
     `reply_in_response`: the next question goes back as the webhook's HTTP response."""
     metrics = metrics or Metrics()
     expected = secret.encode()
+    reply = reply_in_response
 
     async def count_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every error PTB's handlers raise, counted by class (the app's own handler logs it)."""
         metrics.errors.labels(kind=type(context.error).__name__).inc()
 
     application.add_error_handler(count_error)
-
-    async def telegram(request: Request) -> Response:
-        """One update from Telegram, handled before the answer."""
-        update = await _checked_update(request, expected, application, metrics)
-        if isinstance(update, Response):
-            return update
-        started = time.perf_counter()
-        slot = WebhookReply() if reply_in_response else None
-        token = WEBHOOK_REPLY.set(slot)
-        try:
-            # Through the app's processor: the chat's turn (across workers too), then handlers.
-            processor = application.update_processor
-            await processor.process_update(update, application.process_update(update))
-        except Exception as exc:  # not handled: Telegram delivers it again
-            metrics.errors.labels(kind=type(exc).__name__).inc()
-            log.error("update %s not handled: %s", update.update_id, type(exc).__name__)
-            return Response(status_code=500, background=_after(slot, release=True))
-        finally:
-            WEBHOOK_REPLY.reset(token)
-            metrics.latency.observe(time.perf_counter() - started)
-        metrics.updates.labels(kind=update_kind(update)).inc()
-        if slot is not None and slot.body is not None:
-            return JSONResponse(slot.body, background=_after(slot))
-        return Response(status_code=200, background=_after(slot))
 
     async def healthz(request: Request) -> Response:
         """Alive: the process answers."""
@@ -211,7 +285,7 @@ def create_app(
             await store.close()
 
     routes = [
-        Route(WEBHOOK_PATH, telegram, methods=["POST"]),
+        Route(WEBHOOK_PATH, _Webhook(application, expected, metrics, reply), methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", prometheus, methods=["GET"]),

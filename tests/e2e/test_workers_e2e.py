@@ -327,8 +327,9 @@ def write_timelines(
 
 @pytest.mark.slow
 @pytest.mark.skipif(not NGINX.exists() and not shutil.which("nginx"), reason="nginx missing")
+@pytest.mark.parametrize("webhook_reply", [False, True], ids=["replies_by_call", "webhook_reply"])
 def test_two_workers_behind_nginx_survive_kill9_of_follower_and_leader_mid_round(
-    emulator: Emulator, postgresql_server: Server, tmp_path: Path
+    emulator: Emulator, postgresql_server: Server, tmp_path: Path, webhook_reply: bool
 ) -> None:
     began = time.monotonic()
     rng = random.Random(SEED)
@@ -344,6 +345,9 @@ def test_two_workers_behind_nginx_survive_kill9_of_follower_and_leader_mid_round
             "OUDERSTEM_WAKING_HOURS": "always",
             "OUDERSTEM_AUDIO_CACHE": str(tmp_path / "audio-cache"),  # never the checkout
             "OUDERSTEM_E2E_TRACE": str(tmp_path / "trace.tsv"),  # tests/faults/trace.py
+            # Also with the next question in the webhook's answer: a new leader must not send
+            # it again (its note is settled once the answer is written).
+            "OUDERSTEM_WEBHOOK_REPLY": "true" if webhook_reply else "false",
         },
     )
     bot.cli("db", "migrate")  # once, before the workers start

@@ -28,12 +28,16 @@ OWED_SENDS_AT_ONCE = 8  # owed questions sent in parallel at start-up (the rate 
 
 def delivered_since(update: Update, owed: Owed) -> bool:
     """The parent tapped a message the bot sent after the owed note was written: what was owed
-    (a reply held in a webhook response, which Telegram never confirms) reached them."""
+    reached them. For a reply held in a webhook response whose note outlived it (the worker
+    died between writing the response and settling it). Telegram's dates are whole seconds, so
+    only a later second proves it: a message of the note's own second may be the one tapped to
+    cause it, and taking it for proof would leave a parent whose reply was lost in silence. (Held
+    replies used to keep their notes until such a tap, and the same second then counted.)"""
     query = update.callback_query
     message = query.message if query is not None else None
     if not isinstance(message, Message):
         return False
-    return message.date.timestamp() >= int(owed.since.timestamp())
+    return message.date.timestamp() > int(owed.since.timestamp())
 
 
 async def deliver_owed(bot: Bot, deps: Deps, owed: Owed) -> None:
@@ -63,9 +67,9 @@ async def deliver_owed_after(update: Update, deps: Deps) -> None:
     owed = await deps.store.owed(chat.id)
     if owed is None:
         return
-    # A reply held in a webhook response got there. Only where replies are held: elsewhere an
-    # owed note outlives a reply only when the reply was not confirmed, and a tap on a message
-    # of the same second (Telegram's dates are whole seconds) proves nothing (issue 13).
+    # A reply held in a webhook response got there and its worker died before settling. Only
+    # where replies are held: elsewhere an owed note outlives a reply only when the reply was
+    # not confirmed (issue 13).
     if WEBHOOK_REPLY.get() is not None and delivered_since(update, owed):
         await settle(deps, chat.id)
         return
@@ -79,10 +83,13 @@ async def deliver_owed_at_start(application: Application) -> None:  # type: igno
     """After a restart, before polling (or on taking the lead, `deliver_owed_when_leading`): every
     chat owed a reply gets its current question.
 
-    Each chat is served under the turn its handler holds: the store's `chat_turn` (the one
-    `ChatOrderedProcessor.shared_turn` holds, across workers) and then this process's lock (the
-    one `guarded` holds). Under it the owed note is read again, so a chat whose note was settled
-    meanwhile (by its own update, or by another worker delivering it) gets nothing twice."""
+    Each chat is served under the turn its updates are handled in, taken in the same order as
+    `ChatOrderedProcessor`: this process's chat lock (its `turns`, the one `guarded` holds) and
+    then the store's `chat_turn` (its `shared_turn`, across workers); the other order could
+    leave this delivery and an update of the same chat each waiting for the other's lock. Under
+    it the owed note is read again, so a chat whose note was settled meanwhile (by its own
+    update, a reply in a webhook answer included: `bot.web.app` settles it before the turn is
+    let go; or by another worker delivering it) gets nothing twice."""
     deps: Deps = application.bot_data[DEPS_KEY]
     owed = await deps.store.all_owed()
     if not owed:
@@ -92,7 +99,7 @@ async def deliver_owed_at_start(application: Application) -> None:  # type: igno
 
     async def one(chat_id: int) -> None:
         nonlocal delivered
-        async with gate, deps.store.chat_turn(chat_id), deps.locks.hold(chat_id):
+        async with gate, deps.locks.hold(chat_id), deps.store.chat_turn(chat_id):
             item = await deps.store.owed(chat_id)
             if item is None:  # settled meanwhile: delivered already
                 return
@@ -120,6 +127,7 @@ async def deliver_owed_when_leading(
     others leave it to the leader. Runs until cancelled. A delivery that failed (the database
     away) is tried again at the next look."""
     deps: Deps = application.bot_data[DEPS_KEY]
+    me = asyncio.current_task()
     leading = False
     while True:
         try:
@@ -129,4 +137,8 @@ async def deliver_owed_when_leading(
         except Exception as exc:  # keep watching: the owed notes stay in the table
             log.error("delivering owed questions failed: %s", type(exc).__name__)
             leading = False
+        if me is not None and me.cancelling():
+            # Cancelled while the database was busy, and the cancellation came back as an error
+            # (caught above) or not at all: stop, or the lifespan waiting for us hangs.
+            raise asyncio.CancelledError
         await asyncio.sleep(every)

@@ -6,6 +6,7 @@ The calls that carry the replies are `replies`; delivering what a crash swallowe
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -162,8 +163,8 @@ async def continue_session(
     ctx = await render_context(deps, language, active, chat)
     ctx.legend = welcome_back  # back after a pause: the faces explained again
     await show_events(update, deps, ctx, active, events)
-    if update.effective_chat is not None and not held_in_response():  # nothing is owed
-        await settle(deps, update.effective_chat.id)
+    if update.effective_chat is not None:  # nothing is owed once the question is out
+        await settle_when_out(deps, update.effective_chat.id)
 
 
 # ---- one step through the flow ---------------------------------------------------------------
@@ -223,8 +224,7 @@ async def take_turn(
         await show_rejections(update, active, language, events, unusable)
         events = [e for e in events if not isinstance(e, AnswerRejected)]
     await show_events(update, deps, ctx, active, events, chat=chat, side=side)
-    if not held_in_response():  # a reply in the webhook response is never confirmed
-        await settle(deps, owes)
+    await settle_when_out(deps, owes)
 
 
 def owed_chat(update: Update, events: Sequence[Event]) -> int | None:
@@ -241,6 +241,16 @@ async def settle(deps: Deps, owes: int | None) -> None:
     if owes is not None:
         await deps.store.settle_owed(owes)
         note_settled(owes)
+
+
+async def settle_when_out(deps: Deps, owes: int | None) -> None:
+    """`settle` now; or, when the reply waits in the webhook response (Telegram confirms nothing
+    about it), once `bot.web.app` has written that response (`WebhookReply.out`)."""
+    slot = WEBHOOK_REPLY.get()
+    if slot is None or not held_in_response():
+        await settle(deps, owes)
+    elif owes is not None:
+        slot.settle_when_out(functools.partial(settle, deps, owes))
 
 
 async def show_rejections(
