@@ -21,8 +21,10 @@ for one of the 256 handler slots, so a backlog costs memory per pending update.
 
 Before and after in one run (issue 16): the child runs twice on copies of the same seeded
 database, first parsing each update as PTB's `Update.de_json` does (`before`, in the details),
-then through the webhook's intake (`bot.tg.intake.parse_update`: the tapped message's keyboard
-is not parsed), which is the headline.
+then through the webhook's intake (`bot.tg.intake.parse_update`: the tapped message's keyboard,
+sender and entities are not parsed), which is the headline. As in the webhook, only the parsed
+update is held while it is handled, not its JSON. `bench/p5_before_after.py` runs each of those
+levers on and off (the VARIANTS below) in one run.
 
 Run alone: `python -m bench.p5_memory --child N DIR IN_FLIGHT [ptb|intake]` prints one JSON line.
 """
