@@ -10,8 +10,8 @@ the text). So those are left out of the tapped message before parsing (`LEFT_OUT
 else of the update (its ids, the message's text and date, the callback data, the parent who
 tapped) is parsed as PTB does.
 
-Used by the webhook (`bot.web.app`) and the benchmarks' feed; the poller receives updates
-already parsed by PTB's `get_updates`.
+Used by the webhook (`bot.web.app`), the poller (`bot.tg.polling`, on getUpdates' raw JSON) and
+the benchmarks.
 """
 
 from __future__ import annotations
