@@ -21,8 +21,10 @@ for one of the 256 handler slots, so a backlog costs memory per pending update.
 
 Before and after in one run (issue 16): the child runs twice on copies of the same seeded
 database, first parsing each update as PTB's `Update.de_json` does (`before`, in the details),
-then through the webhook's intake (`bot.tg.intake.parse_update`: the tapped message's keyboard
-is not parsed), which is the headline.
+then through the webhook's intake (`bot.tg.intake.parse_update`: the tapped message's keyboard,
+sender and entities are not parsed), which is the headline. As in the webhook, only the parsed
+update is held while it is handled, not its JSON. `bench/p5_before_after.py` runs each of those
+levers on and off (the VARIANTS below) in one run.
 
 Run alone: `python -m bench.p5_memory --child N DIR IN_FLIGHT [ptb|intake]` prints one JSON line.
 """
@@ -134,6 +136,27 @@ def _trim() -> None:
 
 
 PARSERS = ("ptb", "intake")  # how the child parses each update: PTB's own, or the webhook's
+# Before/after variants for bench/p5_before_after.py: "intake-keyboard" is session 4's intake
+# (only the keyboard left out); "+held" keeps the update's JSON alive while it is handled, as
+# `bench.harness.feed` did (the webhook lets go of the body's JSON once it is parsed).
+VARIANTS = (*PARSERS, "intake-keyboard", "intake-keyboard+held", "intake+held")
+
+
+def _keyboard_only(data: dict[str, Any], bot: Any) -> Any:
+    """Session 4's intake: only the tapped message's keyboard left out."""
+    from telegram import Update
+
+    query = data.get("callback_query")
+    message = query.get("message") if isinstance(query, dict) else None
+    if isinstance(query, dict) and isinstance(message, dict) and "reply_markup" in message:
+        kept = {k: v for k, v in message.items() if k != "reply_markup"}
+        data = {**data, "callback_query": {**query, "message": kept}}
+    return Update.de_json(data, bot)
+
+
+async def _handle(application: Any, update: Any) -> None:
+    """Hand a parsed update to the application as the webhook does (its JSON already let go)."""
+    await application.update_processor.process_update(update, application.process_update(update))
 
 
 async def _child(
@@ -153,7 +176,11 @@ async def _child(
     from bot.tg import callbacks
     from bot.tg.intake import parse_update
 
-    parse: Any = parse_update if parser == "intake" else Update.de_json
+    held = parser.endswith("+held")
+    kind = parser.removesuffix("+held")
+    parse: Any = {"ptb": Update.de_json, "intake": parse_update, "intake-keyboard": _keyboard_only}[
+        kind
+    ]
     api = BenchBotApi(keep_keyboards=False)
     bot = await start_real_bot(workdir / DATABASE, api)
     try:
@@ -184,9 +211,16 @@ async def _child(
         began = time.perf_counter()
         pending = iter(chats)
 
+        async def one(chat_id: int, language: str, question: int) -> None:
+            if held:  # the JSON stays referenced until the update is handled
+                await feed(bot.application, tap(chat_id, language, question), parse)
+            else:  # parsed, then only the update is held (the webhook's `_parse_update`)
+                update = parse(tap(chat_id, language, question), bot.application.bot)
+                await _handle(bot.application, update)
+
         async def worker() -> None:
             for chat_id, language in pending:
-                await feed(bot.application, tap(chat_id, language, ANSWERED), parse)
+                await one(chat_id, language, ANSWERED)
 
         with ErrorCounter() as errors:
             await asyncio.gather(*(worker() for _ in range(min(in_flight, respondents))))
@@ -198,9 +232,7 @@ async def _child(
         peak = PeakRss()
         began = time.perf_counter()
         with ErrorCounter() as burst_errors:
-            await asyncio.gather(
-                *(feed(bot.application, tap(c, lang, ANSWERED + 1), parse) for c, lang in chats)
-            )
+            await asyncio.gather(*(one(c, lang, ANSWERED + 1) for c, lang in chats))
         burst_seconds = time.perf_counter() - began
         burst_kb = peak.stop()
         stored = await bot.store.run_read(
@@ -288,14 +320,12 @@ def main() -> None:
     if (
         len(sys.argv) not in (5, 6)
         or sys.argv[1] != "--child"
-        or sys.argv[5:]
-        not in (
-            [],
-            ["ptb"],
-            ["intake"],
-        )
+        or (sys.argv[5:] and sys.argv[5] not in VARIANTS)
     ):
-        sys.exit("usage: python -m bench.p5_memory --child RESPONDENTS DIR IN_FLIGHT [ptb|intake]")
+        sys.exit(
+            "usage: python -m bench.p5_memory --child RESPONDENTS DIR IN_FLIGHT "
+            f"[{'|'.join(VARIANTS)}]"
+        )
     hidden = as_in_production()
     import logging
 

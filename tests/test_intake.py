@@ -69,3 +69,18 @@ def test_other_updates_are_parsed_as_they_come() -> None:
     inaccessible = tap()
     inaccessible["callback_query"]["message"] = {"chat": {"id": 42, "type": "private"}}
     assert lean(inaccessible) is inaccessible
+
+
+def test_the_tapped_message_s_sender_and_entities_are_left_out() -> None:
+    bot_user = {"id": 1, "is_bot": True, "first_name": "Ouderstem", "username": "ouderstem_bot"}
+    found = [{"type": "bot_command", "offset": 0, "length": 11}]
+    raw = tap(reply_markup=KEYBOARD, entities=found, **{"from": bot_user})
+    before = copy.deepcopy(raw)
+    update = parse_update(raw, Bot("1:TEST"))
+    assert raw == before, "the caller's JSON is left as it was"
+    message = update.callback_query.message if update.callback_query else None
+    assert isinstance(message, Message)
+    assert message.from_user is None and message.entities == () and message.reply_markup is None
+    assert message.text == "Ik voel me welkom op school." and message.chat.id == 42
+    assert update.effective_user is not None and update.effective_user.id == 42
+    assert update.effective_user.language_code == "nl"

@@ -15,6 +15,10 @@ store's processed-update check makes a handled one a no-op.
 Telegram returns every unconfirmed update on each getUpdates, so while an update is in hand a
 poll comes back at once: the poller then waits for a handler to finish (or a short while)
 instead of asking again in a tight loop.
+
+Each fetched update is parsed as the webhook parses it (`bot.tg.intake.parse_update`: the
+tapped message's keyboard, sender and entities are left out; issue 16, P5), from getUpdates'
+raw JSON (PTB's `Bot._post`, the call `Bot.get_updates` makes before it parses everything).
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from typing import Any
 from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
+
+from bot.tg.intake import parse_update
 
 log = logging.getLogger(__name__)
 
@@ -149,15 +155,7 @@ class Poller:
     async def _fetch(self) -> tuple[Update, ...] | None:
         """One getUpdates; None when `stop` came first (the poll is abandoned, not confirmed)."""
         waiting = 0 if self.confirmations.in_flight else self.long_poll
-        poll = asyncio.ensure_future(
-            self.application.bot.get_updates(
-                offset=self.confirmations.next_offset(),
-                timeout=waiting,
-                limit=BATCH_LIMIT,
-                allowed_updates=self.allowed_updates,
-                read_timeout=waiting + 2,
-            )
-        )
+        poll = asyncio.ensure_future(self._get_updates(waiting))
         stopping = asyncio.ensure_future(self._stopping.wait())
         done, _ = await asyncio.wait({poll, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if poll not in done:
@@ -167,6 +165,24 @@ class Poller:
             return None
         stopping.cancel()
         return poll.result()
+
+    async def _get_updates(self, waiting: float) -> tuple[Update, ...]:
+        """getUpdates as `Bot.get_updates` makes it (its read timeout: the long poll's wait plus
+        2 s, plus the wait again, as PTB adds it), each update parsed by the webhook's intake."""
+        bot = self.application.bot
+        data = {
+            "offset": self.confirmations.next_offset(),
+            "limit": BATCH_LIMIT,
+            "timeout": waiting,
+            "allowed_updates": self.allowed_updates,
+        }
+        result = await bot._post("getUpdates", data, read_timeout=2 * waiting + 2)
+        updates = tuple(parse_update(raw, bot) for raw in result)
+        insert = getattr(bot, "insert_callback_data", None)  # ExtBot's (a no-op for our buttons)
+        if insert is not None:
+            for update in updates:
+                insert(update)
+        return updates
 
     def _start(self, update: Update) -> None:
         task = asyncio.create_task(self._handle(update))
