@@ -23,12 +23,13 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram.ext import ExtBot
+from telegram import Update
 from telegram.request import BaseRequest
 
 import tests.faults.unthrottled_bot  # noqa: F401  (its patches: a wide rate limiter)
 from bot.cli import main
 from bot.store.chats import Chats
+from bot.tg.polling import Poller
 
 KILL_ENV = "OUDERSTEM_KILL_AT"
 MOMENTS = ("during_poll", "before_commit", "after_commit", "mid_reply", "after_send")
@@ -62,15 +63,17 @@ def install(trigger: Trigger) -> None:
 
     Chats.record_turn = killing_record_turn  # type: ignore[method-assign]
 
-    get_updates = ExtBot.get_updates
+    # The poller's own getUpdates (it fetches the raw JSON and parses it with the intake; it no
+    # longer calls ExtBot.get_updates, so a hook there never fires).
+    get_updates = Poller._get_updates
 
-    async def killing_get_updates(self: ExtBot, *args: Any, **kwargs: Any) -> Any:  # type: ignore[type-arg]
-        updates = await get_updates(self, *args, **kwargs)
+    async def killing_get_updates(self: Poller, waiting: float) -> tuple[Update, ...]:
+        updates = await get_updates(self, waiting)
         if updates:
             trigger.reached("during_poll")
         return updates
 
-    ExtBot.get_updates = killing_get_updates  # type: ignore[method-assign]
+    Poller._get_updates = killing_get_updates  # type: ignore[method-assign]
 
     # Below every request class (PTB's HTTPXRequest and the bot's own LeanRequest alike): the
     # one method every Bot API call passes once it has its answer.
