@@ -628,7 +628,7 @@ class BotProcess:
         if self.running:
             raise HarnessError("bot process already running")
         self._closed()  # the last life may have ended by itself (a kill moment): its log file
-        polls_before = len(self.emulator.calls(self.token, "getUpdates"))
+        started_ms = time.time() * 1000  # the emulator stamps calls with the same wall clock
         self._log_file = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", self.module, "run"],
@@ -640,14 +640,18 @@ class BotProcess:
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
         if wait_ready:
-            self.wait_polling(polls_before, timeout)
+            self.wait_polling(started_ms, timeout)
         return self
 
-    def wait_polling(self, polls_before: int = 0, timeout: float = 30.0) -> None:
-        """Wait until the bot has called getUpdates more than ``polls_before`` times."""
+    def wait_polling(self, since_ms: float = 0.0, timeout: float = 30.0) -> None:
+        """Wait until the bot has called getUpdates at or after ``since_ms`` (wall clock, ms).
+
+        By time, not by counting calls: the emulator keeps only its last MAX_CALL_LOG calls, so
+        in a long run the count of getUpdates calls stops growing while the bot polls."""
         end = _deadline(timeout)
         while time.monotonic() < end:
-            if len(self.emulator.calls(self.token, "getUpdates")) > polls_before:
+            polls = self.emulator.calls(self.token, "getUpdates")
+            if any(call["time"] >= since_ms for call in polls):
                 return
             if self.process is not None and self.process.poll() is not None:
                 raise HarnessError(
