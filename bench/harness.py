@@ -37,6 +37,7 @@ from bot.store.records import Round
 from bot.tg import render
 from bot.tg.app import build_application
 from bot.tg.deps import _HOLDING, DEPS_KEY, Deps
+from bot.tg.intake import parse_update
 from bot.tg.requests import LeanRequest
 from bot.tg.stub_api import StubBotApi
 
@@ -216,6 +217,8 @@ class RealBot:
     application: Any
     round: Round
     flow: Flow
+    # how an update's JSON becomes an `Update`: as production's poller and webhook do
+    parse: Callable[[dict[str, Any], Any], Update] = parse_update
 
     async def close(self) -> None:
         await self.application.shutdown()
@@ -357,6 +360,11 @@ async def seed_parents(
 
     await bot.store.run_write(op)
     return parents
+
+
+def answer(bot: RealBot, parent: Parent) -> Awaitable[list[float]]:
+    """The parent's next tap handed to the full stack, parsed as production parses updates."""
+    return feed(bot.application, next_tap(bot.api, parent), bot.parse)
 
 
 def next_tap(api: BenchBotApi, parent: Parent) -> dict[str, Any]:

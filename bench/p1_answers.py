@@ -43,12 +43,12 @@ from bench.harness import (
     Parent,
     RealBot,
     ThreeCallBot,
+    answer,
     bare_parents,
     closed_loop,
     counting,
     feed,
     first_button,
-    next_tap,
     open_loop,
     percentile,
     question_message,
@@ -171,7 +171,7 @@ def _ratio(value: float, baseline: float) -> float | None:
 
 
 def _full(bot: RealBot) -> Callable[[Parent], Awaitable[list[float]]]:
-    return lambda p: feed(bot.application, next_tap(bot.api, p))
+    return lambda p: answer(bot, p)
 
 
 def _fsync_commits_per_s(path: Path, commits: int = 200) -> float:

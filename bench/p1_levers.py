@@ -23,7 +23,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.harness import RealBot, closed_loop, feed, next_tap, seed_parents, start_real_bot
+from telegram import Update
+
+from bench.harness import RealBot, answer, closed_loop, seed_parents, start_real_bot
 from bot import engine
 from bot.tg import callbacks
 from bot.tg.deps import ChatLocks
@@ -50,6 +52,10 @@ LEVERS: dict[str, tuple[str, Callable[[], Any]]] = {
     "lean_request": (
         "Bot API calls without files skip httpx.AsyncClient's per-call work (bot/tg/requests.py)",
         lambda: _switch(LeanRequest, "short", False),
+    ),
+    "json_body": (
+        "Bot API calls send their parameters as one JSON body, not PTB's form (bot/tg/requests.py)",
+        lambda: _switch(LeanRequest, "json_body", False),
     ),
     "decode_once": (
         "a tap's callback data decoded once, not by every handler's pattern (bot/tg/callbacks.py)",
@@ -102,6 +108,11 @@ BOT_LEVERS: dict[str, tuple[str, Callable[[RealBot], Any]]] = {
         "(bot/store/chats.py: chat_for_update, active_session)",
         _reads_apart,
     ),
+    "intake_parse": (
+        "a tap parsed by the intake production's poller and webhook use, without the tapped "
+        "message's keyboard, sender and entities (bot/tg/intake.py), not PTB's Update.de_json",
+        lambda bot: _switch(bot, "parse", Update.de_json),
+    ),
     "one_chat_lock": (
         "the update's turn is the guard's chat lock (bot/tg/deps.py, wired in bot/tg/app.py)",
         _two_locks,
@@ -112,9 +123,7 @@ BOT_LEVERS: dict[str, tuple[str, Callable[[RealBot], Any]]] = {
 async def _segment(bot: RealBot, first_chat: int) -> float:
     parents = await seed_parents(bot, PARENTS, first_chat=first_chat)
     began = time.process_time()
-    _, answers = await closed_loop(
-        parents, ANSWERS_EACH, lambda p: feed(bot.application, next_tap(bot.api, p))
-    )
+    _, answers = await closed_loop(parents, ANSWERS_EACH, lambda p: answer(bot, p))
     return (time.process_time() - began) * 1000 / answers
 
 

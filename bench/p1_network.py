@@ -39,10 +39,9 @@ from bench.harness import (
     Parent,
     RealBot,
     ThreeCallBot,
+    answer,
     bare_parents,
-    feed,
     lean_request,
-    next_tap,
     open_loop,
     percentile,
     seed_parents,
@@ -220,7 +219,7 @@ def _full_send(
         slot = WebhookReply() if webhook else None
         reply_token = WEBHOOK_REPLY.set(slot)
         try:
-            stamps = await feed(bot.application, next_tap(bot.api, p))
+            stamps = await answer(bot, p)
         finally:
             WEBHOOK_REPLY.reset(reply_token)
             _LEFT.reset(token)

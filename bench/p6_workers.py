@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import harness
-from bench.harness import ErrorCounter, closed_loop, feed, next_tap, seed_parents, start_real_bot
+from bench.harness import ErrorCounter, answer, closed_loop, seed_parents, start_real_bot
 from bench.results import Result
 from bench.sizes import Sizes
 
@@ -60,14 +60,12 @@ async def _child(
     errors = ErrorCounter()
     try:
         warm = await seed_parents(bot, 10, first_chat=first + count)
-        await closed_loop(warm, 2, lambda p: feed(bot.application, next_tap(bot.api, p)))
+        await closed_loop(warm, 2, lambda p: answer(bot, p))
         parents = await seed_parents(bot, count, first_chat=first)
         await asyncio.sleep(max(0.0, start_at - time.time()))
         with errors:
             cpu = time.process_time()
-            seconds, handled = await closed_loop(
-                parents, answers, lambda p: feed(bot.application, next_tap(bot.api, p))
-            )
+            seconds, handled = await closed_loop(parents, answers, lambda p: answer(bot, p))
             cpu = time.process_time() - cpu
         result = {"answers": handled, "seconds": seconds, "cpu_s": cpu, "errors": errors.count}
         print(json.dumps(result), flush=True)

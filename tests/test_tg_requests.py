@@ -1,9 +1,12 @@
-"""`bot.tg.requests.LeanRequest`: the same Bot API request as PTB's own `HTTPXRequest` would
-send, PTB's errors, and PTB's path for uploads (issue 16: the shorter request path)."""
+"""`bot.tg.requests.LeanRequest`: the same Bot API call as PTB's own `HTTPXRequest` would make
+(as one JSON body instead of a form), PTB's errors, and PTB's path for uploads (issue 16: the
+shorter request path)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
@@ -42,16 +45,36 @@ async def _send_with(make: type[HTTPXRequest]) -> tuple[httpx.Request, int]:
     return seen[-1], message.message_id
 
 
-async def test_a_call_without_files_is_the_request_ptb_would_send() -> None:
+def _form_fields(request: httpx.Request) -> dict[str, object]:
+    """What Telegram reads from PTB's form: each field's JSON value, strings as they are."""
+    fields = dict(parse_qsl(request.content.decode()))
+    return {
+        key: value if key in ("text",) else json.loads(value) for key, value in fields.items()
+    }
+
+
+async def test_a_call_without_files_carries_what_ptbs_form_would_as_json() -> None:
     plain, plain_id = await _send_with(HTTPXRequest)
     lean, lean_id = await _send_with(LeanRequest)
 
     assert (lean.method, str(lean.url)) == (plain.method, str(plain.url))
-    assert lean.content == plain.content  # the same form-encoded fields, keyboard included
-    for header in ("content-type", "user-agent", "accept", "accept-encoding", "host"):
+    assert plain.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert lean.headers["content-type"] == "application/json"
+    assert json.loads(lean.content) == _form_fields(plain)  # every field, keyboard included
+    assert "Vraag 1 van 22" in lean.content.decode()  # UTF-8 text as it is, not escaped
+    for header in ("user-agent", "accept", "accept-encoding", "host"):
         assert lean.headers.get(header) == plain.headers.get(header), header
     assert lean.headers["content-length"] == str(len(lean.content))
     assert lean_id == plain_id  # Telegram's answer parsed as before
+
+
+async def test_text_that_looks_like_a_number_stays_text() -> None:
+    """A form sends strings as they are, so a reader cannot tell "12" from 12; JSON can."""
+    api = StubBotApi()
+    request = LeanRequest(httpx_kwargs={"transport": api.transport()})
+    async with Bot(TOKEN, request=request, get_updates_request=request) as bot:
+        await bot.send_message(7, "12")
+    assert api.calls[-1][1] == {"chat_id": 7, "text": "12"}
 
 
 async def test_the_stub_reads_what_the_lean_request_sent() -> None:
@@ -64,7 +87,7 @@ async def test_the_stub_reads_what_the_lean_request_sent() -> None:
     (_, sent), (_, answered) = [call for call in api.calls if call[0] != "getMe"]
     assert sent["chat_id"] == 7 and sent["text"] == "hallo"
     assert sent["reply_markup"] == KEYBOARD.to_dict()
-    assert answered == {"callback_query_id": 99, "text": "✅"}
+    assert answered == {"callback_query_id": "99", "text": "✅"}  # a string, as Telegram's id
 
 
 def _failing(exc: Exception) -> httpx.MockTransport:
@@ -116,3 +139,12 @@ async def test_switched_off_it_is_httpxrequest(monkeypatch: pytest.MonkeyPatch) 
     lean, _ = await _send_with(LeanRequest)
     plain, _ = await _send_with(HTTPXRequest)
     assert lean.content == plain.content
+
+
+async def test_the_form_body_is_still_ptbs_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`json_body = False` (the bench's 'before') sends exactly PTB's form."""
+    monkeypatch.setattr(LeanRequest, "json_body", False)
+    lean, _ = await _send_with(LeanRequest)
+    plain, _ = await _send_with(HTTPXRequest)
+    assert lean.content == plain.content
+    assert lean.headers["content-type"] == plain.headers["content-type"]

@@ -5,10 +5,16 @@ client's headers, cookies and parameters into a new `httpx.Request`, runs the au
 machinery, reads the cookie jar back out of the response and logs it. None of it does anything
 for the Bot API, which sets no cookies, never redirects and needs no auth beyond the token in the
 URL; skipping it took a quarter off the CPU of a parent's answer (issue 16, three calls per
-answer: `python -m bench.p1_levers`, 3.46 -> 2.44 ms). `LeanRequest` builds the request itself (the same form-encoded body PTB's client would
-send, the client's own headers, each method's URL parsed once) and hands it straight to the
-client's transport, the same connection pool (or proxy) the client would have used; Telegram
-sees the same request. Calls that upload files keep PTB's path (multipart, the media timeout).
+answer: `python -m bench.p1_levers`, 3.46 -> 2.44 ms). `LeanRequest` builds the request itself
+(the client's own headers, each method's URL parsed once) and hands it straight to the client's
+transport, the same connection pool (or proxy) the client would have used. Calls that upload
+files keep PTB's path (multipart, the media timeout).
+
+The body is the call's parameters as one JSON document (`application/json`, which the Bot API
+takes for every call without files) instead of PTB's form: PTB encodes each value to JSON and
+then percent-encodes the whole form, two passes over every keyboard and text, and Telegram then
+undoes both. One `json.dumps` is far less work (issue 16, `python -m bench.p1_levers --only
+json_body`).
 
 Errors are PTB's: a time-out is `TimedOut`, any other transport error `NetworkError`, and the
 status code and body go back to PTB, which turns 4xx/5xx into its exceptions as before.
@@ -16,6 +22,7 @@ status code and body go back to PTB, which turns 4xx/5xx into its exceptions as 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -23,7 +30,8 @@ from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
-FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"  # PTB's own body, kept to compare (bench)
 MAX_URLS = 256  # parsed URLs kept (one per Bot API method used; file downloads are not here)
 
 
@@ -32,13 +40,13 @@ class LeanRequest(HTTPXRequest):
 
     __slots__ = ("_headers", "_urls")
     short = True  # False: PTB's path for every call (`bench/p1_levers.py` measures both)
+    json_body = True  # False: PTB's form body on the short path (`bench/p1_levers.py`)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         headers = httpx.Headers(self._client.headers)  # httpx's defaults (Accept, encodings)
         headers["User-Agent"] = self.USER_AGENT
-        headers["Content-Type"] = FORM
-        self._headers = headers.raw
+        self._headers = {body: _with_type(headers, body) for body in (JSON, FORM)}
         self._urls: dict[str, httpx.URL] = {}
 
     async def do_request(
@@ -78,11 +86,16 @@ class LeanRequest(HTTPXRequest):
             target = httpx.URL(url)
             if len(self._urls) < MAX_URLS:
                 self._urls[url] = target
+        if self.json_body:
+            body = JSON
+            content = json.dumps(request_data.parameters, ensure_ascii=False).encode()
+        else:
+            body, content = FORM, request_data.url_encoded_parameters().encode()
         request = httpx.Request(
             method,
             target,
-            headers=self._headers,
-            content=request_data.url_encoded_parameters().encode(),
+            headers=self._headers[body],
+            content=content,
             extensions={"timeout": timeout.as_dict()},
         )
         try:
@@ -102,6 +115,12 @@ class LeanRequest(HTTPXRequest):
         except httpx.HTTPError as err:
             raise NetworkError(f"httpx.{err.__class__.__name__}: {err}") from err
         return response.status_code, content
+
+
+def _with_type(headers: httpx.Headers, content_type: str) -> list[tuple[bytes, bytes]]:
+    typed = httpx.Headers(headers)
+    typed["Content-Type"] = content_type
+    return typed.raw
 
 
 def _default(value: object) -> bool:
