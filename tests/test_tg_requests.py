@@ -48,9 +48,7 @@ async def _send_with(make: type[HTTPXRequest]) -> tuple[httpx.Request, int]:
 def _form_fields(request: httpx.Request) -> dict[str, object]:
     """What Telegram reads from PTB's form: each field's JSON value, strings as they are."""
     fields = dict(parse_qsl(request.content.decode()))
-    return {
-        key: value if key in ("text",) else json.loads(value) for key, value in fields.items()
-    }
+    return {key: value if key in ("text",) else json.loads(value) for key, value in fields.items()}
 
 
 async def test_a_call_without_files_carries_what_ptbs_form_would_as_json() -> None:
