@@ -35,7 +35,9 @@ Errors (`Sender.classify`, for Telegram `bot.tg.outbox_sender.classify`):
 Waking hours: a reminder or feedback message claimed outside its school's hours (its own, or
 OUDERSTEM_WAKING_HOURS) goes back to pending until their next start, marked HELD; when a school's
 hours change, `set_waking_hours` moves its HELD messages to the new start (`held_until`) in the
-same transaction, so they neither wait longer than the new hours ask nor go before them. (Deciding
+same transaction, so they neither wait longer than the new hours ask nor go before them; at
+start-up every held message is timed by the hours this process has (the bot-wide setting may have
+changed during a restart). (Deciding
 this at claim time alone would need the families' local time in SQL, which SQLite cannot do, or
 claiming every held message again on every pass.)
 
@@ -303,6 +305,8 @@ class Outbox:
             tally: Counter[str] = Counter()
             if not self._recovered:
                 tally["interrupted"] += await self.staff.recover(self.clock())
+                now = self.clock()  # held messages follow the hours this process has
+                await self.staff.retime_every_held(lambda own: held_until(own, self.waking, now))
                 self._recovered = True
             while not self._stopping and not self._paused():
                 due = self._one_per_chat(await self.staff.due(self.clock(), BATCH))

@@ -13,7 +13,8 @@ import pytest
 
 from bot.config import Settings
 from bot.i18n import t
-from bot.schedule import school_waking_hours
+from bot.outbox import Outbox
+from bot.schedule import WakingHours, school_waking_hours
 from bot.store.postgres import PostgresStore
 from bot.texts import school as school_texts
 from bot.texts import staff as staff_texts
@@ -507,3 +508,30 @@ async def test_held_feedback_waits_for_the_new_start_when_the_hours_move_later(
     assert await anybot.store.next_due() == local(3, 8)
     clock.now = local(3, 8)
     assert await drain(anybot) == {"sent": 2}
+
+
+async def test_held_feedback_follows_a_bot_wide_setting_changed_during_a_restart(
+    anybot: BotHarness, clock: MovingClock
+) -> None:
+    """OUDERSTEM_WAKING_HOURS moved from 08:00 to 07:00 while the bot was down: what it held
+    for 08:00 goes at 07:00 after the restart (the outbox times held messages when it starts)."""
+    clock.now = local(2, 6)  # Monday, 06:00
+    admin, _, parent = await took_part(anybot, "Het Anker")  # no hours of its own
+    await drain(anybot)
+    await send_feedback(admin, parent)
+    assert await drain(anybot) == {"waiting": 1}  # held for 08:00, the bot-wide start
+    before: Outbox = anybot.deps.outbox
+
+    restarted = Outbox(  # the same store and Telegram, the new setting
+        anybot.store,
+        before.sender,
+        before.clock,
+        limiter=before.limiter,
+        waking=WakingHours.parse("07:00-20:00"),
+    )
+    clock.now = local(2, 6, 30)
+    assert await restarted.drain() == {}
+    assert await anybot.store.next_due() == local(2, 7)
+    clock.now = local(2, 7)
+    assert await restarted.drain() == {"sent": 2}  # the parent, then the admin's notice
+    assert "Bedankt voor uw antwoorden" in texts_of(parent.replies())

@@ -205,6 +205,28 @@ class Outbox(Database):
 
         return await self._submit(op)
 
+    async def retime_every_held(self, moment: Callable[[str | None], datetime]) -> int:
+        """At start-up (and on taking the lead): each school's messages held for waking hours go
+        at `moment(its own hours, or None for the bot-wide setting)`. The setting may have
+        changed while they waited; for unchanged hours this is the time they had."""
+
+        async def op(conn: Connection) -> int:
+            async with conn.execute(
+                "SELECT DISTINCT s.id, s.waking_hours FROM outbox o "
+                "LEFT JOIN outbox_batches b ON b.id = o.batch_id "
+                "LEFT JOIN rounds r ON r.id = COALESCE(o.round_id, b.round_id) "
+                "JOIN schools s ON s.id = COALESCE(r.school_id, b.school_id) "
+                "WHERE o.status = 'pending' AND o.error = ?",
+                (HELD,),
+            ) as cur:
+                schools = list(await cur.fetchall())
+            moved = 0
+            for school_id, hours in schools:
+                moved += await retime_held(conn, school_id, moment(hours))
+            return moved
+
+        return await self._submit(op)
+
     async def finish_batches(
         self, at: datetime, notice: Callable[[BatchResult], NewMessage | None]
     ) -> list[BatchResult]:

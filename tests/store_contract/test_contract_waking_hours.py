@@ -3,7 +3,7 @@ every message that belongs to the school (through its round, or its batch)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.store import Store
 from bot.store.records import GO, HELD, PENDING, SENT, NewMessage
@@ -110,3 +110,48 @@ async def test_changed_hours_re_time_the_school_s_held_messages_only(store: Stor
     assert await store.set_waking_hours(school.round.school_id, None, held_until=AT)
     assert await due_at(AT) == {STAFF, PARENT + 12}
     assert not await store.set_waking_hours(school.round.school_id + 1000, None, held_until=AT)
+
+
+async def test_at_start_up_every_held_message_follows_the_hours_of_now(store: Store) -> None:
+    """`retime_every_held`: each school's held messages go at `moment(its own hours or None)`;
+    a retry's backoff and a message due now keep their time."""
+    own = await school_and_round(store, name="De Vroege Vogel")
+    plain = await school_and_round(store, name="Het Anker")
+    await store.set_waking_hours(own.round.school_id, "07:30-19:00", held_until=AT)
+    morning, backoff = AT + timedelta(hours=10), AT + timedelta(hours=3)
+    await store.enqueue(
+        [
+            NewMessage(PARENT, "feedback", "nl", "Bedankt", round_id=own.round.id),
+            NewMessage(OTHER, "reminder", "nl", "Nog even", round_id=plain.round.id),
+            NewMessage(PARENT + 11, "reminder", "nl", "Nog even", round_id=plain.round.id),
+        ],
+        at=AT,
+    )
+    ids = {m.chat_id: m.id for m in await store.due(AT, 10)}
+    for chat, error, until in [
+        (PARENT, HELD, morning),
+        (OTHER, HELD, morning),
+        (PARENT + 11, "TimedOut", backoff),
+    ]:
+        assert await store.claim(ids[chat], AT) == GO
+        await store.settle(
+            ids[chat], PENDING, AT, error=error, next_attempt_at=until, refund_attempt=True
+        )
+    await store.enqueue([NewMessage(STAFF, "notice", "nl", "Klaar")], at=AT)
+    asked: list[str | None] = []
+    starts = {"07:30-19:00": AT + timedelta(hours=2), None: AT + timedelta(hours=12)}
+
+    def moment(hours: str | None) -> datetime:
+        asked.append(hours)
+        return starts[hours]
+
+    assert await store.retime_every_held(moment) == 2
+    assert sorted(asked, key=str) == ["07:30-19:00", None]  # once per school with held messages
+
+    async def due_at(at: datetime) -> set[int]:
+        return {m.chat_id for m in await store.due(at, 10)}
+
+    assert await due_at(AT) == {STAFF}
+    assert await due_at(AT + timedelta(hours=2)) == {STAFF, PARENT}  # earlier than the morning
+    assert await due_at(morning) == {STAFF, PARENT, PARENT + 11}  # the plain school's: later
+    assert await due_at(AT + timedelta(hours=12)) == {STAFF, PARENT, PARENT + 11, OTHER}
