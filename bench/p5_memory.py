@@ -329,6 +329,8 @@ def main() -> None:
     hidden = as_in_production()
     import logging
 
+    import bot  # noqa: F401  first, as in production, where the entry point is the bot's package
+
     logging.basicConfig(level=logging.WARNING)
     parser = sys.argv[5] if len(sys.argv) == 6 else "intake"
     data = asyncio.run(_child(int(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]), parser))
