@@ -171,7 +171,19 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
-        chat_id = chat.id if chat is not None else None
+        await self._in_turn(chat.id if chat is not None else None, coroutine)
+
+    async def process_when_due(
+        self, chat_id: int | None, start: Callable[[], Awaitable[Any]]
+    ) -> None:
+        """`start()` once the chat's turn and a slot are held: an update that waits is kept as
+        its JSON and parsed only then (`bot.tg.intake.Pending`; bench P5)."""
+        await self._in_turn(chat_id, start)
+
+    async def _in_turn(
+        self, chat_id: int | None, work: Awaitable[Any] | Callable[[], Awaitable[Any]]
+    ) -> None:
+        """Run `work` (a coroutine, or what makes one) in the chat's turn and a slot."""
         if chat_id is not None:
             waiting = self.queued.get(chat_id, 0)
             if waiting >= self.per_chat:
@@ -179,8 +191,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                 if chat_id not in self.flooding:  # logged once until the chat is calm again
                     self.flooding.add(chat_id)
                     log.warning("a chat sent more than %d updates at once; dropping", waiting)
-                if inspect.iscoroutine(coroutine):
-                    coroutine.close()  # never started: no "was never awaited" warning
+                if inspect.iscoroutine(work):
+                    work.close()  # never started: no "was never awaited" warning
                 return
             self.queued[chat_id] = waiting + 1
         started = False
@@ -188,14 +200,14 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             if chat_id is None or self.shared_turn is None:
                 async with self.turns.hold(chat_id), self.slots:
                     started = True
-                    await coroutine
+                    await (work() if callable(work) else work)
             else:
                 async with self.turns.hold(chat_id), self.slots, self.shared_turn(chat_id):
                     started = True
-                    await coroutine
+                    await (work() if callable(work) else work)
         finally:
-            if not started and inspect.iscoroutine(coroutine):
-                coroutine.close()  # the shared turn failed (database down): never started
+            if not started and inspect.iscoroutine(work):
+                work.close()  # the shared turn failed (database down): never started
             if chat_id is not None:
                 self._leave(chat_id)
 
