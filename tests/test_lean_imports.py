@@ -7,13 +7,14 @@ import subprocess
 import sys
 
 # Loaded only when used: the QR code of an invitation (segno), httpx's command line (and the
-# click it drags in), which the bot never runs.
-NOT_AT_START = ("segno", "httpx._main", "click")
+# click it drags in), which the bot never runs, babel's .po parser (catalogs are read by
+# bot.i18n's own), the dashboard's web server beside polling (starlette, uvicorn).
+NOT_AT_START = ("segno", "httpx._main", "click", "babel.messages", "starlette", "uvicorn")
 
 
-def test_wiring_the_bot_loads_neither_the_qr_maker_nor_httpx_command_line() -> None:
+def test_a_polling_bot_loads_none_of_what_it_does_not_use_at_start() -> None:
     script = (
-        "import sys, bot.tg.app, bot.tg.polling, bot.tg.intake; "
+        "import sys, bot.runner, bot.tg.app, bot.tg.polling, bot.tg.intake; "
         f"print(sorted(m for m in {NOT_AT_START!r} if sys.modules.get(m) is not None))"
     )
     done = subprocess.run(
