@@ -16,17 +16,20 @@ scenarios are not counted; the packages only the test environment installs are h
 
 Two shapes, both through the real Application: (1) the headline, every parent answers a
 question with `p1_parents` (1,000) of them in flight at any moment, P1's load; (2) in the
-details, all N at once: PTB de-serialises every update and makes a task for it before it waits
-for one of the 256 handler slots, so a backlog costs memory per pending update.
+details, all N at once: every update waits in memory for one of the 256 handler slots, so a
+backlog costs memory per pending update.
 
 Before and after in one run (issue 16): the child runs twice on copies of the same seeded
-database, first parsing each update as PTB's `Update.de_json` does (`before`, in the details),
-then through the webhook's intake (`bot.tg.intake.parse_update`: the tapped message's keyboard,
-sender and entities are not parsed), which is the headline. As in the webhook, only the parsed
-update is held while it is handled, not its JSON. `bench/p5_before_after.py` runs each of those
-levers on and off (the VARIANTS below) in one run.
+database, first parsing each update as PTB's `Update.de_json` does on arrival (`before`, in the
+details), then as the webhook does now (`body`, the headline): the update's JSON body waits for
+its chat's turn and a handler slot unparsed (`bot.tg.intake.Pending`,
+`ChatOrderedProcessor.process_when_due`) and is then parsed by the intake
+(`bot.tg.intake.parse_update`: the tapped message's keyboard, sender and entities are not
+parsed). `bench/p5_before_after.py` runs main's own child and each lever on and off (the KINDS
+and FLAGS below) in one run.
 
-Run alone: `python -m bench.p5_memory --child N DIR IN_FLIGHT [ptb|intake]` prints one JSON line.
+Run alone: `python -m bench.p5_memory --child N DIR IN_FLIGHT [KIND[+FLAG]...]` prints one JSON
+line.
 """
 
 from __future__ import annotations

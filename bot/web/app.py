@@ -70,6 +70,13 @@ class _NotAnUpdate(Exception):
     """The body, parsed when its turn came, is not an update PTB accepts: answered 400."""
 
 
+def _parsed(pending: Pending, application: Application) -> Update:  # type: ignore[type-arg]
+    try:
+        return pending.parse(application.bot)
+    except Exception as exc:  # PTB raises what the malformed field makes it raise
+        raise _NotAnUpdate from exc
+
+
 def _after(slot: WebhookReply | None, *, release: bool = False) -> BackgroundTask | None:
     """What runs once the response is sent: the side calls of a reply held in it (and, after a
     failure, the held message itself: a 500 carries no method)."""
@@ -126,10 +133,7 @@ class _Webhook:
             reply as the answer."""
             nonlocal handled, answered, update
             if update is None:
-                try:
-                    update = pending.parse(self.application.bot)
-                except Exception as exc:  # PTB raises what the malformed field makes it raise
-                    raise _NotAnUpdate from exc
+                update = _parsed(pending, self.application)
             await self.application.process_update(update)
             handled = time.perf_counter()
             if slot is not None and slot.body is not None:
@@ -144,7 +148,7 @@ class _Webhook:
             if isinstance(processor, ChatOrderedProcessor):
                 await processor.process_when_due(pending.chat_id, handle_and_answer)
             else:
-                update = pending.parse(self.application.bot)
+                update = _parsed(pending, self.application)
                 await processor.process_update(update, handle_and_answer())
         except _NotAnUpdate:
             started = None
