@@ -1,16 +1,20 @@
-"""P5 before and after session 5's levers, in one run, each lever on its own (issue 16).
+"""P5 before and after session 6's levers, in one run, each lever on its own (issue 16).
 
-`python -m bench.p5_before_after [--respondents N] [--in-flight N] [--rounds N] [--workdir DIR]`
-seeds N parents mid-survey once (as `bench.p5_memory` does; a `DIR/p5.db` from an earlier run
-is reused), then runs the P5 child (`python -m bench.p5_memory --child`: a fresh process, the
-heap frozen after start-up, test-only packages hidden) once per variant, each on a fresh copy of
-the same parents, same in-flight count, alternating the variants for `--rounds` rounds:
+`python -m bench.p5_before_after [--respondents N] [--in-flight N] [--rounds N] [--workdir DIR]
+[--main REF]` seeds N parents mid-survey once (as `bench.p5_memory` does; a `DIR/p5.db` from an
+earlier run is reused), then runs the P5 child (`python -m bench.p5_memory --child`: a fresh
+process, the heap frozen after start-up, test-only packages hidden) once per variant, each on a
+fresh copy of the same parents, same in-flight count, alternating the variants for `--rounds`
+rounds. Every child is fed webhook bodies (JSON bytes):
 
-- `intake-keyboard+held`: main before: session 4's intake (only the tapped message's keyboard
-  left out) and the update's JSON held until the update is handled (`bench.harness.feed`);
-- `intake-keyboard`: the JSON let go once parsed, as the webhook does (`bot.web.app`);
-- `intake+held`: today's intake (the tapped message's sender and entities left out too);
-- `intake`: both, the headline of `python -m bench`.
+- `main`: the bot and bench of git REF (default `main`; `git archive` into DIR), its headline;
+- `intake-body+oldlocks+babelpo+imports`: today's code with every lever off (≈ main);
+- `intake-body`: the body parsed on arrival and the update held while it waits (lever 1 off);
+- `body+oldlocks`: an `asyncio.Lock` per chat in a generator context manager (lever 2 off);
+- `body+babelpo`: catalogs read by babel's `read_po` (lever 3 off);
+- `body+imports`: httpx's command line (click), segno and babel.messages loaded at start
+  (the idle levers off);
+- `body`: every lever on, the headline of `python -m bench`.
 
 Prints one JSON object: every child's figures, the load average before and after, and per
 variant the median peak RSS. Peak RSS is a property of the process, not a rate: load slows the
@@ -34,7 +38,16 @@ from typing import Any
 from bench.p5_memory import DATABASE
 
 ROOT = Path(__file__).resolve().parent.parent
-VARIANTS = ("intake-keyboard+held", "intake-keyboard", "intake+held", "intake")
+MAIN = "main"  # the variant run from a checkout of --main
+VARIANTS = (
+    MAIN,
+    "intake-body+oldlocks+babelpo+imports",
+    "intake-body",
+    "body+oldlocks",
+    "body+babelpo",
+    "body+imports",
+    "body",
+)
 KEPT = ("idle_rss_mb", "peak_rss_mb", "delta_mb", "burst_peak_rss_mb", "steady_seconds")
 
 
@@ -52,14 +65,28 @@ async def seed(workdir: Path, respondents: int) -> Path:
     return seeded
 
 
-def child(seeded: Path, variant: str, respondents: int, in_flight: int) -> dict[str, Any]:
+def checkout(ref: str, workdir: Path) -> Path:
+    """The tree of git `ref` (bot and bench), extracted beside the seeded parents."""
+    tree = workdir / "main-tree"
+    shutil.rmtree(tree, ignore_errors=True)
+    tree.mkdir()
+    archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    return tree
+
+
+def child(
+    seeded: Path, variant: str, respondents: int, in_flight: int, main_tree: Path
+) -> dict[str, Any]:
     folder = seeded.parent / variant
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
     shutil.copyfile(seeded, folder / DATABASE)
     command = [sys.executable, "-m", "bench.p5_memory", "--child", str(respondents)]
-    command += [str(folder), str(in_flight), variant]
-    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    command += [str(folder), str(in_flight)]
+    command += [] if variant == MAIN else [variant]  # main's own headline
+    cwd = main_tree if variant == MAIN else ROOT  # its `bot` and `bench` come first on the path
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd)
     shutil.rmtree(folder, ignore_errors=True)
     if done.returncode != 0:
         raise RuntimeError(f"{variant}: {done.stderr.strip().splitlines()[-1:]}")
@@ -75,15 +102,19 @@ def main() -> None:
     parser.add_argument("--in-flight", type=int, default=1_000)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--main", default="main", help="git ref of the `main` variant")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="p5-before-after-"))
     workdir.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()
     seeded = asyncio.run(seed(workdir, args.respondents))
+    main_tree = checkout(args.main, workdir)
     runs: dict[str, list[dict[str, Any]]] = {variant: [] for variant in VARIANTS}
     for _ in range(args.rounds):
         for variant in VARIANTS:
-            runs[variant].append(child(seeded, variant, args.respondents, args.in_flight))
+            runs[variant].append(
+                child(seeded, variant, args.respondents, args.in_flight, main_tree)
+            )
             print(variant, {k: runs[variant][-1][k] for k in KEPT}, file=sys.stderr)
     medians = {
         variant: {k: statistics.median(run[k] for run in done) for k in KEPT}
@@ -94,6 +125,7 @@ def main() -> None:
             {
                 "respondents": args.respondents,
                 "in_flight": args.in_flight,
+                "main": args.main,
                 "load_average_before": load_before,
                 "load_average_after": os.getloadavg(),
                 "medians": medians,

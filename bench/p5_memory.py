@@ -16,17 +16,20 @@ scenarios are not counted; the packages only the test environment installs are h
 
 Two shapes, both through the real Application: (1) the headline, every parent answers a
 question with `p1_parents` (1,000) of them in flight at any moment, P1's load; (2) in the
-details, all N at once: PTB de-serialises every update and makes a task for it before it waits
-for one of the 256 handler slots, so a backlog costs memory per pending update.
+details, all N at once: every update waits in memory for one of the 256 handler slots, so a
+backlog costs memory per pending update.
 
 Before and after in one run (issue 16): the child runs twice on copies of the same seeded
-database, first parsing each update as PTB's `Update.de_json` does (`before`, in the details),
-then through the webhook's intake (`bot.tg.intake.parse_update`: the tapped message's keyboard,
-sender and entities are not parsed), which is the headline. As in the webhook, only the parsed
-update is held while it is handled, not its JSON. `bench/p5_before_after.py` runs each of those
-levers on and off (the VARIANTS below) in one run.
+database, first parsing each update as PTB's `Update.de_json` does on arrival (`before`, in the
+details), then as the webhook does now (`body`, the headline): the update's JSON body waits for
+its chat's turn and a handler slot unparsed (`bot.tg.intake.Pending`,
+`ChatOrderedProcessor.process_when_due`) and is then parsed by the intake
+(`bot.tg.intake.parse_update`: the tapped message's keyboard, sender and entities are not
+parsed). `bench/p5_before_after.py` runs main's own child and each lever on and off (the KINDS
+and FLAGS below) in one run.
 
-Run alone: `python -m bench.p5_memory --child N DIR IN_FLIGHT [ptb|intake]` prints one JSON line.
+Run alone: `python -m bench.p5_memory --child N DIR IN_FLIGHT [KIND[+FLAG]...]` prints one JSON
+line.
 """
 
 from __future__ import annotations
@@ -135,11 +138,75 @@ def _trim() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-PARSERS = ("ptb", "intake")  # how the child parses each update: PTB's own, or the webhook's
-# Before/after variants for bench/p5_before_after.py: "intake-keyboard" is session 4's intake
-# (only the keyboard left out); "+held" keeps the update's JSON alive while it is handled, as
-# `bench.harness.feed` did (the webhook lets go of the body's JSON once it is parsed).
-VARIANTS = (*PARSERS, "intake-keyboard", "intake-keyboard+held", "intake+held")
+# How the child hands each update over: "ptb" parses it as PTB's `Update.de_json`, "intake" as
+# the webhook's intake (`bot.tg.intake.parse_update`) at once, "intake-body" the same from the
+# JSON body the webhook receives (session 5's webhook: parsed on arrival, the update held while
+# it waits), "body" as the webhook does now (`bot.tg.intake.Pending`: the body waits for its
+# chat's turn and a handler slot unparsed, `ChatOrderedProcessor.process_when_due`).
+PARSERS = ("ptb", "body")  # `python -m bench`: before (details) and the headline
+KINDS = ("ptb", "intake", "intake-keyboard", "intake-body", "body")
+# Levers switched back off, after a "+" (bench/p5_before_after.py runs each on and off in one
+# run): "held" keeps the update's JSON alive while it is handled (`bench.harness.feed`);
+# "oldlocks" turns the chat turns back into an `asyncio.Lock` per chat in a generator context
+# manager (`OldChatLocks`); "babelpo" reads the catalogs with babel's `read_po`; "imports" loads
+# at start what the bot no longer loads (httpx's command line with click, segno,
+# babel.messages).
+FLAGS = ("held", "oldlocks", "babelpo", "imports")
+VARIANTS = (*KINDS, "intake-keyboard+held", "intake+held")
+
+
+def _variant(name: str) -> tuple[str, set[str]]:
+    kind, *flags = name.split("+")
+    if kind not in KINDS or not set(flags) <= set(FLAGS):
+        raise ValueError(f"not a P5 variant: {name}")
+    return kind, set(flags)
+
+
+class OldChatLocks:
+    """`bot.tg.deps.ChatLocks` before session 6: an `asyncio.Lock` per held chat, taken through
+    a generator context manager (the "oldlocks" variant)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, chat_id: int | None) -> Any:
+        from bot.tg.deps import _HOLDING
+
+        if chat_id is None or _HOLDING.get() == (id(self), chat_id):
+            yield
+            return
+        lock, users = self._locks.get(chat_id, (asyncio.Lock(), 0))
+        self._locks[chat_id] = (lock, users + 1)
+        try:
+            async with lock:
+                token = _HOLDING.set((id(self), chat_id))
+                try:
+                    yield
+                finally:
+                    _HOLDING.reset(token)
+        finally:
+            lock, users = self._locks[chat_id]
+            if users <= 1:
+                del self._locks[chat_id]
+            else:
+                self._locks[chat_id] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+def _switch_levers_off(flags: set[str]) -> None:
+    """Before the bot starts: the levers named in `flags` as they were before session 6."""
+    if "imports" in flags:
+        sys.modules.pop("httpx._main", None)  # refused by `bot/__init__.py`
+        import babel.messages.pofile  # noqa: F401
+        import click  # noqa: F401
+        import segno  # noqa: F401
+    if "babelpo" in flags:
+        from bot import i18n
+
+        i18n.read_po_texts = i18n._read_with_babel  # type: ignore[assignment]
 
 
 def _keyboard_only(data: dict[str, Any], bot: Any) -> Any:
@@ -155,12 +222,27 @@ def _keyboard_only(data: dict[str, Any], bot: Any) -> Any:
 
 
 async def _handle(application: Any, update: Any) -> None:
-    """Hand a parsed update to the application as the webhook does (its JSON already let go)."""
+    """Hand a parsed update to the application (its JSON already let go)."""
     await application.update_processor.process_update(update, application.process_update(update))
 
 
+async def _handle_when_due(application: Any, body: bytes) -> None:
+    """Hand a webhook body over as `bot.web.app` does: kept as it came until its chat's turn
+    and a slot are held, then parsed and handled."""
+    from bot.tg.intake import Pending
+
+    pending = Pending.of_body(body, application.bot)
+    assert pending is not None
+
+    async def due() -> None:
+        assert pending is not None
+        await application.process_update(pending.parse(application.bot))
+
+    await application.update_processor.process_when_due(pending.chat_id, due)
+
+
 async def _child(
-    respondents: int, workdir: Path, in_flight: int, parser: str = "intake"
+    respondents: int, workdir: Path, in_flight: int, parser: str = "body"
 ) -> dict[str, Any]:
     from telegram import Update
 
@@ -176,13 +258,22 @@ async def _child(
     from bot.tg import callbacks
     from bot.tg.intake import parse_update
 
-    held = parser.endswith("+held")
-    kind = parser.removesuffix("+held")
-    parse: Any = {"ptb": Update.de_json, "intake": parse_update, "intake-keyboard": _keyboard_only}[
-        kind
-    ]
+    kind, flags = _variant(parser)
+    held = "held" in flags
+    parse: Any = {
+        "ptb": Update.de_json,
+        "intake": parse_update,
+        "intake-keyboard": _keyboard_only,
+        "intake-body": parse_update,
+        "body": parse_update,
+    }[kind]
+    _switch_levers_off(flags)
     api = BenchBotApi(keep_keyboards=False)
     bot = await start_real_bot(workdir / DATABASE, api)
+    if "oldlocks" in flags:
+        old_locks = OldChatLocks()
+        bot.application.bot_data["ouderstem"].locks = old_locks  # type: ignore[assignment]
+        bot.application.update_processor.turns = old_locks  # as bot.tg.app wires it
     try:
         flow, round_id = bot.flow, bot.round.id
         chats = seeded_chats(respondents)
@@ -214,7 +305,15 @@ async def _child(
         async def one(chat_id: int, language: str, question: int) -> None:
             if held:  # the JSON stays referenced until the update is handled
                 await feed(bot.application, tap(chat_id, language, question), parse)
-            else:  # parsed, then only the update is held (the webhook's `_parse_update`)
+            elif kind == "body":  # the webhook now: the body waits, parsed when due
+                body = json.dumps(tap(chat_id, language, question)).encode()
+                await _handle_when_due(bot.application, body)
+            elif kind == "intake-body":  # the body parsed on arrival, the update held
+                body = json.dumps(tap(chat_id, language, question)).encode()
+                update = parse(json.loads(body), bot.application.bot)
+                del body
+                await _handle(bot.application, update)
+            else:  # parsed, then only the update is held
                 update = parse(tap(chat_id, language, question), bot.application.bot)
                 await _handle(bot.application, update)
 
@@ -298,7 +397,7 @@ async def run(sizes: Sizes, workdir: Path) -> list[Result]:
             tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
             return [Result(scenario=name, metric="MB", value=None, skipped=f"child failed: {tail}")]
         children[parser] = json.loads(done.stdout.strip().splitlines()[-1])
-    data = {**children["intake"], "before": children["ptb"]}
+    data = {**children["body"], "before": children["ptb"]}
     result = Result(
         scenario=name,
         metric="MB",
@@ -317,20 +416,23 @@ async def run(sizes: Sizes, workdir: Path) -> list[Result]:
 
 
 def main() -> None:
-    if (
-        len(sys.argv) not in (5, 6)
-        or sys.argv[1] != "--child"
-        or (sys.argv[5:] and sys.argv[5] not in VARIANTS)
-    ):
+    try:
+        if len(sys.argv) not in (5, 6) or sys.argv[1] != "--child":
+            raise ValueError
+        if sys.argv[5:]:
+            _variant(sys.argv[5])
+    except ValueError:
         sys.exit(
             "usage: python -m bench.p5_memory --child RESPONDENTS DIR IN_FLIGHT "
-            f"[{'|'.join(VARIANTS)}]"
+            f"[{'|'.join(KINDS)}[+{'|'.join(FLAGS)}]...]"
         )
     hidden = as_in_production()
     import logging
 
+    import bot  # noqa: F401  first, as in production, where the entry point is the bot's package
+
     logging.basicConfig(level=logging.WARNING)
-    parser = sys.argv[5] if len(sys.argv) == 6 else "intake"
+    parser = sys.argv[5] if len(sys.argv) == 6 else "body"
     data = asyncio.run(_child(int(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]), parser))
     print(json.dumps({**data, "test_only_packages_hidden": hidden}))
 

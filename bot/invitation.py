@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-import segno
-
 from bot.fonts import (
     BIDI_CONTROLS,
     FontFace,
@@ -245,6 +243,8 @@ def lay_out(canvas: Canvas, invitation: Invitation) -> None:
 def qr_png(url: str, scale: int = 10) -> bytes:
     """The link as a QR code PNG (error correction M, the standard quiet zone)."""
     out = io.BytesIO()
+    import segno  # only when a QR code is drawn: not loaded by a bot that only polls (bench P5)
+
     segno.make(url, error="m", micro=False).save(out, kind="png", scale=scale, border=4)
     return out.getvalue()
 

@@ -32,7 +32,6 @@ from bot.tg.app import build_application
 from bot.tg.deps import Deps
 from bot.tg.parent import deliver_owed_at_start
 from bot.tg.polling import Poller, serve
-from bot.web.dashboard.beside import Beside
 
 log = logging.getLogger(__name__)
 
@@ -133,16 +132,22 @@ async def poll(application: Application, settings: Settings) -> None:  # type: i
     loop = asyncio.get_running_loop()
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, poller.stop)
-    web = Beside(settings)  # the dashboard, when OUDERSTEM_WEB_PORT is set
+    web = None
+    if settings.web_port is not None:  # the dashboard; starlette and uvicorn load only then
+        from bot.web.dashboard.beside import Beside
+
+        web = Beside(settings)
 
     previous_stop = application.post_stop
 
     async def before_polling(app: Application) -> None:  # type: ignore[type-arg]
         await deliver_owed_at_start(app)
-        await web.start(app)
+        if web is not None:
+            await web.start(app)
 
     async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
-        await web.stop()  # before the store closes
+        if web is not None:
+            await web.stop()  # before the store closes
         if previous_stop is not None:
             await previous_stop(app)
 

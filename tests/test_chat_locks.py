@@ -88,3 +88,89 @@ async def test_the_update_turn_is_the_guard_lock() -> None:
     )
     await processor.do_process_update(update, handler())
     assert len(taken) == 2 and len(locks) == 0
+
+
+async def test_waiters_get_the_chat_in_arrival_order_and_it_is_freed_after() -> None:
+    locks = ChatLocks()
+    order: list[int] = []
+    inside = asyncio.Event()
+
+    async def first() -> None:
+        async with locks.hold(1):
+            inside.set()
+            await asyncio.sleep(0.02)
+            order.append(0)
+
+    async def later(n: int) -> None:
+        await inside.wait()
+        await asyncio.sleep(0.001 * n)  # arrive one after another while the first holds it
+        async with locks.hold(1):
+            order.append(n)
+
+    await asyncio.gather(first(), *(later(n) for n in (1, 2, 3)))
+    assert order == [0, 1, 2, 3]
+    assert len(locks) == 0
+
+
+async def test_a_waiter_cancelled_while_waiting_leaves_the_queue() -> None:
+    locks = ChatLocks()
+    release = asyncio.Event()
+    got: list[str] = []
+
+    async def holder() -> None:
+        async with locks.hold(1):
+            await release.wait()
+
+    async def waiter(name: str) -> None:
+        async with locks.hold(1):
+            got.append(name)
+
+    first = asyncio.create_task(holder())
+    await asyncio.sleep(0)
+    cancelled = asyncio.create_task(waiter("cancelled"))
+    kept = asyncio.create_task(waiter("kept"))
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.wait_for(asyncio.gather(first, kept), 1)
+    assert got == ["kept"] and cancelled.cancelled()
+    assert len(locks) == 0
+
+
+async def test_a_waiter_cancelled_as_the_turn_reaches_it_passes_the_turn_on() -> None:
+    locks = ChatLocks()
+    release = asyncio.Event()
+    got: list[str] = []
+    tasks: dict[str, asyncio.Task[None]] = {}
+
+    async def holder() -> None:
+        async with locks.hold(1):
+            await release.wait()
+        tasks["unlucky"].cancel()  # the turn was just handed to it; it has not run yet
+
+    async def waiter(name: str) -> None:
+        async with locks.hold(1):
+            got.append(name)
+
+    first = asyncio.create_task(holder())
+    await asyncio.sleep(0)
+    tasks["unlucky"] = asyncio.create_task(waiter("unlucky"))
+    kept = asyncio.create_task(waiter("kept"))
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.wait_for(asyncio.gather(first, kept), 1)
+    assert got == ["kept"] and tasks["unlucky"].cancelled()
+    assert len(locks) == 0
+
+
+async def test_an_error_inside_the_hold_frees_the_chat() -> None:
+    locks = ChatLocks()
+    try:
+        async with locks.hold(1):
+            raise ValueError("boom")
+    except ValueError:
+        pass
+    assert len(locks) == 0
+    async with asyncio.timeout(1), locks.hold(1):
+        assert len(locks) == 1

@@ -13,8 +13,8 @@ import contextvars
 import functools
 import inspect
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,8 +26,6 @@ from bot.config import Settings
 from bot.store.protocols import DuplicateUpdate
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
     from bot.outbox import Outbox
     from bot.schedule import RoundKeeper
     from bot.store.protocols import Store
@@ -50,38 +48,84 @@ _HOLDING: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVa
 
 
 class ChatLocks:
-    """One asyncio.Lock per chat, dropped when nobody holds or waits for it.
+    """One turn per chat: one task holds it, the others wait for it in arrival order.
 
-    Holding a chat's lock again inside its own `hold` (the same task, or a task it started and
-    awaits) takes nothing more: asyncio's locks are not re-entrant, and the update's turn and the
-    handler's guard are the same lock (`bot.tg.app` wires it so)."""
+    A chat nobody else waits for costs one dict entry while it is held, nothing once let go: no
+    lock object is made unless a second task asks for the chat while it is held (then its
+    waiters queue behind it, first come first served, as with an `asyncio.Lock`). With
+    thousands of parents each answering one question at a time, contention is the exception
+    (bench P5, issue 16: an `asyncio.Lock` and a generator context manager per update were
+    ~0.6 MB with 1,000 updates in flight).
+
+    Holding a chat's turn again inside its own `hold` (the same task, or a task it started and
+    awaits) takes nothing more: the update's turn and the handler's guard are the same turn
+    (`bot.tg.app` wires it so)."""
 
     def __init__(self) -> None:
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        # chat id -> the tasks waiting for its turn (None: held, nobody waiting); absent: free
+        self._held: dict[int, deque[asyncio.Future[None]] | None] = {}
 
-    @asynccontextmanager
-    async def hold(self, chat_id: int | None) -> AsyncIterator[None]:
-        if chat_id is None or _HOLDING.get() == (id(self), chat_id):
-            yield
+    def hold(self, chat_id: int | None) -> contextlib.AbstractAsyncContextManager[None]:
+        """The chat's turn for the `async with` block (nothing for None, or when held here)."""
+        return _Turn(self, chat_id)
+
+    async def _take(self, chat_id: int) -> None:
+        if chat_id not in self._held:
+            self._held[chat_id] = None
             return
-        lock, users = self._locks.get(chat_id, (asyncio.Lock(), 0))
-        self._locks[chat_id] = (lock, users + 1)
+        waiters = self._held[chat_id]
+        if waiters is None:
+            waiters = self._held[chat_id] = deque()
+        turn = asyncio.get_running_loop().create_future()
+        waiters.append(turn)
         try:
-            async with lock:
-                token = _HOLDING.set((id(self), chat_id))
-                try:
-                    yield
-                finally:
-                    _HOLDING.reset(token)
-        finally:
-            lock, users = self._locks[chat_id]
-            if users <= 1:
-                del self._locks[chat_id]
-            else:
-                self._locks[chat_id] = (lock, users - 1)
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():  # handed over as it was cancelled: pass on
+                self._pass(chat_id)
+            elif turn in waiters:
+                waiters.remove(turn)
+            raise
+
+    def _pass(self, chat_id: int) -> None:
+        """Hand the turn to the first task still waiting, or free the chat."""
+        waiters = self._held[chat_id]
+        while waiters:
+            turn = waiters.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+        del self._held[chat_id]
 
     def __len__(self) -> int:
-        return len(self._locks)
+        return len(self._held)
+
+
+class _Turn:
+    """`ChatLocks.hold`: a plain object (an update holds two or three of these at once)."""
+
+    __slots__ = ("_chat_id", "_locks", "_token")
+
+    def __init__(self, locks: ChatLocks, chat_id: int | None) -> None:
+        self._locks = locks
+        self._chat_id = chat_id
+        self._token: contextvars.Token[tuple[int, int] | None] | None = None
+
+    async def __aenter__(self) -> None:
+        chat_id = self._chat_id
+        if chat_id is None or _HOLDING.get() == (id(self._locks), chat_id):
+            return
+        await self._locks._take(chat_id)
+        self._token = _HOLDING.set((id(self._locks), chat_id))
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        token = self._token
+        if token is None:  # nothing was taken
+            return
+        self._token = None
+        _HOLDING.reset(token)
+        assert self._chat_id is not None
+        self._locks._pass(self._chat_id)
 
 
 # A person taps and types a few updates a second at most; a chat with more than this many
@@ -127,7 +171,19 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
-        chat_id = chat.id if chat is not None else None
+        await self._in_turn(chat.id if chat is not None else None, coroutine)
+
+    async def process_when_due(
+        self, chat_id: int | None, start: Callable[[], Awaitable[Any]]
+    ) -> None:
+        """`start()` once the chat's turn and a slot are held: an update that waits is kept as
+        its JSON and parsed only then (`bot.tg.intake.Pending`; bench P5)."""
+        await self._in_turn(chat_id, start)
+
+    async def _in_turn(
+        self, chat_id: int | None, work: Awaitable[Any] | Callable[[], Awaitable[Any]]
+    ) -> None:
+        """Run `work` (a coroutine, or what makes one) in the chat's turn and a slot."""
         if chat_id is not None:
             waiting = self.queued.get(chat_id, 0)
             if waiting >= self.per_chat:
@@ -135,25 +191,25 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                 if chat_id not in self.flooding:  # logged once until the chat is calm again
                     self.flooding.add(chat_id)
                     log.warning("a chat sent more than %d updates at once; dropping", waiting)
-                if inspect.iscoroutine(coroutine):
-                    coroutine.close()  # never started: no "was never awaited" warning
+                if inspect.iscoroutine(work):
+                    work.close()  # never started: no "was never awaited" warning
                 return
             self.queued[chat_id] = waiting + 1
         started = False
         try:
-            async with self.turns.hold(chat_id), self.slots, self._shared(chat_id):
-                started = True
-                await coroutine
+            if chat_id is None or self.shared_turn is None:
+                async with self.turns.hold(chat_id), self.slots:
+                    started = True
+                    await (work() if callable(work) else work)
+            else:
+                async with self.turns.hold(chat_id), self.slots, self.shared_turn(chat_id):
+                    started = True
+                    await (work() if callable(work) else work)
         finally:
-            if not started and inspect.iscoroutine(coroutine):
-                coroutine.close()  # the shared turn failed (database down): never started
+            if not started and inspect.iscoroutine(work):
+                work.close()  # the shared turn failed (database down): never started
             if chat_id is not None:
                 self._leave(chat_id)
-
-    def _shared(self, chat_id: int | None) -> contextlib.AbstractAsyncContextManager[None]:
-        if chat_id is None or self.shared_turn is None:
-            return contextlib.nullcontext()
-        return self.shared_turn(chat_id)
 
     def _leave(self, chat_id: int) -> None:
         left = self.queued[chat_id] - 1

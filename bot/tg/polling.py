@@ -18,7 +18,9 @@ instead of asking again in a tight loop.
 
 Each fetched update is parsed as the webhook parses it (`bot.tg.intake.parse_update`: the
 tapped message's keyboard, sender and entities are left out; issue 16, P5), from getUpdates'
-raw JSON (PTB's `Bot._post`, the call `Bot.get_updates` makes before it parses everything).
+raw JSON (PTB's `Bot._post`, the call `Bot.get_updates` makes before it parses everything), and
+only once it is due: until its chat's turn and a handler slot are free it waits as that lean
+JSON (`bot.tg.intake.Pending`, `ChatOrderedProcessor.process_when_due`).
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
-from bot.tg.intake import parse_update
+from bot.tg.deps import ChatOrderedProcessor
+from bot.tg.intake import Pending
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +155,7 @@ class Poller:
         with contextlib.suppress(TelegramError):
             await self.application.bot.get_updates(offset=offset, timeout=0, limit=1)
 
-    async def _fetch(self) -> tuple[Update, ...] | None:
+    async def _fetch(self) -> tuple[Pending, ...] | None:
         """One getUpdates; None when `stop` came first (the poll is abandoned, not confirmed)."""
         waiting = 0 if self.confirmations.in_flight else self.long_poll
         poll = asyncio.ensure_future(self._get_updates(waiting))
@@ -166,9 +169,9 @@ class Poller:
         stopping.cancel()
         return poll.result()
 
-    async def _get_updates(self, waiting: float) -> tuple[Update, ...]:
+    async def _get_updates(self, waiting: float) -> tuple[Pending, ...]:
         """getUpdates as `Bot.get_updates` makes it (its read timeout: the long poll's wait plus
-        2 s, plus the wait again, as PTB adds it), each update parsed by the webhook's intake."""
+        2 s, plus the wait again, as PTB adds it), each update kept lean until it is due."""
         bot = self.application.bot
         data = {
             "offset": self.confirmations.next_offset(),
@@ -177,23 +180,39 @@ class Poller:
             "allowed_updates": self.allowed_updates,
         }
         result = await bot._post("getUpdates", data, read_timeout=2 * waiting + 2)
-        updates = tuple(parse_update(raw, bot) for raw in result)
+        return tuple(Pending.of_polled(raw, bot) for raw in result)
+
+    def _parsed(self, pending: Pending) -> Update:
+        """The update, parsed as the webhook parses it, as `Bot.get_updates` hands it over."""
+        bot = self.application.bot
+        update = pending.parse(bot)
         insert = getattr(bot, "insert_callback_data", None)  # ExtBot's (a no-op for our buttons)
         if insert is not None:
-            for update in updates:
-                insert(update)
-        return updates
+            insert(update)
+        return update
 
-    def _start(self, update: Update) -> None:
-        task = asyncio.create_task(self._handle(update))
+    async def _due(self, pending: Pending) -> None:
+        """Its chat's turn and a slot are held: parse it and hand it to the handlers."""
+        await self.application.process_update(self._parsed(pending))
+
+    async def _unordered(self, pending: Pending) -> None:
+        """Through an update processor without chat turns (tests may wire PTB's own)."""
+        update = self._parsed(pending)
+        processor = self.application.update_processor
+        await processor.process_update(update, self.application.process_update(update))
+
+    def _start(self, pending: Pending) -> None:
+        task = asyncio.create_task(self._handle(pending))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _handle(self, update: Update) -> None:
+    async def _handle(self, pending: Pending) -> None:
         processor = self.application.update_processor
-        work = asyncio.ensure_future(
-            processor.process_update(update, self.application.process_update(update))
-        )
+        if isinstance(processor, ChatOrderedProcessor):
+            due = processor.process_when_due(pending.chat_id, lambda: self._due(pending))
+        else:
+            due = self._unordered(pending)
+        work = asyncio.ensure_future(due)
         try:
             try:
                 done, _ = await asyncio.wait({work}, timeout=self.stuck_after)
@@ -201,17 +220,17 @@ class Poller:
                 work.cancel()  # the poller itself is being stopped
                 raise
             if not done:
-                self._give_up(update.update_id, work)
+                self._give_up(pending.update_id, work)
                 await asyncio.wait({work})  # let it unwind
             elif not work.cancelled() and work.exception() is not None:
                 # PTB's error handlers saw it; the update must not block the offset
                 log.error(
                     "update %d failed outside its handler",
-                    update.update_id,
+                    pending.update_id,
                     exc_info=work.exception(),
                 )
         finally:
-            self.confirmations.done(update.update_id)
+            self.confirmations.done(pending.update_id)
             self._progress.set()
 
     def _give_up(self, update_id: int, work: asyncio.Future[None]) -> None:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -45,8 +44,8 @@ from telegram.ext import Application, ContextTypes
 from bot.store import SqliteStore
 from bot.store.postgres import PostgresStore
 from bot.store.postgres_database import migrations
-from bot.tg.deps import WEBHOOK_REPLY, WebhookReply
-from bot.tg.intake import parse_update
+from bot.tg.deps import WEBHOOK_REPLY, ChatOrderedProcessor, WebhookReply
+from bot.tg.intake import Pending
 from bot.tg.parent import deliver_owed_when_leading
 from bot.web import dashboard
 from bot.web.metrics import Metrics
@@ -67,18 +66,15 @@ def update_kind(update: Update) -> str:
     return next((k for k in UPDATE_KINDS if getattr(update, k, None) is not None), "other")
 
 
-def _parse_update(body: bytes, application: Application) -> Update | None:  # type: ignore[type-arg]
-    """The update in a webhook body, or None when it is not one."""
+class _NotAnUpdate(Exception):
+    """The body, parsed when its turn came, is not an update PTB accepts: answered 400."""
+
+
+def _parsed(pending: Pending, application: Application) -> Update:  # type: ignore[type-arg]
     try:
-        data = json.loads(body)
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or type(data.get("update_id")) is not int:
-        return None
-    try:
-        return parse_update(data, application.bot)
-    except Exception:  # PTB raises what the malformed field makes it raise
-        return None
+        return pending.parse(application.bot)
+    except Exception as exc:  # PTB raises what the malformed field makes it raise
+        raise _NotAnUpdate from exc
 
 
 def _after(slot: WebhookReply | None, *, release: bool = False) -> BackgroundTask | None:
@@ -122,18 +118,22 @@ class _Webhook:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         metrics = self.metrics
-        update = await _checked_update(request, self.expected, self.application, metrics)
-        if isinstance(update, Response):
-            await update(scope, receive, send)
+        pending = await _checked_update(request, self.expected, self.application, metrics)
+        if isinstance(pending, Response):
+            await pending(scope, receive, send)
             return
-        started = time.perf_counter()
+        started: float | None = time.perf_counter()
         handled: float | None = None
         slot = WebhookReply() if self.reply_in_response else None
         answered = False
+        update: Update | None = None
 
         async def handle_and_answer() -> None:
-            """The handlers; then, still in the chat's turn, the held reply as the answer."""
-            nonlocal handled, answered
+            """Parsed now that it is due; the handlers; then, still in the chat's turn, the held
+            reply as the answer."""
+            nonlocal handled, answered, update
+            if update is None:
+                update = _parsed(pending, self.application)
             await self.application.process_update(update)
             handled = time.perf_counter()
             if slot is not None and slot.body is not None:
@@ -142,12 +142,22 @@ class _Webhook:
 
         token = WEBHOOK_REPLY.set(slot)
         try:
-            # Through the app's processor: the chat's turn (across workers too), then handlers.
+            # Through the app's processor: the chat's turn (across workers too), then handlers;
+            # the body waits unparsed for its turn (`process_when_due`).
             processor = self.application.update_processor
-            await processor.process_update(update, handle_and_answer())
+            if isinstance(processor, ChatOrderedProcessor):
+                await processor.process_when_due(pending.chat_id, handle_and_answer)
+            else:
+                update = _parsed(pending, self.application)
+                await processor.process_update(update, handle_and_answer())
+        except _NotAnUpdate:
+            started = None
+            metrics.rejected.labels(reason="not_an_update").inc()
+            await Response(status_code=400)(scope, receive, send)
+            return
         except Exception as exc:  # not handled: Telegram delivers it again
             metrics.errors.labels(kind=type(exc).__name__).inc()
-            log.error("update %s not handled: %s", update.update_id, type(exc).__name__)
+            log.error("update %s not handled: %s", pending.update_id, type(exc).__name__)
             if not answered:  # else the answer is written already: nothing more can go
                 await Response(status_code=500, background=_after(slot, release=True))(
                     scope, receive, send
@@ -159,7 +169,9 @@ class _Webhook:
             raise
         finally:
             WEBHOOK_REPLY.reset(token)
-            metrics.latency.observe((handled or time.perf_counter()) - started)
+            if started is not None:  # not for a body refused once parsed
+                metrics.latency.observe((handled or time.perf_counter()) - started)
+        assert update is not None
         metrics.updates.labels(kind=update_kind(update)).inc()
         if answered:
             assert slot is not None
@@ -196,8 +208,8 @@ async def _checked_update(
     expected: bytes,
     application: Application,  # type: ignore[type-arg]
     metrics: Metrics,
-) -> Update | Response:
-    """The update a webhook POST carries, or the refusal: 401 without the secret, 413 over
+) -> Pending | Response:
+    """The update a webhook POST carries (parsed when due), or the refusal: 401 without the secret, 413 over
     MAX_UPDATE_BYTES (declared or streamed), 400 for a body that is not an update."""
     given = request.headers.get(SECRET_HEADER, "").encode()
     if not hmac.compare_digest(given, expected):
@@ -213,11 +225,11 @@ async def _checked_update(
         if len(body) > MAX_UPDATE_BYTES:
             metrics.rejected.labels(reason="too_large").inc()
             return Response(status_code=413)
-    update = _parse_update(bytes(body), application)
-    if update is None:
+    pending = Pending.of_body(bytes(body), application.bot)
+    if pending is None:
         metrics.rejected.labels(reason="not_an_update").inc()
         return Response(status_code=400)
-    return update
+    return pending
 
 
 def create_app(
