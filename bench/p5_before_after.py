@@ -8,10 +8,9 @@ fresh copy of the same parents, same in-flight count, alternating the variants f
 rounds. Every child is fed webhook bodies (JSON bytes):
 
 - `main`: the bot and bench of git REF (default `main`; `git archive` into DIR), its headline;
-- `intake-body+oldlocks+babelpo+imports`: today's code with every lever off (≈ main);
+- `intake-body+oldlocks+imports`: today's code with every lever off (≈ main);
 - `intake-body`: the body parsed on arrival and the update held while it waits (lever 1 off);
 - `body+oldlocks`: an `asyncio.Lock` per chat in a generator context manager (lever 2 off);
-- `body+babelpo`: catalogs read by babel's `read_po` (lever 3 off);
 - `body+imports`: httpx's command line (click), segno and babel.messages loaded at start
   (the idle levers off);
 - `body`: every lever on, the headline of `python -m bench`.
@@ -41,10 +40,9 @@ ROOT = Path(__file__).resolve().parent.parent
 MAIN = "main"  # the variant run from a checkout of --main
 VARIANTS = (
     MAIN,
-    "intake-body+oldlocks+babelpo+imports",
+    "intake-body+oldlocks+imports",
     "intake-body",
     "body+oldlocks",
-    "body+babelpo",
     "body+imports",
     "body",
 )

@@ -148,10 +148,9 @@ KINDS = ("ptb", "intake", "intake-keyboard", "intake-body", "body")
 # Levers switched back off, after a "+" (bench/p5_before_after.py runs each on and off in one
 # run): "held" keeps the update's JSON alive while it is handled (`bench.harness.feed`);
 # "oldlocks" turns the chat turns back into an `asyncio.Lock` per chat in a generator context
-# manager (`OldChatLocks`); "babelpo" reads the catalogs with babel's `read_po`; "imports" loads
-# at start what the bot no longer loads (httpx's command line with click, segno,
-# babel.messages).
-FLAGS = ("held", "oldlocks", "babelpo", "imports")
+# manager (`OldChatLocks`); "imports" loads at start what the bot no longer loads (httpx's
+# command line with click, segno, babel.messages).
+FLAGS = ("held", "oldlocks", "imports")
 VARIANTS = (*KINDS, "intake-keyboard+held", "intake+held")
 
 
@@ -203,10 +202,6 @@ def _switch_levers_off(flags: set[str]) -> None:
         import babel.messages.pofile  # noqa: F401
         import click  # noqa: F401
         import segno  # noqa: F401
-    if "babelpo" in flags:
-        from bot import i18n
-
-        i18n.read_po_texts = i18n._read_with_babel  # type: ignore[assignment]
 
 
 def _keyboard_only(data: dict[str, Any], bot: Any) -> Any:

@@ -10,10 +10,9 @@ needs it: Arabic with full vowel marks, which espeak-ng reads badly without) and
 falls back to the Dutch text, and `ouderstem i18n status` reports it. The Dutch catalogs leave
 msgstr empty: for Dutch the source text itself is shown.
 
-Catalogs are read from the .po files, each language on its first use (no compile step to forget),
-by a lean reader that keeps only what is shown (`read_po_texts`; babel's `read_po` builds an
-object per entry with its comments and locations: ~1 MB more at the peak of a running bot, bench
-P5); `ouderstem i18n compile` still writes .mo files for tools that want them. The tooling is `bot.i18n_tools`. The
+Catalogs are read from the .po files by babel, each language on its first use (no compile step
+to forget), and a catalog's keys are kept once for every language; `ouderstem i18n compile` still
+writes .mo files for tools that want them. The tooling is `bot.i18n_tools`. The
 catalogs are package data: they travel inside the wheel and are found beside this module, never
 through the source checkout.
 
@@ -30,7 +29,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from gettext import c2py
@@ -137,6 +136,8 @@ _KEYS: dict[Key, Key] = {}
 @cache
 def catalog(language: str) -> Catalog:
     """The translations of one language, read once from its .po files."""
+    from babel.messages.pofile import read_po  # loaded once a language other than Dutch is used
+
     result = Catalog(language)
     folder = LOCALES_DIR / language / "LC_MESSAGES"
     for domain in DOMAINS:
@@ -145,159 +146,19 @@ def catalog(language: str) -> Catalog:
             continue
         data = path.read_bytes()
         rule = plural_rule(data) or DEFAULT_PLURAL_RULE
-        texts = read_po_texts(data, language)
-        for key, (string, fuzzy) in texts.items():
-            if fuzzy or not string:
+        for message in read_po(io.BytesIO(data), locale=language):
+            if not message.id or message.fuzzy or not message.string:
                 continue
-            key = _KEYS.setdefault(key, key)
-            if isinstance(string, tuple):
+            msgid = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
+            key = _KEYS.setdefault((message.context, msgid), (message.context, msgid))
+            string = message.string
+            if isinstance(string, (list, tuple)):
                 if not all(string) or key in result.messages:
                     continue
                 result.plural_rules[key] = rule
+                string = tuple(string)
             result.messages.setdefault(key, string)
     return result
-
-
-# ---- reading a .po file ----------------------------------------------------------------------
-
-PoText = str | tuple[str, ...]  # a translation, or its plural forms in order
-_ESCAPED = re.compile(r'\\([\\abfnrtv"])')  # as babel.messages.pofile unescapes
-_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
-
-
-def read_po_texts(data: bytes, language: str) -> dict[Key, tuple[PoText, bool]]:
-    """{(context, msgid): (translation, fuzzy)} of a .po file's live entries, as babel's
-    `read_po` reads them (same unescaping, plural forms padded to the header's count, obsolete
-    `#~` entries left out, a repeated entry merged), without its per-entry objects.
-
-    A file without a readable `Plural-Forms` header goes through babel itself (its count then
-    comes from the language's CLDR rules)."""
-    rule = plural_rule(data)
-    if rule is None:
-        return _read_with_babel(data, language)
-    texts: dict[Key, tuple[PoText, bool]] = {}
-    for context, msgids, strings, fuzzy in _po_entries(data.decode("utf-8")):
-        msgid = _joined(msgids[0])
-        string: PoText
-        if len(msgids) > 1:
-            forms = [""] * rule.count
-            for index, pieces in sorted(strings):
-                if index < rule.count:
-                    forms[index] = _joined(pieces)
-            string = tuple(forms)
-        elif msgid == "":
-            continue  # the header
-        else:
-            string = _joined(strings[0][1])
-        key = (_joined(context) if context else None, msgid)
-        known = texts.get(key)
-        if known is None:
-            texts[key] = (string, fuzzy)
-        else:  # babel keeps the first, plural forms win, and flags add up
-            kept = (
-                string
-                if isinstance(string, tuple) and not isinstance(known[0], tuple)
-                else known[0]
-            )
-            texts[key] = (kept, known[1] or fuzzy)
-    return texts
-
-
-_LINE_SPACE = " \t\n\r\x0b\x0c"  # what babel strips from a line (bytes.strip) before decoding it
-_Entry = tuple[list[str] | None, list[list[str]], list[tuple[int, list[str]]], bool]
-
-
-def _po_entries(text: str) -> Iterator[_Entry]:
-    """(msgctxt pieces, msgid pieces per form, (index, msgstr pieces), fuzzy) of every entry that
-    is not obsolete, in file order; a line at a time, as babel's PoFileParser goes."""
-    context: list[str] | None = None
-    msgids: list[list[str]] = []
-    strings: list[tuple[int, list[str]]] = []
-    flags: set[str] = set()
-    obsolete = False
-    into: list[str] | None = None  # where a continuation line ("...") goes
-    in_msgid = in_msgstr = in_msgctxt = False
-
-    for raw in text.split("\n"):
-        line = raw.strip(_LINE_SPACE)
-        if not line:
-            continue
-        if line[0] == "#" and line[1:2] != "~":  # a comment ends the entry before it
-            if msgids:
-                if not obsolete:
-                    yield context, msgids, strings or [(0, [])], "fuzzy" in flags
-                context, msgids, strings, flags, obsolete = None, [], [], set(), False
-                in_msgid = in_msgstr = in_msgctxt = False
-            if line[:2] == "#,":
-                flags.update(flag.strip() for flag in line[2:].lstrip().split(","))
-            continue
-        line_obsolete = line[0] == "#"
-        if line_obsolete:
-            line = line[2:].lstrip()
-            if not line:
-                continue
-        if line[0] == '"':
-            into = (
-                msgids[-1]
-                if in_msgid
-                else strings[-1][1]
-                if in_msgstr
-                else context
-                if in_msgctxt
-                else None
-            )
-            if into is not None:
-                into.append(line)
-            continue
-        keyword, _, arg = line.partition(" ")
-        if keyword in ("msgid", "msgctxt") and msgids:
-            if not obsolete:
-                yield context, msgids, strings or [(0, [])], "fuzzy" in flags
-            context, msgids, strings, flags = None, [], [], set()
-            in_msgid = in_msgstr = in_msgctxt = False
-        obsolete = line_obsolete
-        if keyword in ("msgid", "msgid_plural"):
-            in_msgctxt, in_msgid = False, True
-            msgids.append([arg.strip()])
-        elif keyword == "msgctxt":
-            in_msgctxt = True
-            context = [arg.strip()]
-        elif keyword == "msgstr" or keyword.startswith("msgstr["):
-            in_msgid, in_msgstr = False, True
-            _, bracket, index = keyword.partition("[")
-            strings.append(
-                (int(index[:-1]) if bracket else 0, [arg.strip()] if arg != '""' else [])
-            )
-    if msgids and not obsolete:
-        yield context, msgids, strings or [(0, [])], "fuzzy" in flags
-
-
-def _joined(pieces: list[str]) -> str:
-    """The text of a string's quoted pieces, unescaped."""
-    return "".join(_unquoted(piece) for piece in pieces)
-
-
-def _unquoted(piece: str) -> str:
-    inner = piece[1:-1]
-    if "\\" not in inner:
-        return inner
-    return _ESCAPED.sub(lambda match: _ESCAPES.get(match[1], match[1]), inner)
-
-
-def _read_with_babel(data: bytes, language: str) -> dict[Key, tuple[PoText, bool]]:
-    from babel.messages.pofile import read_po
-
-    texts: dict[Key, tuple[PoText, bool]] = {}
-    for message in read_po(io.BytesIO(data), locale=language):
-        if not message.id:
-            continue
-        msgid = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
-        string = message.string
-        texts[(message.context, msgid)] = (
-            tuple(string) if isinstance(string, (list, tuple)) else string or "",
-            message.fuzzy,
-        )
-    return texts
 
 
 def gettext(language: str, message: str, context: str | None = None) -> str:
