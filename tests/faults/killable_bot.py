@@ -23,12 +23,12 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import Update
 from telegram.request import BaseRequest
 
 import tests.faults.unthrottled_bot  # noqa: F401  (its patches: a wide rate limiter)
 from bot.cli import main
 from bot.store.chats import Chats
+from bot.tg.intake import Pending
 from bot.tg.polling import Poller
 
 KILL_ENV = "OUDERSTEM_KILL_AT"
@@ -63,11 +63,11 @@ def install(trigger: Trigger) -> None:
 
     Chats.record_turn = killing_record_turn  # type: ignore[method-assign]
 
-    # The poller's own getUpdates (it fetches the raw JSON and parses it with the intake; it no
+    # The poller's own getUpdates (it fetches the raw JSON and keeps each update lean; it no
     # longer calls ExtBot.get_updates, so a hook there never fires).
     get_updates = Poller._get_updates
 
-    async def killing_get_updates(self: Poller, waiting: float) -> tuple[Update, ...]:
+    async def killing_get_updates(self: Poller, waiting: float) -> tuple[Pending, ...]:
         updates = await get_updates(self, waiting)
         if updates:
             trigger.reached("during_poll")
