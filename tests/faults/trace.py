@@ -4,7 +4,7 @@ With ``OUDERSTEM_E2E_TRACE=<file>`` in its environment, `tests.faults.unthrottle
 this before the bot starts. Each line is tab-separated: monotonic-free wall time, pid, event,
 update id, chat id, details. Test processes only: the bot's own logs never hold chat ids.
 
-    arrive   an update reached the processor (before its chat's turn)
+    arrive   an update reached the processor (before its chat's turn; its id once parsed)
     turn     the chat's turn was taken (across workers on PostgreSQL)
     free     the chat's turn was let go
     done     the update was handled (or failed: details say which)
@@ -19,10 +19,11 @@ import contextvars
 import json
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from typing import IO, Any
 
 from telegram import Bot, Update
+from telegram.ext import Application
 
 from bot.tg import deps as tg_deps
 
@@ -54,6 +55,23 @@ def _question(params: dict[str, Any]) -> str:
     return ""
 
 
+def _traced_turn(shared: Any) -> Any:
+    """The processor's turn across workers, with a line when it is taken and let go."""
+
+    def traced(chat_id: int) -> Any:
+        @contextlib.asynccontextmanager
+        async def turn() -> AsyncIterator[None]:
+            async with shared(chat_id):
+                _line("turn", UPDATE.get(), chat_id)
+                yield
+            _line("free", UPDATE.get(), chat_id)
+
+        return turn()
+
+    traced.traced = True  # type: ignore[attr-defined]
+    return traced
+
+
 def install() -> None:
     """Wrap the processor and Bot._post when the environment asks for a trace."""
     global _out
@@ -63,35 +81,28 @@ def install() -> None:
     _out = open(path, "a", encoding="utf-8")  # noqa: SIM115 - for the process's life
 
     processor = tg_deps.ChatOrderedProcessor
-    original_process = processor.do_process_update
-    original_shared = processor._shared
+    original_in_turn = processor._in_turn  # every update's way in: polled, webhook or PTB's own
+    original_process = Application.process_update
 
-    async def do_process_update(self: Any, update: object, coroutine: Awaitable[Any]) -> None:
-        uid = update.update_id if isinstance(update, Update) else "?"
-        chat = update.effective_chat if isinstance(update, Update) else None
-        UPDATE.set(uid)
-        _line("arrive", uid, chat.id if chat else None)
+    async def _in_turn(self: Any, chat_id: int | None, work: Any) -> None:
+        shared = self.shared_turn
+        if shared is not None and not getattr(shared, "traced", False):
+            self.shared_turn = _traced_turn(shared)
+        _line("arrive", UPDATE.get(), chat_id)
         try:
-            await original_process(self, update, coroutine)
+            await original_in_turn(self, chat_id, work)
         except BaseException as exc:
-            _line("done", uid, chat.id if chat else None, type(exc).__name__)
+            _line("done", UPDATE.get(), chat_id, type(exc).__name__)
             raise
-        _line("done", uid, chat.id if chat else None, "ok")
+        _line("done", UPDATE.get(), chat_id, "ok")
 
-    def _shared(self: Any, chat_id: int | None) -> Any:
-        inner = original_shared(self, chat_id)
+    async def process_update(self: Any, update: object) -> None:
+        if isinstance(update, Update):  # parsed once its turn came: from here on, its id
+            UPDATE.set(update.update_id)
+        await original_process(self, update)
 
-        @contextlib.asynccontextmanager
-        async def traced() -> AsyncIterator[None]:
-            async with inner:
-                _line("turn", UPDATE.get(), chat_id)
-                yield
-            _line("free", UPDATE.get(), chat_id)
-
-        return traced()
-
-    processor.do_process_update = do_process_update  # type: ignore[method-assign]
-    processor._shared = _shared  # type: ignore[method-assign]
+    processor._in_turn = _in_turn  # type: ignore[method-assign]
+    Application.process_update = process_update  # type: ignore[method-assign]
 
     original_post = Bot._post
 
